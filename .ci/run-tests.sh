@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs each cmocka test binary of one sanitizer build, prints cmocka's own summary lines, and
+# ends with one total line; exits non-zero if any binary fails. Usage: run-tests.sh SAN BIN...
+set -u
+san=$1; shift
+passed=0; failed=0; bad=()
+for bin in "$@"; do
+	name=$(basename "$bin")
+	out=$(timeout 600 "$bin" 2>&1); rc=$?
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ $rc -ne 0 ]; then
+		bad+=("$name(rc=$rc)")
+		printf '%s\n' "$out" | tail -n 60
+		[ "$f" -eq 0 ] && failed=$((failed + 1))
+	fi
+	printf '[%s] %-28s %3d passed, %d failed\n' "$san" "$name" "$p" "$f"
+done
+echo "$san: $passed passed, $failed failed"
+[ ${#bad[@]} -eq 0 ] || { echo "$san: failing binaries: ${bad[*]}"; exit 1; }

@@ -1,0 +1,190 @@
+/* Test-facing API of the userland shim: POSIX-like calls on shim devices, "ifconfig", the stack
+ * peer, threads and ctrl+c, fault plans and the leak check. Tests, fuzzers and stress use this. */
+#ifndef SHIM_H
+#define SHIM_H
+
+/*
+ * Conventions
+ * - Every call returns a value >= 0 on success or a negative Haiku status (B_*) on failure,
+ *   exactly what the driver hook returned where one was called (no errno).
+ * - Paths are devfs paths with or without the "/dev/" prefix: "/dev/tap/0" == "tap/0".
+ * - Buffers passed to shim_read/shim_write/shim_ioctl_buf are ordinary test memory: the shim stages
+ *   them in the user arena, so the driver only ever sees user pointers. The *_user variants pass a
+ *   pointer through unchanged (to test bad or straddling user pointers).
+ * - Any thread may call these. A thread that calls them is a shim thread (registered on first use);
+ *   shim_interrupt() targets shim threads.
+ * - A "syscall" (each shim_* devfs call) ends by consuming the caller's pending interrupt, as the
+ *   delivery of a signal on return to userland would.
+ */
+
+#include <SupportDefs.h>
+#include <OS.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+/* Initialize the shim, register the stack modules and the linked-in driver add-on (its
+ * modules[] and module_dependencies[]) and load it as Haiku's stack does at boot. */
+status_t shim_boot(void);
+/* Delete every interface, close every descriptor still open, unload the driver (its
+ * B_MODULE_UNINIT must succeed) and tear the shim down. Returns B_OK or the first error. */
+status_t shim_shutdown(void);
+
+/* ---- open flags and poll -------------------------------------------------------------------- */
+
+#define SHIM_O_RDONLY 0x0000
+#define SHIM_O_WRONLY 0x0001
+#define SHIM_O_RDWR 0x0002
+#define SHIM_O_NONBLOCK 0x0080	/* Haiku's O_NONBLOCK value */
+
+/* poll() event bits, Haiku's values: SELECT_FLAG(B_SELECT_*) */
+#define SHIM_POLLIN 0x0001
+#define SHIM_POLLOUT 0x0002
+#define SHIM_POLLERR 0x0004
+#define SHIM_POLLHUP 0x0080
+#define SHIM_POLLNVAL 0x1000
+
+struct shim_pollfd {
+	int fd;
+	uint16 events;
+	uint16 revents;
+};
+
+/* ---- devfs descriptors (Haiku's rules: close hook at last close, free hook after the last
+ *      in-flight call returns; zero-length I/O never reaches the driver) ------------------- */
+
+int shim_open(const char* path, int openMode);
+status_t shim_close(int fd);
+int shim_dup(int fd);
+ssize_t shim_read(int fd, void* buffer, size_t length);
+ssize_t shim_write(int fd, const void* buffer, size_t length);
+ssize_t shim_read_user(int fd, void* userBuffer, size_t length);
+ssize_t shim_write_user(int fd, const void* userBuffer, size_t length);
+/* control hook, `argument` passed through unchanged (user, kernel, NULL or bad pointer) */
+status_t shim_ioctl(int fd, uint32 op, void* argument, size_t length);
+/* control hook with `buffer` (bufferSize bytes of test memory) staged in user memory and copied
+ * back after the call; `length` is what the driver sees as len (0 for 3-argument ioctl). */
+status_t shim_ioctl_buf(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length);
+/* fcntl(F_SETFL) and ioctl(FIONBIO): both arrive as B_SET_(NON)BLOCKING_IO, as in Haiku */
+status_t shim_set_nonblocking(int fd, bool nonBlocking);
+status_t shim_fionbio(int fd, bool nonBlocking);
+/* poll(): returns the number of ready descriptors, 0 on timeout, B_INTERRUPTED if interrupted.
+ * timeout in microseconds, B_INFINITE_TIMEOUT to wait forever, 0 to only check. */
+int shim_poll(struct shim_pollfd* fds, int count, bigtime_t timeout);
+
+bool shim_node_exists(const char* path);
+/* number of published device nodes whose path starts with prefix ("" for all) */
+int shim_count_nodes(const char* prefix);
+
+/* ---- user memory arena ------------------------------------------------------------------- */
+
+/* The driver may touch user memory only through user_memcpy (the arena is ASan-poisoned). */
+void* shim_user_alloc(size_t size);
+void shim_user_free(void* userAddress);
+void shim_user_put(void* userAddress, const void* source, size_t size);
+void shim_user_get(void* target, const void* userAddress, size_t size);
+/* an arena address no allocation covers: user_memcpy on it fails with B_BAD_ADDRESS */
+void* shim_user_bad_address(void);
+/* a user address whose [p, p + size) runs past the end of the arena */
+void* shim_user_straddle_end(size_t size);
+
+/* ---- threads and ctrl+c ------------------------------------------------------------------ */
+
+thread_id shim_thread_spawn(const char* name, status_t (*function)(void*), void* argument);
+status_t shim_thread_join(thread_id thread, status_t* returnValue);
+/* "press ctrl+c on thread T": its current or next B_CAN_INTERRUPT wait returns B_INTERRUPTED;
+ * the interrupt stays pending until T's current shim_* call returns. */
+status_t shim_interrupt(thread_id thread);
+/* wait until `thread` is blocked in a shim wait (semaphore, mutex, poll, snooze);
+ * B_TIMED_OUT if it did not block within timeout microseconds */
+status_t shim_wait_until_blocked(thread_id thread, bigtime_t timeout);
+thread_id shim_current_thread(void);
+
+/* ---- network stack model ("ifconfig") and the stack peer ---------------------------------- */
+
+/* create interface "tun/N" / "tap/N" through the datalink control path (SIOCAIFADDR) */
+status_t shim_if_create(const char* name);
+status_t shim_if_up(const char* name);		/* up hook, then the reader thread */
+status_t shim_if_down(const char* name);	/* clear IFF_UP, down hook, join the reader */
+status_t shim_if_delete(const char* name);	/* down if up, uninit_device, put_module */
+bool shim_if_exists(const char* name);
+int shim_if_count(void);
+/* give the stack peer an IPv4 address on a TAP interface: it then answers ARP requests for it
+ * (from its own MAC) through send_data. address is in network byte order. */
+status_t shim_if_set_ipv4(const char* name, uint32 address);
+
+struct shim_if_info {
+	uint32 flags;			/* net_device flags (IFF_*) */
+	uint32 type;			/* IFT_* */
+	uint32 mtu;
+	uint32 index;
+	uint8 hwaddr[6];
+	uint64 received;		/* frames receive_data delivered to the stack */
+	uint64 receive_errors;		/* receive_data errors (not counting the one ending a down) */
+	uint64 sent;			/* frames send_data accepted */
+	uint64 send_errors;		/* frames send_data refused (the stack freed them) */
+	uint64 arp_replies;		/* ARP replies the peer sent */
+};
+status_t shim_if_info(const char* name, struct shim_if_info* info);
+
+/* stack side transmit: a net_buffer holding frame (type B_NET_FRAME_TYPE_* for TUN, 0 for TAP)
+ * handed to send_data; returns send_data's status (the stack frees the buffer on error) */
+status_t shim_stack_send(const char* name, const void* frame, size_t length, int32 type);
+/* next frame receive_data delivered on `name` (the stack peer's capture); returns its length
+ * (copied up to `length`), B_TIMED_OUT after timeout microseconds, B_WOULD_BLOCK if timeout 0 */
+ssize_t shim_stack_receive(const char* name, void* buffer, size_t length, bigtime_t timeout);
+int shim_stack_pending(const char* name);
+
+/* ---- fault injection --------------------------------------------------------------------- */
+
+enum shim_fault_site {
+	SHIM_FAULT_ALLOC,	/* malloc/calloc/realloc called by kernel code (driver, net_buffer) */
+	SHIM_FAULT_SEM,		/* create_sem */
+	SHIM_FAULT_PUBLISH,	/* devfs_publish_device */
+	SHIM_FAULT_USER_COPY,	/* user_memcpy, user_strlcpy, user_memset */
+	SHIM_FAULT_NET_BUFFER,	/* net_buffer create/duplicate and growth (append/prepend) */
+	SHIM_FAULT_SITE_COUNT
+};
+
+/* fail the nth call at `site` from now on (1 = the next one); 0 disarms. persistent: also
+ * fail every call after it (SQLite's "persistent" mode). */
+void shim_fault_fail_nth(enum shim_fault_site site, int64 nth, bool persistent);
+/* calls seen at `site` since the last shim_fault_clear() */
+int64 shim_fault_calls(enum shim_fault_site site);
+/* failures injected at `site` since the last shim_fault_clear() */
+int64 shim_fault_injected(enum shim_fault_site site);
+void shim_fault_clear(void);
+
+/* ---- accounting and leak check ----------------------------------------------------------- */
+
+struct shim_objects {
+	int64 allocations;	/* live kernel heap blocks */
+	int64 alloc_bytes;
+	int64 net_buffers;
+	int64 semaphores;
+	int64 mutexes;		/* mutex_init without mutex_destroy */
+	int64 nodes;		/* published devfs nodes */
+	int64 descriptors;	/* open shim descriptors */
+	int64 cookies;		/* cookies opened and not yet freed */
+	int64 select_entries;	/* select pool entries */
+	int64 user_chunks;	/* live user arena allocations */
+	int64 threads;		/* kernel threads not yet joined */
+};
+void shim_objects_get(struct shim_objects* objects);
+/* compare live objects with `baseline`; print each difference to stderr tagged with `where`;
+ * returns the number of kinds that differ (0 = no leak) */
+int shim_leak_check(const struct shim_objects* baseline, const char* where);
+
+/* ---- observation ------------------------------------------------------------------------- */
+
+/* notify_select_event() calls that reached a selectsync since boot (idle-wake-up tests) */
+int64 shim_select_notifications(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+/* Internal seams between the shim's own files (not for tests or the driver): accounting, fault
+ * checks, the syscall boundary, thread registry, and booting with a chosen set of modules. */
+#ifndef SHIM_INTERNAL_H
+#define SHIM_INTERNAL_H
+
+#define SHIM_IMPLEMENTATION 1
+
+#include <stdio.h>
+
+#include <KernelExport.h>
+#include <OS.h>
+#include <module.h>
+
+#include "shim.h"
+
+/* ---- accounting (kern_mem.c): live-object counters behind shim_objects_get() ---------------- */
+enum shim_object_kind {
+	SHIM_OBJ_ALLOC,
+	SHIM_OBJ_ALLOC_BYTES,
+	SHIM_OBJ_NET_BUFFER,
+	SHIM_OBJ_SEM,
+	SHIM_OBJ_MUTEX,
+	SHIM_OBJ_NODE,
+	SHIM_OBJ_DESCRIPTOR,
+	SHIM_OBJ_COOKIE,
+	SHIM_OBJ_SELECT_ENTRY,
+	SHIM_OBJ_USER_CHUNK,
+	SHIM_OBJ_THREAD,
+	SHIM_OBJ_KIND_COUNT
+};
+void shim_account(enum shim_object_kind kind, int64 delta);
+int64 shim_account_get(enum shim_object_kind kind);
+
+/* ---- fault injection (kern_mem.c) ------------------------------------------------------------ */
+/* count one call at `site`; true when the active fault plan says this call must fail */
+bool shim_fault_check(enum shim_fault_site site);
+
+/* ---- kernel heap without fault injection or accounting, for the shim's own bookkeeping ------- */
+void* shim_host_alloc(size_t size);	/* never NULL: aborts on host OOM */
+void shim_host_free(void* block);
+
+/* ---- threads (kern_thread.c) ---------------------------------------------------------------- */
+/* end of a "syscall" made through shim.h: consume the caller's pending interrupt */
+void shim_syscall_exit(void);
+/* the calling thread has a pending interrupt (B_CAN_INTERRUPT waits would return at once) */
+bool shim_interrupt_pending(void);
+/* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
+void shim_dump_threads(FILE* out);
+
+/* ---- boot (boot.c) -------------------------------------------------------------------------- */
+/* shim_boot() is shim_boot_with(<the linked driver's modules[]>, <its module_dependencies[]>) */
+status_t shim_boot_with(module_info** addonModules, module_dependency* addonDependencies);
+
+/* ---- module table (module.c) ---------------------------------------------------------------- */
+/* register a module that is "built in" (the stack's own modules) or from an add-on image */
+status_t shim_module_register(module_info* info, module_dependency* dependencies);
+/* unload every module whose reference count is 0, ignoring B_KEEP_LOADED (shutdown);
+ * returns B_OK or the first std_ops(B_MODULE_UNINIT) error */
+status_t shim_module_unload_all(void);
+void shim_module_reset(void);
+/* iterate registered module names starting with prefix; returns the n-th or NULL */
+const char* shim_module_name_at(const char* prefix, int index);
+
+/* ---- per-subsystem init/teardown, called by boot.c in this order ----------------------------- */
+void shim_kern_init(void);	/* threads, sems, heap, user arena */
+void shim_kern_fini(void);
+void shim_devfs_init(void);
+void shim_devfs_fini(void);	/* closes all descriptors still open */
+void shim_stack_init(void);	/* registers the stack, buffer and datalink modules */
+void shim_stack_fini(void);	/* deletes every interface */
+
+#endif
