@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Debian packages a make target needs; installs the missing ones when run as root,
-# otherwise stops with the exact apt-get line. Usage: tools/deps.sh test|fuzz
+# otherwise stops with the exact apt-get line. Usage: .ci/deps.sh test|fuzz
 set -euo pipefail
 need=(clang libclang-rt-14-dev llvm libcmocka-dev make)
 case "${1:-test}" in

@@ -3,6 +3,9 @@
 #ifndef SHIM_SUPPORT_DEFS_H
 #define SHIM_SUPPORT_DEFS_H
 
+/* first: in kernel mode it renames malloc/free, which must also rename the struct members
+ * called free (device_hooks, net_buffer_module_info) consistently */
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +28,14 @@ typedef uint32 type_code;
 #include <Errors.h>
 
 #define B_NO_ERROR B_OK
+
+/* printf formats, as Haiku names them */
+#define B_PRId32 "d"
+#define B_PRIu32 "u"
+#define B_PRIx32 "x"
+#define B_PRId64 "ld"
+#define B_PRIu64 "lu"
+#define B_PRIuSIZE "zu"
 
 #ifndef min_c
 #define min_c(a, b) ((a) > (b) ? (b) : (a))

@@ -1,0 +1,382 @@
+/* The devfs side: /dev/tun/N, /dev/tap/N and the clone nodes. open binds a descriptor to a unit
+ * (exclusively), read/write move one packet, select reports the predicates read/write use. */
+
+#include "tuntap_private.h"
+
+#include <fcntl.h>
+#include <net_datalink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sockio.h>
+
+/* enough for the TUN checks: an AF prefix plus the IP version byte */
+#define WRITE_HEAD_LENGTH 8
+
+
+bool
+tuntap_readable(const tuntap_unit* unit)
+{
+	return !unit->gone && unit->to_app.count > 0;
+}
+
+
+bool
+tuntap_writable(const tuntap_unit* unit)
+{
+	/* a write of any valid length is accepted now: dropped while down, queued while up */
+	if (unit->gone)
+		return false;
+	return !unit->up || packet_queue_has_room(&unit->to_stack, tuntap_max_write(unit));
+}
+
+
+void
+tuntap_notify_transitions(tuntap_unit* unit, bool wasReadable, bool wasWritable)
+{
+	if (unit->select_pool == NULL)
+		return;
+	if (!wasReadable && tuntap_readable(unit))
+		notify_select_event_pool(unit->select_pool, B_SELECT_READ);
+	if (!wasWritable && tuntap_writable(unit))
+		notify_select_event_pool(unit->select_pool, B_SELECT_WRITE);
+}
+
+
+/* unit lock held; B_OK if the descriptor may use the unit */
+static inline status_t
+check_usable(const tuntap_cookie* cookie)
+{
+	if (cookie->closed)
+		return B_FILE_ERROR;
+	if (cookie->unit->gone)
+		return B_DEVICE_NOT_FOUND;
+	return B_OK;
+}
+
+
+static status_t
+bind_cookie(tuntap_unit* unit, tuntap_cookie* cookie, uint32 openMode)
+{
+	mutex_lock(&unit->lock);
+	status_t status = B_OK;
+	if (unit->gone)
+		status = B_DEVICE_NOT_FOUND;
+	else if (unit->owner != NULL)
+		status = B_BUSY;
+	else {
+		unit->owner = cookie;
+		unit->header_mode = TUNTAP_HEADER_NONE;
+		cookie->unit = unit;
+		cookie->nonblocking = (openMode & O_NONBLOCK) != 0;
+	}
+	mutex_unlock(&unit->lock);
+	return status;
+}
+
+
+/* Create the lowest free unit of `mode` through the stack, as ifconfig would, and bind the
+ * cookie to it. No driver lock is held while the stack runs init_device. */
+static status_t
+clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
+{
+	net_domain* domain = gStackModule->get_domain(AF_INET);
+	if (domain == NULL)
+		return B_NOT_SUPPORTED;
+
+	status_t status = B_BUSY;
+	for (int attempt = 0; attempt < 8 && status == B_BUSY; attempt++) {
+		uint32 number;
+		status = tuntap_reserve_number(mode, &number);
+		if (status != B_OK)
+			return status;
+
+		struct ifaliasreq request;
+		memset(&request, 0, sizeof(request));
+		snprintf(request.ifra_name, sizeof(request.ifra_name), "%s%" B_PRIu32,
+			mode == TUNTAP_MODE_TUN ? TUNTAP_TUN_PREFIX : TUNTAP_TAP_PREFIX, number);
+		size_t length = sizeof(request);
+		status = gDatalinkModule->control(domain, SIOCAIFADDR, &request, &length);
+
+		tuntap_unit* unit = status == B_OK ? tuntap_unit_get(request.ifra_name) : NULL;
+		tuntap_unreserve_number(mode, number);
+		if (status != B_OK)
+			return status;
+		if (unit == NULL) {
+			/* deleted before we could bind: take the next one */
+			status = B_BUSY;
+			continue;
+		}
+
+		status = bind_cookie(unit, cookie, openMode);
+		if (status != B_OK) {
+			/* opened or deleted by someone else meanwhile: take the next one */
+			tuntap_unit_release(unit);
+			status = B_BUSY;
+		}
+	}
+	return status;
+}
+
+
+static status_t
+tuntap_open(const char* name, uint32 openMode, void** _cookie)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)calloc(1, sizeof(tuntap_cookie));
+	if (cookie == NULL)
+		return B_NO_MEMORY;
+
+	status_t status;
+	if (strcmp(name, TUNTAP_TUN_CLONE) == 0)
+		status = clone_open(TUNTAP_MODE_TUN, openMode, cookie);
+	else if (strcmp(name, TUNTAP_TAP_CLONE) == 0)
+		status = clone_open(TUNTAP_MODE_TAP, openMode, cookie);
+	else {
+		tuntap_unit* unit = tuntap_unit_get(name);
+		status = unit != NULL ? bind_cookie(unit, cookie, openMode) : B_DEVICE_NOT_FOUND;
+		if (status != B_OK && unit != NULL)
+			tuntap_unit_release(unit);
+	}
+
+	if (status != B_OK) {
+		free(cookie);
+		return status;
+	}
+
+	tuntap_cookie_count(1);
+	*_cookie = cookie;
+	return B_OK;
+}
+
+
+static status_t
+tuntap_close(void* _cookie)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit* unit = cookie->unit;
+
+	mutex_lock(&unit->lock);
+	cookie->closed = true;
+	if (unit->owner == cookie) {
+		unit->owner = NULL;
+		/* the next opener must not read this one's packets */
+		packet_queue_flush(&unit->to_app);
+	}
+	/* threads of this descriptor still blocked inside read or write: B_FILE_ERROR */
+	tuntap_wait_queue_wake(&unit->read_waiters, true);
+	tuntap_wait_queue_wake(&unit->write_waiters, true);
+	mutex_unlock(&unit->lock);
+	return B_OK;
+}
+
+
+static status_t
+tuntap_free(void* _cookie)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit_release(cookie->unit);
+	free(cookie);
+	tuntap_cookie_count(-1);
+	return B_OK;
+}
+
+
+/* copy the head packet to the user buffer; the unit lock is held, the packet stays queued */
+static status_t
+copy_head_out(tuntap_unit* unit, net_buffer* buffer, uint8* data, size_t length,
+	size_t* _copied)
+{
+	uint8 prefix[4];
+	size_t prefixLength = tuntap_read_prefix(unit, buffer, prefix);
+	size_t total = prefixLength + buffer->size;
+	size_t copy = min_c(length, total);
+	size_t prefixCopy = min_c(prefixLength, copy);
+
+	if (prefixCopy > 0 && user_memcpy(data, prefix, prefixCopy) != B_OK)
+		return B_BAD_ADDRESS;
+	if (copy > prefixCopy) {
+		status_t status = gBufferModule->read(buffer, 0, data + prefixCopy, copy - prefixCopy);
+		if (status != B_OK)
+			return status;
+	}
+
+	*_copied = copy;
+	if (copy < total)
+		unit->truncated++;
+	return B_OK;
+}
+
+
+static status_t
+tuntap_read(void* _cookie, off_t position, void* data, size_t* _length)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit* unit = cookie->unit;
+	size_t length = *_length;
+	*_length = 0;
+	if (length == 0)
+		return B_OK;
+
+	mutex_lock(&unit->lock);
+	status_t status;
+	net_buffer* buffer;
+	while (true) {
+		if ((status = check_usable(cookie)) != B_OK)
+			goto out;
+		if ((buffer = packet_queue_head(&unit->to_app)) != NULL)
+			break;
+		if (atomic_get(&cookie->nonblocking) != 0) {
+			status = B_WOULD_BLOCK;
+			goto out;
+		}
+		status = tuntap_wait_queue_wait(&unit->read_waiters, &unit->lock, B_CAN_INTERRUPT);
+		if (status != B_OK)
+			goto out;
+	}
+
+	/* a fault keeps the packet at the head: nothing is lost */
+	status = copy_head_out(unit, buffer, (uint8*)data, length, _length);
+	if (status == B_OK)
+		packet_queue_dequeue(&unit->to_app);
+	else
+		buffer = NULL;
+
+out:
+	mutex_unlock(&unit->lock);
+	if (status == B_OK)
+		gBufferModule->free(buffer);
+	return status;
+}
+
+
+/* under the unit lock: queue the packet, drop it while down, or wait for room */
+static status_t
+queue_written(tuntap_cookie* cookie, net_buffer* buffer)
+{
+	tuntap_unit* unit = cookie->unit;
+	while (true) {
+		status_t status = check_usable(cookie);
+		if (status != B_OK)
+			return status;
+
+		if (!unit->up) {
+			packet_queue_count_drop(&unit->to_stack);
+			gBufferModule->free(buffer);
+			return B_OK;
+		}
+
+		if (tuntap_writable(unit)) {
+			bool wasReadable = tuntap_readable(unit);
+			packet_queue_enqueue(&unit->to_stack, buffer);
+			tuntap_wait_queue_wake(&unit->stack_waiters, false);
+			tuntap_notify_transitions(unit, wasReadable, true);
+			return B_OK;
+		}
+
+		if (atomic_get(&cookie->nonblocking) != 0)
+			return B_WOULD_BLOCK;
+		status = tuntap_wait_queue_wait(&unit->write_waiters, &unit->lock, B_CAN_INTERRUPT);
+		if (status != B_OK)
+			return status;
+	}
+}
+
+
+static status_t
+tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit* unit = cookie->unit;
+	size_t length = *_length;
+	*_length = 0;
+
+	uint8 head[WRITE_HEAD_LENGTH];
+	size_t headLength = min_c(length, sizeof(head));
+	if (headLength > 0 && user_memcpy(head, data, headLength) != B_OK)
+		return B_BAD_ADDRESS;
+
+	/* every check before any allocation */
+	mutex_lock(&unit->lock);
+	int32 type;
+	size_t skip;
+	status_t status = check_usable(cookie);
+	if (status == B_OK) {
+		status = tuntap_check_write_length(unit, length);
+		if (status == B_OK)
+			status = tuntap_check_write_header(unit, head, headLength, length, &type, &skip);
+		if (status != B_OK)
+			unit->rejected++;
+	}
+	mutex_unlock(&unit->lock);
+	if (status != B_OK)
+		return status;
+
+	net_buffer* buffer = gBufferModule->create(0);
+	if (buffer == NULL)
+		return B_NO_MEMORY;
+	status = gBufferModule->append(buffer, (const uint8*)data + skip, length - skip);
+	if (status != B_OK) {
+		gBufferModule->free(buffer);
+		return status;
+	}
+	if (unit->mode == TUNTAP_MODE_TUN)
+		buffer->type = type;
+
+	mutex_lock(&unit->lock);
+	status = queue_written(cookie, buffer);
+	mutex_unlock(&unit->lock);
+
+	if (status != B_OK) {
+		gBufferModule->free(buffer);
+		return status;
+	}
+	*_length = length;
+	return B_OK;
+}
+
+
+static status_t
+tuntap_select(void* _cookie, uint8 event, uint32 ref, selectsync* sync)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit* unit = cookie->unit;
+	if (event != B_SELECT_READ && event != B_SELECT_WRITE && event != B_SELECT_ERROR
+		&& event != B_SELECT_DISCONNECTED)
+		return B_BAD_VALUE;
+
+	mutex_lock(&unit->lock);
+	status_t status = cookie->closed ? B_FILE_ERROR
+		: add_select_sync_pool_entry(&unit->select_pool, sync, event);
+	if (status == B_OK) {
+		if ((event == B_SELECT_READ && tuntap_readable(unit))
+			|| (event == B_SELECT_WRITE && tuntap_writable(unit))
+			|| (event == B_SELECT_DISCONNECTED && unit->gone))
+			notify_select_event(sync, event);
+	}
+	mutex_unlock(&unit->lock);
+	return status;
+}
+
+
+static status_t
+tuntap_deselect(void* _cookie, uint8 event, selectsync* sync)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit* unit = cookie->unit;
+
+	mutex_lock(&unit->lock);
+	status_t status = remove_select_sync_pool_entry(&unit->select_pool, sync, event);
+	mutex_unlock(&unit->lock);
+	return status;
+}
+
+
+device_hooks gTuntapDeviceHooks = {
+	.open = tuntap_open,
+	.close = tuntap_close,
+	.free = tuntap_free,
+	.control = tuntap_control,
+	.read = tuntap_read,
+	.write = tuntap_write,
+	.select = tuntap_select,
+	.deselect = tuntap_deselect,
+};

@@ -1,0 +1,119 @@
+/* TUN/TAP framing rules: how long a write may be, what its first bytes must say (IPv4/IPv6 for
+ * TUN, an Ethernet header for TAP), and the optional address-family prefix of header mode. */
+
+#include "tuntap_private.h"
+
+#include <ethernet.h>
+#include <sys/socket.h>
+
+#define IPV4_MIN_HEADER 20
+#define IPV6_HEADER 40
+#define AF_PREFIX_LENGTH 4
+
+
+size_t
+tuntap_header_length(const tuntap_unit* unit)
+{
+	if (unit->mode == TUNTAP_MODE_TAP)
+		return ETHER_HEADER_LENGTH;
+	return unit->header_mode == TUNTAP_HEADER_AF ? AF_PREFIX_LENGTH : 0;
+}
+
+
+size_t
+tuntap_max_write(const tuntap_unit* unit)
+{
+	return unit->device.mtu + tuntap_header_length(unit);
+}
+
+
+status_t
+tuntap_check_write_length(const tuntap_unit* unit, size_t length)
+{
+	size_t minimum = tuntap_header_length(unit);
+	if (unit->mode == TUNTAP_MODE_TUN)
+		minimum += IPV4_MIN_HEADER;
+	if (length < minimum || length > tuntap_max_write(unit))
+		return B_BAD_VALUE;
+	return B_OK;
+}
+
+
+static uint32
+read_be32(const uint8* bytes)
+{
+	return ((uint32)bytes[0] << 24) | ((uint32)bytes[1] << 16) | ((uint32)bytes[2] << 8)
+		| bytes[3];
+}
+
+
+status_t
+tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, size_t headLength,
+	size_t length, int32* _type, size_t* _skip)
+{
+	*_type = 0;
+	*_skip = 0;
+	if (unit->mode == TUNTAP_MODE_TAP)
+		return B_OK;
+
+	size_t skip = unit->header_mode == TUNTAP_HEADER_AF ? AF_PREFIX_LENGTH : 0;
+	if (headLength < skip + 1)
+		return B_BAD_VALUE;
+
+	uint8 version = head[skip] >> 4;
+	int32 type;
+	int family;
+	if (version == 4) {
+		type = B_NET_FRAME_TYPE_IPV4;
+		family = AF_INET;
+	} else if (version == 6 && length - skip >= IPV6_HEADER) {
+		type = B_NET_FRAME_TYPE_IPV6;
+		family = AF_INET6;
+	} else
+		return B_BAD_DATA;
+
+	if (skip != 0 && read_be32(head) != (uint32)family)
+		return B_BAD_DATA;
+
+	*_type = type;
+	*_skip = skip;
+	return B_OK;
+}
+
+
+size_t
+tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4])
+{
+	if (unit->mode != TUNTAP_MODE_TUN || unit->header_mode != TUNTAP_HEADER_AF)
+		return 0;
+
+	uint32 family = buffer->type == B_NET_FRAME_TYPE_IPV6 ? AF_INET6 : AF_INET;
+	prefix[0] = family >> 24;
+	prefix[1] = family >> 16;
+	prefix[2] = family >> 8;
+	prefix[3] = family;
+	return AF_PREFIX_LENGTH;
+}
+
+
+status_t
+tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer)
+{
+	size_t link = unit->mode == TUNTAP_MODE_TAP ? ETHER_HEADER_LENGTH : 0;
+	if (buffer->size == 0 || buffer->size > unit->device.mtu + link)
+		return B_BAD_VALUE;
+	if (unit->mode == TUNTAP_MODE_TAP)
+		return buffer->size < ETHER_HEADER_LENGTH ? B_BAD_VALUE : B_OK;
+
+	/* TUN: the packet itself says what it is; the read side's AF prefix relies on type */
+	uint8 first;
+	if (gBufferModule->read(buffer, 0, &first, 1) != B_OK)
+		return B_BAD_VALUE;
+	if ((first >> 4) == 4)
+		buffer->type = B_NET_FRAME_TYPE_IPV4;
+	else if ((first >> 4) == 6)
+		buffer->type = B_NET_FRAME_TYPE_IPV6;
+	else
+		return B_BAD_DATA;
+	return B_OK;
+}

@@ -1,0 +1,213 @@
+/* The control hook: decodes and checks each ioctl (known code, length, user pointer) and
+ * applies it. Arguments move only through user_memcpy; `length` 0 means "3-argument ioctl". */
+
+#include "tuntap_private.h"
+
+#include <string.h>
+#include <sys/ioctl.h>
+
+#define MAX_QUEUE_PACKETS 4096
+#define MAX_QUEUE_BYTES (16 * 1024 * 1024)
+
+typedef enum {
+	ARG_NONE,	/* no argument */
+	ARG_OUT,	/* the driver writes `size` bytes */
+	ARG_IN		/* the driver reads `size` bytes */
+} arg_direction;
+
+typedef struct {
+	uint32 op;
+	arg_direction direction;
+	size_t size;
+} ioctl_spec;
+
+static const ioctl_spec kIoctls[] = {
+	{FIONREAD, ARG_OUT, sizeof(int)},
+	{TUNTAP_GET_NAME, ARG_OUT, TUNTAP_NAME_LENGTH},
+	{TUNTAP_GET_INFO, ARG_OUT, sizeof(struct tuntap_info)},
+	{TUNTAP_SET_INFO, ARG_IN, sizeof(struct tuntap_info)},
+	{TUNTAP_GET_MTU, ARG_OUT, sizeof(uint32)},
+	{TUNTAP_SET_MTU, ARG_IN, sizeof(uint32)},
+	{TUNTAP_GET_HEADER_MODE, ARG_OUT, sizeof(uint32)},
+	{TUNTAP_SET_HEADER_MODE, ARG_IN, sizeof(uint32)},
+	{TUNTAP_GET_STATS, ARG_OUT, sizeof(struct tuntap_stats)},
+};
+
+/* the largest argument of any ioctl above */
+typedef union {
+	int integer;
+	uint32 value;
+	char name[TUNTAP_NAME_LENGTH];
+	struct tuntap_info info;
+	struct tuntap_stats stats;
+} ioctl_argument;
+
+
+static const ioctl_spec*
+find_ioctl(uint32 op)
+{
+	for (size_t i = 0; i < sizeof(kIoctls) / sizeof(kIoctls[0]); i++) {
+		if (kIoctls[i].op == op)
+			return &kIoctls[i];
+	}
+	return NULL;
+}
+
+
+status_t
+tuntap_set_mtu(tuntap_unit* unit, size_t mtu)
+{
+	if (mtu < TUNTAP_MIN_MTU || mtu > TUNTAP_MAX_MTU)
+		return B_BAD_VALUE;
+
+	mutex_lock(&unit->lock);
+	status_t status = B_OK;
+	if (mtu + tuntap_header_length(unit) > unit->to_stack.max_bytes)
+		status = B_BAD_VALUE;
+	else {
+		bool wasWritable = tuntap_writable(unit);
+		unit->device.mtu = mtu;
+		tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	}
+	mutex_unlock(&unit->lock);
+	return status;
+}
+
+
+static void
+get_info(tuntap_unit* unit, struct tuntap_info* info)
+{
+	memset(info, 0, sizeof(*info));
+	info->mode = unit->mode;
+	info->unit = unit->number;
+	info->mtu = (uint32)unit->device.mtu;
+	info->header_mode = unit->header_mode;
+	info->queue_packets = unit->to_stack.max_packets;
+	info->queue_bytes = (uint32)unit->to_stack.max_bytes;
+	info->flags = unit->device.flags;
+	if (unit->mode == TUNTAP_MODE_TAP)
+		memcpy(info->hwaddr, unit->device.address.data, sizeof(info->hwaddr));
+}
+
+
+/* unit lock held */
+static status_t
+set_info(tuntap_unit* unit, const struct tuntap_info* info)
+{
+	size_t header = tuntap_header_length(unit);
+	if (info->mtu < TUNTAP_MIN_MTU || info->mtu > TUNTAP_MAX_MTU
+		|| info->queue_packets < 1 || info->queue_packets > MAX_QUEUE_PACKETS
+		|| info->queue_bytes > MAX_QUEUE_BYTES || info->queue_bytes < info->mtu + header)
+		return B_BAD_VALUE;
+
+	bool wasWritable = tuntap_writable(unit);
+	unit->device.mtu = info->mtu;
+	unit->to_app.max_packets = unit->to_stack.max_packets = info->queue_packets;
+	unit->to_app.max_bytes = unit->to_stack.max_bytes = info->queue_bytes;
+	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	return B_OK;
+}
+
+
+/* unit lock held */
+static status_t
+set_header_mode(tuntap_unit* unit, uint32 mode)
+{
+	if (unit->mode != TUNTAP_MODE_TUN)
+		return B_NOT_SUPPORTED;
+	if (mode != TUNTAP_HEADER_NONE && mode != TUNTAP_HEADER_AF)
+		return B_BAD_VALUE;
+
+	bool wasWritable = tuntap_writable(unit);
+	unit->header_mode = mode;
+	if (unit->device.mtu + tuntap_header_length(unit) > unit->to_stack.max_bytes) {
+		unit->header_mode = TUNTAP_HEADER_NONE;
+		return B_BAD_VALUE;
+	}
+	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	return B_OK;
+}
+
+
+/* unit lock held: fill `argument` for a get, or apply it for a set */
+static status_t
+apply(tuntap_unit* unit, uint32 op, ioctl_argument* argument)
+{
+	switch (op) {
+		case FIONREAD:
+		{
+			net_buffer* head = packet_queue_head(&unit->to_app);
+			uint8 prefix[4];
+			argument->integer = head == NULL ? 0
+				: (int)(tuntap_read_prefix(unit, head, prefix) + head->size);
+			return B_OK;
+		}
+		case TUNTAP_GET_NAME:
+			strlcpy(argument->name, unit->device.name, sizeof(argument->name));
+			return B_OK;
+		case TUNTAP_GET_INFO:
+			get_info(unit, &argument->info);
+			return B_OK;
+		case TUNTAP_SET_INFO:
+			return set_info(unit, &argument->info);
+		case TUNTAP_GET_MTU:
+			argument->value = (uint32)unit->device.mtu;
+			return B_OK;
+		case TUNTAP_GET_HEADER_MODE:
+			argument->value = unit->header_mode;
+			return B_OK;
+		case TUNTAP_SET_HEADER_MODE:
+			return set_header_mode(unit, argument->value);
+		case TUNTAP_GET_STATS:
+			packet_queue_get_stats(&unit->to_app, &argument->stats.to_app);
+			packet_queue_get_stats(&unit->to_stack, &argument->stats.to_stack);
+			argument->stats.truncated = unit->truncated;
+			argument->stats.rejected = unit->rejected;
+			return B_OK;
+	}
+	return B_DEV_INVALID_IOCTL;
+}
+
+
+status_t
+tuntap_control(void* _cookie, uint32 op, void* data, size_t length)
+{
+	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
+	tuntap_unit* unit = cookie->unit;
+
+	/* what fcntl(F_SETFL) and FIONBIO become; valid on any descriptor */
+	if (op == B_SET_NONBLOCKING_IO || op == B_SET_BLOCKING_IO) {
+		atomic_set(&cookie->nonblocking, op == B_SET_NONBLOCKING_IO);
+		return B_OK;
+	}
+
+	const ioctl_spec* spec = find_ioctl(op);
+	if (spec == NULL)
+		return B_DEV_INVALID_IOCTL;
+	if (length != 0 && length < spec->size)
+		return B_BAD_VALUE;
+
+	ioctl_argument argument;
+	memset(&argument, 0, sizeof(argument));
+
+	mutex_lock(&unit->lock);
+	status_t status = cookie->closed ? B_FILE_ERROR : unit->gone ? B_DEVICE_NOT_FOUND : B_OK;
+	mutex_unlock(&unit->lock);
+	if (status != B_OK)
+		return status;
+
+	if (spec->direction == ARG_IN && user_memcpy(&argument, data, spec->size) != B_OK)
+		return B_BAD_ADDRESS;
+
+	mutex_lock(&unit->lock);
+	status = cookie->closed ? B_FILE_ERROR : unit->gone ? B_DEVICE_NOT_FOUND : B_OK;
+	if (status == B_OK)
+		status = apply(unit, op, &argument);
+	mutex_unlock(&unit->lock);
+	if (status != B_OK)
+		return status;
+
+	if (spec->direction == ARG_OUT && user_memcpy(data, &argument, spec->size) != B_OK)
+		return B_BAD_ADDRESS;
+	return B_OK;
+}

@@ -1,0 +1,186 @@
+/* The net_device hooks the stack calls: init/uninit (unit lifetime), up/down, send_data
+ * (stack -> application queue) and receive_data (application queue -> stack reader thread). */
+
+#include "tuntap_private.h"
+
+
+static status_t
+tuntap_init_device(const char* name, net_device** _device)
+{
+	tuntap_unit* unit;
+	status_t status = tuntap_unit_create(name, &unit);
+	if (status != B_OK)
+		return status;
+
+	*_device = &unit->device;
+	return B_OK;
+}
+
+
+static status_t
+tuntap_uninit_device(net_device* device)
+{
+	/* never refused: an open descriptor keeps the revoked unit until it is closed */
+	tuntap_unit_revoke((tuntap_unit*)device);
+	return B_OK;
+}
+
+
+static status_t
+tuntap_up(net_device* device)
+{
+	tuntap_unit* unit = (tuntap_unit*)device;
+
+	mutex_lock(&unit->lock);
+	status_t status = unit->gone ? B_DEVICE_NOT_FOUND : B_OK;
+	if (status == B_OK) {
+		bool wasWritable = tuntap_writable(unit);
+		unit->up = true;
+		tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	}
+	mutex_unlock(&unit->lock);
+	return status;
+}
+
+
+static void
+tuntap_down(net_device* device)
+{
+	tuntap_unit* unit = (tuntap_unit*)device;
+
+	mutex_lock(&unit->lock);
+	bool wasWritable = tuntap_writable(unit);
+	unit->up = false;
+	/* nobody will read them now, and they must not surface after the next up */
+	packet_queue_flush(&unit->to_stack);
+	tuntap_wait_queue_wake(&unit->stack_waiters, true);
+	tuntap_wait_queue_wake(&unit->write_waiters, true);
+	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	mutex_unlock(&unit->lock);
+}
+
+
+static status_t
+tuntap_control_device(net_device* device, int32 op, void* argument, size_t length)
+{
+	return B_BAD_VALUE;
+}
+
+
+static status_t
+tuntap_send_data(net_device* device, net_buffer* buffer)
+{
+	tuntap_unit* unit = (tuntap_unit*)device;
+	tuntap_unit_acquire(unit);
+	mutex_lock(&unit->lock);
+
+	status_t status;
+	if (unit->gone)
+		status = B_DEVICE_NOT_FOUND;
+	else if ((status = tuntap_check_send(unit, buffer)) != B_OK
+		|| unit->owner == NULL) {
+		/* refused, or nobody to read it: the stack frees it, we count it */
+		packet_queue_count_drop(&unit->to_app);
+		if (status == B_OK)
+			status = B_WOULD_BLOCK;
+	} else {
+		bool wasReadable = tuntap_readable(unit);
+		status = packet_queue_enqueue(&unit->to_app, buffer);
+		if (status == B_OK) {
+			tuntap_wait_queue_wake(&unit->read_waiters, false);
+			tuntap_notify_transitions(unit, wasReadable, tuntap_writable(unit));
+		}
+	}
+
+	mutex_unlock(&unit->lock);
+	tuntap_unit_release(unit);
+	return status;
+}
+
+
+static status_t
+tuntap_receive_data(net_device* device, net_buffer** _buffer)
+{
+	tuntap_unit* unit = (tuntap_unit*)device;
+	tuntap_unit_acquire(unit);
+	mutex_lock(&unit->lock);
+
+	status_t status;
+	while (true) {
+		if (!unit->up || unit->gone) {
+			/* down: the stack's reader loop sees IFF_UP cleared and ends */
+			status = B_INTERRUPTED;
+			break;
+		}
+
+		bool wasWritable = tuntap_writable(unit);
+		net_buffer* buffer = packet_queue_dequeue(&unit->to_stack);
+		if (buffer != NULL) {
+			tuntap_wait_queue_wake(&unit->write_waiters, true);
+			tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+			*_buffer = buffer;
+			status = B_OK;
+			break;
+		}
+
+		/* a kernel thread: not interruptible, woken by data, down or revoke */
+		status = tuntap_wait_queue_wait(&unit->stack_waiters, &unit->lock, 0);
+		if (status != B_OK)
+			break;
+	}
+
+	mutex_unlock(&unit->lock);
+	tuntap_unit_release(unit);
+	return status;
+}
+
+
+static status_t
+tuntap_set_mtu_hook(net_device* device, size_t mtu)
+{
+	return tuntap_set_mtu((tuntap_unit*)device, mtu);
+}
+
+
+static status_t
+tuntap_set_promiscuous(net_device* device, bool promiscuous)
+{
+	/* every frame written is delivered anyway */
+	return B_OK;
+}
+
+
+static status_t
+tuntap_set_media(net_device* device, uint32 media)
+{
+	return B_NOT_SUPPORTED;
+}
+
+
+static status_t
+tuntap_multicast(net_device* device, const struct sockaddr* address)
+{
+	/* no filter: every frame written is delivered */
+	return B_OK;
+}
+
+
+struct net_device_module_info gTuntapModule = {
+	.info = {
+		.name = TUNTAP_MODULE_NAME,
+		.flags = B_KEEP_LOADED,
+		.std_ops = tuntap_std_ops,
+	},
+	.init_device = tuntap_init_device,
+	.uninit_device = tuntap_uninit_device,
+	.up = tuntap_up,
+	.down = tuntap_down,
+	.control = tuntap_control_device,
+	.send_data = tuntap_send_data,
+	.receive_data = tuntap_receive_data,
+	.set_mtu = tuntap_set_mtu_hook,
+	.set_promiscuous = tuntap_set_promiscuous,
+	.set_media = tuntap_set_media,
+	.add_multicast = tuntap_multicast,
+	.remove_multicast = tuntap_multicast,
+};

@@ -1,0 +1,160 @@
+/* Internal structures of the TUN/TAP driver: units, cookies, queues, wait queues, and the
+ * prototypes the driver's files share. Lock order: sUnitsLock, then a unit's lock. */
+#ifndef _TUNTAP_PRIVATE_H
+#define _TUNTAP_PRIVATE_H
+
+#include <Drivers.h>
+#include <KernelExport.h>
+#include <OS.h>
+#include <lock.h>
+#include <module.h>
+#include <fs/select_sync_pool.h>
+#include <net/if.h>
+#include <net_buffer.h>
+#include <net_device.h>
+#include <net_stack.h>
+#include <util/list.h>
+
+#include "tuntap.h"
+
+#define TUNTAP_MODULE_NAME "network/devices/tunnel/v1"
+
+extern struct net_buffer_module_info* gBufferModule;
+extern struct net_stack_module_info* gStackModule;
+extern struct net_datalink_module_info* gDatalinkModule;
+extern device_hooks gTuntapDeviceHooks;
+extern struct net_device_module_info gTuntapModule;
+
+/* ---- packet_queue.c: bounded FIFO of net_buffers (linked through buffer->link) ------------- */
+
+typedef struct packet_queue {
+	struct list packets;
+	uint32 max_packets;
+	size_t max_bytes;
+	uint32 count;
+	size_t bytes;
+	uint64 enqueued;
+	uint64 dequeued;
+	uint64 dropped;
+	uint64 dequeued_bytes;
+} packet_queue;
+
+void packet_queue_init(packet_queue* queue, uint32 maxPackets, size_t maxBytes);
+/* would a packet of `size` bytes be accepted now */
+bool packet_queue_has_room(const packet_queue* queue, size_t size);
+/* B_OK: the queue owns the buffer. B_WOULD_BLOCK: full, counted as enqueued and dropped; the
+ * caller still owns the buffer */
+status_t packet_queue_enqueue(packet_queue* queue, net_buffer* buffer);
+net_buffer* packet_queue_head(packet_queue* queue);
+net_buffer* packet_queue_dequeue(packet_queue* queue);
+/* count a packet that was offered and dropped without ever being queued */
+void packet_queue_count_drop(packet_queue* queue);
+/* free every queued packet, counting each as dropped; returns how many */
+uint32 packet_queue_flush(packet_queue* queue);
+void packet_queue_get_stats(const packet_queue* queue, struct tuntap_queue_stats* stats);
+
+/* ---- wait_queue.c: sleep on a semaphore without losing a wake-up --------------------------- */
+
+/* The semaphore count is the wake-up token: a waker releases one token per waiter it wakes,
+ * so a waiter that registered (under the owner's lock) but has not reached acquire_sem yet
+ * still finds its token. */
+typedef struct tuntap_wait_queue {
+	sem_id sem;
+	int32 waiters;	/* registered and not yet woken; under the owner's lock */
+} tuntap_wait_queue;
+
+status_t tuntap_wait_queue_init(tuntap_wait_queue* queue, const char* name);
+void tuntap_wait_queue_destroy(tuntap_wait_queue* queue);
+/* Called and returns with `lock` held; sleeps without it. Returns B_OK when woken (the caller
+ * re-checks its predicate), or the acquire error (B_INTERRUPTED, B_WOULD_BLOCK...). */
+status_t tuntap_wait_queue_wait(tuntap_wait_queue* queue, mutex* lock, uint32 flags);
+/* wake one waiter or all of them; called with the owner's lock held */
+void tuntap_wait_queue_wake(tuntap_wait_queue* queue, bool all);
+
+/* ---- unit_table.c: units, their lifetime and the table ------------------------------------- */
+
+typedef struct tuntap_cookie tuntap_cookie;
+
+typedef struct tuntap_unit {
+	net_device device;		/* first: the stack's net_device* is a tuntap_unit* */
+	struct list_link link;		/* in sUnits, sorted by mode then number */
+	int32 ref_count;		/* the table's + one per cookie */
+	uint32 mode;			/* TUNTAP_MODE_* */
+	uint32 number;
+
+	mutex lock;			/* everything below */
+	bool published;			/* node published, visible to open */
+	bool gone;			/* uninit_device ran: every call fails */
+	bool up;			/* between the up and down hooks */
+	tuntap_cookie* owner;		/* the open descriptor, exclusive */
+	uint32 header_mode;
+	packet_queue to_app;
+	packet_queue to_stack;
+	uint64 truncated;
+	uint64 rejected;
+	tuntap_wait_queue read_waiters;	/* app readers: data, close or gone */
+	tuntap_wait_queue write_waiters;	/* app writers: room, close or gone */
+	tuntap_wait_queue stack_waiters;	/* the stack's reader thread: data, down or gone */
+	select_sync_pool* select_pool;
+} tuntap_unit;
+
+struct tuntap_cookie {
+	tuntap_unit* unit;
+	int32 nonblocking;		/* atomic: O_NONBLOCK / B_SET_NONBLOCKING_IO */
+	bool closed;			/* close hook ran; under the unit's lock */
+};
+
+status_t tuntap_units_init(void);
+void tuntap_units_uninit(void);
+/* units plus cookies alive: the module must stay loaded while this is not 0 */
+int32 tuntap_live_objects(void);
+void tuntap_cookie_count(int32 delta);
+
+/* "tun/12" -> mode and number; B_BAD_VALUE for anything else */
+status_t tuntap_parse_name(const char* name, uint32* mode, uint32* number);
+/* allocate, publish and list a unit; unwinds completely on failure */
+status_t tuntap_unit_create(const char* name, tuntap_unit** _unit);
+/* revoke: unlist, mark gone, flush, wake everybody, unpublish, drop the table's reference */
+void tuntap_unit_revoke(tuntap_unit* unit);
+/* find a published, live unit by name and take a reference */
+tuntap_unit* tuntap_unit_get(const char* name);
+void tuntap_unit_acquire(tuntap_unit* unit);
+void tuntap_unit_release(tuntap_unit* unit);
+
+/* clone allocation: reserve the lowest free number of `mode` (not listed, not reserved) */
+status_t tuntap_reserve_number(uint32 mode, uint32* number);
+void tuntap_unreserve_number(uint32 mode, uint32 number);
+
+/* ---- framing.c: what a packet must look like ------------------------------------------------ */
+
+size_t tuntap_header_length(const tuntap_unit* unit);
+/* the largest write accepted: MTU + link header + header-mode prefix */
+size_t tuntap_max_write(const tuntap_unit* unit);
+/* length check, before any allocation: B_OK or B_BAD_VALUE */
+status_t tuntap_check_write_length(const tuntap_unit* unit, size_t length);
+/* protocol check on the first bytes of a write (TUN: IP version, AF prefix), before any
+ * allocation; sets *_type (B_NET_FRAME_TYPE_* for TUN, 0 for TAP) and *_skip (prefix bytes) */
+status_t tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, size_t headLength,
+	size_t length, int32* _type, size_t* _skip);
+/* bytes to copy before a packet on read (TUN AF prefix), and that prefix */
+size_t tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4]);
+/* can the stack send this buffer on this unit (size within MTU + link header) */
+status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer);
+/* (TUN: also sets buffer->type from the IP version) */
+
+/* ---- devfs_hooks.c / ioctl.c ----------------------------------------------------------------- */
+
+/* readiness predicates, the same ones read and write use; unit lock held */
+bool tuntap_readable(const tuntap_unit* unit);
+bool tuntap_writable(const tuntap_unit* unit);
+/* notify selectors of the transitions since (wasReadable, wasWritable); unit lock held */
+void tuntap_notify_transitions(tuntap_unit* unit, bool wasReadable, bool wasWritable);
+status_t tuntap_control(void* cookie, uint32 op, void* data, size_t length);
+/* MTU from TUNTAP_SET_MTU/SET_INFO and the stack's set_mtu hook: B_BAD_VALUE out of range */
+status_t tuntap_set_mtu(tuntap_unit* unit, size_t mtu);
+
+/* ---- module.c ----------------------------------------------------------------------------- */
+
+status_t tuntap_std_ops(int32 op, ...);
+
+#endif

@@ -1,0 +1,350 @@
+/* The dynamic unit table: parsing names, creating a unit (allocate, publish, list) with complete
+ * unwinding, revoking it on delete, reference counting, and clone number reservation. */
+
+#include "tuntap_private.h"
+
+#include <ethernet.h>
+#include <fs/devfs.h>
+#include <net/if_media.h>
+#include <net/if_types.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct number_reservation {
+	struct list_link link;
+	uint32 mode;
+	uint32 number;
+} number_reservation;
+
+static mutex sUnitsLock = MUTEX_INITIALIZER("tuntap units");
+static struct list sUnits;		/* tuntap_unit, sorted by (mode, number) */
+static struct list sReservations;	/* number_reservation, clone opens in progress */
+static int32 sUnitCount;
+static int32 sCookieCount;
+
+
+status_t
+tuntap_units_init(void)
+{
+	list_init_etc(&sUnits, offsetof(tuntap_unit, link));
+	list_init_etc(&sReservations, offsetof(number_reservation, link));
+	atomic_set(&sUnitCount, 0);
+	atomic_set(&sCookieCount, 0);
+	return B_OK;
+}
+
+
+void
+tuntap_units_uninit(void)
+{
+	/* nothing is left: std_ops refuses to uninit while units or cookies exist */
+}
+
+
+int32
+tuntap_live_objects(void)
+{
+	return atomic_get(&sUnitCount) + atomic_get(&sCookieCount);
+}
+
+
+void
+tuntap_cookie_count(int32 delta)
+{
+	atomic_add(&sCookieCount, delta);
+}
+
+
+status_t
+tuntap_parse_name(const char* name, uint32* _mode, uint32* _number)
+{
+	uint32 mode;
+	if (strncmp(name, TUNTAP_TUN_PREFIX, 4) == 0)
+		mode = TUNTAP_MODE_TUN;
+	else if (strncmp(name, TUNTAP_TAP_PREFIX, 4) == 0)
+		mode = TUNTAP_MODE_TAP;
+	else
+		return B_BAD_VALUE;
+
+	const char* digits = name + 4;
+	if (digits[0] == '\0' || (digits[0] == '0' && digits[1] != '\0'))
+		return B_BAD_VALUE;
+
+	uint32 number = 0;
+	for (const char* c = digits; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9' || c - digits >= 5)
+			return B_BAD_VALUE;
+		number = number * 10 + (uint32)(*c - '0');
+	}
+	if (number > TUNTAP_MAX_UNIT)
+		return B_BAD_VALUE;
+
+	*_mode = mode;
+	*_number = number;
+	return B_OK;
+}
+
+
+static inline bool
+unit_before(const tuntap_unit* unit, uint32 mode, uint32 number)
+{
+	return unit->mode < mode || (unit->mode == mode && unit->number < number);
+}
+
+
+/* the listed unit (mode, number), or the first one after it; sUnitsLock held */
+static tuntap_unit*
+find_unit_or_next(uint32 mode, uint32 number)
+{
+	tuntap_unit* unit = (tuntap_unit*)list_get_first_item(&sUnits);
+	while (unit != NULL && unit_before(unit, mode, number))
+		unit = (tuntap_unit*)list_get_next_item(&sUnits, unit);
+	return unit;
+}
+
+
+static tuntap_unit*
+find_unit(uint32 mode, uint32 number)
+{
+	tuntap_unit* unit = find_unit_or_next(mode, number);
+	if (unit != NULL && unit->mode == mode && unit->number == number)
+		return unit;
+	return NULL;
+}
+
+
+static void
+init_device_fields(tuntap_unit* unit, const char* name)
+{
+	net_device* device = &unit->device;
+	strlcpy(device->name, name, sizeof(device->name));
+	device->mtu = TUNTAP_DEFAULT_MTU;
+	device->media = IFM_ACTIVE;
+	if (unit->mode == TUNTAP_MODE_TAP) {
+		device->type = IFT_ETHER;
+		device->flags = IFF_BROADCAST | IFF_ALLMULTI | IFF_LINK | IFF_MULTICAST;
+		device->header_length = ETHER_HEADER_LENGTH;
+		/* locally administered, unicast, and unique per unit on this host */
+		static const uint8 prefix[4] = {0x02, 0x54, 0x41, 0x50};
+		memcpy(device->address.data, prefix, sizeof(prefix));
+		device->address.data[4] = (uint8)(unit->number >> 8);
+		device->address.data[5] = (uint8)unit->number;
+		device->address.length = ETHER_ADDRESS_LENGTH;
+	} else {
+		device->type = IFT_TUNNEL;
+		device->flags = IFF_POINTOPOINT | IFF_LINK;
+		device->header_length = 0;
+		device->address.length = 0;
+	}
+}
+
+
+/* frees a unit that is not (or no longer) listed or published */
+static void
+destroy_unit(tuntap_unit* unit)
+{
+	packet_queue_flush(&unit->to_app);
+	packet_queue_flush(&unit->to_stack);
+	tuntap_wait_queue_destroy(&unit->stack_waiters);
+	tuntap_wait_queue_destroy(&unit->write_waiters);
+	tuntap_wait_queue_destroy(&unit->read_waiters);
+	if (unit->select_pool != NULL)
+		delete_select_sync_pool(unit->select_pool);
+	mutex_destroy(&unit->lock);
+	free(unit);
+}
+
+
+status_t
+tuntap_unit_create(const char* name, tuntap_unit** _unit)
+{
+	uint32 mode, number;
+	status_t status = tuntap_parse_name(name, &mode, &number);
+	if (status != B_OK)
+		return status;
+
+	tuntap_unit* unit = (tuntap_unit*)calloc(1, sizeof(tuntap_unit));
+	if (unit == NULL)
+		return B_NO_MEMORY;
+
+	unit->mode = mode;
+	unit->number = number;
+	unit->ref_count = 1;
+	unit->read_waiters.sem = unit->write_waiters.sem = unit->stack_waiters.sem = -1;
+	mutex_init(&unit->lock, "tuntap unit");
+	packet_queue_init(&unit->to_app, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);
+	packet_queue_init(&unit->to_stack, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);
+	init_device_fields(unit, name);
+
+	if ((status = tuntap_wait_queue_init(&unit->read_waiters, "tuntap read")) != B_OK
+		|| (status = tuntap_wait_queue_init(&unit->write_waiters, "tuntap write")) != B_OK
+		|| (status = tuntap_wait_queue_init(&unit->stack_waiters, "tuntap stack")) != B_OK) {
+		destroy_unit(unit);
+		return status;
+	}
+
+	mutex_lock(&sUnitsLock);
+	tuntap_unit* next = find_unit_or_next(mode, number);
+	if (next != NULL && next->mode == mode && next->number == number) {
+		mutex_unlock(&sUnitsLock);
+		destroy_unit(unit);
+		return B_NAME_IN_USE;
+	}
+	if (next != NULL)
+		list_insert_item_before(&sUnits, next, unit);
+	else
+		list_add_item(&sUnits, unit);
+	atomic_add(&sUnitCount, 1);
+	mutex_unlock(&sUnitsLock);
+
+	/* Listed but not yet published: the number is taken, nobody can open it yet. devfs is
+	 * called without our locks held, as it may call back into our hooks. */
+	status = devfs_publish_device(name, &gTuntapDeviceHooks);
+
+	mutex_lock(&sUnitsLock);
+	if (status != B_OK) {
+		list_remove_item(&sUnits, unit);
+		atomic_add(&sUnitCount, -1);
+		mutex_unlock(&sUnitsLock);
+		destroy_unit(unit);
+		return status;
+	}
+	unit->published = true;
+	mutex_unlock(&sUnitsLock);
+
+	*_unit = unit;
+	return B_OK;
+}
+
+
+void
+tuntap_unit_revoke(tuntap_unit* unit)
+{
+	mutex_lock(&sUnitsLock);
+	list_remove_item(&sUnits, unit);
+	unit->published = false;
+	mutex_unlock(&sUnitsLock);
+
+	mutex_lock(&unit->lock);
+	unit->gone = true;
+	unit->up = false;
+	packet_queue_flush(&unit->to_app);
+	packet_queue_flush(&unit->to_stack);
+	tuntap_wait_queue_wake(&unit->read_waiters, true);
+	tuntap_wait_queue_wake(&unit->write_waiters, true);
+	tuntap_wait_queue_wake(&unit->stack_waiters, true);
+	if (unit->select_pool != NULL)
+		notify_select_event_pool(unit->select_pool, B_SELECT_DISCONNECTED);
+	mutex_unlock(&unit->lock);
+
+	/* The name disappears now; a descriptor still open keeps the unit (and our hooks) alive
+	 * and gets B_DEVICE_NOT_FOUND until it is closed. */
+	status_t status = devfs_unpublish_device(unit->device.name, false);
+	if (status != B_OK)
+		dprintf("tuntap: unpublishing %s failed: %" B_PRId32 "\n", unit->device.name, status);
+
+	tuntap_unit_release(unit);
+}
+
+
+tuntap_unit*
+tuntap_unit_get(const char* name)
+{
+	uint32 mode, number;
+	if (tuntap_parse_name(name, &mode, &number) != B_OK)
+		return NULL;
+
+	mutex_lock(&sUnitsLock);
+	tuntap_unit* unit = find_unit(mode, number);
+	if (unit != NULL && unit->published)
+		tuntap_unit_acquire(unit);
+	else
+		unit = NULL;
+	mutex_unlock(&sUnitsLock);
+	return unit;
+}
+
+
+void
+tuntap_unit_acquire(tuntap_unit* unit)
+{
+	atomic_add(&unit->ref_count, 1);
+}
+
+
+void
+tuntap_unit_release(tuntap_unit* unit)
+{
+	if (atomic_add(&unit->ref_count, -1) != 1)
+		return;
+
+	destroy_unit(unit);
+	atomic_add(&sUnitCount, -1);
+}
+
+
+static bool
+is_reserved(uint32 mode, uint32 number)
+{
+	number_reservation* reservation = NULL;
+	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
+		!= NULL) {
+		if (reservation->mode == mode && reservation->number == number)
+			return true;
+	}
+	return false;
+}
+
+
+status_t
+tuntap_reserve_number(uint32 mode, uint32* _number)
+{
+	number_reservation* reservation
+		= (number_reservation*)malloc(sizeof(number_reservation));
+	if (reservation == NULL)
+		return B_NO_MEMORY;
+
+	mutex_lock(&sUnitsLock);
+	uint32 candidate = 0;
+	tuntap_unit* unit = find_unit_or_next(mode, 0);
+	while (candidate <= TUNTAP_MAX_UNIT) {
+		while (unit != NULL && unit->mode == mode && unit->number < candidate)
+			unit = (tuntap_unit*)list_get_next_item(&sUnits, unit);
+		if ((unit != NULL && unit->mode == mode && unit->number == candidate)
+			|| is_reserved(mode, candidate)) {
+			candidate++;
+			continue;
+		}
+		break;
+	}
+	if (candidate > TUNTAP_MAX_UNIT) {
+		mutex_unlock(&sUnitsLock);
+		free(reservation);
+		return B_BUSY;
+	}
+
+	reservation->mode = mode;
+	reservation->number = candidate;
+	list_add_item(&sReservations, reservation);
+	mutex_unlock(&sUnitsLock);
+
+	*_number = candidate;
+	return B_OK;
+}
+
+
+void
+tuntap_unreserve_number(uint32 mode, uint32 number)
+{
+	mutex_lock(&sUnitsLock);
+	number_reservation* reservation = NULL;
+	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
+		!= NULL) {
+		if (reservation->mode == mode && reservation->number == number) {
+			list_remove_item(&sReservations, reservation);
+			break;
+		}
+	}
+	mutex_unlock(&sUnitsLock);
+	free(reservation);
+}
