@@ -4,7 +4,6 @@
 #include "tuntap_private.h"
 
 #include <fcntl.h>
-#include <net_datalink.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sockio.h>

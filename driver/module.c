@@ -4,12 +4,11 @@
 #include "tuntap_private.h"
 
 #include <fs/devfs.h>
-#include <net_datalink.h>
 #include <stdarg.h>
 
 struct net_buffer_module_info* gBufferModule;
 struct net_stack_module_info* gStackModule;
-struct net_datalink_module_info* gDatalinkModule;
+struct tuntap_datalink_module_info* gDatalinkModule;
 
 
 status_t
@@ -48,7 +47,7 @@ tuntap_std_ops(int32 op, ...)
 module_dependency module_dependencies[] = {
 	{NET_STACK_MODULE_NAME, (module_info**)&gStackModule},
 	{NET_BUFFER_MODULE_NAME, (module_info**)&gBufferModule},
-	{NET_DATALINK_MODULE_NAME, (module_info**)&gDatalinkModule},
+	{TUNTAP_DATALINK_MODULE_NAME, (module_info**)&gDatalinkModule},
 	{}
 };
 

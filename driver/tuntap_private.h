@@ -3,6 +3,8 @@
 #ifndef _TUNTAP_PRIVATE_H
 #define _TUNTAP_PRIVATE_H
 
+#include <stdlib.h>
+
 #include <Drivers.h>
 #include <KernelExport.h>
 #include <OS.h>
@@ -19,9 +21,18 @@
 
 #define TUNTAP_MODULE_NAME "network/devices/tunnel/v1"
 
+/* Haiku's net_datalink.h is C++ only. The driver needs just the datalink module's first hook,
+ * control (SIOCAIFADDR creates an interface, as ifconfig does), so it declares that prefix of
+ * struct net_datalink_module_info itself. */
+#define TUNTAP_DATALINK_MODULE_NAME "network/stack/datalink/v1"
+struct tuntap_datalink_module_info {
+	module_info info;
+	status_t (*control)(net_domain* domain, int32 option, void* value, size_t* _length);
+};
+
 extern struct net_buffer_module_info* gBufferModule;
 extern struct net_stack_module_info* gStackModule;
-extern struct net_datalink_module_info* gDatalinkModule;
+extern struct tuntap_datalink_module_info* gDatalinkModule;
 extern device_hooks gTuntapDeviceHooks;
 extern struct net_device_module_info gTuntapModule;
 
