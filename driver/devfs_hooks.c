@@ -193,7 +193,9 @@ copy_head_out(tuntap_unit* unit, net_buffer* buffer, uint8* data, size_t length,
 	if (prefixCopy > 0 && user_memcpy(data, prefix, prefixCopy) != B_OK)
 		return B_BAD_ADDRESS;
 	if (copy > prefixCopy) {
-		status_t status = gBufferModule->read(buffer, 0, data + prefixCopy, copy - prefixCopy);
+		/* user addresses are numbers here: NULL + 0 must stay a valid expression */
+		void* target = (void*)((addr_t)data + prefixCopy);
+		status_t status = gBufferModule->read(buffer, 0, target, copy - prefixCopy);
 		if (status != B_OK)
 			return status;
 	}
@@ -312,7 +314,7 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 	net_buffer* buffer = gBufferModule->create(0);
 	if (buffer == NULL)
 		return B_NO_MEMORY;
-	status = gBufferModule->append(buffer, (const uint8*)data + skip, length - skip);
+	status = gBufferModule->append(buffer, (const void*)((addr_t)data + skip), length - skip);
 	if (status != B_OK) {
 		gBufferModule->free(buffer);
 		return status;

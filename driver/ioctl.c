@@ -54,21 +54,26 @@ find_ioctl(uint32 op)
 }
 
 
+/* unit lock held */
+static status_t
+set_mtu_locked(tuntap_unit* unit, size_t mtu)
+{
+	if (mtu < TUNTAP_MIN_MTU || mtu > TUNTAP_MAX_MTU
+		|| mtu + tuntap_header_length(unit) > unit->to_stack.max_bytes)
+		return B_BAD_VALUE;
+
+	bool wasWritable = tuntap_writable(unit);
+	unit->device.mtu = mtu;
+	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	return B_OK;
+}
+
+
 status_t
 tuntap_set_mtu(tuntap_unit* unit, size_t mtu)
 {
-	if (mtu < TUNTAP_MIN_MTU || mtu > TUNTAP_MAX_MTU)
-		return B_BAD_VALUE;
-
 	mutex_lock(&unit->lock);
-	status_t status = B_OK;
-	if (mtu + tuntap_header_length(unit) > unit->to_stack.max_bytes)
-		status = B_BAD_VALUE;
-	else {
-		bool wasWritable = tuntap_writable(unit);
-		unit->device.mtu = mtu;
-		tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
-	}
+	status_t status = unit->gone ? B_DEVICE_NOT_FOUND : set_mtu_locked(unit, mtu);
 	mutex_unlock(&unit->lock);
 	return status;
 }
@@ -153,6 +158,8 @@ apply(tuntap_unit* unit, uint32 op, ioctl_argument* argument)
 		case TUNTAP_GET_MTU:
 			argument->value = (uint32)unit->device.mtu;
 			return B_OK;
+		case TUNTAP_SET_MTU:
+			return set_mtu_locked(unit, argument->value);
 		case TUNTAP_GET_HEADER_MODE:
 			argument->value = unit->header_mode;
 			return B_OK;
