@@ -36,6 +36,7 @@ status_t mutex_switch_lock(mutex* from, mutex* to);
 #endif
 
 #define ASSERT_LOCKED_MUTEX(m) \
-	do { if ((m)->holder != find_thread(NULL)) panic("mutex %s not held", (m)->name); } while (0)
+	do { if (atomic_get(&(m)->holder) != find_thread(NULL)) \
+		panic("mutex %s not held", (m)->name); } while (0)
 
 #endif

@@ -1,0 +1,409 @@
+/* cmocka tests of the shim's mutexes, spinlocks and interrupt state, and of the panics (in forked
+ * children) that catch kernel-locking bugs: blocking under a spinlock, foreign unlocks, ... */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lock.h>
+
+#include "shim_internal.h"
+
+#define WAIT (5 * 1000 * 1000)
+
+/* a test that hangs (a lost wake-up) dies by SIGALRM instead of stalling the run */
+static int setup(void** state)
+{
+	alarm(60);
+	shim_kern_init();
+	return 0;
+}
+
+static int teardown(void** state)
+{
+	shim_kern_fini();
+	alarm(0);
+	return 0;
+}
+
+static status_t join(thread_id thread)
+{
+	status_t result = B_ERROR;
+	assert_int_equal(shim_thread_join(thread, &result), B_OK);
+	return result;
+}
+
+/* ---- mutexes ------------------------------------------------------------------------------- */
+
+struct lock_job {
+	mutex* lock;
+	sem_id got; /* released once the job holds the lock (if > 0) */
+	sem_id go; /* acquired before unlocking (if > 0) */
+	int32 order;
+	thread_id self;
+	status_t lock_status; /* what mutex_lock returned */
+};
+
+static int32 sOrder;
+
+static status_t lock_job_run(void* data)
+{
+	struct lock_job* job = data;
+	job->self = find_thread(NULL);
+	status_t status = mutex_lock(job->lock);
+	job->lock_status = status;
+	if (status != B_OK)
+		return status;
+	job->order = atomic_add(&sOrder, 1) + 1;
+	if (atomic_get(&job->lock->holder) != job->self)
+		return B_ERROR;
+	if (job->got > 0)
+		release_sem(job->got);
+	if (job->go > 0)
+		acquire_sem(job->go);
+	mutex_unlock(job->lock);
+	return B_OK;
+}
+
+static thread_id start_blocked_lock_job(struct lock_job* job)
+{
+	thread_id thread = shim_thread_spawn("locker", lock_job_run, job);
+	assert_true(thread > 0);
+	assert_int_equal(shim_wait_until_blocked(thread, WAIT), B_OK);
+	return thread;
+}
+
+static void test_mutex_uncontended_and_trylock(void** state)
+{
+	mutex lock;
+	mutex_init(&lock, "plain");
+	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 1);
+	assert_int_equal(lock.holder, -1);
+	assert_int_equal(mutex_lock(&lock), B_OK);
+	assert_int_equal(lock.holder, find_thread(NULL));
+	ASSERT_LOCKED_MUTEX(&lock);
+	assert_int_equal(mutex_trylock(&lock), B_WOULD_BLOCK);
+	mutex_unlock(&lock);
+	assert_int_equal(lock.holder, -1);
+	assert_int_equal(mutex_trylock(&lock), B_OK);
+	mutex_unlock(&lock);
+	mutex_destroy(&lock);
+	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
+}
+
+static void test_mutex_handoff(void** state)
+{
+	mutex lock;
+	mutex_init(&lock, "handoff");
+	sem_id got = create_sem(0, "got");
+	sem_id go = create_sem(0, "go");
+	struct lock_job job = {.lock = &lock, .got = got, .go = go};
+
+	mutex_lock(&lock);
+	thread_id thread = start_blocked_lock_job(&job);
+	/* mutex waits are not interruptible */
+	assert_int_equal(shim_interrupt(thread), B_OK);
+	assert_int_equal(shim_wait_until_blocked(thread, 0), B_OK);
+	mutex_unlock(&lock);
+	assert_int_equal(atomic_get(&lock.holder), thread); /* handed over, not just released */
+	assert_int_equal(mutex_trylock(&lock), B_WOULD_BLOCK);
+	assert_int_equal(acquire_sem(got), B_OK);
+	release_sem(go);
+	assert_int_equal(join(thread), B_OK);
+	assert_int_equal(mutex_trylock(&lock), B_OK);
+	mutex_unlock(&lock);
+	mutex_destroy(&lock);
+	delete_sem(got);
+	delete_sem(go);
+}
+
+static void test_mutex_fifo(void** state)
+{
+	static mutex lock = MUTEX_INITIALIZER("fifo");
+	struct lock_job jobs[3];
+	thread_id threads[3];
+	atomic_set(&sOrder, 0);
+	mutex_lock(&lock);
+	for (int i = 0; i < 3; i++) {
+		jobs[i] = (struct lock_job){.lock = &lock};
+		threads[i] = start_blocked_lock_job(&jobs[i]);
+	}
+	mutex_unlock(&lock);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(join(threads[i]), B_OK);
+		assert_int_equal(jobs[i].order, i + 1);
+	}
+	assert_int_equal(lock.holder, -1);
+}
+
+static void test_mutex_static_and_clone_name(void** state)
+{
+	static mutex staticLock = MUTEX_INITIALIZER("static lock");
+	assert_int_equal(mutex_lock(&staticLock), B_OK);
+	mutex_unlock(&staticLock);
+	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
+
+	char name[] = "cloned name";
+	mutex cloned;
+	mutex_init_etc(&cloned, name, MUTEX_FLAG_CLONE_NAME);
+	assert_ptr_not_equal(cloned.name, name);
+	name[0] = 'X';
+	assert_string_equal(cloned.name, "cloned name");
+	mutex borrowed;
+	mutex_init(&borrowed, name);
+	assert_ptr_equal(borrowed.name, name);
+	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 2);
+	mutex_destroy(&cloned);
+	mutex_destroy(&borrowed);
+	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
+}
+
+static void test_mutex_destroy_wakes_waiters(void** state)
+{
+	mutex lock;
+	mutex_init(&lock, "doomed");
+	struct lock_job jobs[2] = {{.lock = &lock}, {.lock = &lock}};
+	mutex_lock(&lock);
+	thread_id threads[2] = {start_blocked_lock_job(&jobs[0]), start_blocked_lock_job(&jobs[1])};
+	mutex_destroy(&lock); /* the holder may destroy it */
+	assert_int_equal(join(threads[0]), B_ERROR);
+	assert_int_equal(join(threads[1]), B_ERROR);
+	assert_int_equal(jobs[0].lock_status, B_ERROR); /* failed to lock, not failed later */
+	assert_int_equal(jobs[1].lock_status, B_ERROR);
+	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
+}
+
+struct switch_job {
+	mutex* from;
+	mutex* to;
+};
+
+static status_t switch_job_run(void* data)
+{
+	struct switch_job* job = data;
+	mutex_lock(job->from);
+	status_t status = mutex_switch_lock(job->from, job->to);
+	if (status == B_OK)
+		mutex_unlock(job->to);
+	return status;
+}
+
+static void test_mutex_switch_lock(void** state)
+{
+	mutex from, to;
+	mutex_init(&from, "from");
+	mutex_init(&to, "to");
+
+	/* uncontended */
+	mutex_lock(&from);
+	assert_int_equal(mutex_switch_lock(&from, &to), B_OK);
+	assert_int_equal(from.holder, -1);
+	assert_int_equal(to.holder, find_thread(NULL));
+	mutex_unlock(&to);
+
+	/* contended: `from` is released once the thread is queued on `to` */
+	struct switch_job job = {&from, &to};
+	mutex_lock(&to);
+	thread_id thread = shim_thread_spawn("switcher", switch_job_run, &job);
+	assert_int_equal(shim_wait_until_blocked(thread, WAIT), B_OK);
+	assert_int_equal(mutex_trylock(&from), B_OK);
+	mutex_unlock(&from);
+	mutex_unlock(&to);
+	assert_int_equal(join(thread), B_OK);
+	mutex_destroy(&from);
+	mutex_destroy(&to);
+}
+
+struct counter_job {
+	mutex* lock;
+	spinlock* spin;
+	int64* counter;
+	int rounds;
+};
+
+static status_t count_with_mutex(void* data)
+{
+	struct counter_job* job = data;
+	for (int i = 0; i < job->rounds; i++) {
+		if (i % 3 == 0) {
+			while (mutex_trylock(job->lock) != B_OK)
+				;
+		} else
+			mutex_lock(job->lock);
+		(*job->counter)++;
+		mutex_unlock(job->lock);
+	}
+	return B_OK;
+}
+
+static void test_mutex_contention(void** state)
+{
+	mutex lock;
+	mutex_init(&lock, "contended");
+	int64 counter = 0;
+	struct counter_job job = {.lock = &lock, .counter = &counter, .rounds = 20000};
+	thread_id threads[4];
+	for (int i = 0; i < 4; i++)
+		threads[i] = shim_thread_spawn("counter", count_with_mutex, &job);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(join(threads[i]), B_OK);
+	assert_int_equal(counter, 4 * 20000);
+	assert_int_equal(lock.holder, -1);
+	assert_null(lock.waiters);
+	mutex_destroy(&lock);
+}
+
+/* ---- spinlocks and interrupts -------------------------------------------------------------- */
+
+static status_t count_with_spinlock(void* data)
+{
+	struct counter_job* job = data;
+	for (int i = 0; i < job->rounds; i++) {
+		cpu_status status = disable_interrupts();
+		acquire_spinlock(job->spin);
+		(*job->counter)++;
+		release_spinlock(job->spin);
+		restore_interrupts(status);
+	}
+	return B_OK;
+}
+
+static void test_spinlock_and_interrupts(void** state)
+{
+	spinlock lock = B_SPINLOCK_INITIALIZER;
+	cpu_status outer = disable_interrupts();
+	cpu_status inner = disable_interrupts();
+	assert_int_not_equal(outer, inner);
+	acquire_spinlock(&lock);
+	assert_true(B_SPINLOCK_IS_LOCKED(&lock));
+	release_spinlock(&lock);
+	assert_false(B_SPINLOCK_IS_LOCKED(&lock));
+	restore_interrupts(inner); /* still disabled: acquiring is allowed */
+	acquire_spinlock(&lock);
+	release_spinlock(&lock);
+	restore_interrupts(outer);
+	assert_int_equal(snooze(10), B_OK); /* blocking is fine again */
+
+	int64 counter = 0;
+	struct counter_job job = {.spin = &lock, .counter = &counter, .rounds = 50000};
+	thread_id threads[2];
+	for (int i = 0; i < 2; i++)
+		threads[i] = shim_thread_spawn("spinner", count_with_spinlock, &job);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(join(threads[i]), B_OK);
+	assert_int_equal(counter, 2 * 50000);
+}
+
+/* ---- panics (each in a forked child) -------------------------------------------------------- */
+
+static void expect_panic(void (*action)(void), const char* fragment)
+{
+	int pipeEnds[2];
+	assert_int_equal(pipe(pipeEnds), 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		dup2(pipeEnds[1], STDERR_FILENO);
+		close(pipeEnds[0]);
+		action();
+		_exit(0);
+	}
+	close(pipeEnds[1]);
+	char output[16384];
+	size_t used = 0;
+	ssize_t bytes;
+	while ((bytes = read(pipeEnds[0], output + used, sizeof(output) - 1 - used)) > 0)
+		used += bytes;
+	output[used] = '\0';
+	close(pipeEnds[0]);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || strstr(output, "PANIC: ") == NULL ||
+	    strstr(output, fragment) == NULL)
+		fail_msg("expected a panic mentioning \"%s\"; child status 0x%x, output:\n%s", fragment,
+		    status, output);
+}
+
+static void block_under_spinlock(void)
+{
+	static spinlock lock = B_SPINLOCK_INITIALIZER;
+	disable_interrupts();
+	acquire_spinlock(&lock);
+	acquire_sem_etc(create_sem(1, "never blocks"), 1, 0, 0);
+}
+
+static void lock_with_interrupts_disabled(void)
+{
+	static mutex lock = MUTEX_INITIALIZER("irq");
+	disable_interrupts();
+	mutex_lock(&lock);
+}
+
+static void unlock_not_held(void)
+{
+	static mutex lock = MUTEX_INITIALIZER("not mine");
+	mutex_unlock(&lock);
+}
+
+static void lock_twice(void)
+{
+	static mutex lock = MUTEX_INITIALIZER("twice");
+	mutex_lock(&lock);
+	mutex_lock(&lock);
+}
+
+static void spinlock_with_interrupts_enabled(void)
+{
+	static spinlock lock = B_SPINLOCK_INITIALIZER;
+	acquire_spinlock(&lock);
+}
+
+static void release_with_interrupts_disabled(void)
+{
+	sem_id sem = create_sem(0, "irq release");
+	disable_interrupts();
+	release_sem_etc(sem, 1, B_DO_NOT_RESCHEDULE); /* allowed */
+	release_sem(sem);
+}
+
+static void panic_with_message(void)
+{
+	panic("driver state %d is broken", 42);
+}
+
+static void test_panics(void** state)
+{
+	expect_panic(block_under_spinlock, "holding 1 spinlock");
+	expect_panic(block_under_spinlock, "holds 1 spinlock(s), interrupts disabled"); /* dump */
+	expect_panic(lock_with_interrupts_disabled, "mutex_lock: thread");
+	expect_panic(unlock_not_held, "mutex_unlock: thread");
+	expect_panic(lock_twice, "it already holds");
+	expect_panic(spinlock_with_interrupts_enabled, "with interrupts enabled");
+	expect_panic(release_with_interrupts_disabled, "B_DO_NOT_RESCHEDULE");
+	expect_panic(panic_with_message, "PANIC: driver state 42 is broken");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_mutex_uncontended_and_trylock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mutex_handoff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mutex_fifo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mutex_static_and_clone_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mutex_destroy_wakes_waiters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mutex_switch_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mutex_contention, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spinlock_and_interrupts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_panics, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("kern_lock", tests, NULL, NULL);
+}
