@@ -30,7 +30,8 @@ extern "C" {
  * modules[] and module_dependencies[]) and load it as Haiku's stack does at boot. */
 status_t shim_boot(void);
 /* Delete every interface, close every descriptor still open, unload the driver (its
- * B_MODULE_UNINIT must succeed) and tear the shim down. Returns B_OK or the first error. */
+ * B_MODULE_UNINIT must succeed), check that no object of any kind is left (a report on stderr
+ * and B_ERROR otherwise) and tear the shim down. Returns B_OK or the first error. */
 status_t shim_shutdown(void);
 
 /* ---- open flags and poll -------------------------------------------------------------------- */
@@ -141,7 +142,7 @@ int shim_stack_pending(const char* name);
 /* ---- fault injection --------------------------------------------------------------------- */
 
 enum shim_fault_site {
-	SHIM_FAULT_ALLOC,	/* malloc/calloc/realloc called by kernel code (driver, net_buffer) */
+	SHIM_FAULT_ALLOC,	/* malloc/calloc/realloc by kernel code (the driver), select pool entries */
 	SHIM_FAULT_SEM,		/* create_sem */
 	SHIM_FAULT_PUBLISH,	/* devfs_publish_device */
 	SHIM_FAULT_USER_COPY,	/* user_memcpy, user_strlcpy, user_memset */

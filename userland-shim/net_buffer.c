@@ -1,0 +1,308 @@
+/* The net_buffer module (NET_BUFFER_MODULE_NAME): contiguous data with headroom, user-aware copies,
+ * fault injection, and a small recycling cache whose idle buffers are ASan-poisoned. */
+#include "shim_internal.h"
+
+#include <string.h>
+
+#include <KernelExport.h>
+
+#include "shim_net.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SHIM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(SHIM_ASAN)
+#define SHIM_ASAN 1
+#endif
+
+#ifdef SHIM_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
+#define UNPOISON(address, size) ASAN_UNPOISON_MEMORY_REGION(address, size)
+#else
+#define POISON(address, size) ((void)(address), (void)(size))
+#define UNPOISON(address, size) ((void)(address), (void)(size))
+#endif
+
+#define MAGIC_LIVE 0x6e627566u /* "nbuf" */
+#define MAGIC_FREE 0x64656164u /* "dead" */
+#define DEFAULT_CAPACITY 2048 /* a 1500-byte frame with 256 bytes of headroom fits */
+#define MIN_TAILROOM 1536
+#define MAX_SIZE (16 * 1024 * 1024)
+#define CACHE_SIZE 64
+
+struct shim_net_buffer {
+	net_buffer public; /* first: the driver's net_buffer* points here */
+	uint32 magic;
+	uint8* storage;
+	size_t capacity;
+	size_t head; /* offset of the first data byte in storage */
+	struct sockaddr_storage source;
+	struct sockaddr_storage destination;
+};
+
+static spinlock sCacheLock = B_SPINLOCK_INITIALIZER;
+static struct shim_net_buffer* sCache[CACHE_SIZE];
+static int32 sCacheCount;
+
+static struct shim_net_buffer* to_private(net_buffer* buffer)
+{
+	struct shim_net_buffer* private = (struct shim_net_buffer*)buffer;
+	if (private->magic != MAGIC_LIVE) {
+		panic("net_buffer %p used after free or never created (magic %#x)", (void*)buffer,
+		    private->magic);
+	}
+	return private;
+}
+
+static struct shim_net_buffer* cache_take(void)
+{
+	struct shim_net_buffer* buffer = NULL;
+	cpu_status state = disable_interrupts();
+	acquire_spinlock(&sCacheLock);
+	if (sCacheCount > 0)
+		buffer = sCache[--sCacheCount];
+	release_spinlock(&sCacheLock);
+	restore_interrupts(state);
+	if (buffer != NULL) {
+		UNPOISON(buffer, sizeof(*buffer));
+		UNPOISON(buffer->storage, buffer->capacity);
+	}
+	return buffer;
+}
+
+static void release_buffer(struct shim_net_buffer* buffer)
+{
+	buffer->magic = MAGIC_FREE;
+	if (buffer->capacity == DEFAULT_CAPACITY) {
+		/* poisoned before it is visible to other threads through the cache */
+		uint8* storage = buffer->storage;
+		POISON(storage, DEFAULT_CAPACITY);
+		POISON(buffer, sizeof(*buffer));
+		cpu_status state = disable_interrupts();
+		acquire_spinlock(&sCacheLock);
+		bool cached = sCacheCount < CACHE_SIZE;
+		if (cached)
+			sCache[sCacheCount++] = buffer;
+		release_spinlock(&sCacheLock);
+		restore_interrupts(state);
+		if (cached)
+			return;
+		UNPOISON(buffer, sizeof(*buffer));
+		UNPOISON(storage, DEFAULT_CAPACITY);
+	}
+	shim_host_free(buffer->storage);
+	shim_host_free(buffer);
+}
+
+void shim_net_buffer_flush_cache(void)
+{
+	struct shim_net_buffer* buffer;
+	while ((buffer = cache_take()) != NULL) {
+		shim_host_free(buffer->storage);
+		shim_host_free(buffer);
+	}
+}
+
+/* a fresh buffer with `headerSpace` bytes of headroom and room for at least `size` more */
+static struct shim_net_buffer* new_buffer(size_t headerSpace, size_t size)
+{
+	size_t need = headerSpace + size;
+	struct shim_net_buffer* buffer = NULL;
+	if (need <= DEFAULT_CAPACITY)
+		buffer = cache_take();
+	if (buffer == NULL) {
+		size_t capacity = need <= DEFAULT_CAPACITY ? DEFAULT_CAPACITY : need;
+		buffer = shim_host_alloc(sizeof(struct shim_net_buffer));
+		buffer->storage = shim_host_alloc(capacity);
+		buffer->capacity = capacity;
+	}
+	memset(&buffer->public, 0, sizeof(buffer->public));
+	memset(&buffer->source, 0, sizeof(buffer->source));
+	memset(&buffer->destination, 0, sizeof(buffer->destination));
+	buffer->public.source = (struct sockaddr*)&buffer->source;
+	buffer->public.destination = (struct sockaddr*)&buffer->destination;
+	buffer->magic = MAGIC_LIVE;
+	buffer->head = headerSpace;
+	shim_account(SHIM_OBJ_NET_BUFFER, 1);
+	return buffer;
+}
+
+static net_buffer* nb_create(size_t headerSpace)
+{
+	if (headerSpace > MAX_SIZE || shim_fault_check(SHIM_FAULT_NET_BUFFER))
+		return NULL;
+	size_t tailroom = headerSpace + MIN_TAILROOM <= DEFAULT_CAPACITY
+	                      ? DEFAULT_CAPACITY - headerSpace
+	                      : MIN_TAILROOM;
+	return &new_buffer(headerSpace, tailroom)->public;
+}
+
+static void nb_free(net_buffer* _buffer)
+{
+	if (_buffer == NULL)
+		return;
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	shim_account(SHIM_OBJ_NET_BUFFER, -1);
+	release_buffer(buffer);
+}
+
+static net_buffer* nb_duplicate(net_buffer* _from)
+{
+	struct shim_net_buffer* from = to_private(_from);
+	if (shim_fault_check(SHIM_FAULT_NET_BUFFER))
+		return NULL;
+	struct shim_net_buffer* buffer = new_buffer(from->head, from->public.size);
+	memcpy(buffer->storage + buffer->head, from->storage + from->head, from->public.size);
+	/* metadata: everything but the list link and the address pointers */
+	net_buffer* to = &buffer->public;
+	to->interface_address = from->public.interface_address;
+	to->sequence = from->public.sequence; /* the whole 4-byte union */
+	to->msg_flags = from->public.msg_flags;
+	to->size = from->public.size;
+	to->protocol = from->public.protocol;
+	to->buffer_flags = from->public.buffer_flags;
+	buffer->source = from->source;
+	buffer->destination = from->destination;
+	return to;
+}
+
+/* move the data into new storage with `headroom` bytes before it and `tailroom` after it */
+static uint8* grow(
+    struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _capacity)
+{
+	size_t capacity = headroom + buffer->public.size + tailroom;
+	if (capacity < buffer->capacity * 2)
+		capacity = buffer->capacity * 2;
+	uint8* storage = shim_host_alloc(capacity);
+	memcpy(storage + headroom, buffer->storage + buffer->head, buffer->public.size);
+	*_capacity = capacity;
+	return storage;
+}
+
+static void replace_storage(struct shim_net_buffer* buffer, uint8* storage, size_t capacity)
+{
+	shim_host_free(buffer->storage);
+	buffer->storage = storage;
+	buffer->capacity = capacity;
+}
+
+static status_t nb_append(net_buffer* _buffer, const void* data, size_t bytes)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	if (bytes == 0)
+		return B_OK;
+	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE ||
+	    shim_fault_check(SHIM_FAULT_NET_BUFFER))
+		return B_NO_MEMORY;
+
+	size_t tail = buffer->head + buffer->public.size;
+	if (tail + bytes <= buffer->capacity) {
+		if (user_memcpy(buffer->storage + tail, data, bytes) != B_OK)
+			return B_BAD_ADDRESS;
+	} else {
+		size_t capacity;
+		uint8* storage = grow(buffer, buffer->head, bytes, &capacity);
+		if (user_memcpy(storage + buffer->head + buffer->public.size, data, bytes) != B_OK) {
+			shim_host_free(storage);
+			return B_BAD_ADDRESS;
+		}
+		replace_storage(buffer, storage, capacity);
+	}
+	buffer->public.size += (uint32)bytes;
+	return B_OK;
+}
+
+static status_t nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	if (bytes == 0)
+		return B_OK;
+	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE ||
+	    shim_fault_check(SHIM_FAULT_NET_BUFFER))
+		return B_NO_MEMORY;
+
+	if (bytes <= buffer->head) {
+		if (user_memcpy(buffer->storage + buffer->head - bytes, data, bytes) != B_OK)
+			return B_BAD_ADDRESS;
+		buffer->head -= bytes;
+	} else {
+		size_t capacity;
+		size_t headroom = bytes + 64;
+		size_t tailroom = buffer->capacity - buffer->head - buffer->public.size;
+		uint8* storage = grow(buffer, headroom, tailroom, &capacity);
+		if (user_memcpy(storage + headroom - bytes, data, bytes) != B_OK) {
+			shim_host_free(storage);
+			return B_BAD_ADDRESS;
+		}
+		replace_storage(buffer, storage, capacity);
+		buffer->head = headroom - bytes;
+	}
+	buffer->public.size += (uint32)bytes;
+	return B_OK;
+}
+
+static status_t nb_remove_header(net_buffer* _buffer, size_t bytes)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	if (bytes > buffer->public.size)
+		return B_BAD_VALUE;
+	buffer->head += bytes;
+	buffer->public.size -= (uint32)bytes;
+	return B_OK;
+}
+
+static status_t nb_trim(net_buffer* _buffer, size_t newSize)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	if (newSize > buffer->public.size)
+		return B_BAD_VALUE;
+	buffer->public.size = (uint32)newSize;
+	return B_OK;
+}
+
+static status_t nb_read(net_buffer* _buffer, size_t offset, void* data, size_t bytes)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	if (offset > buffer->public.size || bytes > buffer->public.size - offset)
+		return B_BAD_VALUE;
+	if (bytes == 0)
+		return B_OK;
+	if (user_memcpy(data, buffer->storage + buffer->head + offset, bytes) != B_OK)
+		return B_BAD_ADDRESS;
+	return B_OK;
+}
+
+static status_t nb_write(net_buffer* _buffer, size_t offset, const void* data, size_t bytes)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	if (offset > buffer->public.size || bytes > buffer->public.size - offset)
+		return B_BAD_VALUE;
+	if (bytes == 0)
+		return B_OK;
+	if (user_memcpy(buffer->storage + buffer->head + offset, data, bytes) != B_OK)
+		return B_BAD_ADDRESS;
+	return B_OK;
+}
+
+static status_t nb_std_ops(int32 op, ...)
+{
+	if (op == B_MODULE_UNINIT)
+		shim_net_buffer_flush_cache();
+	return op == B_MODULE_INIT || op == B_MODULE_UNINIT ? B_OK : B_ERROR;
+}
+
+struct net_buffer_module_info gShimNetBufferModule = {
+    .info = {NET_BUFFER_MODULE_NAME, 0, nb_std_ops},
+    .create = nb_create,
+    .free = nb_free,
+    .duplicate = nb_duplicate,
+    .prepend = nb_prepend,
+    .append = nb_append,
+    .remove_header = nb_remove_header,
+    .trim = nb_trim,
+    .read = nb_read,
+    .write = nb_write,
+};

@@ -1,0 +1,270 @@
+/* Tests of the shim's module loader: boot probing, dependencies before B_MODULE_INIT, undo on
+ * failure, B_KEEP_LOADED, reentrant std_ops, concurrency, and the stack's built-in modules. */
+#include "fake_net_device.h"
+
+static struct fake_module_state sDep, sNeedy, sInner, sOuter;
+static status_t sSelfGet;
+
+static status_t dep_std_ops(int32 op, ...)
+{
+	atomic_add(op == B_MODULE_INIT ? &sDep.inits : &sDep.uninits, 1);
+	return B_OK;
+}
+
+static status_t needy_std_ops(int32 op, ...)
+{
+	atomic_add(op == B_MODULE_INIT ? &sNeedy.inits : &sNeedy.uninits, 1);
+	return op == B_MODULE_INIT ? sNeedy.init_status : B_OK;
+}
+
+static status_t inner_std_ops(int32 op, ...)
+{
+	atomic_add(op == B_MODULE_INIT ? &sInner.inits : &sInner.uninits, 1);
+	return B_OK;
+}
+
+/* gets and puts another module from its own std_ops, as a driver's init may */
+static status_t outer_std_ops(int32 op, ...)
+{
+	atomic_add(op == B_MODULE_INIT ? &sOuter.inits : &sOuter.uninits, 1);
+	if (op == B_MODULE_INIT)
+		return get_module("test/inner/v1", NULL);
+	return put_module("test/inner/v1");
+}
+
+static status_t self_std_ops(int32 op, ...)
+{
+	if (op == B_MODULE_INIT)
+		sSelfGet = get_module("test/self/v1", NULL);
+	return B_OK;
+}
+
+static module_info sDepModule = {"test/dep/v1", 0, dep_std_ops};
+static module_info sNeedyModule = {"test/needy/v1", 0, needy_std_ops};
+static module_info sMissingModule = {"test/missing-dep/v1", 0, needy_std_ops};
+static module_info sInnerModule = {"test/inner/v1", 0, inner_std_ops};
+static module_info sOuterModule = {"test/outer/v1", 0, outer_std_ops};
+static module_info sSelfModule = {"test/self/v1", 0, self_std_ops};
+static module_info sNoOpsModule = {"test/no-ops/v1", 0, NULL};
+static module_info* sDepInfo;
+static module_dependency sNeedyDependencies[] = {{"test/dep/v1", &sDepInfo}, {NULL, NULL}};
+static module_dependency sMissingDependencies[] = {
+    {"test/dep/v1", &sDepInfo}, {"test/nowhere/v1", NULL}, {NULL, NULL}};
+
+static int setup(void** state)
+{
+	memset(&sDep, 0, sizeof(sDep));
+	memset(&sNeedy, 0, sizeof(sNeedy));
+	memset(&sInner, 0, sizeof(sInner));
+	memset(&sOuter, 0, sizeof(sOuter));
+	sSelfGet = B_OK;
+	sDepInfo = NULL;
+	if (fake_net_setup(state) != 0)
+		return -1;
+	module_info* modules[] = {&sDepModule, &sNeedyModule, &sMissingModule, &sInnerModule,
+	    &sOuterModule, &sSelfModule, &sNoOpsModule};
+	module_dependency* dependencies[] = {
+	    NULL, sNeedyDependencies, sMissingDependencies, NULL, NULL, NULL, NULL};
+	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		if (shim_module_register(modules[i], dependencies[i]) != B_OK)
+			return -1;
+	}
+	return 0;
+}
+
+static void test_boot_probes_device_modules(void** state)
+{
+	/* every network/devices/ module was loaded once and put again */
+	assert_int_equal(sA.inits, 1);
+	assert_int_equal(sA.uninits, 1);
+	assert_int_equal(sB.inits, 1);
+	assert_int_equal(sB.uninits, 1);
+	/* B_KEEP_LOADED: still loaded */
+	assert_int_equal(sKeep.inits, 1);
+	assert_int_equal(sKeep.uninits, 0);
+	/* the add-on's other modules are registered but not loaded (fake_other_std_ops fails) */
+	module_info* info;
+	assert_int_equal(shim_module_register(&sFakeA.info, NULL), B_NAME_IN_USE);
+	assert_string_equal(shim_module_name_at("network/devices/", 0), "network/devices/fake_a/v1");
+	assert_string_equal(shim_module_name_at("network/devices/", 2), "network/devices/keep/v1");
+	assert_null(shim_module_name_at("network/devices/", 3));
+	assert_int_equal(get_module("network/devices/keep/v1", &info), B_OK);
+	assert_ptr_equal(info, &sFakeKeep.info);
+	assert_int_equal(put_module("network/devices/keep/v1"), B_OK);
+	assert_int_equal(sKeep.inits, 1);
+	assert_int_equal(sKeep.uninits, 0);
+}
+
+static void test_dependencies_before_init(void** state)
+{
+	gBuf = NULL;
+	gStack = NULL;
+	struct net_device_module_info* module;
+	assert_int_equal(get_module("network/devices/fake_b/v1", (module_info**)&module), B_OK);
+	assert_ptr_equal(module, &sFakeB);
+	assert_int_equal(sB.inits, 2);
+	/* fake_std_ops refuses to init unless both were filled in before */
+	struct net_buffer_module_info* buffers;
+	assert_int_equal(get_module(NET_BUFFER_MODULE_NAME, (module_info**)&buffers), B_OK);
+	assert_ptr_equal(gBuf, buffers);
+	assert_string_equal(gStack->info.name, NET_STACK_MODULE_NAME);
+	assert_int_equal(put_module(NET_BUFFER_MODULE_NAME), B_OK);
+	assert_int_equal(put_module("network/devices/fake_b/v1"), B_OK);
+	assert_int_equal(sB.uninits, 2);
+}
+
+static void test_failed_init_undoes_dependencies(void** state)
+{
+	sNeedy.init_status = B_NO_MEMORY;
+	assert_int_equal(get_module("test/needy/v1", NULL), B_NO_MEMORY);
+	assert_int_equal(sDep.inits, 1);
+	assert_int_equal(sDep.uninits, 1);
+	assert_int_equal(put_module("test/needy/v1"), B_BAD_VALUE);
+
+	sNeedy.init_status = B_OK;
+	module_info* info;
+	assert_int_equal(get_module("test/needy/v1", &info), B_OK);
+	assert_ptr_equal(sDepInfo, &sDepModule);
+	assert_int_equal(sDep.inits, 2);
+	assert_int_equal(put_module("test/needy/v1"), B_OK);
+	assert_int_equal(sNeedy.uninits, 1);
+	assert_int_equal(sDep.uninits, 2);
+
+	/* a missing dependency: the ones already got are put again, INIT never runs */
+	int32 needyInits = sNeedy.inits;
+	assert_int_equal(get_module("test/missing-dep/v1", NULL), B_ENTRY_NOT_FOUND);
+	assert_int_equal(sNeedy.inits, needyInits);
+	assert_int_equal(sDep.inits, 3);
+	assert_int_equal(sDep.uninits, 3);
+}
+
+static void test_unknown_modules(void** state)
+{
+	module_info* info = (module_info*)&info;
+	assert_int_equal(get_module("test/unknown/v1", &info), B_ENTRY_NOT_FOUND);
+	assert_ptr_equal(info, (module_info*)&info);
+	assert_int_equal(put_module("test/unknown/v1"), B_ENTRY_NOT_FOUND);
+	assert_int_equal(get_module(NULL, &info), B_BAD_VALUE);
+	/* a module without std_ops loads and unloads */
+	assert_int_equal(get_module("test/no-ops/v1", &info), B_OK);
+	assert_int_equal(put_module("test/no-ops/v1"), B_OK);
+	assert_int_equal(put_module("test/no-ops/v1"), B_BAD_VALUE);
+}
+
+static void test_reentrant_std_ops(void** state)
+{
+	assert_int_equal(get_module("test/outer/v1", NULL), B_OK);
+	assert_int_equal(sOuter.inits, 1);
+	assert_int_equal(sInner.inits, 1);
+	assert_int_equal(put_module("test/outer/v1"), B_OK);
+	assert_int_equal(sOuter.uninits, 1);
+	assert_int_equal(sInner.uninits, 1);
+	/* a module getting itself from its own init is refused, not deadlocked */
+	assert_int_equal(get_module("test/self/v1", NULL), B_OK);
+	assert_int_equal(sSelfGet, B_BUSY);
+	assert_int_equal(put_module("test/self/v1"), B_OK);
+}
+
+static status_t get_put_thread(void* data)
+{
+	for (int i = 0; i < 300; i++) {
+		if (get_module("test/outer/v1", NULL) != B_OK)
+			return B_ERROR;
+		if (put_module("test/outer/v1") != B_OK)
+			return B_ERROR;
+	}
+	return B_OK;
+}
+
+static void test_concurrent_get_put(void** state)
+{
+	thread_id threads[4];
+	for (int i = 0; i < 4; i++)
+		threads[i] = shim_thread_spawn("get/put", get_put_thread, NULL);
+	for (int i = 0; i < 4; i++) {
+		status_t result;
+		assert_int_equal(shim_thread_join(threads[i], &result), B_OK);
+		assert_int_equal(result, B_OK);
+	}
+	assert_true(sOuter.inits >= 1);
+	assert_int_equal(sOuter.inits, sOuter.uninits);
+	assert_int_equal(sInner.inits, sInner.uninits);
+	assert_int_equal(sInner.inits, sOuter.inits);
+}
+
+static void test_keep_loaded_unloaded_at_shutdown(void** state)
+{
+	/* shutdown unloads B_KEEP_LOADED modules too, and returns their UNINIT error */
+	assert_int_equal(get_module("test/needy/v1", NULL), B_OK);
+	assert_int_equal(put_module("test/needy/v1"), B_OK);
+	sKeep.uninit_status = B_BUSY;
+	delete_sem(sUninitSem);
+	assert_int_equal(shim_shutdown(), B_BUSY);
+	assert_int_equal(sKeep.uninits, 1);
+	assert_int_equal(sA.inits, sA.uninits);
+
+	/* everything resets: a second boot probes again */
+	memset(&sKeep, 0, sizeof(sKeep));
+	assert_int_equal(shim_boot_with(sFakeModules, sDependencies), B_OK);
+	shim_objects_get(&sBaseline);
+	sUninitSem = create_sem(0, "fake uninit");
+	assert_int_equal(sKeep.inits, 1);
+	assert_int_equal(get_module("test/needy/v1", NULL), B_ENTRY_NOT_FOUND);
+}
+
+static void test_stack_modules(void** state)
+{
+	struct net_stack_module_info* stack;
+	assert_int_equal(get_module(NET_STACK_MODULE_NAME, (module_info**)&stack), B_OK);
+	net_domain* inet = stack->get_domain(AF_INET);
+	net_domain* inet6 = stack->get_domain(AF_INET6);
+	assert_non_null(inet);
+	assert_non_null(inet6);
+	assert_ptr_not_equal(inet, inet6);
+	assert_ptr_equal(stack->get_domain(AF_INET), inet);
+	assert_null(stack->get_domain(AF_LINK));
+	assert_null(stack->get_domain(99));
+	net_device unknown;
+	memset(&unknown, 0, sizeof(unknown));
+	assert_int_equal(stack->device_removed(&unknown), B_DEVICE_NOT_FOUND);
+	assert_int_equal(put_module(NET_STACK_MODULE_NAME), B_OK);
+
+	struct net_datalink_module_info* datalink;
+	assert_int_equal(get_module(NET_DATALINK_MODULE_NAME, (module_info**)&datalink), B_OK);
+	assert_non_null(datalink->control);
+	size_t length = 0;
+	assert_int_equal(datalink->control(inet, SIOCGIFMTU, NULL, &length), B_BAD_VALUE);
+	assert_int_equal(put_module(NET_DATALINK_MODULE_NAME), B_OK);
+}
+
+static void test_device_removed_from_the_driver(void** state)
+{
+	/* device_removed() called by the driver itself (not the reader) removes the interface */
+	assert_int_equal(shim_if_create("fa/0"), B_OK);
+	assert_int_equal(shim_if_up("fa/0"), B_OK);
+	struct fake_device* fake = fake_device_named("fa/0");
+	assert_int_equal(gStack->device_removed(&fake->device), B_OK);
+	assert_false(shim_if_exists("fa/0"));
+	assert_int_equal(sA.downs, 1);
+	assert_int_equal(sA.uninit_devices, 1);
+	assert_int_equal(find_thread("fa/0 reader"), B_NAME_NOT_FOUND);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_boot_probes_device_modules, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(test_dependencies_before_init, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_failed_init_undoes_dependencies, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_modules, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(test_reentrant_std_ops, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_get_put, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_keep_loaded_unloaded_at_shutdown, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(test_stack_modules, setup, fake_net_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_device_removed_from_the_driver, setup, fake_net_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
