@@ -66,7 +66,10 @@ tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, size_t hea
 	if (version == 4) {
 		type = B_NET_FRAME_TYPE_IPV4;
 		family = AF_INET;
-	} else if (version == 6 && length - skip >= IPV6_HEADER) {
+	} else if (version == 6) {
+		/* a length rule, like the IPv4 minimum in tuntap_check_write_length() */
+		if (length - skip < IPV6_HEADER)
+			return B_BAD_VALUE;
 		type = B_NET_FRAME_TYPE_IPV6;
 		family = AF_INET6;
 	} else
