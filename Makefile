@@ -95,6 +95,35 @@ test-tsan: check-deps
 run-tests: tests-built
 	@bash .ci/run-tests.sh $(SAN) $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES))
 
+# ==== Haiku add-on, Haiku-header checks, lint (one block; see README "Trying it on Haiku") =========
+# make haiku-check HAIKU_SRC=<dir with a Haiku checkout's headers/ and build/config_headers/>:
+#   cross-compile driver/*.c, link with lld, audit imports/exports, drift-check the shim's headers.
+#   Without HAIKU_SRC it explains itself in one line and exits 2 (CI skips it then).
+# make haiku / make haiku-install: on Haiku only (system compiler, _KERNEL_, non-packaged add-ons).
+# make lint: clang and gcc warnings, clang-tidy (.clang-tidy), cppcheck; a prerequisite of test.
+# Scripts: .ci/haiku-check.sh, .ci/symbol-audit.sh, .ci/drift-check.sh, .ci/lint.sh;
+# build glue: driver/haiku/ (build.sh, exports.map). All take their sources from DRIVER_SRCS.
+.PHONY: haiku-check haiku haiku-install lint
+HAIKU_SRC ?=
+# the issue's exact flags: the driver has no unused parameter or missing field to excuse
+HAIKU_WARN := -Wall -Wextra -Werror
+
+haiku-check:
+	@bash .ci/haiku-check.sh "$(HAIKU_SRC)" $(BUILD)/haiku-check "$(HAIKU_WARN)" $(DRIVER_SRCS)
+
+haiku:
+	@bash driver/haiku/build.sh build "$(HAIKU_SRC)" $(BUILD)/haiku "$(HAIKU_WARN)" $(DRIVER_SRCS)
+
+haiku-install: haiku
+	@bash driver/haiku/build.sh install $(BUILD)/haiku
+
+lint: check-deps
+	@bash .ci/lint.sh "$(DRIVER_CFLAGS)" "$(SHIM_CFLAGS)" "$(DRIVER_SRCS)" "$(SHIM_SRCS)"
+
+# lint is a step of make test: it runs (after check-deps) before the test binaries are built
+test: lint
+# ==== end of the Haiku/lint block ==================================================================
+
 # ---- housekeeping ---------------------------------------------------------------------------
 
 format:
@@ -103,9 +132,14 @@ format:
 format-check:
 	@clang-format --dry-run -Werror $(shell find driver userland-shim fuzz stress -name '*.[ch]')
 
+# fuzzing (libFuzzer, AFL++, replayer, repro, corpora): fuzz/fuzz.mk
+ifneq ($(wildcard fuzz/fuzz.mk),)
+include fuzz/fuzz.mk
+else
 fuzz:
 	@echo "make fuzz: the fuzzing harnesses are not built yet (issue 3); run 'make test'." >&2
 	@exit 2
+endif
 
 clean:
 	rm -rf $(BUILD)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Checks the Debian packages a make target needs; installs the missing ones when run as root,
-# otherwise stops with the exact apt-get line. Usage: .ci/deps.sh test|fuzz
+# otherwise stops with the exact apt-get line. Usage: .ci/deps.sh test|fuzz|haiku-check
 set -euo pipefail
-need=(clang libclang-rt-14-dev llvm libcmocka-dev make)
+need=(clang libclang-rt-14-dev llvm libcmocka-dev make gcc clang-tidy cppcheck)
 case "${1:-test}" in
 fuzz) need+=(afl++) ;;
+haiku-check) need+=(lld) ;;
 esac
 missing=()
 for p in "${need[@]}"; do

@@ -210,6 +210,7 @@ copy_head_out(tuntap_unit* unit, net_buffer* buffer, uint8* data, size_t length,
 static status_t
 tuntap_read(void* _cookie, off_t position, void* data, size_t* _length)
 {
+	(void)position;	/* packets have no position */
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit* unit = cookie->unit;
 	size_t length = *_length;
@@ -285,6 +286,7 @@ queue_written(tuntap_cookie* cookie, net_buffer* buffer)
 static status_t
 tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 {
+	(void)position;
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit* unit = cookie->unit;
 	size_t length = *_length;
@@ -338,6 +340,7 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 static status_t
 tuntap_select(void* _cookie, uint8 event, uint32 ref, selectsync* sync)
 {
+	(void)ref;	/* devfs always passes 0 */
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit* unit = cookie->unit;
 	if (event != B_SELECT_READ && event != B_SELECT_WRITE && event != B_SELECT_ERROR

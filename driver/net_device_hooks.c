@@ -63,6 +63,8 @@ tuntap_down(net_device* device)
 static status_t
 tuntap_control_device(net_device* device, int32 op, void* argument, size_t length)
 {
+	/* no interface-level ioctls: the stack's own (SIOCGIFSTATS...) are answered by the stack */
+	(void)device, (void)op, (void)argument, (void)length;
 	return B_BAD_VALUE;
 }
 
@@ -146,6 +148,7 @@ static status_t
 tuntap_set_promiscuous(net_device* device, bool promiscuous)
 {
 	/* every frame written is delivered anyway */
+	(void)device, (void)promiscuous;
 	return B_OK;
 }
 
@@ -153,6 +156,7 @@ tuntap_set_promiscuous(net_device* device, bool promiscuous)
 static status_t
 tuntap_set_media(net_device* device, uint32 media)
 {
+	(void)device, (void)media;
 	return B_NOT_SUPPORTED;
 }
 
@@ -161,6 +165,7 @@ static status_t
 tuntap_multicast(net_device* device, const struct sockaddr* address)
 {
 	/* no filter: every frame written is delivered */
+	(void)device, (void)address;
 	return B_OK;
 }
 

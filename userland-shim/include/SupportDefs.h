@@ -35,7 +35,7 @@ typedef uint32 type_code;
 #define B_PRIx32 "x"
 #define B_PRId64 "ld"
 #define B_PRIu64 "lu"
-#define B_PRIuSIZE "zu"
+#define B_PRIuSIZE "lu"
 
 #ifndef min_c
 #define min_c(a, b) ((a) > (b) ? (b) : (a))
