@@ -14,6 +14,7 @@ typedef struct number_reservation {
 	struct list_link link;
 	uint32 mode;
 	uint32 number;
+	thread_id owner;	/* the clone open that will create it through the stack */
 } number_reservation;
 
 static mutex sUnitsLock = MUTEX_INITIALIZER("tuntap units");
@@ -139,6 +140,21 @@ init_device_fields(tuntap_unit* unit, const char* name)
 }
 
 
+/* reserved by any thread other than `except` (-1: any thread at all); sUnitsLock held */
+static bool
+is_reserved(uint32 mode, uint32 number, thread_id except)
+{
+	number_reservation* reservation = NULL;
+	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
+		!= NULL) {
+		if (reservation->mode == mode && reservation->number == number
+			&& reservation->owner != except)
+			return true;
+	}
+	return false;
+}
+
+
 /* frees a unit that is not (or no longer) listed or published */
 static void
 destroy_unit(tuntap_unit* unit)
@@ -183,9 +199,12 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 		return status;
 	}
 
+	/* A number a clone open reserved is created only by that open (the stack runs init_device
+	 * in the thread asking for the interface): a concurrent ifconfig of the same name loses. */
 	mutex_lock(&sUnitsLock);
 	tuntap_unit* next = find_unit_or_next(mode, number);
-	if (next != NULL && next->mode == mode && next->number == number) {
+	if ((next != NULL && next->mode == mode && next->number == number)
+		|| is_reserved(mode, number, find_thread(NULL))) {
 		mutex_unlock(&sUnitsLock);
 		destroy_unit(unit);
 		return B_NAME_IN_USE;
@@ -283,19 +302,6 @@ tuntap_unit_release(tuntap_unit* unit)
 }
 
 
-static bool
-is_reserved(uint32 mode, uint32 number)
-{
-	number_reservation* reservation = NULL;
-	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
-		!= NULL) {
-		if (reservation->mode == mode && reservation->number == number)
-			return true;
-	}
-	return false;
-}
-
-
 status_t
 tuntap_reserve_number(uint32 mode, uint32* _number)
 {
@@ -311,7 +317,7 @@ tuntap_reserve_number(uint32 mode, uint32* _number)
 		while (unit != NULL && unit->mode == mode && unit->number < candidate)
 			unit = (tuntap_unit*)list_get_next_item(&sUnits, unit);
 		if ((unit != NULL && unit->mode == mode && unit->number == candidate)
-			|| is_reserved(mode, candidate)) {
+			|| is_reserved(mode, candidate, -1)) {
 			candidate++;
 			continue;
 		}
@@ -325,6 +331,7 @@ tuntap_reserve_number(uint32 mode, uint32* _number)
 
 	reservation->mode = mode;
 	reservation->number = candidate;
+	reservation->owner = find_thread(NULL);
 	list_add_item(&sReservations, reservation);
 	mutex_unlock(&sUnitsLock);
 

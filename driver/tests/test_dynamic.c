@@ -295,6 +295,36 @@ static void test_exclusive_open(void** state)
 	tu_finish();
 }
 
+static status_t create_tun0(void* result)
+{
+	*(status_t*)result = shim_if_create("tun/0");
+	return B_OK;
+}
+
+/* a number a clone open reserved is created only by that open: an ifconfig of the same name in
+ * the window between the reservation and the clone's SIOCAIFADDR must not take it over */
+static void test_reserved_number_belongs_to_the_clone(void** state)
+{
+	uint32 number;
+	TU_OK(tuntap_reserve_number(TUNTAP_MODE_TUN, &number));
+	assert_int_equal(number, 0);
+
+	status_t other = B_OK;
+	thread_id thread = shim_thread_spawn("ifconfig", create_tun0, &other);
+	assert_true(thread >= 0);
+	TU_OK(shim_thread_join(thread, NULL));
+	assert_true(other < B_OK);
+	assert_false(shim_if_exists("tun/0"));
+	assert_false(shim_node_exists("/dev/tun/0"));
+
+	/* the reserving thread itself (the clone open's path) creates it */
+	TU_OK(shim_if_create("tun/0"));
+	tu_track_if("tun/0");
+	assert_true(shim_node_exists("/dev/tun/0"));
+	tuntap_unreserve_number(TUNTAP_MODE_TUN, number);
+	tu_finish();
+}
+
 /* OpenVPN's open_tun_generic(): try /dev/tun/0 .. /dev/tun/255, keep the first that opens */
 static int openvpn_open(char name[TUNTAP_NAME_LENGTH])
 {
@@ -354,6 +384,7 @@ int main(void)
 	    TU_TEST(test_create_unwinds_at_every_failure),
 	    TU_TEST(test_clone_open_unwinds_at_every_failure),
 	    TU_TEST(test_exclusive_open),
+	    TU_TEST(test_reserved_number_belongs_to_the_clone),
 	    TU_TEST(test_openvpn_probe_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
