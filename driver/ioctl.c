@@ -89,7 +89,8 @@ get_info(tuntap_unit* unit, struct tuntap_info* info)
 	info->header_mode = unit->header_mode;
 	info->queue_packets = unit->to_stack.max_packets;
 	info->queue_bytes = (uint32)unit->to_stack.max_bytes;
-	info->flags = unit->device.flags;
+	/* the stack changes IFF_UP without our lock, atomically */
+	info->flags = (uint32)atomic_get((int32*)&unit->device.flags);
 	if (unit->mode == TUNTAP_MODE_TAP)
 		memcpy(info->hwaddr, unit->device.address.data, sizeof(info->hwaddr));
 }
