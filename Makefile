@@ -31,6 +31,28 @@ TEST_NAMES := $(basename $(notdir $(TEST_SRCS)))
 # $(call objs,variant,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
+# ==== deterministic variant: make tests-built|run-tests|test-det SAN=det ==========================
+# ASan+UBSan, linking userland-shim/host_det.c instead of host.c (same host.h): one shim thread runs
+# at a time, the next one read from a choice tape; virtual time (userland-shim/shim_sched.h).
+# Variants named det or *-det (a fuzzing build, say) link host_det.c, all others host.c:
+# $(call shim_srcs,variant) is the variant's userland-shim/*.c. test_sched needs the deterministic
+# scheduler: built only here. The det run skips DET_SKIP_TESTS, which cannot run deterministically:
+#   test_kern: test_wait_until_blocked spins on plain variables (`while (atomic_get(&flag) == 0);`)
+#   with no shim call inside, so the spinner never reaches a scheduling point and keeps the baton.
+shim_srcs = $(filter-out userland-shim/$(if $(filter det %-det,$(1)),host,host_det).c,$(SHIM_SRCS))
+SAN_det = $(SAN_asan)
+DET_SKIP_TESTS := test_kern
+ifeq ($(SAN),det)
+TEST_NAMES := $(filter-out $(DET_SKIP_TESTS),$(TEST_NAMES))
+else
+TEST_NAMES := $(filter-out test_sched,$(TEST_NAMES))
+endif
+$(BUILD)/det/tests/test_sched: userland-shim/shim_sched.h
+.PHONY: test-det
+test-det: check-deps
+	@$(MAKE) --no-print-directory run-tests SAN=det
+# ==== end of the deterministic variant block ======================================================
+
 .PHONY: all test test-asan test-tsan check-deps clean format format-check help
 .DEFAULT_GOAL := all
 
@@ -38,7 +60,9 @@ all: check-deps
 	$(MAKE) --no-print-directory tests-built SAN=asan
 
 help:
-	@echo "make test          build and run every test under ASan+UBSan and TSan"
+	@echo "make test          build and run every test under ASan+UBSan, TSan and deterministic mode"
+	@echo "make test-det      only the deterministic-scheduler run (one thread at a time, choice tape)"
+	@echo "make bench         benchmarks (no sanitizers), results in build/bench/"
 	@echo "make test-asan     only the ASan+UBSan run"
 	@echo "make test-tsan     only the TSan run"
 	@echo "make format        clang-format every C file in place"
@@ -58,7 +82,7 @@ $(BUILD)/$(1)/userland-shim/%.o: userland-shim/%.c $(wildcard userland-shim/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(SHIM_CFLAGS) $$(SAN_$(1)) -c $$< -o $$@
 
-$(BUILD)/$(1)/libshim.a: $(call objs,$(1),$(SHIM_SRCS)) $(call objs,$(1),$(DRIVER_SRCS))
+$(BUILD)/$(1)/libshim.a: $(call objs,$(1),$(call shim_srcs,$(1))) $(call objs,$(1),$(DRIVER_SRCS))
 	@rm -f $$@
 	ar rcs $$@ $$^
 
@@ -67,10 +91,10 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/libshim.a
 	$$(CC) $$(SHIM_CFLAGS) $$(SAN_$(1)) $$(filter %/$$*.c,$(TEST_SRCS)) \
 		-Wl,--whole-archive $(BUILD)/$(1)/libshim.a -Wl,--no-whole-archive -lcmocka $$(LDLIBS) -o $$@
 endef
-$(foreach v,asan tsan none,$(eval $(call variant,$(v))))
+$(foreach v,asan tsan none det,$(eval $(call variant,$(v))))
 
 # tests depend on their own source too
-$(foreach v,asan tsan none,$(foreach t,$(TEST_SRCS),$(eval $(BUILD)/$(v)/tests/$(basename $(notdir $(t))): $(t) $(wildcard driver/tests/*.h userland-shim/tests/*.h) userland-shim/shim.h)))
+$(foreach v,asan tsan none det,$(foreach t,$(TEST_SRCS),$(eval $(BUILD)/$(v)/tests/$(basename $(notdir $(t))): $(t) $(wildcard driver/tests/*.h userland-shim/tests/*.h) userland-shim/shim.h)))
 
 .PHONY: tests-built
 tests-built: $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES))
@@ -84,7 +108,8 @@ export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 test: check-deps
 	@$(MAKE) --no-print-directory run-tests SAN=asan
 	@$(MAKE) --no-print-directory run-tests SAN=tsan
-	@echo "make test: all test binaries passed under ASan+UBSan and TSan"
+	@$(MAKE) --no-print-directory run-tests SAN=det
+	@echo "make test: all test binaries passed under ASan+UBSan, TSan and the deterministic scheduler"
 
 test-asan: check-deps
 	@$(MAKE) --no-print-directory run-tests SAN=asan
@@ -143,3 +168,17 @@ endif
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- benchmarks (make bench): no sanitizers, results in build/bench/ --------------------------------
+BENCH_SRCS := $(sort $(wildcard stress/bench_*.c))
+.PHONY: bench
+bench: check-deps $(patsubst stress/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+	@mkdir -p $(BUILD)/bench
+	@for b in $(patsubst stress/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)); do \
+		echo "== $$b (on $$(nproc) CPUs of $$(uname -n))"; $$b || exit 1; \
+	done | tee $(BUILD)/bench/results.txt
+
+$(BUILD)/bench/%: stress/%.c $(BUILD)/none/libshim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SHIM_CFLAGS) -O2 $< -Wl,--whole-archive $(BUILD)/none/libshim.a -Wl,--no-whole-archive \
+		$(LDLIBS) -o $@

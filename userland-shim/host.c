@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "host.h"
+#include "shim_sched.h"
 
 static void host_check(int error, const char* what)
 {
@@ -198,4 +199,39 @@ void* host_map(size_t size)
 void host_unmap(void* address, size_t size)
 {
 	munmap(address, size);
+}
+
+/* ---- scheduling: nothing to decide when every thread runs freely (see host_det.c) ---------- */
+
+void host_schedule_point(enum host_point point)
+{
+	(void)point;
+}
+
+void host_sched_boot(void) {}
+
+void shim_sched_set_tape(const uint8* tape, size_t length)
+{
+	(void)tape;
+	(void)length;
+}
+
+void shim_sched_set_trace(FILE* out)
+{
+	(void)out;
+}
+
+bool shim_sched_is_deterministic(void)
+{
+	return false;
+}
+
+uint64 shim_sched_decisions(void)
+{
+	return 0;
+}
+
+size_t shim_sched_tape_used(void)
+{
+	return 0;
 }

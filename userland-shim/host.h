@@ -1,5 +1,5 @@
 /* Host layer of the userland shim: the only code that touches pthreads, host clocks, sleeping,
- * yielding and mmap. A deterministic single-runner scheduler replaces host.c (and these types). */
+ * yielding and mmap. Two builds: host.c (free-running pthreads), host_det.c (deterministic). */
 #ifndef SHIM_HOST_H
 #define SHIM_HOST_H
 
@@ -16,8 +16,16 @@
  * - host_tls_*: a per-thread destructor hook, so threads that registered themselves with the shim
  *   (test threads) are unregistered when they exit.
  * - host_map()/host_unmap(): anonymous memory for the user arena.
+ * - host_schedule_point(): a place where another thread may run next (kernel primitives call it);
+ *   host_sched_boot(): shim_boot() starts a fresh schedule. Both do nothing in host.c.
  *
- * The types are visible only so callers can embed them; callers never touch their members.
+ * Two implementations, chosen at build time: host.c (free-running pthreads) and host_det.c (one
+ * runner at a time, the next one read from a choice tape, virtual time, pooled host threads; see
+ * there and shim_sched.h). Every park, unpark, thread create/join, yield and sleep is a scheduling
+ * point in host_det.c; it never switches threads while the caller holds a host_lock.
+ *
+ * The types are visible only so callers can embed them; callers never touch their members. They
+ * are the same in both builds: each implementation leaves the other one's members unused.
  */
 
 #include <pthread.h>
@@ -37,13 +45,29 @@ typedef struct host_parker {
 	pthread_mutex_t mutex;
 	pthread_cond_t condition;
 	int32 permit;
+	void* waiter; /* host_det.c: the virtual thread parked on it */
 } host_parker;
 
 typedef struct host_thread {
 	pthread_t handle;
+	void* context; /* host_det.c: the virtual thread */
 	void (*entry)(void*);
 	void* argument;
 } host_thread;
+
+/* explicit scheduling points of the kernel primitives (named in host_det.c's trace) */
+enum host_point {
+	HOST_POINT_SEM_ACQUIRE,
+	HOST_POINT_SEM_RELEASE,
+	HOST_POINT_MUTEX_LOCK,
+	HOST_POINT_MUTEX_UNLOCK,
+	HOST_POINT_SPINLOCK,
+	HOST_POINT_USER_COPY,
+	HOST_POINT_ALLOC,
+	HOST_POINT_NOTIFY,
+	HOST_POINT_BUSY_WAIT, /* a failed try: like a yield, other threads go first */
+	HOST_POINT_COUNT
+};
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +101,10 @@ void host_tls_set(void* value);
 
 void* host_map(size_t size); /* zeroed, never NULL (aborts) */
 void host_unmap(void* address, size_t size);
+
+void host_schedule_point(enum host_point point);
+/* shim_boot(): rewind the choice tape, restart the virtual clock and the decision count */
+void host_sched_boot(void);
 
 #ifdef __cplusplus
 }

@@ -163,6 +163,7 @@ status_t mutex_lock(mutex* lock)
 {
 	struct shim_thread* self = shim_thread_self();
 	shim_assert_may_block_self(self, "mutex_lock");
+	host_schedule_point(HOST_POINT_MUTEX_LOCK);
 	thread_id holder;
 	if (holder_swap(lock, -1, self->id, &holder))
 		return B_OK;
@@ -174,11 +175,16 @@ status_t mutex_lock(mutex* lock)
 
 status_t mutex_trylock(mutex* lock)
 {
-	return holder_swap(lock, -1, shim_thread_self()->id, NULL) ? B_OK : B_WOULD_BLOCK;
+	host_schedule_point(HOST_POINT_MUTEX_LOCK);
+	if (holder_swap(lock, -1, shim_thread_self()->id, NULL))
+		return B_OK;
+	host_schedule_point(HOST_POINT_BUSY_WAIT); /* callers may spin on it: let the holder run */
+	return B_WOULD_BLOCK;
 }
 
 void mutex_unlock(mutex* lock)
 {
+	host_schedule_point(HOST_POINT_MUTEX_UNLOCK);
 	struct shim_thread* self = shim_thread_self();
 	thread_id holder = __atomic_load_n(&lock->holder, __ATOMIC_SEQ_CST);
 	if (holder != self->id)
@@ -263,6 +269,7 @@ void acquire_spinlock(spinlock* lock)
 		    self->id, lock);
 	if (__atomic_load_n(&lock->lock, __ATOMIC_RELAXED) == self->id)
 		panic("acquire_spinlock: thread %" PRId32 " already holds spinlock %p", self->id, lock);
+	host_schedule_point(HOST_POINT_SPINLOCK);
 
 	for (uint32 spins = 1;; spins++) {
 		int32 expected = 0;

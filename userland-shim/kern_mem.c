@@ -45,6 +45,7 @@ static struct heap_header* heap_header_of(void* block, const char* what)
 
 void* shim_kmalloc(size_t size)
 {
+	host_schedule_point(HOST_POINT_ALLOC);
 	if (shim_fault_check(SHIM_FAULT_ALLOC))
 		return NULL;
 	return heap_alloc(size, false);
@@ -52,6 +53,7 @@ void* shim_kmalloc(size_t size)
 
 void* shim_kcalloc(size_t count, size_t size)
 {
+	host_schedule_point(HOST_POINT_ALLOC);
 	if (shim_fault_check(SHIM_FAULT_ALLOC))
 		return NULL;
 	if (size != 0 && count > SIZE_MAX / size)
@@ -68,6 +70,7 @@ void* shim_krealloc(void* block, size_t size)
 		return NULL;
 	}
 	struct heap_header* header = heap_header_of(block, "realloc");
+	host_schedule_point(HOST_POINT_ALLOC);
 	if (shim_fault_check(SHIM_FAULT_ALLOC) || size > SIZE_MAX - sizeof(*header))
 		return NULL;
 	size_t oldSize = header->size;
@@ -293,6 +296,7 @@ void shim_mem_reset(void)
 void shim_kern_init(void)
 {
 	shim_thread_self();
+	host_sched_boot();
 	shim_threads_reset();
 	shim_sems_reset();
 	shim_mem_reset();

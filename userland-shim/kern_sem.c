@@ -160,6 +160,7 @@ status_t acquire_sem(sem_id id)
 status_t acquire_sem_etc(sem_id id, int32 count, uint32 flags, bigtime_t timeout)
 {
 	shim_assert_may_block("acquire_sem_etc");
+	host_schedule_point(HOST_POINT_SEM_ACQUIRE);
 	if (id <= 0)
 		return B_BAD_SEM_ID;
 	if (count <= 0 || (flags & (B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT)) ==
@@ -263,6 +264,7 @@ status_t release_sem_etc(sem_id id, int32 count, uint32 flags)
 			slot->count = banked;
 	}
 	host_lock_release(&slot->lock);
+	host_schedule_point(HOST_POINT_SEM_RELEASE);
 	return B_OK;
 }
 

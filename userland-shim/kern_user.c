@@ -311,6 +311,7 @@ void shim_user_reset(void)
 
 status_t user_memcpy(void* to, const void* from, size_t size)
 {
+	host_schedule_point(HOST_POINT_USER_COPY);
 	if (size == 0)
 		return B_OK;
 	if (shim_fault_check(SHIM_FAULT_USER_COPY))

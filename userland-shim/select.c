@@ -6,6 +6,7 @@
 
 #include <fs/select_sync_pool.h>
 
+#include "host.h"
 #include "shim_select_private.h"
 
 struct select_sync_pool_entry {
@@ -121,6 +122,7 @@ void shim_select_wake(struct selectsync* sync, uint16 flags)
 
 status_t notify_select_event(selectsync* sync, uint8 event)
 {
+	host_schedule_point(HOST_POINT_NOTIFY);
 	atomic_add64(&sNotifications, 1);
 	if (sync == NULL || event < 1 || event > 16)
 		return B_BAD_VALUE;

@@ -1,0 +1,118 @@
+/* Wake-up latency of a reader blocked in read() on /dev/tap/0, through the driver's real devfs
+ * path in the shim: woken by data from the stack, by ctrl+c, and by deleting the interface. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shim.h"
+#include "tuntap.h"
+
+#define ROUNDS 2000
+#define FRAME 64
+
+struct reader {
+	int fd;
+	uint8 buffer[2048];
+	ssize_t result;
+	bigtime_t returned;
+};
+
+static status_t
+reader_thread(void* data)
+{
+	struct reader* reader = (struct reader*)data;
+	reader->result = shim_read(reader->fd, reader->buffer, sizeof(reader->buffer));
+	reader->returned = system_time();
+	return B_OK;
+}
+
+static int
+compare_times(const void* a, const void* b)
+{
+	bigtime_t x = *(const bigtime_t*)a, y = *(const bigtime_t*)b;
+	return (x > y) - (x < y);
+}
+
+static void
+die(const char* what, ssize_t status)
+{
+	fprintf(stderr, "bench_wakeup: %s failed: %zd\n", what, status);
+	exit(1);
+}
+
+enum trigger { BY_DATA, BY_INTERRUPT, BY_DELETE };
+static const char* const kTriggerNames[] = {"data arrival", "ctrl+c (interrupt)", "delete"};
+
+/* one round: a reader blocks, `trigger` wakes it; returns trigger -> reader-returned time */
+static bigtime_t
+one_round(enum trigger trigger, bigtime_t* callTime)
+{
+	static const uint8 frame[FRAME] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 8, 0};
+	struct reader reader = {0};
+	status_t status = shim_if_create("tap/0");
+	if (status != B_OK || (status = shim_if_up("tap/0")) != B_OK)
+		die("ifconfig tap/0 up", status);
+	reader.fd = shim_open("/dev/tap/0", SHIM_O_RDWR);
+	if (reader.fd < 0)
+		die("open", reader.fd);
+
+	thread_id thread = shim_thread_spawn("reader", reader_thread, &reader);
+	if (thread < 0 || (status = shim_wait_until_blocked(thread, 5000000)) != B_OK)
+		die("reader blocking", thread < 0 ? thread : status);
+
+	bigtime_t start = system_time();
+	if (trigger == BY_DATA)
+		status = shim_stack_send("tap/0", frame, sizeof(frame), 0);
+	else if (trigger == BY_INTERRUPT)
+		status = shim_interrupt(thread);
+	else
+		status = shim_if_delete("tap/0");
+	*callTime = system_time() - start;
+	if (status != B_OK)
+		die(kTriggerNames[trigger], status);
+	shim_thread_join(thread, NULL);
+
+	static const ssize_t kExpected[] = {FRAME, B_INTERRUPTED, B_DEVICE_NOT_FOUND};
+	if (reader.result != kExpected[trigger])
+		die("reader result", reader.result);
+
+	shim_close(reader.fd);
+	if (trigger != BY_DELETE && (status = shim_if_delete("tap/0")) != B_OK)
+		die("delete", status);
+	return reader.returned - start;
+}
+
+int
+main(int argc, char** argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : ROUNDS;
+	if (rounds < 10)
+		rounds = 10;
+	status_t status = shim_boot();
+	if (status != B_OK)
+		die("shim_boot", status);
+
+	bigtime_t* wake = malloc(sizeof(bigtime_t) * rounds);
+	bigtime_t* call = malloc(sizeof(bigtime_t) * rounds);
+	printf("wake-up latency of a reader blocked in read(/dev/tap/0), %d rounds each, µs\n",
+		rounds);
+	printf("%-20s %8s %8s %8s   %s\n", "woken by", "p50", "p99", "max", "the waking call itself");
+	for (int trigger = BY_DATA; trigger <= BY_DELETE; trigger++) {
+		for (int i = 0; i < rounds; i++)
+			wake[i] = one_round((enum trigger)trigger, &call[i]);
+		qsort(wake, rounds, sizeof(bigtime_t), compare_times);
+		qsort(call, rounds, sizeof(bigtime_t), compare_times);
+		printf("%-20s %8lld %8lld %8lld   p50 %lld, p99 %lld\n", kTriggerNames[trigger],
+			(long long)wake[rounds / 2], (long long)wake[rounds * 99 / 100],
+			(long long)wake[rounds - 1], (long long)call[rounds / 2],
+			(long long)call[rounds * 99 / 100]);
+	}
+	free(wake);
+	free(call);
+
+	status = shim_shutdown();
+	if (status != B_OK)
+		die("shim_shutdown (leak check)", status);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* Control of the shim's deterministic scheduler (make SAN=det, host_det.c) for harnesses and tests:
+ * the choice tape, the decision trace and counters. In free-running builds these do nothing. */
+#ifndef SHIM_SCHED_H
+#define SHIM_SCHED_H
+
+/*
+ * In the deterministic build one shim thread runs at a time. At every scheduling point (park,
+ * unpark, thread create/exit/join, yield, sleep, and the kernel primitives' explicit points:
+ * semaphore acquire/release, mutex lock/unlock/failed trylock, spinlock acquire, user_memcpy,
+ * kernel allocation, select notify) the next runner is chosen among the runnable threads, ordered
+ * by id:
+ *
+ * - with one runnable thread there is no choice and no tape byte is read;
+ * - otherwise the next tape byte b picks runnable[b % count], so any byte string is a schedule;
+ * - once the tape is used up (the default policy): the current thread keeps running for up to 64
+ *   decisions in a row, then, or when it blocks, the next runnable id after it (round robin).
+ *   At a yield (and a failed mutex_trylock, a spin) the yielder goes last the same way.
+ *
+ * Time is virtual: system_time() is the same at every boot and advances 1 us per decision (so a
+ * thread that never blocks cannot freeze the clock); when every thread is blocked it jumps to the
+ * earliest deadline (snooze, timed waits), which then times out. Every thread blocked and no
+ * deadline pending is a deadlock: the shim prints each thread and what it waits on, then calls
+ * abort(). Thread ids in traces are the scheduler's: 0 for the thread that booted (the harness's
+ * main thread), then 1, 2, ... in creation order, renumbered at every boot.
+ *
+ * Threads: spawn with shim_thread_spawn() and join with shim_thread_join(); they run on a pool of
+ * host threads kept across boots, all pinned to one CPU. The thread that calls shim_boot() joins
+ * the schedule on its first shim call. A thread that runs on its own (pthread_create) and calls
+ * into the shim joins whenever it gets there, which is not deterministic; code that waits for
+ * another thread without any shim call (`while (!flag);`) never lets it run.
+ *
+ * Environment: SHIM_SCHED_TRACE=<file> ("-": stderr) traces any binary from its start;
+ * SHIM_DET_CPU=<n> pins the scheduler's threads to CPU n, SHIM_DET_CPU=none does not pin them.
+ * Call these functions from the thread that boots the shim.
+ */
+
+#include <stdio.h>
+
+#include <SupportDefs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The choice tape (copied) for the next boot; every shim_boot() rewinds it, so the same tape gives
+ * the same run again. Setting it after boot takes effect at the next decision. NULL/0: no tape. */
+void shim_sched_set_tape(const uint8* tape, size_t length);
+/* NULL: off; else one line per scheduling decision: number, virtual time since boot, point kind,
+ * the thread at the point (and why it cannot go on), the runnable set, the chosen thread and what
+ * chose it: "(only)", "(tape[i]=0xNN)" or "(default)" */
+void shim_sched_set_trace(FILE* out);
+bool shim_sched_is_deterministic(void);
+/* scheduling decisions since boot (every point reached, with or without a choice) */
+uint64 shim_sched_decisions(void);
+/* tape bytes read since boot */
+size_t shim_sched_tape_used(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
