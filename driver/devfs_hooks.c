@@ -181,8 +181,7 @@ tuntap_free(void* _cookie)
 
 /* copy the head packet to the user buffer; the unit lock is held, the packet stays queued */
 static status_t
-copy_head_out(tuntap_unit* unit, net_buffer* buffer, uint8* data, size_t length,
-	size_t* _copied)
+copy_head_out(tuntap_unit* unit, net_buffer* buffer, uint8* data, size_t length, size_t* _copied)
 {
 	uint8 prefix[4];
 	size_t prefixLength = tuntap_read_prefix(unit, buffer, prefix);
@@ -210,7 +209,7 @@ copy_head_out(tuntap_unit* unit, net_buffer* buffer, uint8* data, size_t length,
 static status_t
 tuntap_read(void* _cookie, off_t position, void* data, size_t* _length)
 {
-	(void)position;	/* packets have no position */
+	(void)position; /* packets have no position */
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit* unit = cookie->unit;
 	size_t length = *_length;
@@ -340,7 +339,7 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 static status_t
 tuntap_select(void* _cookie, uint8 event, uint32 ref, selectsync* sync)
 {
-	(void)ref;	/* devfs always passes 0 */
+	(void)ref; /* devfs always passes 0 */
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit* unit = cookie->unit;
 	if (event != B_SELECT_READ && event != B_SELECT_WRITE && event != B_SELECT_ERROR
@@ -348,8 +347,8 @@ tuntap_select(void* _cookie, uint8 event, uint32 ref, selectsync* sync)
 		return B_BAD_VALUE;
 
 	mutex_lock(&unit->lock);
-	status_t status = cookie->closed ? B_FILE_ERROR
-		: add_select_sync_pool_entry(&unit->select_pool, sync, event);
+	status_t status =
+		cookie->closed ? B_FILE_ERROR : add_select_sync_pool_entry(&unit->select_pool, sync, event);
 	if (status == B_OK) {
 		if ((event == B_SELECT_READ && tuntap_readable(unit))
 			|| (event == B_SELECT_WRITE && tuntap_writable(unit))

@@ -42,8 +42,7 @@ tuntap_check_write_length(const tuntap_unit* unit, size_t length)
 static uint32
 read_be32(const uint8* bytes)
 {
-	return ((uint32)bytes[0] << 24) | ((uint32)bytes[1] << 16) | ((uint32)bytes[2] << 8)
-		| bytes[3];
+	return ((uint32)bytes[0] << 24) | ((uint32)bytes[1] << 16) | ((uint32)bytes[2] << 8) | bytes[3];
 }
 
 

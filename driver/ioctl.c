@@ -10,9 +10,9 @@
 #define MAX_QUEUE_BYTES (16 * 1024 * 1024)
 
 typedef enum {
-	ARG_NONE,	/* no argument */
-	ARG_OUT,	/* the driver writes `size` bytes */
-	ARG_IN		/* the driver reads `size` bytes */
+	ARG_NONE, /* no argument */
+	ARG_OUT,  /* the driver writes `size` bytes */
+	ARG_IN    /* the driver reads `size` bytes */
 } arg_direction;
 
 typedef struct {
@@ -101,9 +101,9 @@ static status_t
 set_info(tuntap_unit* unit, const struct tuntap_info* info)
 {
 	size_t header = tuntap_header_length(unit);
-	if (info->mtu < TUNTAP_MIN_MTU || info->mtu > TUNTAP_MAX_MTU
-		|| info->queue_packets < 1 || info->queue_packets > MAX_QUEUE_PACKETS
-		|| info->queue_bytes > MAX_QUEUE_BYTES || info->queue_bytes < info->mtu + header)
+	if (info->mtu < TUNTAP_MIN_MTU || info->mtu > TUNTAP_MAX_MTU || info->queue_packets < 1
+		|| info->queue_packets > MAX_QUEUE_PACKETS || info->queue_bytes > MAX_QUEUE_BYTES
+		|| info->queue_bytes < info->mtu + header)
 		return B_BAD_VALUE;
 
 	bool wasWritable = tuntap_writable(unit);
@@ -140,12 +140,11 @@ static status_t
 apply(tuntap_unit* unit, uint32 op, ioctl_argument* argument)
 {
 	switch (op) {
-		case FIONREAD:
-		{
+		case FIONREAD: {
 			net_buffer* head = packet_queue_head(&unit->to_app);
 			uint8 prefix[4];
-			argument->integer = head == NULL ? 0
-				: (int)(tuntap_read_prefix(unit, head, prefix) + head->size);
+			argument->integer =
+				head == NULL ? 0 : (int)(tuntap_read_prefix(unit, head, prefix) + head->size);
 			return B_OK;
 		}
 		case TUNTAP_GET_NAME:

@@ -15,8 +15,7 @@ status_t
 tuntap_std_ops(int32 op, ...)
 {
 	switch (op) {
-		case B_MODULE_INIT:
-		{
+		case B_MODULE_INIT: {
 			status_t status = tuntap_units_init();
 			if (status != B_OK)
 				return status;
@@ -44,14 +43,8 @@ tuntap_std_ops(int32 op, ...)
 }
 
 
-module_dependency module_dependencies[] = {
-	{NET_STACK_MODULE_NAME, (module_info**)&gStackModule},
+module_dependency module_dependencies[] = {{NET_STACK_MODULE_NAME, (module_info**)&gStackModule},
 	{NET_BUFFER_MODULE_NAME, (module_info**)&gBufferModule},
-	{TUNTAP_DATALINK_MODULE_NAME, (module_info**)&gDatalinkModule},
-	{}
-};
+	{TUNTAP_DATALINK_MODULE_NAME, (module_info**)&gDatalinkModule}, {}};
 
-module_info* modules[] = {
-	(module_info*)&gTuntapModule,
-	NULL
-};
+module_info* modules[] = {(module_info*)&gTuntapModule, NULL};

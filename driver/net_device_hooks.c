@@ -79,8 +79,7 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 	status_t status;
 	if (unit->gone)
 		status = B_DEVICE_NOT_FOUND;
-	else if ((status = tuntap_check_send(unit, buffer)) != B_OK
-		|| unit->owner == NULL) {
+	else if ((status = tuntap_check_send(unit, buffer)) != B_OK || unit->owner == NULL) {
 		/* refused, or nobody to read it: the stack frees it, we count it */
 		packet_queue_count_drop(&unit->to_app);
 		if (status == B_OK)
@@ -171,11 +170,12 @@ tuntap_multicast(net_device* device, const struct sockaddr* address)
 
 
 struct net_device_module_info gTuntapModule = {
-	.info = {
-		.name = TUNTAP_MODULE_NAME,
-		.flags = B_KEEP_LOADED,
-		.std_ops = tuntap_std_ops,
-	},
+	.info =
+		{
+			.name = TUNTAP_MODULE_NAME,
+			.flags = B_KEEP_LOADED,
+			.std_ops = tuntap_std_ops,
+		},
 	.init_device = tuntap_init_device,
 	.uninit_device = tuntap_uninit_device,
 	.up = tuntap_up,

@@ -71,7 +71,7 @@ void packet_queue_get_stats(const packet_queue* queue, struct tuntap_queue_stats
  * still finds its token. */
 typedef struct tuntap_wait_queue {
 	sem_id sem;
-	int32 waiters;	/* registered and not yet woken; under the owner's lock */
+	int32 waiters; /* registered and not yet woken; under the owner's lock */
 } tuntap_wait_queue;
 
 status_t tuntap_wait_queue_init(tuntap_wait_queue* queue, const char* name);
@@ -87,32 +87,32 @@ void tuntap_wait_queue_wake(tuntap_wait_queue* queue, bool all);
 typedef struct tuntap_cookie tuntap_cookie;
 
 typedef struct tuntap_unit {
-	net_device device;		/* first: the stack's net_device* is a tuntap_unit* */
-	struct list_link link;		/* in sUnits, sorted by mode then number */
-	int32 ref_count;		/* the table's + one per cookie */
-	uint32 mode;			/* TUNTAP_MODE_* */
+	net_device device;     /* first: the stack's net_device* is a tuntap_unit* */
+	struct list_link link; /* in sUnits, sorted by mode then number */
+	int32 ref_count;       /* the table's + one per cookie */
+	uint32 mode;           /* TUNTAP_MODE_* */
 	uint32 number;
 
-	mutex lock;			/* everything below */
-	bool published;			/* node published, visible to open */
-	bool gone;			/* uninit_device ran: every call fails */
-	bool up;			/* between the up and down hooks */
-	tuntap_cookie* owner;		/* the open descriptor, exclusive */
+	mutex lock;           /* everything below */
+	bool published;       /* node published, visible to open */
+	bool gone;            /* uninit_device ran: every call fails */
+	bool up;              /* between the up and down hooks */
+	tuntap_cookie* owner; /* the open descriptor, exclusive */
 	uint32 header_mode;
 	packet_queue to_app;
 	packet_queue to_stack;
 	uint64 truncated;
 	uint64 rejected;
-	tuntap_wait_queue read_waiters;	/* app readers: data, close or gone */
-	tuntap_wait_queue write_waiters;	/* app writers: room, close or gone */
-	tuntap_wait_queue stack_waiters;	/* the stack's reader thread: data, down or gone */
+	tuntap_wait_queue read_waiters;  /* app readers: data, close or gone */
+	tuntap_wait_queue write_waiters; /* app writers: room, close or gone */
+	tuntap_wait_queue stack_waiters; /* the stack's reader thread: data, down or gone */
 	select_sync_pool* select_pool;
 } tuntap_unit;
 
 struct tuntap_cookie {
 	tuntap_unit* unit;
-	int32 nonblocking;		/* atomic: O_NONBLOCK / B_SET_NONBLOCKING_IO */
-	bool closed;			/* close hook ran; under the unit's lock */
+	int32 nonblocking; /* atomic: O_NONBLOCK / B_SET_NONBLOCKING_IO */
+	bool closed;       /* close hook ran; under the unit's lock */
 };
 
 status_t tuntap_units_init(void);

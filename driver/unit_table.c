@@ -14,12 +14,12 @@ typedef struct number_reservation {
 	struct list_link link;
 	uint32 mode;
 	uint32 number;
-	thread_id owner;	/* the clone open that will create it through the stack */
+	thread_id owner; /* the clone open that will create it through the stack */
 } number_reservation;
 
 static mutex sUnitsLock = MUTEX_INITIALIZER("tuntap units");
-static struct list sUnits;		/* tuntap_unit, sorted by (mode, number) */
-static struct list sReservations;	/* number_reservation, clone opens in progress */
+static struct list sUnits;        /* tuntap_unit, sorted by (mode, number) */
+static struct list sReservations; /* number_reservation, clone opens in progress */
 static int32 sUnitCount;
 static int32 sCookieCount;
 
@@ -146,7 +146,7 @@ is_reserved(uint32 mode, uint32 number, thread_id except)
 {
 	number_reservation* reservation = NULL;
 	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
-		!= NULL) {
+		   != NULL) {
 		if (reservation->mode == mode && reservation->number == number
 			&& reservation->owner != except)
 			return true;
@@ -305,8 +305,7 @@ tuntap_unit_release(tuntap_unit* unit)
 status_t
 tuntap_reserve_number(uint32 mode, uint32* _number)
 {
-	number_reservation* reservation
-		= (number_reservation*)malloc(sizeof(number_reservation));
+	number_reservation* reservation = (number_reservation*)malloc(sizeof(number_reservation));
 	if (reservation == NULL)
 		return B_NO_MEMORY;
 
@@ -346,7 +345,7 @@ tuntap_unreserve_number(uint32 mode, uint32 number)
 	mutex_lock(&sUnitsLock);
 	number_reservation* reservation = NULL;
 	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
-		!= NULL) {
+		   != NULL) {
 		if (reservation->mode == mode && reservation->number == number) {
 			list_remove_item(&sReservations, reservation);
 			break;

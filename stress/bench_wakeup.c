@@ -95,8 +95,7 @@ main(int argc, char** argv)
 
 	bigtime_t* wake = malloc(sizeof(bigtime_t) * rounds);
 	bigtime_t* call = malloc(sizeof(bigtime_t) * rounds);
-	printf("wake-up latency of a reader blocked in read(/dev/tap/0), %d rounds each, µs\n",
-		rounds);
+	printf("wake-up latency of a reader blocked in read(/dev/tap/0), %d rounds each, µs\n", rounds);
 	printf("%-20s %8s %8s %8s   %s\n", "woken by", "p50", "p99", "max", "the waking call itself");
 	for (int trigger = BY_DATA; trigger <= BY_DELETE; trigger++) {
 		for (int i = 0; i < rounds; i++)

@@ -12,7 +12,8 @@
 extern module_info* modules[] __attribute__((weak));
 extern module_dependency module_dependencies[] __attribute__((weak));
 
-status_t shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
+status_t
+shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 {
 	shim_kern_init();
 	shim_module_reset();
@@ -39,12 +40,14 @@ status_t shim_boot_with(module_info** addonModules, module_dependency* addonDepe
 	return B_OK;
 }
 
-status_t shim_boot(void)
+status_t
+shim_boot(void)
 {
 	return shim_boot_with(modules, module_dependencies);
 }
 
-status_t shim_shutdown(void)
+status_t
+shim_shutdown(void)
 {
 	shim_stack_fini();
 	shim_devfs_fini();

@@ -21,13 +21,15 @@ static int sSlotCount;
 static uint32 sGeneration;
 
 /* true if `inner` lies inside directory `outer` ("tun/0" inside "tun") */
-static bool inside(const char* inner, const char* outer)
+static bool
+inside(const char* inner, const char* outer)
 {
 	size_t length = strlen(outer);
 	return strncmp(inner, outer, length) == 0 && inner[length] == '/';
 }
 
-struct devfs_node* devfs_find_node_locked(const char* path)
+struct devfs_node*
+devfs_find_node_locked(const char* path)
 {
 	for (struct devfs_node* node = sNodes; node != NULL; node = node->next) {
 		if (strcmp(node->path, path) == 0)
@@ -36,7 +38,8 @@ struct devfs_node* devfs_find_node_locked(const char* path)
 	return NULL;
 }
 
-int devfs_count_nodes_locked(const char* prefix)
+int
+devfs_count_nodes_locked(const char* prefix)
 {
 	size_t length = strlen(prefix);
 	int count = 0;
@@ -47,7 +50,8 @@ int devfs_count_nodes_locked(const char* prefix)
 	return count;
 }
 
-void devfs_put_node_locked(struct devfs_node* node)
+void
+devfs_put_node_locked(struct devfs_node* node)
 {
 	if (--node->refs > 0)
 		return;
@@ -55,14 +59,16 @@ void devfs_put_node_locked(struct devfs_node* node)
 	shim_host_free(node);
 }
 
-struct description* devfs_slot_description_locked(int fd)
+struct description*
+devfs_slot_description_locked(int fd)
 {
 	if (fd < 0 || fd >= sSlotCount)
 		return NULL;
 	return sSlots[fd].description;
 }
 
-int devfs_alloc_slot_locked(struct description* description)
+int
+devfs_alloc_slot_locked(struct description* description)
 {
 	int fd = FIRST_FD;
 	while (fd < sSlotCount && sSlots[fd].description != NULL)
@@ -86,7 +92,8 @@ int devfs_alloc_slot_locked(struct description* description)
 }
 
 /* Detach every selection attached to a slot of `description` (disconnect-close). */
-static void detach_all_selects_locked(struct description* description)
+static void
+detach_all_selects_locked(struct description* description)
 {
 	for (int fd = 0; fd < sSlotCount; fd++) {
 		if (sSlots[fd].description != description)
@@ -103,10 +110,12 @@ static void detach_all_selects_locked(struct description* description)
 }
 
 /* Decide the next step of a description's end of life; destroys it when nothing is left. */
-int devfs_next_action_locked(struct description* description)
+int
+devfs_next_action_locked(struct description* description)
 {
-	if (!description->closing && (description->slots + description->holds == 0 ||
-	                                 (description->disconnected && description->inflight == 0))) {
+	if (!description->closing
+		&& (description->slots + description->holds == 0
+			|| (description->disconnected && description->inflight == 0))) {
 		description->closing = true;
 		if (description->disconnected)
 			detach_all_selects_locked(description);
@@ -128,7 +137,8 @@ int devfs_next_action_locked(struct description* description)
 }
 
 /* Deselect the selected events of detached selections, wake their polls with POLLNVAL. */
-static void deselect_detached(struct description* description, struct selectsync* list)
+static void
+deselect_detached(struct description* description, struct selectsync* list)
 {
 	while (list != NULL) {
 		struct selectsync* sync = list;
@@ -145,7 +155,8 @@ static void deselect_detached(struct description* description, struct selectsync
 }
 
 /* Run close and free hooks as decided by devfs_next_action_locked(); called without the lock. */
-void devfs_run_actions(struct description* description, int action)
+void
+devfs_run_actions(struct description* description, int action)
 {
 	while (action != DEVFS_ACTION_NONE) {
 		if (action == DEVFS_ACTION_CLOSE) {
@@ -168,7 +179,8 @@ void devfs_run_actions(struct description* description, int action)
 	}
 }
 
-status_t devfs_get_description(int fd, struct description** _description, int32* _openMode)
+status_t
+devfs_get_description(int fd, struct description** _description, int32* _openMode)
 {
 	mutex_lock(&gDevfsLock);
 	struct description* description = devfs_slot_description_locked(fd);
@@ -184,7 +196,8 @@ status_t devfs_get_description(int fd, struct description** _description, int32*
 	return B_OK;
 }
 
-void devfs_put_description(struct description* description)
+void
+devfs_put_description(struct description* description)
 {
 	mutex_lock(&gDevfsLock);
 	description->inflight--;
@@ -196,7 +209,8 @@ void devfs_put_description(struct description* description)
 
 /* ---- publishing ------------------------------------------------------------------------------ */
 
-status_t devfs_publish_device(const char* path, device_hooks* calls)
+status_t
+devfs_publish_device(const char* path, device_hooks* calls)
 {
 	if (path == NULL || calls == NULL || path[0] == '\0' || path[0] == '/')
 		return B_BAD_VALUE;
@@ -216,8 +230,8 @@ status_t devfs_publish_device(const char* path, device_hooks* calls)
 
 	mutex_lock(&gDevfsLock);
 	for (struct devfs_node* other = sNodes; other != NULL; other = other->next) {
-		if (strcmp(other->path, path) == 0 || inside(other->path, path) ||
-		    inside(path, other->path)) {
+		if (strcmp(other->path, path) == 0 || inside(other->path, path)
+			|| inside(path, other->path)) {
 			mutex_unlock(&gDevfsLock);
 			shim_host_free(node->path);
 			shim_host_free(node);
@@ -231,7 +245,8 @@ status_t devfs_publish_device(const char* path, device_hooks* calls)
 	return B_OK;
 }
 
-status_t devfs_unpublish_device(const char* path, bool disconnect)
+status_t
+devfs_unpublish_device(const char* path, bool disconnect)
 {
 	if (path == NULL)
 		return B_BAD_VALUE;
@@ -273,7 +288,8 @@ status_t devfs_unpublish_device(const char* path, bool disconnect)
 }
 
 
-status_t devfs_close_fd(int fd)
+status_t
+devfs_close_fd(int fd)
 {
 	mutex_lock(&gDevfsLock);
 	struct description* description = devfs_slot_description_locked(fd);
@@ -317,7 +333,8 @@ status_t devfs_close_fd(int fd)
 
 /* ---- poll support (select.c) ----------------------------------------------------------------- */
 
-void shim_devfs_select(struct selectsync* sync)
+void
+shim_devfs_select(struct selectsync* sync)
 {
 	int fd = sync->fd;
 	mutex_lock(&gDevfsLock);
@@ -342,8 +359,8 @@ void shim_devfs_select(struct selectsync* sync)
 	} else {
 		uint16 toSelect = sync->requested | SHIM_POLLERR | SHIM_POLLHUP;
 		for (uint8 event = B_SELECT_READ; event <= B_SELECT_DISCONNECTED; event++) {
-			if ((toSelect & SELECT_FLAG(event)) != 0 &&
-			    hooks->select(description->cookie, event, 0, sync) == B_OK)
+			if ((toSelect & SELECT_FLAG(event)) != 0
+				&& hooks->select(description->cookie, event, 0, sync) == B_OK)
 				sync->selected |= SELECT_FLAG(event);
 		}
 	}
@@ -369,7 +386,8 @@ void shim_devfs_select(struct selectsync* sync)
 	devfs_run_actions(description, action);
 }
 
-void shim_devfs_deselect(struct selectsync* sync)
+void
+shim_devfs_deselect(struct selectsync* sync)
 {
 	mutex_lock(&gDevfsLock);
 	if (!sync->attached) {
@@ -404,7 +422,8 @@ void shim_devfs_deselect(struct selectsync* sync)
 
 /* ---- lifecycle ------------------------------------------------------------------------------- */
 
-void shim_devfs_init(void)
+void
+shim_devfs_init(void)
 {
 	mutex_lock(&gDevfsLock);
 	/* nodes a previous boot left published were reported as leaks then; forget them */
@@ -417,7 +436,8 @@ void shim_devfs_init(void)
 	shim_select_reset();
 }
 
-void shim_devfs_fini(void)
+void
+shim_devfs_fini(void)
 {
 	/* close what the test left open; nodes stay: the driver unpublishes them at its uninit */
 	mutex_lock(&gDevfsLock);

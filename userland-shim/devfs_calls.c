@@ -5,7 +5,8 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
-int shim_open(const char* path, int openMode)
+int
+shim_open(const char* path, int openMode)
 {
 	if (path == NULL) {
 		shim_syscall_exit();
@@ -23,8 +24,8 @@ int shim_open(const char* path, int openMode)
 
 	void* cookie = NULL;
 	status_t status = node->hooks->open != NULL
-	                      ? node->hooks->open(node->path, (uint32)openMode, &cookie)
-	                      : B_NOT_ALLOWED;
+						  ? node->hooks->open(node->path, (uint32)openMode, &cookie)
+						  : B_NOT_ALLOWED;
 	if (status != B_OK) {
 		mutex_lock(&gDevfsLock);
 		devfs_put_node_locked(node);
@@ -58,14 +59,16 @@ int shim_open(const char* path, int openMode)
 	return fd;
 }
 
-status_t shim_close(int fd)
+status_t
+shim_close(int fd)
 {
 	status_t status = devfs_close_fd(fd);
 	shim_syscall_exit();
 	return status;
 }
 
-int shim_dup(int fd)
+int
+shim_dup(int fd)
 {
 	mutex_lock(&gDevfsLock);
 	struct description* description = devfs_slot_description_locked(fd);
@@ -82,7 +85,8 @@ int shim_dup(int fd)
 	return result;
 }
 
-static ssize_t do_io(int fd, void* buffer, size_t length, bool write, bool stage)
+static ssize_t
+do_io(int fd, void* buffer, size_t length, bool write, bool stage)
 {
 	struct description* description;
 	int32 openMode;
@@ -113,10 +117,10 @@ static ssize_t do_io(int fd, void* buffer, size_t length, bool write, bool stage
 		}
 		size_t bytes = length;
 		status_t status = write ? description->hooks->write(description->cookie, 0, user, &bytes)
-		                        : description->hooks->read(description->cookie, 0, user, &bytes);
+								: description->hooks->read(description->cookie, 0, user, &bytes);
 		if (status == B_OK && bytes > length)
 			panic("devfs: %s hook reported %zu bytes for a %zu byte buffer",
-			    write ? "write" : "read", bytes, length);
+				write ? "write" : "read", bytes, length);
 		if (status == B_OK) {
 			if (stage && !write)
 				shim_user_get(buffer, user, bytes);
@@ -131,33 +135,38 @@ static ssize_t do_io(int fd, void* buffer, size_t length, bool write, bool stage
 	return result;
 }
 
-ssize_t shim_read(int fd, void* buffer, size_t length)
+ssize_t
+shim_read(int fd, void* buffer, size_t length)
 {
 	return do_io(fd, buffer, length, false, true);
 }
 
-ssize_t shim_write(int fd, const void* buffer, size_t length)
+ssize_t
+shim_write(int fd, const void* buffer, size_t length)
 {
 	return do_io(fd, (void*)buffer, length, true, true);
 }
 
-ssize_t shim_read_user(int fd, void* userBuffer, size_t length)
+ssize_t
+shim_read_user(int fd, void* userBuffer, size_t length)
 {
 	return do_io(fd, userBuffer, length, false, false);
 }
 
-ssize_t shim_write_user(int fd, const void* userBuffer, size_t length)
+ssize_t
+shim_write_user(int fd, const void* userBuffer, size_t length)
 {
 	return do_io(fd, (void*)userBuffer, length, true, false);
 }
 
 /* F_SETFL as Haiku's devfs does it: the control hook on every call, the mode only on success */
-static status_t set_blocking(struct description* description, bool nonBlocking)
+static status_t
+set_blocking(struct description* description, bool nonBlocking)
 {
 	status_t status = B_OK;
 	if (description->hooks->control != NULL) {
 		status = description->hooks->control(
-		    description->cookie, nonBlocking ? B_SET_NONBLOCKING_IO : B_SET_BLOCKING_IO, NULL, 0);
+			description->cookie, nonBlocking ? B_SET_NONBLOCKING_IO : B_SET_BLOCKING_IO, NULL, 0);
 	}
 	if (status != B_OK)
 		return status;
@@ -170,7 +179,8 @@ static status_t set_blocking(struct description* description, bool nonBlocking)
 	return B_OK;
 }
 
-static status_t do_ioctl(int fd, uint32 op, void* argument, size_t length)
+static status_t
+do_ioctl(int fd, uint32 op, void* argument, size_t length)
 {
 	struct description* description;
 	status_t status = devfs_get_description(fd, &description, NULL);
@@ -190,14 +200,16 @@ static status_t do_ioctl(int fd, uint32 op, void* argument, size_t length)
 	return status;
 }
 
-status_t shim_ioctl(int fd, uint32 op, void* argument, size_t length)
+status_t
+shim_ioctl(int fd, uint32 op, void* argument, size_t length)
 {
 	status_t status = do_ioctl(fd, op, argument, length);
 	shim_syscall_exit();
 	return status;
 }
 
-status_t shim_ioctl_buf(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length)
+status_t
+shim_ioctl_buf(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length)
 {
 	void* user = NULL;
 	if (buffer != NULL && bufferSize > 0) {
@@ -217,7 +229,8 @@ status_t shim_ioctl_buf(int fd, uint32 op, void* buffer, size_t bufferSize, size
 	return status;
 }
 
-status_t shim_set_nonblocking(int fd, bool nonBlocking)
+status_t
+shim_set_nonblocking(int fd, bool nonBlocking)
 {
 	struct description* description;
 	status_t status = devfs_get_description(fd, &description, NULL);
@@ -229,13 +242,15 @@ status_t shim_set_nonblocking(int fd, bool nonBlocking)
 	return status;
 }
 
-status_t shim_fionbio(int fd, bool nonBlocking)
+status_t
+shim_fionbio(int fd, bool nonBlocking)
 {
 	/* Haiku's VFS turns FIONBIO into F_SETFL: the same path */
 	return shim_set_nonblocking(fd, nonBlocking);
 }
 
-bool shim_node_exists(const char* path)
+bool
+shim_node_exists(const char* path)
 {
 	bool exists = false;
 	if (path != NULL) {
@@ -247,7 +262,8 @@ bool shim_node_exists(const char* path)
 	return exists;
 }
 
-int shim_count_nodes(const char* prefix)
+int
+shim_count_nodes(const char* prefix)
 {
 	mutex_lock(&gDevfsLock);
 	int count = devfs_count_nodes_locked(devfs_strip_dev(prefix != NULL ? prefix : ""));
@@ -256,7 +272,8 @@ int shim_count_nodes(const char* prefix)
 	return count;
 }
 
-int32 shim_devfs_open_mode(int fd)
+int32
+shim_devfs_open_mode(int fd)
 {
 	mutex_lock(&gDevfsLock);
 	struct description* description = devfs_slot_description_locked(fd);

@@ -14,7 +14,7 @@
 
 struct devfs_node {
 	struct devfs_node* next; /* on the published list */
-	char* path; /* relative to /dev */
+	char* path;              /* relative to /dev */
 	device_hooks* hooks;
 	int32 refs; /* 1 while published + 1 per description or open in progress */
 };
@@ -25,8 +25,8 @@ struct description {
 	device_hooks* hooks;
 	void* cookie;
 	int32 open_mode;
-	int32 slots; /* descriptors (fd slots) referring to it */
-	int32 holds; /* poll select/deselect in progress: they keep it open */
+	int32 slots;    /* descriptors (fd slots) referring to it */
+	int32 holds;    /* poll select/deselect in progress: they keep it open */
 	int32 inflight; /* calls in progress, holds included */
 	bool disconnected;
 	bool closing, close_done, freeing, free_done;
@@ -39,7 +39,8 @@ enum { DEVFS_ACTION_NONE, DEVFS_ACTION_CLOSE, DEVFS_ACTION_FREE };
  * held while a driver hook runs */
 extern mutex gDevfsLock;
 
-static inline const char* devfs_strip_dev(const char* path)
+static inline const char*
+devfs_strip_dev(const char* path)
 {
 	return strncmp(path, "/dev/", 5) == 0 ? path + 5 : path;
 }

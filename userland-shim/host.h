@@ -36,9 +36,9 @@ typedef struct host_lock {
 	pthread_mutex_t mutex;
 } host_lock;
 
-#define HOST_LOCK_INITIALIZER                                                                      \
-	{                                                                                              \
-		PTHREAD_MUTEX_INITIALIZER                                                                  \
+#define HOST_LOCK_INITIALIZER     \
+	{                             \
+		PTHREAD_MUTEX_INITIALIZER \
 	}
 
 typedef struct host_parker {

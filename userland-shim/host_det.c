@@ -49,7 +49,7 @@
  */
 
 #define DET_EPOCH ((bigtime_t)1000 * 1000000) /* system_time() at every boot: 1000 s */
-#define DET_QUANTUM 1 /* virtual microseconds each decision costs */
+#define DET_QUANTUM 1                         /* virtual microseconds each decision costs */
 #define DET_SLICE 64 /* default policy: decisions in a row the current thread keeps running */
 
 enum vthread_state { V_RUNNABLE, V_BLOCKED, V_EXITED, V_ORPHAN };
@@ -67,19 +67,19 @@ enum {
 };
 
 static const char* const kPointNames[POINT_KIND_COUNT] = {"sem_acquire", "sem_release",
-    "mutex_lock", "mutex_unlock", "spinlock", "user_memcpy", "alloc", "notify", "busy_wait", "park",
-    "unpark", "create", "exit", "join", "sleep", "yield"};
+	"mutex_lock", "mutex_unlock", "spinlock", "user_memcpy", "alloc", "notify", "busy_wait", "park",
+	"unpark", "create", "exit", "join", "sleep", "yield"};
 
 struct vthread {
 	pthread_cond_t wake; /* under sDet.mutex: signalled when it becomes current */
-	int32 id; /* grows with creation, renumbered at boot: runnable sets are in id order */
+	int32 id;    /* grows with creation, renumbered at boot: runnable sets are in id order */
 	int32 state; /* enum vthread_state */
-	host_parker* parker; /* blocked in host_park() on it */
+	host_parker* parker;    /* blocked in host_park() on it */
 	struct vthread* joiner; /* blocked in host_thread_join() on this one */
-	bigtime_t deadline; /* blocked until then (B_INFINITE_TIMEOUT: no timer) */
-	bool timed_out; /* made runnable by the clock */
-	int32 locks; /* host locks held */
-	int32 deferred; /* 1 + the kind of a point reached while holding host locks; 0: none */
+	bigtime_t deadline;     /* blocked until then (B_INFINITE_TIMEOUT: no timer) */
+	bool timed_out;         /* made runnable by the clock */
+	int32 locks;            /* host locks held */
+	int32 deferred;         /* 1 + the kind of a point reached while holding host locks; 0: none */
 	void (*entry)(void*);
 	void* argument;
 	struct vthread* next_idle;
@@ -87,13 +87,13 @@ struct vthread {
 
 static struct {
 	pthread_mutex_t mutex;
-	struct vthread* current; /* holds the baton; NULL when no virtual thread can run */
+	struct vthread* current;  /* holds the baton; NULL when no virtual thread can run */
 	struct vthread** threads; /* ascending ids; exited ones stay until joined */
 	struct vthread** scratch; /* the runnable set of the decision being made */
 	int32 count;
 	int32 capacity;
 	int32 next_id;
-	int32 slice; /* decisions in a row that kept the current thread */
+	int32 slice;   /* decisions in a row that kept the current thread */
 	bigtime_t now; /* the virtual clock (atomic for host_time) */
 	uint8* tape;
 	size_t tape_length;
@@ -102,7 +102,7 @@ static struct {
 	FILE* trace;
 	uint64 decisions;
 	struct vthread* idle; /* pooled threads, joined: their host threads wait for a new job */
-	bool stopped; /* a deadlock report is being printed: no more switches */
+	bool stopped;         /* a deadlock report is being printed: no more switches */
 } sDet = {.mutex = PTHREAD_MUTEX_INITIALIZER, .now = DET_EPOCH};
 
 static __thread struct vthread* tSelf;
@@ -110,8 +110,8 @@ static __thread void* tTlsValue; /* host_tls_set() */
 static void (*sTlsDestructor)(void*);
 static pthread_once_t sOnce = PTHREAD_ONCE_INIT;
 static pthread_key_t sExitKey; /* attached threads leave the schedule when they exit */
-static int sCpu = -1; /* the CPU every scheduler thread runs on; -1: not pinned */
-static FILE* sCpuClaim; /* holds the flock() that claims sCpu */
+static int sCpu = -1;          /* the CPU every scheduler thread runs on; -1: not pinned */
+static FILE* sCpuClaim;        /* holds the flock() that claims sCpu */
 
 static void __attribute__((noreturn)) fatal(const char* what, const char* why)
 {
@@ -119,7 +119,8 @@ static void __attribute__((noreturn)) fatal(const char* what, const char* why)
 	abort();
 }
 
-static void host_check(int error, const char* what)
+static void
+host_check(int error, const char* what)
 {
 	if (error != 0)
 		fatal(what, strerror(error));
@@ -127,7 +128,8 @@ static void host_check(int error, const char* what)
 
 /* ---- the thread table (callers hold sDet.mutex) ---------------------------------------------- */
 
-static void table_add(struct vthread* thread)
+static void
+table_add(struct vthread* thread)
 {
 	if (sDet.count == sDet.capacity) {
 		sDet.capacity = sDet.capacity > 0 ? sDet.capacity * 2 : 16;
@@ -145,17 +147,19 @@ static void table_add(struct vthread* thread)
 	sDet.threads[sDet.count++] = thread;
 }
 
-static void table_remove(struct vthread* thread)
+static void
+table_remove(struct vthread* thread)
 {
 	int32 index = 0;
 	while (sDet.threads[index] != thread)
 		index++;
 	sDet.count--;
 	memmove(&sDet.threads[index], &sDet.threads[index + 1],
-	    sizeof(*sDet.threads) * (sDet.count - index));
+		sizeof(*sDet.threads) * (sDet.count - index));
 }
 
-static struct vthread* vthread_alloc(void)
+static struct vthread*
+vthread_alloc(void)
 {
 	struct vthread* thread = shim_host_alloc(sizeof(*thread));
 	memset(thread, 0, sizeof(*thread));
@@ -167,7 +171,8 @@ static struct vthread* vthread_alloc(void)
 
 /* fill sDet.scratch with the runnable threads, waking those whose deadline has come; at a yield
  * the yielder comes in only when alone */
-static int32 runnable_set(struct vthread* self, bool yielding)
+static int32
+runnable_set(struct vthread* self, bool yielding)
 {
 	int32 count = 0;
 	for (int32 i = 0; i < sDet.count; i++) {
@@ -184,7 +189,8 @@ static int32 runnable_set(struct vthread* self, bool yielding)
 	return count;
 }
 
-static void describe(FILE* out, struct vthread* thread)
+static void
+describe(FILE* out, struct vthread* thread)
 {
 	static const char* const kStates[] = {"runnable", "blocked", "exited", "lost in fork()"};
 	fprintf(out, "%s", kStates[thread->state]);
@@ -204,9 +210,9 @@ static void __attribute__((noreturn)) deadlock(void)
 {
 	sDet.stopped = true;
 	fprintf(stderr,
-	    "DEADLOCK: every shim thread is blocked and no timer is pending (t=+%" PRId64
-	    " us, decision %" PRIu64 ")\nscheduler threads:\n",
-	    sDet.now - DET_EPOCH, sDet.decisions);
+		"DEADLOCK: every shim thread is blocked and no timer is pending (t=+%" PRId64
+		" us, decision %" PRIu64 ")\nscheduler threads:\n",
+		sDet.now - DET_EPOCH, sDet.decisions);
 	for (int32 i = 0; i < sDet.count; i++) {
 		fprintf(stderr, "  thread %" PRId32 ": ", sDet.threads[i]->id);
 		describe(stderr, sDet.threads[i]);
@@ -220,7 +226,8 @@ static void __attribute__((noreturn)) deadlock(void)
 
 /* nobody is runnable: move the clock to the earliest deadline. Returns false when no thread is
  * left at all; a deadlock does not return. */
-static bool advance_clock(void)
+static bool
+advance_clock(void)
 {
 	bigtime_t earliest = B_INFINITE_TIMEOUT;
 	bool waiting = false;
@@ -238,12 +245,13 @@ static bool advance_clock(void)
 	return true;
 }
 
-static void trace(struct vthread* self, int kind, int32 count, struct vthread* next,
-    bigtime_t before, long tapeIndex)
+static void
+trace(struct vthread* self, int kind, int32 count, struct vthread* next, bigtime_t before,
+	long tapeIndex)
 {
 	FILE* out = sDet.trace;
 	fprintf(out, "#%" PRIu64 " t=+%" PRId64 " %s by %" PRId32, sDet.decisions, sDet.now - DET_EPOCH,
-	    kPointNames[kind], self->id);
+		kPointNames[kind], self->id);
 	if (self->state != V_RUNNABLE) {
 		fprintf(out, " (");
 		describe(out, self);
@@ -258,13 +266,14 @@ static void trace(struct vthread* self, int kind, int32 count, struct vthread* n
 		fprintf(out, "} -> none\n");
 	else if (tapeIndex >= 0)
 		fprintf(out, "} -> %" PRId32 " (tape[%ld]=0x%02x)\n", next->id, tapeIndex,
-		    sDet.tape[tapeIndex]);
+			sDet.tape[tapeIndex]);
 	else
 		fprintf(out, "} -> %" PRId32 " (%s)\n", next->id, count == 1 ? "only" : "default");
 }
 
 /* the next runner; self's state says whether it can go on (RUNNABLE) or not */
-static struct vthread* choose(struct vthread* self, int kind)
+static struct vthread*
+choose(struct vthread* self, int kind)
 {
 	bool yielding = kind == POINT_YIELD || kind == HOST_POINT_BUSY_WAIT;
 	bigtime_t before = sDet.now;
@@ -295,7 +304,8 @@ static struct vthread* choose(struct vthread* self, int kind)
 }
 
 /* a scheduling point: hand the baton over and wait until it comes back (unless self exited) */
-static void reschedule(struct vthread* self, int kind)
+static void
+reschedule(struct vthread* self, int kind)
 {
 	if (sDet.stopped)
 		return;
@@ -310,7 +320,8 @@ static void reschedule(struct vthread* self, int kind)
 }
 
 /* a point where self may go on: deferred while it holds host locks */
-static void point_locked(struct vthread* self, int kind)
+static void
+point_locked(struct vthread* self, int kind)
 {
 	if (self->locks > 0)
 		self->deferred = kind + 1;
@@ -319,7 +330,8 @@ static void point_locked(struct vthread* self, int kind)
 }
 
 /* until `parker` is unparked, the joined thread exits or the deadline comes */
-static void block(struct vthread* self, host_parker* parker, bigtime_t deadline, int kind)
+static void
+block(struct vthread* self, host_parker* parker, bigtime_t deadline, int kind)
 {
 	if (self->locks != 0)
 		fatal(kPointNames[kind], "blocks while holding a host lock");
@@ -334,17 +346,20 @@ static void block(struct vthread* self, host_parker* parker, bigtime_t deadline,
 
 /* ---- joining the schedule, leaving it, the pool, fork ---------------------------------------- */
 
-static void lock_det(void)
+static void
+lock_det(void)
 {
 	pthread_mutex_lock(&sDet.mutex);
 }
 
-static void unlock_det(void)
+static void
+unlock_det(void)
 {
 	pthread_mutex_unlock(&sDet.mutex);
 }
 
-static void fork_child(void)
+static void
+fork_child(void)
 {
 	unlock_det();
 	sDet.idle = NULL; /* their host threads are gone */
@@ -355,7 +370,8 @@ static void fork_child(void)
 	sDet.current = tSelf;
 }
 
-static void pin_self(void)
+static void
+pin_self(void)
 {
 	if (sCpu < 0)
 		return;
@@ -366,7 +382,8 @@ static void pin_self(void)
 }
 
 /* the first CPU from the current one that no other process claimed; the claim stays held */
-static int claim_cpu(const cpu_set_t* allowed)
+static int
+claim_cpu(const cpu_set_t* allowed)
 {
 	const char* directory = getenv("TMPDIR");
 	int start = max_c(sched_getcpu(), 0);
@@ -376,7 +393,7 @@ static int claim_cpu(const cpu_set_t* allowed)
 		if (!CPU_ISSET(cpu, allowed))
 			continue;
 		snprintf(path, sizeof(path), "%s/shim-det-cpu-%d.lock",
-		    directory != NULL ? directory : "/tmp", cpu);
+			directory != NULL ? directory : "/tmp", cpu);
 		FILE* file = fopen(path, "ae");
 		if (file != NULL && flock(fileno(file), LOCK_EX | LOCK_NB) == 0) {
 			sCpuClaim = file;
@@ -390,7 +407,8 @@ static int claim_cpu(const cpu_set_t* allowed)
 
 static void thread_exit_hook(void* value);
 
-static void det_once(void)
+static void
+det_once(void)
 {
 	host_check(pthread_key_create(&sExitKey, thread_exit_hook), "pthread_key_create");
 	host_check(pthread_atfork(lock_det, unlock_det, fork_child), "pthread_atfork");
@@ -400,8 +418,8 @@ static void det_once(void)
 
 	const char* cpu = getenv("SHIM_DET_CPU");
 	cpu_set_t allowed;
-	if ((cpu != NULL && strcmp(cpu, "none") == 0) ||
-	    sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2)
+	if ((cpu != NULL && strcmp(cpu, "none") == 0)
+		|| sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2)
 		return;
 	sCpu = cpu != NULL ? atoi(cpu) : claim_cpu(&allowed);
 	if (sCpu < 0 || sCpu >= CPU_SETSIZE || !CPU_ISSET(sCpu, &allowed))
@@ -427,14 +445,16 @@ static struct vthread* __attribute__((noinline)) attach(void)
 	return self;
 }
 
-static inline struct vthread* det_self(void)
+static inline struct vthread*
+det_self(void)
 {
 	struct vthread* self = tSelf;
 	return self != NULL ? self : attach();
 }
 
 /* an attached thread exits: the shim's exit hook first (still under the baton), then leave */
-static void thread_exit_hook(void* value)
+static void
+thread_exit_hook(void* value)
 {
 	struct vthread* self = value;
 	void* shimValue = tTlsValue;
@@ -452,7 +472,8 @@ static void thread_exit_hook(void* value)
 }
 
 /* a pool host thread: runs each virtual thread it is given once that one becomes current */
-static void* worker_main(void* argument)
+static void*
+worker_main(void* argument)
 {
 	struct vthread* self = argument;
 	pin_self();
@@ -475,7 +496,8 @@ static void* worker_main(void* argument)
 	return NULL;
 }
 
-status_t host_thread_create(host_thread* thread, void (*entry)(void*), void* argument)
+status_t
+host_thread_create(host_thread* thread, void (*entry)(void*), void* argument)
 {
 	struct vthread* self = det_self();
 	thread->entry = entry;
@@ -513,7 +535,8 @@ status_t host_thread_create(host_thread* thread, void (*entry)(void*), void* arg
 }
 
 /* waits for the thread's entry to return, then gives its host thread back to the pool */
-void host_thread_join(host_thread* thread)
+void
+host_thread_join(host_thread* thread)
 {
 	struct vthread* self = det_self();
 	struct vthread* target = thread->context;
@@ -532,24 +555,28 @@ void host_thread_join(host_thread* thread)
 
 /* ---- host interface: locks, parkers, points, time -------------------------------------------- */
 
-void host_lock_init(host_lock* lock)
+void
+host_lock_init(host_lock* lock)
 {
 	host_check(pthread_mutex_init(&lock->mutex, NULL), "pthread_mutex_init");
 }
 
-void host_lock_destroy(host_lock* lock)
+void
+host_lock_destroy(host_lock* lock)
 {
 	host_check(pthread_mutex_destroy(&lock->mutex), "pthread_mutex_destroy");
 }
 
-void host_lock_acquire(host_lock* lock)
+void
+host_lock_acquire(host_lock* lock)
 {
 	struct vthread* self = det_self();
 	host_check(pthread_mutex_lock(&lock->mutex), "pthread_mutex_lock");
 	self->locks++;
 }
 
-bool host_lock_try(host_lock* lock)
+bool
+host_lock_try(host_lock* lock)
 {
 	struct vthread* self = det_self();
 	int error = pthread_mutex_trylock(&lock->mutex);
@@ -559,7 +586,8 @@ bool host_lock_try(host_lock* lock)
 	return error == 0;
 }
 
-void host_lock_release(host_lock* lock)
+void
+host_lock_release(host_lock* lock)
 {
 	struct vthread* self = tSelf;
 	host_check(pthread_mutex_unlock(&lock->mutex), "pthread_mutex_unlock");
@@ -572,19 +600,22 @@ void host_lock_release(host_lock* lock)
 	pthread_mutex_unlock(&sDet.mutex);
 }
 
-void host_parker_init(host_parker* parker)
+void
+host_parker_init(host_parker* parker)
 {
 	parker->permit = 0;
 	parker->waiter = NULL;
 }
 
-void host_parker_destroy(host_parker* parker)
+void
+host_parker_destroy(host_parker* parker)
 {
 	if (parker->waiter != NULL)
 		fatal("host_parker_destroy", "a thread is parked on it");
 }
 
-bool host_park(host_parker* parker, bigtime_t deadline)
+bool
+host_park(host_parker* parker, bigtime_t deadline)
 {
 	struct vthread* self = det_self();
 	bool unparked = true;
@@ -603,7 +634,8 @@ bool host_park(host_parker* parker, bigtime_t deadline)
 	return unparked;
 }
 
-void host_unpark(host_parker* parker)
+void
+host_unpark(host_parker* parker)
 {
 	struct vthread* self = det_self();
 	pthread_mutex_lock(&sDet.mutex);
@@ -617,7 +649,8 @@ void host_unpark(host_parker* parker)
 	pthread_mutex_unlock(&sDet.mutex);
 }
 
-void host_schedule_point(enum host_point kind)
+void
+host_schedule_point(enum host_point kind)
 {
 	struct vthread* self = det_self();
 	if (self->locks > 0) {
@@ -629,23 +662,27 @@ void host_schedule_point(enum host_point kind)
 	pthread_mutex_unlock(&sDet.mutex);
 }
 
-void host_yield(void)
+void
+host_yield(void)
 {
 	host_schedule_point((enum host_point)POINT_YIELD);
 }
 
 /* a spin on a lock whose holder does not run would never end: let the others run */
-void host_cpu_relax(void)
+void
+host_cpu_relax(void)
 {
 	host_yield();
 }
 
-bigtime_t host_time(void)
+bigtime_t
+host_time(void)
 {
 	return __atomic_load_n(&sDet.now, __ATOMIC_RELAXED);
 }
 
-void host_sleep_until(bigtime_t deadline)
+void
+host_sleep_until(bigtime_t deadline)
 {
 	struct vthread* self = det_self();
 	pthread_mutex_lock(&sDet.mutex);
@@ -658,27 +695,31 @@ void host_sleep_until(bigtime_t deadline)
 
 /* ---- thread exit hook, memory ---------------------------------------------------------------- */
 
-void host_tls_init(void (*destructor)(void*))
+void
+host_tls_init(void (*destructor)(void*))
 {
 	__atomic_store_n(&sTlsDestructor, destructor, __ATOMIC_RELEASE);
 }
 
-void host_tls_set(void* value)
+void
+host_tls_set(void* value)
 {
 	det_self(); /* attached threads run the hook when they exit */
 	tTlsValue = value;
 }
 
-void* host_map(size_t size)
+void*
+host_map(size_t size)
 {
 	void* address = mmap(
-	    NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (address == MAP_FAILED)
 		fatal("mmap", strerror(errno));
 	return address;
 }
 
-void host_unmap(void* address, size_t size)
+void
+host_unmap(void* address, size_t size)
 {
 	munmap(address, size);
 }
@@ -686,7 +727,8 @@ void host_unmap(void* address, size_t size)
 /* ---- boot and the control API (shim_sched.h): the caller holds the baton --------------------- */
 
 /* the booting thread becomes thread 0, any left from an earlier boot 1, 2, ... */
-void host_sched_boot(void)
+void
+host_sched_boot(void)
 {
 	struct vthread* self = det_self();
 	pthread_mutex_lock(&sDet.mutex);
@@ -705,7 +747,8 @@ void host_sched_boot(void)
 	pthread_mutex_unlock(&sDet.mutex);
 }
 
-void shim_sched_set_tape(const uint8* tape, size_t length)
+void
+shim_sched_set_tape(const uint8* tape, size_t length)
 {
 	length = tape != NULL ? length : 0;
 	if (length > sDet.tape_capacity) {
@@ -719,23 +762,27 @@ void shim_sched_set_tape(const uint8* tape, size_t length)
 	sDet.tape_position = 0;
 }
 
-void shim_sched_set_trace(FILE* out)
+void
+shim_sched_set_trace(FILE* out)
 {
 	host_check(pthread_once(&sOnce, det_once), "pthread_once"); /* after SHIM_SCHED_TRACE */
 	sDet.trace = out;
 }
 
-bool shim_sched_is_deterministic(void)
+bool
+shim_sched_is_deterministic(void)
 {
 	return true;
 }
 
-uint64 shim_sched_decisions(void)
+uint64
+shim_sched_decisions(void)
 {
 	return sDet.decisions;
 }
 
-size_t shim_sched_tape_used(void)
+size_t
+shim_sched_tape_used(void)
 {
 	return sDet.tape_position;
 }

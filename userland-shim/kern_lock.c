@@ -24,18 +24,21 @@
 
 static host_lock sStripes[MUTEX_STRIPES] = {[0 ... MUTEX_STRIPES - 1] = HOST_LOCK_INITIALIZER};
 
-static host_lock* mutex_stripe(mutex* lock)
+static host_lock*
+mutex_stripe(mutex* lock)
 {
 	uintptr_t address = (uintptr_t)lock;
 	return &sStripes[((address >> 4) ^ (address >> 12)) % MUTEX_STRIPES];
 }
 
-static const char* mutex_name(mutex* lock)
+static const char*
+mutex_name(mutex* lock)
 {
 	return lock->name != NULL ? lock->name : "(unnamed)";
 }
 
-static bool holder_swap(mutex* lock, thread_id from, thread_id to, thread_id* _previous)
+static bool
+holder_swap(mutex* lock, thread_id from, thread_id to, thread_id* _previous)
 {
 	/* read first: a visibly taken mutex costs no write (and no false TSan race with a holder
 	 * reading `holder` plainly) */
@@ -46,19 +49,21 @@ static bool holder_swap(mutex* lock, thread_id from, thread_id to, thread_id* _p
 		return false;
 	}
 	bool swapped = __atomic_compare_exchange_n(
-	    &lock->holder, &expected, to, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		&lock->holder, &expected, to, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	if (_previous != NULL)
 		*_previous = expected;
 	return swapped;
 }
 
-static struct shim_waiter* waiters_head(mutex* lock)
+static struct shim_waiter*
+waiters_head(mutex* lock)
 {
 	return __atomic_load_n(&lock->waiters, __ATOMIC_SEQ_CST);
 }
 
 /* unqueue `waiter` (callers hold the stripe) */
-static void waiters_remove(mutex* lock, struct shim_waiter* waiter)
+static void
+waiters_remove(mutex* lock, struct shim_waiter* waiter)
 {
 	struct shim_waiter* previous = NULL;
 	struct shim_waiter* current = lock->waiters;
@@ -74,12 +79,14 @@ static void waiters_remove(mutex* lock, struct shim_waiter* waiter)
 		lock->waiters_tail = previous;
 }
 
-void mutex_init(mutex* lock, const char* name)
+void
+mutex_init(mutex* lock, const char* name)
 {
 	mutex_init_etc(lock, name, 0);
 }
 
-void mutex_init_etc(mutex* lock, const char* name, uint32 flags)
+void
+mutex_init_etc(mutex* lock, const char* name, uint32 flags)
 {
 	if ((flags & MUTEX_FLAG_CLONE_NAME) != 0 && name != NULL) {
 		size_t length = strlen(name) + 1;
@@ -98,7 +105,8 @@ void mutex_init_etc(mutex* lock, const char* name, uint32 flags)
 
 /* Threads still waiting get B_ERROR from mutex_lock. Destroying a mutex another thread holds
  * panics; the caller may hold it itself. */
-void mutex_destroy(mutex* lock)
+void
+mutex_destroy(mutex* lock)
 {
 	if (lock == NULL)
 		return;
@@ -106,7 +114,7 @@ void mutex_destroy(mutex* lock)
 	thread_id holder = __atomic_load_n(&lock->holder, __ATOMIC_SEQ_CST);
 	if (holder != -1 && holder != self->id)
 		panic("mutex_destroy: mutex \"%s\" (%p) is held by thread %" PRId32, mutex_name(lock), lock,
-		    holder);
+			holder);
 
 	host_lock* stripe = mutex_stripe(lock);
 	host_lock_acquire(stripe);
@@ -128,7 +136,8 @@ void mutex_destroy(mutex* lock)
 }
 
 /* queue on `lock` and wait; `from` (mutex_switch_lock) is unlocked once we are queued */
-static status_t mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* from)
+static status_t
+mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* from)
 {
 	host_lock* stripe = mutex_stripe(lock);
 	struct shim_waiter waiter = {.thread = self};
@@ -159,7 +168,8 @@ static status_t mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* fr
 	return waiter.status;
 }
 
-status_t mutex_lock(mutex* lock)
+status_t
+mutex_lock(mutex* lock)
 {
 	struct shim_thread* self = shim_thread_self();
 	shim_assert_may_block_self(self, "mutex_lock");
@@ -169,11 +179,12 @@ status_t mutex_lock(mutex* lock)
 		return B_OK;
 	if (holder == self->id)
 		panic("mutex_lock: thread %" PRId32 " locks mutex \"%s\" (%p) it already holds", self->id,
-		    mutex_name(lock), lock);
+			mutex_name(lock), lock);
 	return mutex_lock_slow(lock, self, NULL);
 }
 
-status_t mutex_trylock(mutex* lock)
+status_t
+mutex_trylock(mutex* lock)
 {
 	host_schedule_point(HOST_POINT_MUTEX_LOCK);
 	if (holder_swap(lock, -1, shim_thread_self()->id, NULL))
@@ -182,14 +193,15 @@ status_t mutex_trylock(mutex* lock)
 	return B_WOULD_BLOCK;
 }
 
-void mutex_unlock(mutex* lock)
+void
+mutex_unlock(mutex* lock)
 {
 	host_schedule_point(HOST_POINT_MUTEX_UNLOCK);
 	struct shim_thread* self = shim_thread_self();
 	thread_id holder = __atomic_load_n(&lock->holder, __ATOMIC_SEQ_CST);
 	if (holder != self->id)
 		panic("mutex_unlock: thread %" PRId32 " unlocks mutex \"%s\" (%p) held by %" PRId32,
-		    self->id, mutex_name(lock), lock, holder);
+			self->id, mutex_name(lock), lock, holder);
 
 	if (waiters_head(lock) == NULL) {
 		__atomic_store_n(&lock->holder, -1, __ATOMIC_SEQ_CST);
@@ -220,13 +232,14 @@ void mutex_unlock(mutex* lock)
 	host_lock_release(stripe);
 }
 
-status_t mutex_switch_lock(mutex* from, mutex* to)
+status_t
+mutex_switch_lock(mutex* from, mutex* to)
 {
 	struct shim_thread* self = shim_thread_self();
 	thread_id holder = __atomic_load_n(&from->holder, __ATOMIC_SEQ_CST);
 	if (holder != self->id)
 		panic("mutex_switch_lock: thread %" PRId32 " does not hold mutex \"%s\" (%p)", self->id,
-		    mutex_name(from), from);
+			mutex_name(from), from);
 	shim_assert_may_block_self(self, "mutex_switch_lock");
 	if (holder_swap(to, -1, self->id, &holder)) {
 		mutex_unlock(from);
@@ -234,14 +247,15 @@ status_t mutex_switch_lock(mutex* from, mutex* to)
 	}
 	if (holder == self->id)
 		panic("mutex_switch_lock: thread %" PRId32 " already holds mutex \"%s\" (%p)", self->id,
-		    mutex_name(to), to);
+			mutex_name(to), to);
 	return mutex_lock_slow(to, self, from);
 }
 
 /* ---- interrupts and spinlocks ------------------------------------------------------------- */
 
 /* cpu_status: 1 when interrupts were enabled before the call, 0 when already disabled */
-cpu_status disable_interrupts(void)
+cpu_status
+disable_interrupts(void)
 {
 	struct shim_thread* self = shim_thread_self();
 	int32 wasDisabled = self->interrupts_disabled;
@@ -249,33 +263,35 @@ cpu_status disable_interrupts(void)
 	return wasDisabled ? 0 : 1;
 }
 
-void restore_interrupts(cpu_status status)
+void
+restore_interrupts(cpu_status status)
 {
 	struct shim_thread* self = shim_thread_self();
 	if (status != 0 && self->spinlocks > 0)
 		panic("restore_interrupts: thread %" PRId32 " enables interrupts holding %" PRId32
-		      " spinlock(s)",
-		    self->id, self->spinlocks);
+			  " spinlock(s)",
+			self->id, self->spinlocks);
 	__atomic_store_n(&self->interrupts_disabled, status != 0 ? 0 : 1, __ATOMIC_RELAXED);
 }
 
 /* The lock word holds the owner's thread id (> 0, so B_SPINLOCK_IS_LOCKED works). As in Haiku
  * (SMP), acquiring with interrupts enabled panics; so do recursion and foreign release. */
-void acquire_spinlock(spinlock* lock)
+void
+acquire_spinlock(spinlock* lock)
 {
 	struct shim_thread* self = shim_thread_self();
 	if (!self->interrupts_disabled)
 		panic("acquire_spinlock: thread %" PRId32 " acquires spinlock %p with interrupts enabled",
-		    self->id, lock);
+			self->id, lock);
 	if (__atomic_load_n(&lock->lock, __ATOMIC_RELAXED) == self->id)
 		panic("acquire_spinlock: thread %" PRId32 " already holds spinlock %p", self->id, lock);
 	host_schedule_point(HOST_POINT_SPINLOCK);
 
 	for (uint32 spins = 1;; spins++) {
 		int32 expected = 0;
-		if (__atomic_load_n(&lock->lock, __ATOMIC_RELAXED) == 0 &&
-		    __atomic_compare_exchange_n(
-		        &lock->lock, &expected, self->id, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&lock->lock, __ATOMIC_RELAXED) == 0
+			&& __atomic_compare_exchange_n(
+				&lock->lock, &expected, self->id, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		/* the holder may be preempted on a small host: let it run now and then */
 		if (spins % 1024 == 0)
@@ -286,13 +302,14 @@ void acquire_spinlock(spinlock* lock)
 	__atomic_store_n(&self->spinlocks, self->spinlocks + 1, __ATOMIC_RELAXED);
 }
 
-void release_spinlock(spinlock* lock)
+void
+release_spinlock(spinlock* lock)
 {
 	struct shim_thread* self = shim_thread_self();
 	int32 owner = __atomic_load_n(&lock->lock, __ATOMIC_RELAXED);
 	if (owner != self->id)
 		panic("release_spinlock: thread %" PRId32 " releases spinlock %p owned by %" PRId32,
-		    self->id, lock, owner);
+			self->id, lock, owner);
 	__atomic_store_n(&lock->lock, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&self->spinlocks, self->spinlocks - 1, __ATOMIC_RELAXED);
 }

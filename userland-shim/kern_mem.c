@@ -19,7 +19,8 @@ struct heap_header {
 #define HEAP_MAGIC 0x6b65726e656c2121ULL /* live block */
 #define HEAP_FREED 0x6672656564212121ULL /* freed block (double free detection) */
 
-static void* heap_alloc(size_t size, bool zero)
+static void*
+heap_alloc(size_t size, bool zero)
 {
 	if (size > SIZE_MAX - sizeof(struct heap_header))
 		return NULL;
@@ -34,16 +35,18 @@ static void* heap_alloc(size_t size, bool zero)
 	return header + 1;
 }
 
-static struct heap_header* heap_header_of(void* block, const char* what)
+static struct heap_header*
+heap_header_of(void* block, const char* what)
 {
 	struct heap_header* header = (struct heap_header*)block - 1;
 	if (header->magic != HEAP_MAGIC)
 		panic(
-		    "%s: %p is not a live kernel heap block (freed twice or never allocated)", what, block);
+			"%s: %p is not a live kernel heap block (freed twice or never allocated)", what, block);
 	return header;
 }
 
-void* shim_kmalloc(size_t size)
+void*
+shim_kmalloc(size_t size)
 {
 	host_schedule_point(HOST_POINT_ALLOC);
 	if (shim_fault_check(SHIM_FAULT_ALLOC))
@@ -51,7 +54,8 @@ void* shim_kmalloc(size_t size)
 	return heap_alloc(size, false);
 }
 
-void* shim_kcalloc(size_t count, size_t size)
+void*
+shim_kcalloc(size_t count, size_t size)
 {
 	host_schedule_point(HOST_POINT_ALLOC);
 	if (shim_fault_check(SHIM_FAULT_ALLOC))
@@ -61,7 +65,8 @@ void* shim_kcalloc(size_t count, size_t size)
 	return heap_alloc(count * size, true);
 }
 
-void* shim_krealloc(void* block, size_t size)
+void*
+shim_krealloc(void* block, size_t size)
 {
 	if (block == NULL)
 		return shim_kmalloc(size);
@@ -82,7 +87,8 @@ void* shim_krealloc(void* block, size_t size)
 	return resized + 1;
 }
 
-void shim_kfree(void* block)
+void
+shim_kfree(void* block)
 {
 	if (block == NULL)
 		return;
@@ -93,7 +99,8 @@ void shim_kfree(void* block)
 	free(header);
 }
 
-void* shim_host_alloc(size_t size)
+void*
+shim_host_alloc(size_t size)
 {
 	void* block = malloc(size > 0 ? size : 1);
 	if (block == NULL) {
@@ -103,7 +110,8 @@ void* shim_host_alloc(size_t size)
 	return block;
 }
 
-void shim_host_free(void* block)
+void
+shim_host_free(void* block)
 {
 	free(block);
 }
@@ -113,32 +121,35 @@ void shim_host_free(void* block)
 static int64 sObjects[SHIM_OBJ_KIND_COUNT];
 
 static const char* const kObjectNames[SHIM_OBJ_KIND_COUNT] = {
-    [SHIM_OBJ_ALLOC] = "allocations",
-    [SHIM_OBJ_ALLOC_BYTES] = "alloc_bytes",
-    [SHIM_OBJ_NET_BUFFER] = "net_buffers",
-    [SHIM_OBJ_SEM] = "semaphores",
-    [SHIM_OBJ_MUTEX] = "mutexes",
-    [SHIM_OBJ_NODE] = "nodes",
-    [SHIM_OBJ_DESCRIPTOR] = "descriptors",
-    [SHIM_OBJ_COOKIE] = "cookies",
-    [SHIM_OBJ_SELECT_ENTRY] = "select_entries",
-    [SHIM_OBJ_USER_CHUNK] = "user_chunks",
-    [SHIM_OBJ_THREAD] = "threads",
+	[SHIM_OBJ_ALLOC] = "allocations",
+	[SHIM_OBJ_ALLOC_BYTES] = "alloc_bytes",
+	[SHIM_OBJ_NET_BUFFER] = "net_buffers",
+	[SHIM_OBJ_SEM] = "semaphores",
+	[SHIM_OBJ_MUTEX] = "mutexes",
+	[SHIM_OBJ_NODE] = "nodes",
+	[SHIM_OBJ_DESCRIPTOR] = "descriptors",
+	[SHIM_OBJ_COOKIE] = "cookies",
+	[SHIM_OBJ_SELECT_ENTRY] = "select_entries",
+	[SHIM_OBJ_USER_CHUNK] = "user_chunks",
+	[SHIM_OBJ_THREAD] = "threads",
 };
 
-void shim_account(enum shim_object_kind kind, int64 delta)
+void
+shim_account(enum shim_object_kind kind, int64 delta)
 {
 	if ((unsigned)kind < SHIM_OBJ_KIND_COUNT)
 		atomic_add64(&sObjects[kind], delta);
 }
 
-int64 shim_account_get(enum shim_object_kind kind)
+int64
+shim_account_get(enum shim_object_kind kind)
 {
 	return (unsigned)kind < SHIM_OBJ_KIND_COUNT ? atomic_get64(&sObjects[kind]) : 0;
 }
 
 /* the struct's fields in enum shim_object_kind order */
-static void objects_to_array(const struct shim_objects* objects, int64* values)
+static void
+objects_to_array(const struct shim_objects* objects, int64* values)
 {
 	values[SHIM_OBJ_ALLOC] = objects->allocations;
 	values[SHIM_OBJ_ALLOC_BYTES] = objects->alloc_bytes;
@@ -153,7 +164,8 @@ static void objects_to_array(const struct shim_objects* objects, int64* values)
 	values[SHIM_OBJ_THREAD] = objects->threads;
 }
 
-void shim_objects_get(struct shim_objects* objects)
+void
+shim_objects_get(struct shim_objects* objects)
 {
 	objects->allocations = shim_account_get(SHIM_OBJ_ALLOC);
 	objects->alloc_bytes = shim_account_get(SHIM_OBJ_ALLOC_BYTES);
@@ -168,7 +180,8 @@ void shim_objects_get(struct shim_objects* objects)
 	objects->threads = shim_account_get(SHIM_OBJ_THREAD);
 }
 
-int shim_leak_check(const struct shim_objects* baseline, const char* where)
+int
+shim_leak_check(const struct shim_objects* baseline, const char* where)
 {
 	struct shim_objects now;
 	int64 before[SHIM_OBJ_KIND_COUNT];
@@ -182,7 +195,7 @@ int shim_leak_check(const struct shim_objects* baseline, const char* where)
 		if (before[kind] == after[kind])
 			continue;
 		fprintf(stderr, "leak check (%s): %s: baseline %" PRId64 ", now %" PRId64 "\n",
-		    where != NULL ? where : "?", kObjectNames[kind], before[kind], after[kind]);
+			where != NULL ? where : "?", kObjectNames[kind], before[kind], after[kind]);
 		differing++;
 	}
 	return differing;
@@ -203,7 +216,8 @@ struct fault_plan {
 
 static struct fault_plan sFaults[SHIM_FAULT_SITE_COUNT];
 
-bool shim_fault_check(enum shim_fault_site site)
+bool
+shim_fault_check(enum shim_fault_site site)
 {
 	if ((unsigned)site >= SHIM_FAULT_SITE_COUNT)
 		return false;
@@ -219,7 +233,8 @@ bool shim_fault_check(enum shim_fault_site site)
 	return false;
 }
 
-void shim_fault_fail_nth(enum shim_fault_site site, int64 nth, bool persistent)
+void
+shim_fault_fail_nth(enum shim_fault_site site, int64 nth, bool persistent)
 {
 	if ((unsigned)site >= SHIM_FAULT_SITE_COUNT)
 		return;
@@ -232,17 +247,20 @@ void shim_fault_fail_nth(enum shim_fault_site site, int64 nth, bool persistent)
 	atomic_set(&plan->armed, 1);
 }
 
-int64 shim_fault_calls(enum shim_fault_site site)
+int64
+shim_fault_calls(enum shim_fault_site site)
 {
 	return (unsigned)site < SHIM_FAULT_SITE_COUNT ? atomic_get64(&sFaults[site].calls) : 0;
 }
 
-int64 shim_fault_injected(enum shim_fault_site site)
+int64
+shim_fault_injected(enum shim_fault_site site)
 {
 	return (unsigned)site < SHIM_FAULT_SITE_COUNT ? atomic_get64(&sFaults[site].injected) : 0;
 }
 
-void shim_fault_clear(void)
+void
+shim_fault_clear(void)
 {
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
 		atomic_set(&sFaults[site].armed, 0);
@@ -255,7 +273,8 @@ void shim_fault_clear(void)
 
 static int32 sVerbose = -1; /* -1 unknown, else whether SHIM_VERBOSE is set */
 
-void dprintf(const char* format, ...)
+void
+dprintf(const char* format, ...)
 {
 	int32 verbose = atomic_get(&sVerbose);
 	if (verbose < 0) {
@@ -270,7 +289,8 @@ void dprintf(const char* format, ...)
 	va_end(args);
 }
 
-void panic(const char* format, ...)
+void
+panic(const char* format, ...)
 {
 	va_list args;
 	va_start(args, format);
@@ -285,7 +305,8 @@ void panic(const char* format, ...)
 
 /* ---- init and teardown --------------------------------------------------------------------- */
 
-void shim_mem_reset(void)
+void
+shim_mem_reset(void)
 {
 	for (int kind = 0; kind < SHIM_OBJ_KIND_COUNT; kind++)
 		atomic_set64(&sObjects[kind], 0);
@@ -293,7 +314,8 @@ void shim_mem_reset(void)
 	shim_user_reset();
 }
 
-void shim_kern_init(void)
+void
+shim_kern_init(void)
 {
 	shim_thread_self();
 	host_sched_boot();
@@ -302,7 +324,8 @@ void shim_kern_init(void)
 	shim_mem_reset();
 }
 
-void shim_kern_fini(void)
+void
+shim_kern_fini(void)
 {
 	shim_sems_reset();
 	shim_threads_reset();

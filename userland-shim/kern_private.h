@@ -37,7 +37,7 @@ enum shim_thread_state {
 
 enum shim_wait_kind {
 	SHIM_WAIT_NONE,
-	SHIM_WAIT_SEM, /* object: the sem_id */
+	SHIM_WAIT_SEM,   /* object: the sem_id */
 	SHIM_WAIT_MUTEX, /* object: the holder when the wait began */
 	SHIM_WAIT_SNOOZE,
 	SHIM_WAIT_THREAD /* object: the thread waited for */
@@ -46,9 +46,9 @@ enum shim_wait_kind {
 struct shim_waiter {
 	struct shim_waiter* next;
 	struct shim_thread* thread;
-	int32 count; /* semaphore units wanted */
+	int32 count;     /* semaphore units wanted */
 	status_t status; /* set by the waker before `done` */
-	int32 done; /* atomic; 1 once a waker has taken the waiter off the queue */
+	int32 done;      /* atomic; 1 once a waker has taken the waiter off the queue */
 };
 
 struct shim_thread {
@@ -56,10 +56,10 @@ struct shim_thread {
 	struct shim_thread* previous;
 	thread_id id;
 	char name[B_OS_NAME_LENGTH];
-	int32 refs; /* atomic; the registry holds one */
-	int32 state; /* atomic; enum shim_thread_state */
-	int32 interrupt_pending; /* atomic */
-	int32 spinlocks; /* written by the thread itself; atomic for dumps */
+	int32 refs;                /* atomic; the registry holds one */
+	int32 state;               /* atomic; enum shim_thread_state */
+	int32 interrupt_pending;   /* atomic */
+	int32 spinlocks;           /* written by the thread itself; atomic for dumps */
 	int32 interrupts_disabled; /* idem */
 	host_parker parker;
 
@@ -85,18 +85,19 @@ struct shim_thread* shim_thread_self(void);
  * this on every acquire/lock, blocking or not) */
 void shim_assert_may_block(const char* what);
 void shim_may_block_failed(struct shim_thread* self, const char* what)
-    __attribute__((noreturn, cold));
+	__attribute__((noreturn, cold));
 
-static inline void shim_assert_may_block_self(struct shim_thread* self, const char* what)
+static inline void
+shim_assert_may_block_self(struct shim_thread* self, const char* what)
 {
-	if (__builtin_expect(__atomic_load_n(&self->spinlocks, __ATOMIC_RELAXED) != 0 ||
-	                         __atomic_load_n(&self->interrupts_disabled, __ATOMIC_RELAXED) != 0,
-	        0))
+	if (__builtin_expect(__atomic_load_n(&self->spinlocks, __ATOMIC_RELAXED) != 0
+							 || __atomic_load_n(&self->interrupts_disabled, __ATOMIC_RELAXED) != 0,
+			0))
 		shim_may_block_failed(self, what);
 }
 
 bool shim_block_begin(struct shim_thread* self, enum shim_wait_kind kind, const char* name,
-    int32 object, uint32 flags);
+	int32 object, uint32 flags);
 /* park once; false when the deadline (absolute, or B_INFINITE_TIMEOUT) has passed */
 bool shim_block_park(struct shim_thread* self, bigtime_t deadline);
 /* an interrupt is pending and `flags` (the wait's) has B_CAN_INTERRUPT */
@@ -105,7 +106,8 @@ void shim_block_end(struct shim_thread* self);
 void shim_waiter_wake(struct shim_waiter* waiter, status_t status);
 
 /* copy a name into a B_OS_NAME_LENGTH buffer, truncating; NULL gives "" */
-static inline void shim_copy_name(char* to, const char* from)
+static inline void
+shim_copy_name(char* to, const char* from)
 {
 	size_t i = 0;
 	for (; from != NULL && i < B_OS_NAME_LENGTH - 1 && from[i] != '\0'; i++)
@@ -125,7 +127,7 @@ void shim_kfree(void* block);
 /* per-boot resets, called by shim_kern_init/shim_kern_fini */
 void shim_threads_reset(void);
 void shim_sems_reset(void);
-void shim_mem_reset(void); /* accounting, fault plans, then shim_user_reset() */
+void shim_mem_reset(void);  /* accounting, fault plans, then shim_user_reset() */
 void shim_user_reset(void); /* forget every user allocation; the arena stays mapped */
 
 #endif

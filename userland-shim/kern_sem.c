@@ -30,12 +30,13 @@ struct sem_slot {
 
 static host_lock sTableLock = HOST_LOCK_INITIALIZER;
 static struct sem_slot sSems[SEM_TABLE_SIZE];
-static int32 sTableReady; /* atomic; slot locks initialized */
-static int32 sUsedSems; /* under sTableLock */
+static int32 sTableReady;     /* atomic; slot locks initialized */
+static int32 sUsedSems;       /* under sTableLock */
 static sem_id sNextSemID = 1; /* under sTableLock */
 
 /* callers hold sTableLock */
-static void table_init_locked(void)
+static void
+table_init_locked(void)
 {
 	if (atomic_get(&sTableReady) != 0)
 		return;
@@ -45,7 +46,8 @@ static void table_init_locked(void)
 }
 
 /* the locked slot of a live semaphore, or NULL */
-static struct sem_slot* sem_lock(sem_id id)
+static struct sem_slot*
+sem_lock(sem_id id)
 {
 	if (id <= 0 || atomic_get(&sTableReady) == 0)
 		return NULL;
@@ -58,7 +60,8 @@ static struct sem_slot* sem_lock(sem_id id)
 	return slot;
 }
 
-static struct shim_waiter* sem_dequeue_head(struct sem_slot* slot)
+static struct shim_waiter*
+sem_dequeue_head(struct sem_slot* slot)
 {
 	struct shim_waiter* waiter = slot->head;
 	slot->head = waiter->next;
@@ -69,7 +72,8 @@ static struct shim_waiter* sem_dequeue_head(struct sem_slot* slot)
 }
 
 /* grant waiters from the head while the head's wish fits */
-static void sem_grant(struct sem_slot* slot)
+static void
+sem_grant(struct sem_slot* slot)
 {
 	while (slot->head != NULL && slot->head->count <= slot->count) {
 		struct shim_waiter* waiter = sem_dequeue_head(slot);
@@ -79,14 +83,16 @@ static void sem_grant(struct sem_slot* slot)
 }
 
 /* wake every queued waiter with `status`, leaving the count alone */
-static void sem_wake_all(struct sem_slot* slot, status_t status)
+static void
+sem_wake_all(struct sem_slot* slot, status_t status)
 {
 	while (slot->head != NULL)
 		shim_waiter_wake(sem_dequeue_head(slot), status);
 }
 
 /* a waiter gives up (timeout, interrupt): unqueue it; those behind may now fit */
-static void sem_remove_waiter(struct sem_slot* slot, struct shim_waiter* waiter)
+static void
+sem_remove_waiter(struct sem_slot* slot, struct shim_waiter* waiter)
 {
 	struct shim_waiter** link = &slot->head;
 	struct shim_waiter* previous = NULL;
@@ -101,7 +107,8 @@ static void sem_remove_waiter(struct sem_slot* slot, struct shim_waiter* waiter)
 	sem_grant(slot);
 }
 
-sem_id create_sem(int32 count, const char* name)
+sem_id
+create_sem(int32 count, const char* name)
 {
 	if (count < 0)
 		return B_BAD_VALUE;
@@ -136,7 +143,8 @@ sem_id create_sem(int32 count, const char* name)
 	return id;
 }
 
-status_t delete_sem(sem_id id)
+status_t
+delete_sem(sem_id id)
 {
 	struct sem_slot* slot = sem_lock(id);
 	if (slot == NULL)
@@ -152,19 +160,22 @@ status_t delete_sem(sem_id id)
 	return B_OK;
 }
 
-status_t acquire_sem(sem_id id)
+status_t
+acquire_sem(sem_id id)
 {
 	return acquire_sem_etc(id, 1, 0, 0);
 }
 
-status_t acquire_sem_etc(sem_id id, int32 count, uint32 flags, bigtime_t timeout)
+status_t
+acquire_sem_etc(sem_id id, int32 count, uint32 flags, bigtime_t timeout)
 {
 	shim_assert_may_block("acquire_sem_etc");
 	host_schedule_point(HOST_POINT_SEM_ACQUIRE);
 	if (id <= 0)
 		return B_BAD_SEM_ID;
-	if (count <= 0 || (flags & (B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT)) ==
-	                      (B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT))
+	if (count <= 0
+		|| (flags & (B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT))
+			   == (B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT))
 		return B_BAD_VALUE;
 
 	struct sem_slot* slot = sem_lock(id);
@@ -227,22 +238,24 @@ status_t acquire_sem_etc(sem_id id, int32 count, uint32 flags, bigtime_t timeout
 	return waiter.status;
 }
 
-status_t release_sem(sem_id id)
+status_t
+release_sem(sem_id id)
 {
 	return release_sem_etc(id, 1, 0);
 }
 
-status_t release_sem_etc(sem_id id, int32 count, uint32 flags)
+status_t
+release_sem_etc(sem_id id, int32 count, uint32 flags)
 {
 	if (id <= 0)
 		return B_BAD_SEM_ID;
 	if (count <= 0 && (flags & B_RELEASE_ALL) == 0)
 		return B_BAD_VALUE;
-	if ((flags & B_DO_NOT_RESCHEDULE) == 0 &&
-	    __atomic_load_n(&shim_thread_self()->interrupts_disabled, __ATOMIC_RELAXED))
+	if ((flags & B_DO_NOT_RESCHEDULE) == 0
+		&& __atomic_load_n(&shim_thread_self()->interrupts_disabled, __ATOMIC_RELAXED))
 		panic("release_sem_etc: sem %" PRId32 " released with interrupts disabled and "
-		      "rescheduling allowed (use B_DO_NOT_RESCHEDULE)",
-		    id);
+			  "rescheduling allowed (use B_DO_NOT_RESCHEDULE)",
+			id);
 
 	struct sem_slot* slot = sem_lock(id);
 	if (slot == NULL)
@@ -268,7 +281,8 @@ status_t release_sem_etc(sem_id id, int32 count, uint32 flags)
 	return B_OK;
 }
 
-status_t get_sem_count(sem_id id, int32* _count)
+status_t
+get_sem_count(sem_id id, int32* _count)
 {
 	if (id <= 0)
 		return B_BAD_SEM_ID;
@@ -284,7 +298,8 @@ status_t get_sem_count(sem_id id, int32* _count)
 }
 
 /* per boot: delete every semaphore left (waking its waiters) and restart the ids */
-void shim_sems_reset(void)
+void
+shim_sems_reset(void)
 {
 	host_lock_acquire(&sTableLock);
 	table_init_locked();

@@ -26,7 +26,8 @@ static struct shim_thread* sThreads;
 static int32 sNextThreadID = 1;
 static __thread struct shim_thread* sCurrentThread;
 
-static void thread_unref(struct shim_thread* thread)
+static void
+thread_unref(struct shim_thread* thread)
 {
 	if (atomic_add(&thread->refs, -1) != 1)
 		return;
@@ -35,7 +36,8 @@ static void thread_unref(struct shim_thread* thread)
 	shim_host_free(thread);
 }
 
-static struct shim_thread* thread_create_record(const char* name, bool kernel)
+static struct shim_thread*
+thread_create_record(const char* name, bool kernel)
 {
 	struct shim_thread* thread = shim_host_alloc(sizeof(*thread));
 	memset(thread, 0, sizeof(*thread));
@@ -50,7 +52,8 @@ static struct shim_thread* thread_create_record(const char* name, bool kernel)
 }
 
 /* registry list; callers hold sRegistryLock */
-static void registry_add(struct shim_thread* thread)
+static void
+registry_add(struct shim_thread* thread)
 {
 	thread->previous = NULL;
 	thread->next = sThreads;
@@ -59,7 +62,8 @@ static void registry_add(struct shim_thread* thread)
 	sThreads = thread;
 }
 
-static void registry_remove(struct shim_thread* thread)
+static void
+registry_remove(struct shim_thread* thread)
 {
 	if (thread->previous != NULL)
 		thread->previous->next = thread->next;
@@ -70,7 +74,8 @@ static void registry_remove(struct shim_thread* thread)
 	thread->next = thread->previous = NULL;
 }
 
-static struct shim_thread* registry_find(thread_id id)
+static struct shim_thread*
+registry_find(thread_id id)
 {
 	for (struct shim_thread* thread = sThreads; thread != NULL; thread = thread->next) {
 		if (thread->id == id)
@@ -80,7 +85,8 @@ static struct shim_thread* registry_find(thread_id id)
 }
 
 /* a referenced record for `id`, or NULL */
-static struct shim_thread* thread_get(thread_id id)
+static struct shim_thread*
+thread_get(thread_id id)
 {
 	host_lock_acquire(&sRegistryLock);
 	struct shim_thread* thread = registry_find(id);
@@ -90,7 +96,8 @@ static struct shim_thread* thread_get(thread_id id)
 	return thread;
 }
 
-static void foreign_thread_exit(void* value)
+static void
+foreign_thread_exit(void* value)
 {
 	struct shim_thread* thread = value;
 	host_lock_acquire(&sRegistryLock);
@@ -101,7 +108,8 @@ static void foreign_thread_exit(void* value)
 	thread_unref(thread);
 }
 
-struct shim_thread* shim_thread_self(void)
+struct shim_thread*
+shim_thread_self(void)
 {
 	struct shim_thread* thread = sCurrentThread;
 	if (thread != NULL)
@@ -117,24 +125,27 @@ struct shim_thread* shim_thread_self(void)
 	return thread;
 }
 
-void shim_may_block_failed(struct shim_thread* self, const char* what)
+void
+shim_may_block_failed(struct shim_thread* self, const char* what)
 {
 	int32 spinlocks = __atomic_load_n(&self->spinlocks, __ATOMIC_RELAXED);
 	if (spinlocks > 0)
 		panic("%s: thread %" PRId32 " may block while holding %" PRId32 " spinlock(s)", what,
-		    self->id, spinlocks);
+			self->id, spinlocks);
 	panic("%s: thread %" PRId32 " may block with interrupts disabled", what, self->id);
 }
 
-void shim_assert_may_block(const char* what)
+void
+shim_assert_may_block(const char* what)
 {
 	shim_assert_may_block_self(shim_thread_self(), what);
 }
 
 /* ---- the blocking protocol ----------------------------------------------------------------- */
 
-bool shim_block_begin(struct shim_thread* self, enum shim_wait_kind kind, const char* name,
-    int32 object, uint32 flags)
+bool
+shim_block_begin(struct shim_thread* self, enum shim_wait_kind kind, const char* name, int32 object,
+	uint32 flags)
 {
 	bool interruptible = (flags & B_CAN_INTERRUPT) != 0;
 
@@ -152,24 +163,28 @@ bool shim_block_begin(struct shim_thread* self, enum shim_wait_kind kind, const 
 	return false;
 }
 
-bool shim_block_park(struct shim_thread* self, bigtime_t deadline)
+bool
+shim_block_park(struct shim_thread* self, bigtime_t deadline)
 {
 	if (deadline != B_INFINITE_TIMEOUT && host_time() >= deadline)
 		return false;
 	return host_park(&self->parker, deadline);
 }
 
-bool shim_block_interrupted(struct shim_thread* self, uint32 flags)
+bool
+shim_block_interrupted(struct shim_thread* self, uint32 flags)
 {
 	return (flags & B_CAN_INTERRUPT) != 0 && atomic_get(&self->interrupt_pending) != 0;
 }
 
-void shim_block_end(struct shim_thread* self)
+void
+shim_block_end(struct shim_thread* self)
 {
 	atomic_set(&self->state, SHIM_THREAD_RUNNING);
 }
 
-void shim_waiter_wake(struct shim_waiter* waiter, status_t status)
+void
+shim_waiter_wake(struct shim_waiter* waiter, status_t status)
 {
 	struct shim_thread* thread = waiter->thread;
 	atomic_add(&thread->refs, 1);
@@ -181,7 +196,8 @@ void shim_waiter_wake(struct shim_waiter* waiter, status_t status)
 	thread_unref(thread);
 }
 
-bigtime_t shim_deadline(uint32 flags, bigtime_t timeout)
+bigtime_t
+shim_deadline(uint32 flags, bigtime_t timeout)
 {
 	if ((flags & B_ABSOLUTE_TIMEOUT) != 0)
 		return timeout;
@@ -197,7 +213,8 @@ bigtime_t shim_deadline(uint32 flags, bigtime_t timeout)
 
 /* ---- kernel threads ------------------------------------------------------------------------ */
 
-static void kernel_thread_entry(void* argument)
+static void
+kernel_thread_entry(void* argument)
 {
 	struct shim_thread* self = argument;
 	sCurrentThread = self;
@@ -208,7 +225,7 @@ static void kernel_thread_entry(void* argument)
 
 	if (self->spinlocks > 0 || self->interrupts_disabled)
 		panic("thread %" PRId32 " \"%s\" exits holding a spinlock or with interrupts disabled",
-		    self->id, self->name);
+			self->id, self->name);
 
 	host_lock_acquire(&sRegistryLock);
 	self->exit_status = status;
@@ -222,7 +239,8 @@ static void kernel_thread_entry(void* argument)
 	sCurrentThread = NULL;
 }
 
-thread_id spawn_kernel_thread(thread_func function, const char* name, int32 priority, void* data)
+thread_id
+spawn_kernel_thread(thread_func function, const char* name, int32 priority, void* data)
 {
 	if (function == NULL)
 		return B_BAD_VALUE;
@@ -249,7 +267,8 @@ thread_id spawn_kernel_thread(thread_func function, const char* name, int32 prio
 }
 
 /* callers hold sRegistryLock */
-static void resume_locked(struct shim_thread* thread)
+static void
+resume_locked(struct shim_thread* thread)
 {
 	if (!thread->kernel || atomic_get(&thread->resumed) != 0)
 		return;
@@ -258,7 +277,8 @@ static void resume_locked(struct shim_thread* thread)
 	host_unpark(&thread->parker);
 }
 
-status_t resume_thread(thread_id id)
+status_t
+resume_thread(thread_id id)
 {
 	if (id <= 0)
 		return B_BAD_VALUE;
@@ -272,7 +292,8 @@ status_t resume_thread(thread_id id)
 
 /* Not interruptible (Haiku's kernel wait_for_thread); resumes a suspended thread first. The
  * first waiter to return reaps the host thread and drops the registry's reference. */
-status_t wait_for_thread(thread_id id, status_t* _returnValue)
+status_t
+wait_for_thread(thread_id id, status_t* _returnValue)
 {
 	struct shim_thread* self = shim_thread_self();
 	if (id <= 0 || id == self->id)
@@ -319,7 +340,8 @@ status_t wait_for_thread(thread_id id, status_t* _returnValue)
 	return B_OK;
 }
 
-thread_id find_thread(const char* name)
+thread_id
+find_thread(const char* name)
 {
 	if (name == NULL)
 		return shim_thread_self()->id;
@@ -334,7 +356,8 @@ thread_id find_thread(const char* name)
 	return id;
 }
 
-thread_id shim_thread_spawn(const char* name, status_t (*function)(void*), void* argument)
+thread_id
+shim_thread_spawn(const char* name, status_t (*function)(void*), void* argument)
 {
 	thread_id id = spawn_kernel_thread(function, name, B_NORMAL_PRIORITY, argument);
 	if (id >= 0)
@@ -342,26 +365,30 @@ thread_id shim_thread_spawn(const char* name, status_t (*function)(void*), void*
 	return id;
 }
 
-status_t shim_thread_join(thread_id thread, status_t* returnValue)
+status_t
+shim_thread_join(thread_id thread, status_t* returnValue)
 {
 	return wait_for_thread(thread, returnValue);
 }
 
-thread_id shim_current_thread(void)
+thread_id
+shim_current_thread(void)
 {
 	return shim_thread_self()->id;
 }
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
-bigtime_t system_time(void)
+bigtime_t
+system_time(void)
 {
 	return host_time();
 }
 
 /* Kernel snooze()/snooze_until() are not interruptible (as in Haiku); snooze_etc() is when
  * flags has B_CAN_INTERRUPT. Without B_ABSOLUTE_TIMEOUT, `amount` is relative. */
-status_t snooze_etc(bigtime_t amount, int timeBase, uint32 flags)
+status_t
+snooze_etc(bigtime_t amount, int timeBase, uint32 flags)
 {
 	if (timeBase != B_SYSTEM_TIMEBASE)
 		return B_BAD_VALUE;
@@ -369,7 +396,7 @@ status_t snooze_etc(bigtime_t amount, int timeBase, uint32 flags)
 	shim_assert_may_block("snooze_etc");
 
 	bigtime_t deadline =
-	    (flags & B_ABSOLUTE_TIMEOUT) != 0 ? amount : shim_deadline(B_RELATIVE_TIMEOUT, amount);
+		(flags & B_ABSOLUTE_TIMEOUT) != 0 ? amount : shim_deadline(B_RELATIVE_TIMEOUT, amount);
 	if (deadline != B_INFINITE_TIMEOUT && deadline <= host_time())
 		return B_OK;
 	if (shim_block_begin(self, SHIM_WAIT_SNOOZE, "snooze", 0, flags))
@@ -389,19 +416,22 @@ status_t snooze_etc(bigtime_t amount, int timeBase, uint32 flags)
 	return status;
 }
 
-status_t snooze(bigtime_t amount)
+status_t
+snooze(bigtime_t amount)
 {
 	return snooze_etc(amount, B_SYSTEM_TIMEBASE, B_RELATIVE_TIMEOUT);
 }
 
-status_t snooze_until(bigtime_t time, int timeBase)
+status_t
+snooze_until(bigtime_t time, int timeBase)
 {
 	return snooze_etc(time, timeBase, B_ABSOLUTE_TIMEOUT);
 }
 
 /* ---- interrupts ("ctrl+c") ------------------------------------------------------------------ */
 
-status_t shim_interrupt(thread_id id)
+status_t
+shim_interrupt(thread_id id)
 {
 	host_lock_acquire(&sRegistryLock);
 	struct shim_thread* thread = registry_find(id);
@@ -415,18 +445,21 @@ status_t shim_interrupt(thread_id id)
 	return thread != NULL ? B_OK : B_BAD_THREAD_ID;
 }
 
-void shim_syscall_exit(void)
+void
+shim_syscall_exit(void)
 {
 	atomic_set(&shim_thread_self()->interrupt_pending, 0);
 }
 
-bool shim_interrupt_pending(void)
+bool
+shim_interrupt_pending(void)
 {
 	return atomic_get(&shim_thread_self()->interrupt_pending) != 0;
 }
 
 /* polls with a backoff: yields first, then sleeps 20 µs growing to 1 ms */
-status_t shim_wait_until_blocked(thread_id id, bigtime_t timeout)
+status_t
+shim_wait_until_blocked(thread_id id, bigtime_t timeout)
 {
 	struct shim_thread* thread = thread_get(id);
 	if (thread == NULL)
@@ -463,37 +496,38 @@ status_t shim_wait_until_blocked(thread_id id, bigtime_t timeout)
 
 /* ---- dumps and per-boot reset -------------------------------------------------------------- */
 
-static void dump_thread(FILE* out, struct shim_thread* thread)
+static void
+dump_thread(FILE* out, struct shim_thread* thread)
 {
 	int32 state = atomic_get(&thread->state);
 	fprintf(out, "  thread %" PRId32 " \"%s\"%s: ", thread->id, thread->name,
-	    thread->kernel ? "" : " (host)");
+		thread->kernel ? "" : " (host)");
 	switch (state & SHIM_THREAD_STATE_MASK) {
-	case SHIM_THREAD_BLOCKED:
-		host_lock_acquire(&thread->info_lock);
-		if (thread->wait_kind == SHIM_WAIT_SEM)
-			fprintf(out, "waits on semaphore %" PRId32 " \"%s\"", thread->wait_object,
-			    thread->wait_name);
-		else if (thread->wait_kind == SHIM_WAIT_MUTEX)
-			fprintf(out, "waits on mutex \"%s\" held by thread %" PRId32, thread->wait_name,
-			    thread->wait_object);
-		else if (thread->wait_kind == SHIM_WAIT_THREAD)
-			fprintf(
-			    out, "waits for thread %" PRId32 " \"%s\"", thread->wait_object, thread->wait_name);
-		else
-			fprintf(out, "snoozes");
-		host_lock_release(&thread->info_lock);
-		if ((state & SHIM_THREAD_INTERRUPTIBLE) != 0)
-			fprintf(out, " (interruptible)");
-		break;
-	case SHIM_THREAD_SUSPENDED:
-		fprintf(out, "suspended");
-		break;
-	case SHIM_THREAD_EXITED:
-		fprintf(out, "exited, not joined");
-		break;
-	default:
-		fprintf(out, "running");
+		case SHIM_THREAD_BLOCKED:
+			host_lock_acquire(&thread->info_lock);
+			if (thread->wait_kind == SHIM_WAIT_SEM)
+				fprintf(out, "waits on semaphore %" PRId32 " \"%s\"", thread->wait_object,
+					thread->wait_name);
+			else if (thread->wait_kind == SHIM_WAIT_MUTEX)
+				fprintf(out, "waits on mutex \"%s\" held by thread %" PRId32, thread->wait_name,
+					thread->wait_object);
+			else if (thread->wait_kind == SHIM_WAIT_THREAD)
+				fprintf(out, "waits for thread %" PRId32 " \"%s\"", thread->wait_object,
+					thread->wait_name);
+			else
+				fprintf(out, "snoozes");
+			host_lock_release(&thread->info_lock);
+			if ((state & SHIM_THREAD_INTERRUPTIBLE) != 0)
+				fprintf(out, " (interruptible)");
+			break;
+		case SHIM_THREAD_SUSPENDED:
+			fprintf(out, "suspended");
+			break;
+		case SHIM_THREAD_EXITED:
+			fprintf(out, "exited, not joined");
+			break;
+		default:
+			fprintf(out, "running");
 	}
 	if (atomic_get(&thread->interrupt_pending) != 0)
 		fprintf(out, ", interrupt pending");
@@ -505,7 +539,8 @@ static void dump_thread(FILE* out, struct shim_thread* thread)
 	fprintf(out, "\n");
 }
 
-void shim_dump_threads(FILE* out)
+void
+shim_dump_threads(FILE* out)
 {
 	/* panic() calls this: don't hang on a registry lock a stuck thread holds */
 	bool locked = false;
@@ -518,7 +553,8 @@ void shim_dump_threads(FILE* out)
 		host_lock_release(&sRegistryLock);
 }
 
-void shim_threads_reset(void)
+void
+shim_threads_reset(void)
 {
 	struct shim_thread* self = shim_thread_self();
 	__atomic_store_n(&self->spinlocks, 0, __ATOMIC_RELAXED);

@@ -51,7 +51,7 @@ struct user_chunk {
 enum range_kind { RANGE_BAD, RANGE_USER, RANGE_KERNEL };
 
 static host_lock sArenaLock = HOST_LOCK_INITIALIZER;
-static uint8* sArena; /* atomic; set once */
+static uint8* sArena;              /* atomic; set once */
 static struct user_chunk* sChunks; /* sorted by start; under sArenaLock */
 static int32 sChunkCount;
 static int32 sChunkCapacity;
@@ -59,7 +59,8 @@ static addr_t sCursor;
 
 /* ---- byte movers that may touch the arena --------------------------------------------------- */
 
-NO_ASAN static void arena_copy(void* to, const void* from, size_t size)
+NO_ASAN static void
+arena_copy(void* to, const void* from, size_t size)
 {
 #if SHIM_ASAN
 	volatile uint8* target = to;
@@ -71,7 +72,8 @@ NO_ASAN static void arena_copy(void* to, const void* from, size_t size)
 #endif
 }
 
-NO_ASAN static void arena_fill(void* to, uint8 value, size_t size)
+NO_ASAN static void
+arena_fill(void* to, uint8 value, size_t size)
 {
 #if SHIM_ASAN
 	volatile uint8* target = to;
@@ -82,7 +84,8 @@ NO_ASAN static void arena_fill(void* to, uint8 value, size_t size)
 #endif
 }
 
-NO_ASAN static size_t arena_strnlen(const char* string, size_t limit)
+NO_ASAN static size_t
+arena_strnlen(const char* string, size_t limit)
 {
 	const volatile char* source = string;
 	size_t length = 0;
@@ -92,8 +95,9 @@ NO_ASAN static size_t arena_strnlen(const char* string, size_t limit)
 }
 
 /* copy between any two valid ranges; arena bytes only through the movers above */
-static void copy_ranges(
-    void* to, enum range_kind toKind, const void* from, enum range_kind fromKind, size_t size)
+static void
+copy_ranges(
+	void* to, enum range_kind toKind, const void* from, enum range_kind fromKind, size_t size)
 {
 	if (toKind == RANGE_KERNEL && fromKind == RANGE_KERNEL) {
 		memmove(to, from, size);
@@ -123,12 +127,14 @@ static void copy_ranges(
 
 /* ---- the arena and its chunks --------------------------------------------------------------- */
 
-static addr_t arena_base(void)
+static addr_t
+arena_base(void)
 {
 	return (addr_t)__atomic_load_n(&sArena, __ATOMIC_ACQUIRE);
 }
 
-static addr_t arena_ensure(void)
+static addr_t
+arena_ensure(void)
 {
 	addr_t base = arena_base();
 	if (base != 0)
@@ -147,7 +153,8 @@ static addr_t arena_ensure(void)
 }
 
 /* index of the first chunk starting after `address` (callers hold sArenaLock) */
-static int32 chunk_upper_bound(addr_t address)
+static int32
+chunk_upper_bound(addr_t address)
 {
 	int32 low = 0;
 	int32 high = sChunkCount;
@@ -162,7 +169,8 @@ static int32 chunk_upper_bound(addr_t address)
 }
 
 /* bytes from `address` to the end of the live chunk holding it, 0 if none */
-static size_t chunk_remaining(addr_t address)
+static size_t
+chunk_remaining(addr_t address)
 {
 	host_lock_acquire(&sArenaLock);
 	int32 index = chunk_upper_bound(address) - 1;
@@ -173,7 +181,8 @@ static size_t chunk_remaining(addr_t address)
 	return remaining;
 }
 
-static enum range_kind range_classify(const void* address, size_t size)
+static enum range_kind
+range_classify(const void* address, size_t size)
 {
 	addr_t start = (addr_t)address;
 	if (start + size < start)
@@ -188,7 +197,8 @@ static enum range_kind range_classify(const void* address, size_t size)
 }
 
 /* first aligned address >= from with room for size + guards (callers hold sArenaLock) */
-static addr_t find_gap(addr_t from, size_t size, addr_t end)
+static addr_t
+find_gap(addr_t from, size_t size, addr_t end)
 {
 	addr_t at = from;
 	for (int32 i = 0; i < sChunkCount; i++) {
@@ -202,7 +212,8 @@ static addr_t find_gap(addr_t from, size_t size, addr_t end)
 	return at + size <= end ? at : 0;
 }
 
-void* shim_user_alloc(size_t size)
+void*
+shim_user_alloc(size_t size)
 {
 	addr_t base = arena_ensure();
 	if (size > ARENA_SIZE)
@@ -243,7 +254,8 @@ void* shim_user_alloc(size_t size)
 	return (void*)at;
 }
 
-void shim_user_free(void* userAddress)
+void
+shim_user_free(void* userAddress)
 {
 	if (userAddress == NULL)
 		return;
@@ -261,7 +273,8 @@ void shim_user_free(void* userAddress)
 }
 
 /* test-side copies: anywhere inside the arena (live chunk or not) */
-static void check_arena_range(const void* userAddress, size_t size, const char* what)
+static void
+check_arena_range(const void* userAddress, size_t size, const char* what)
 {
 	addr_t base = arena_ensure();
 	addr_t start = (addr_t)userAddress;
@@ -269,7 +282,8 @@ static void check_arena_range(const void* userAddress, size_t size, const char* 
 		panic("%s: [%p, +%zu) is not in the user arena", what, userAddress, size);
 }
 
-void shim_user_put(void* userAddress, const void* source, size_t size)
+void
+shim_user_put(void* userAddress, const void* source, size_t size)
 {
 	if (size == 0)
 		return;
@@ -277,7 +291,8 @@ void shim_user_put(void* userAddress, const void* source, size_t size)
 	copy_ranges(userAddress, RANGE_USER, source, RANGE_KERNEL, size);
 }
 
-void shim_user_get(void* target, const void* userAddress, size_t size)
+void
+shim_user_get(void* target, const void* userAddress, size_t size)
 {
 	if (size == 0)
 		return;
@@ -285,20 +300,23 @@ void shim_user_get(void* target, const void* userAddress, size_t size)
 	copy_ranges(target, RANGE_KERNEL, userAddress, RANGE_USER, size);
 }
 
-void* shim_user_bad_address(void)
+void*
+shim_user_bad_address(void)
 {
 	return (void*)(arena_ensure() + 256);
 }
 
 /* inside the arena's last (never allocated) page; for size < 2 nothing can straddle, and the
  * result is the arena's last byte */
-void* shim_user_straddle_end(size_t size)
+void*
+shim_user_straddle_end(size_t size)
 {
 	size_t back = size >= 2 ? min_c((size + 1) / 2, (size_t)ARENA_EDGE) : 1;
 	return (void*)(arena_ensure() + ARENA_SIZE - back);
 }
 
-void shim_user_reset(void)
+void
+shim_user_reset(void)
 {
 	arena_ensure();
 	host_lock_acquire(&sArenaLock);
@@ -309,7 +327,8 @@ void shim_user_reset(void)
 
 /* ---- Haiku's user memory calls -------------------------------------------------------------- */
 
-status_t user_memcpy(void* to, const void* from, size_t size)
+status_t
+user_memcpy(void* to, const void* from, size_t size)
 {
 	host_schedule_point(HOST_POINT_USER_COPY);
 	if (size == 0)
@@ -326,7 +345,8 @@ status_t user_memcpy(void* to, const void* from, size_t size)
 
 /* returns strlen(from), copying at most size - 1 bytes plus a NUL; a user source must end within
  * its chunk, a user target must hold `size` bytes */
-ssize_t user_strlcpy(char* to, const char* from, size_t size)
+ssize_t
+user_strlcpy(char* to, const char* from, size_t size)
 {
 	if (to == NULL && size != 0)
 		return B_BAD_VALUE;
@@ -356,7 +376,8 @@ ssize_t user_strlcpy(char* to, const char* from, size_t size)
 	return (ssize_t)length;
 }
 
-status_t user_memset(void* start, char c, size_t count)
+status_t
+user_memset(void* start, char c, size_t count)
 {
 	if (count == 0)
 		return B_OK;

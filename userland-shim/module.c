@@ -13,8 +13,8 @@ struct module_entry {
 	module_dependency* dependencies; /* the add-on's module_dependencies[], or NULL */
 	int32 refs;
 	bool loaded; /* B_MODULE_INIT succeeded and no B_MODULE_UNINIT since */
-	bool busy; /* inside its B_MODULE_INIT or B_MODULE_UNINIT */
-	bool tried; /* shim_module_unload_all() pass bookkeeping */
+	bool busy;   /* inside its B_MODULE_INIT or B_MODULE_UNINIT */
+	bool tried;  /* shim_module_unload_all() pass bookkeeping */
 };
 
 /* One recursive lock, as Haiku's sModulesLock: std_ops may call get_module/put_module. */
@@ -23,7 +23,8 @@ static int32 sHolder = -1;
 static int32 sDepth;
 static struct module_entry* sModules;
 
-static void lock_modules(void)
+static void
+lock_modules(void)
 {
 	thread_id self = find_thread(NULL);
 	if (atomic_get(&sHolder) == self) {
@@ -35,7 +36,8 @@ static void lock_modules(void)
 	sDepth = 1;
 }
 
-static void unlock_modules(void)
+static void
+unlock_modules(void)
 {
 	if (--sDepth > 0)
 		return;
@@ -43,7 +45,8 @@ static void unlock_modules(void)
 	mutex_unlock(&sLock);
 }
 
-static struct module_entry* find_module(const char* name)
+static struct module_entry*
+find_module(const char* name)
 {
 	for (struct module_entry* entry = sModules; entry != NULL; entry = entry->next) {
 		if (strcmp(entry->info->name, name) == 0)
@@ -52,19 +55,21 @@ static struct module_entry* find_module(const char* name)
 	return NULL;
 }
 
-static void put_dependencies(module_dependency* dependencies, int count)
+static void
+put_dependencies(module_dependency* dependencies, int count)
 {
 	for (int i = count - 1; i >= 0; i--)
 		put_module(dependencies[i].name);
 }
 
-static status_t load_module(struct module_entry* entry)
+static status_t
+load_module(struct module_entry* entry)
 {
 	int count = 0;
 	if (entry->dependencies != NULL) {
 		for (; entry->dependencies[count].name != NULL; count++) {
 			status_t status =
-			    get_module(entry->dependencies[count].name, entry->dependencies[count].info);
+				get_module(entry->dependencies[count].name, entry->dependencies[count].info);
 			if (status != B_OK) {
 				put_dependencies(entry->dependencies, count);
 				return status;
@@ -84,7 +89,8 @@ static status_t load_module(struct module_entry* entry)
 	return B_OK;
 }
 
-static status_t unload_module(struct module_entry* entry)
+static status_t
+unload_module(struct module_entry* entry)
 {
 	if (entry->info->std_ops != NULL) {
 		entry->busy = true;
@@ -103,7 +109,8 @@ static status_t unload_module(struct module_entry* entry)
 	return B_OK;
 }
 
-status_t get_module(const char* path, module_info** _info)
+status_t
+get_module(const char* path, module_info** _info)
 {
 	if (path == NULL)
 		return B_BAD_VALUE;
@@ -125,7 +132,8 @@ status_t get_module(const char* path, module_info** _info)
 	return status;
 }
 
-status_t put_module(const char* path)
+status_t
+put_module(const char* path)
 {
 	if (path == NULL)
 		return B_BAD_VALUE;
@@ -143,7 +151,8 @@ status_t put_module(const char* path)
 	return status;
 }
 
-status_t shim_module_register(module_info* info, module_dependency* dependencies)
+status_t
+shim_module_register(module_info* info, module_dependency* dependencies)
 {
 	if (info == NULL || info->name == NULL)
 		return B_BAD_VALUE;
@@ -164,7 +173,8 @@ status_t shim_module_register(module_info* info, module_dependency* dependencies
 	return B_OK;
 }
 
-status_t shim_module_unload_all(void)
+status_t
+shim_module_unload_all(void)
 {
 	status_t result = B_OK;
 	lock_modules();
@@ -187,14 +197,15 @@ status_t shim_module_unload_all(void)
 	for (struct module_entry* entry = sModules; entry != NULL; entry = entry->next) {
 		if (entry->refs > 0) {
 			dprintf("shim: module %s still has %" PRId32 " reference(s) at shutdown\n",
-			    entry->info->name, entry->refs);
+				entry->info->name, entry->refs);
 		}
 	}
 	unlock_modules();
 	return result;
 }
 
-void shim_module_reset(void)
+void
+shim_module_reset(void)
 {
 	lock_modules();
 	while (sModules != NULL) {
@@ -205,7 +216,8 @@ void shim_module_reset(void)
 	unlock_modules();
 }
 
-const char* shim_module_name_at(const char* prefix, int index)
+const char*
+shim_module_name_at(const char* prefix, int index)
 {
 	const char* name = NULL;
 	size_t length = prefix != NULL ? strlen(prefix) : 0;

@@ -28,7 +28,7 @@
 
 #define MAGIC_LIVE 0x6e627566u /* "nbuf" */
 #define MAGIC_FREE 0x64656164u /* "dead" */
-#define DEFAULT_CAPACITY 2048 /* a 1500-byte frame with 256 bytes of headroom fits */
+#define DEFAULT_CAPACITY 2048  /* a 1500-byte frame with 256 bytes of headroom fits */
 #define MIN_TAILROOM 1536
 #define MAX_SIZE (16 * 1024 * 1024)
 #define CACHE_SIZE 64
@@ -47,17 +47,19 @@ static spinlock sCacheLock = B_SPINLOCK_INITIALIZER;
 static struct shim_net_buffer* sCache[CACHE_SIZE];
 static int32 sCacheCount;
 
-static struct shim_net_buffer* to_private(net_buffer* buffer)
+static struct shim_net_buffer*
+to_private(net_buffer* buffer)
 {
 	struct shim_net_buffer* private = (struct shim_net_buffer*)buffer;
 	if (private->magic != MAGIC_LIVE) {
 		panic("net_buffer %p used after free or never created (magic %#x)", (void*)buffer,
-		    private->magic);
+			private->magic);
 	}
 	return private;
 }
 
-static struct shim_net_buffer* cache_take(void)
+static struct shim_net_buffer*
+cache_take(void)
 {
 	struct shim_net_buffer* buffer = NULL;
 	cpu_status state = disable_interrupts();
@@ -73,7 +75,8 @@ static struct shim_net_buffer* cache_take(void)
 	return buffer;
 }
 
-static void release_buffer(struct shim_net_buffer* buffer)
+static void
+release_buffer(struct shim_net_buffer* buffer)
 {
 	buffer->magic = MAGIC_FREE;
 	if (buffer->capacity == DEFAULT_CAPACITY) {
@@ -97,7 +100,8 @@ static void release_buffer(struct shim_net_buffer* buffer)
 	shim_host_free(buffer);
 }
 
-void shim_net_buffer_flush_cache(void)
+void
+shim_net_buffer_flush_cache(void)
 {
 	struct shim_net_buffer* buffer;
 	while ((buffer = cache_take()) != NULL) {
@@ -107,7 +111,8 @@ void shim_net_buffer_flush_cache(void)
 }
 
 /* a fresh buffer with `headerSpace` bytes of headroom and room for at least `size` more */
-static struct shim_net_buffer* new_buffer(size_t headerSpace, size_t size)
+static struct shim_net_buffer*
+new_buffer(size_t headerSpace, size_t size)
 {
 	size_t need = headerSpace + size;
 	struct shim_net_buffer* buffer = NULL;
@@ -130,17 +135,19 @@ static struct shim_net_buffer* new_buffer(size_t headerSpace, size_t size)
 	return buffer;
 }
 
-static net_buffer* nb_create(size_t headerSpace)
+static net_buffer*
+nb_create(size_t headerSpace)
 {
 	if (headerSpace > MAX_SIZE || shim_fault_check(SHIM_FAULT_NET_BUFFER))
 		return NULL;
 	size_t tailroom = headerSpace + MIN_TAILROOM <= DEFAULT_CAPACITY
-	                      ? DEFAULT_CAPACITY - headerSpace
-	                      : MIN_TAILROOM;
+						  ? DEFAULT_CAPACITY - headerSpace
+						  : MIN_TAILROOM;
 	return &new_buffer(headerSpace, tailroom)->public;
 }
 
-static void nb_free(net_buffer* _buffer)
+static void
+nb_free(net_buffer* _buffer)
 {
 	if (_buffer == NULL)
 		return;
@@ -149,7 +156,8 @@ static void nb_free(net_buffer* _buffer)
 	release_buffer(buffer);
 }
 
-static net_buffer* nb_duplicate(net_buffer* _from)
+static net_buffer*
+nb_duplicate(net_buffer* _from)
 {
 	struct shim_net_buffer* from = to_private(_from);
 	if (shim_fault_check(SHIM_FAULT_NET_BUFFER))
@@ -170,8 +178,8 @@ static net_buffer* nb_duplicate(net_buffer* _from)
 }
 
 /* move the data into new storage with `headroom` bytes before it and `tailroom` after it */
-static uint8* grow(
-    struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _capacity)
+static uint8*
+grow(struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _capacity)
 {
 	size_t capacity = headroom + buffer->public.size + tailroom;
 	if (capacity < buffer->capacity * 2)
@@ -182,20 +190,22 @@ static uint8* grow(
 	return storage;
 }
 
-static void replace_storage(struct shim_net_buffer* buffer, uint8* storage, size_t capacity)
+static void
+replace_storage(struct shim_net_buffer* buffer, uint8* storage, size_t capacity)
 {
 	shim_host_free(buffer->storage);
 	buffer->storage = storage;
 	buffer->capacity = capacity;
 }
 
-static status_t nb_append(net_buffer* _buffer, const void* data, size_t bytes)
+static status_t
+nb_append(net_buffer* _buffer, const void* data, size_t bytes)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (bytes == 0)
 		return B_OK;
-	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE ||
-	    shim_fault_check(SHIM_FAULT_NET_BUFFER))
+	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE
+		|| shim_fault_check(SHIM_FAULT_NET_BUFFER))
 		return B_NO_MEMORY;
 
 	size_t tail = buffer->head + buffer->public.size;
@@ -215,13 +225,14 @@ static status_t nb_append(net_buffer* _buffer, const void* data, size_t bytes)
 	return B_OK;
 }
 
-static status_t nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
+static status_t
+nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (bytes == 0)
 		return B_OK;
-	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE ||
-	    shim_fault_check(SHIM_FAULT_NET_BUFFER))
+	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE
+		|| shim_fault_check(SHIM_FAULT_NET_BUFFER))
 		return B_NO_MEMORY;
 
 	if (bytes <= buffer->head) {
@@ -244,7 +255,8 @@ static status_t nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
 	return B_OK;
 }
 
-static status_t nb_remove_header(net_buffer* _buffer, size_t bytes)
+static status_t
+nb_remove_header(net_buffer* _buffer, size_t bytes)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (bytes > buffer->public.size)
@@ -254,7 +266,8 @@ static status_t nb_remove_header(net_buffer* _buffer, size_t bytes)
 	return B_OK;
 }
 
-static status_t nb_trim(net_buffer* _buffer, size_t newSize)
+static status_t
+nb_trim(net_buffer* _buffer, size_t newSize)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (newSize > buffer->public.size)
@@ -263,7 +276,8 @@ static status_t nb_trim(net_buffer* _buffer, size_t newSize)
 	return B_OK;
 }
 
-static status_t nb_read(net_buffer* _buffer, size_t offset, void* data, size_t bytes)
+static status_t
+nb_read(net_buffer* _buffer, size_t offset, void* data, size_t bytes)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (offset > buffer->public.size || bytes > buffer->public.size - offset)
@@ -275,7 +289,8 @@ static status_t nb_read(net_buffer* _buffer, size_t offset, void* data, size_t b
 	return B_OK;
 }
 
-static status_t nb_write(net_buffer* _buffer, size_t offset, const void* data, size_t bytes)
+static status_t
+nb_write(net_buffer* _buffer, size_t offset, const void* data, size_t bytes)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (offset > buffer->public.size || bytes > buffer->public.size - offset)
@@ -287,7 +302,8 @@ static status_t nb_write(net_buffer* _buffer, size_t offset, const void* data, s
 	return B_OK;
 }
 
-static status_t nb_std_ops(int32 op, ...)
+static status_t
+nb_std_ops(int32 op, ...)
 {
 	if (op == B_MODULE_UNINIT)
 		shim_net_buffer_flush_cache();
@@ -295,14 +311,14 @@ static status_t nb_std_ops(int32 op, ...)
 }
 
 struct net_buffer_module_info gShimNetBufferModule = {
-    .info = {NET_BUFFER_MODULE_NAME, 0, nb_std_ops},
-    .create = nb_create,
-    .free = nb_free,
-    .duplicate = nb_duplicate,
-    .prepend = nb_prepend,
-    .append = nb_append,
-    .remove_header = nb_remove_header,
-    .trim = nb_trim,
-    .read = nb_read,
-    .write = nb_write,
+	.info = {NET_BUFFER_MODULE_NAME, 0, nb_std_ops},
+	.create = nb_create,
+	.free = nb_free,
+	.duplicate = nb_duplicate,
+	.prepend = nb_prepend,
+	.append = nb_append,
+	.remove_header = nb_remove_header,
+	.trim = nb_trim,
+	.read = nb_read,
+	.write = nb_write,
 };

@@ -24,7 +24,8 @@ static int64 sNotifications;
 
 /* ---- sync pools (no locking: the caller serializes, as in Haiku) ----------------------------- */
 
-status_t add_select_sync_pool_entry(select_sync_pool** _pool, struct selectsync* sync, uint8 event)
+status_t
+add_select_sync_pool_entry(select_sync_pool** _pool, struct selectsync* sync, uint8 event)
 {
 	if (_pool == NULL || sync == NULL || event < 1 || event > 16)
 		return B_BAD_VALUE;
@@ -57,8 +58,8 @@ status_t add_select_sync_pool_entry(select_sync_pool** _pool, struct selectsync*
 	return B_OK;
 }
 
-status_t remove_select_sync_pool_entry(
-    select_sync_pool** _pool, struct selectsync* sync, uint8 event)
+status_t
+remove_select_sync_pool_entry(select_sync_pool** _pool, struct selectsync* sync, uint8 event)
 {
 	if (_pool == NULL || event < 1 || event > 16)
 		return B_BAD_VALUE;
@@ -86,7 +87,8 @@ status_t remove_select_sync_pool_entry(
 	return B_OK;
 }
 
-void delete_select_sync_pool(select_sync_pool* pool)
+void
+delete_select_sync_pool(select_sync_pool* pool)
 {
 	if (pool == NULL)
 		return;
@@ -99,7 +101,8 @@ void delete_select_sync_pool(select_sync_pool* pool)
 	shim_host_free(pool);
 }
 
-void notify_select_event_pool(select_sync_pool* pool, uint8 event)
+void
+notify_select_event_pool(select_sync_pool* pool, uint8 event)
 {
 	if (pool == NULL || event < 1 || event > 16)
 		return;
@@ -112,7 +115,8 @@ void notify_select_event_pool(select_sync_pool* pool, uint8 event)
 
 /* ---- notification ---------------------------------------------------------------------------- */
 
-void shim_select_wake(struct selectsync* sync, uint16 flags)
+void
+shim_select_wake(struct selectsync* sync, uint16 flags)
 {
 	atomic_or(&sync->events, flags);
 	/* only events the poll waits for wake it (Haiku's notify_select_events) */
@@ -120,7 +124,8 @@ void shim_select_wake(struct selectsync* sync, uint16 flags)
 		release_sem_etc(sync->poll->sem, 1, B_DO_NOT_RESCHEDULE);
 }
 
-status_t notify_select_event(selectsync* sync, uint8 event)
+status_t
+notify_select_event(selectsync* sync, uint8 event)
 {
 	host_schedule_point(HOST_POINT_NOTIFY);
 	atomic_add64(&sNotifications, 1);
@@ -130,22 +135,26 @@ status_t notify_select_event(selectsync* sync, uint8 event)
 	return B_OK;
 }
 
-int64 shim_select_notifications(void)
+int64
+shim_select_notifications(void)
 {
 	return atomic_get64(&sNotifications);
 }
 
-void shim_select_reset(void)
+void
+shim_select_reset(void)
 {
 	atomic_set64(&sNotifications, 0);
 }
 
-void shim_poll_sync_acquire(struct shim_poll_sync* poll)
+void
+shim_poll_sync_acquire(struct shim_poll_sync* poll)
 {
 	atomic_add(&poll->refs, 1);
 }
 
-void shim_poll_sync_release(struct shim_poll_sync* poll)
+void
+shim_poll_sync_release(struct shim_poll_sync* poll)
 {
 	if (atomic_add(&poll->refs, -1) != 1)
 		return;
@@ -157,7 +166,8 @@ void shim_poll_sync_release(struct shim_poll_sync* poll)
 
 /* ---- poll ------------------------------------------------------------------------------------ */
 
-int shim_poll(struct shim_pollfd* fds, int count, bigtime_t timeout)
+int
+shim_poll(struct shim_pollfd* fds, int count, bigtime_t timeout)
 {
 	if (count < 0 || (count > 0 && fds == NULL)) {
 		shim_syscall_exit();

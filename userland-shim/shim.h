@@ -39,7 +39,7 @@ status_t shim_shutdown(void);
 #define SHIM_O_RDONLY 0x0000
 #define SHIM_O_WRONLY 0x0001
 #define SHIM_O_RDWR 0x0002
-#define SHIM_O_NONBLOCK 0x0080	/* Haiku's O_NONBLOCK value */
+#define SHIM_O_NONBLOCK 0x0080 /* Haiku's O_NONBLOCK value */
 
 /* poll() event bits, Haiku's values: SELECT_FLAG(B_SELECT_*) */
 #define SHIM_POLLIN 0x0001
@@ -108,9 +108,9 @@ thread_id shim_current_thread(void);
 
 /* create interface "tun/N" / "tap/N" through the datalink control path (SIOCAIFADDR) */
 status_t shim_if_create(const char* name);
-status_t shim_if_up(const char* name);		/* up hook, then the reader thread */
-status_t shim_if_down(const char* name);	/* clear IFF_UP, down hook, join the reader */
-status_t shim_if_delete(const char* name);	/* down if up, uninit_device, put_module */
+status_t shim_if_up(const char* name);     /* up hook, then the reader thread */
+status_t shim_if_down(const char* name);   /* clear IFF_UP, down hook, join the reader */
+status_t shim_if_delete(const char* name); /* down if up, uninit_device, put_module */
 bool shim_if_exists(const char* name);
 int shim_if_count(void);
 /* give the stack peer an IPv4 address on a TAP interface: it then answers ARP requests for it
@@ -118,16 +118,16 @@ int shim_if_count(void);
 status_t shim_if_set_ipv4(const char* name, uint32 address);
 
 struct shim_if_info {
-	uint32 flags;			/* net_device flags (IFF_*) */
-	uint32 type;			/* IFT_* */
+	uint32 flags; /* net_device flags (IFF_*) */
+	uint32 type;  /* IFT_* */
 	uint32 mtu;
 	uint32 index;
 	uint8 hwaddr[6];
-	uint64 received;		/* frames receive_data delivered to the stack */
-	uint64 receive_errors;		/* receive_data errors (not counting the one ending a down) */
-	uint64 sent;			/* frames send_data accepted */
-	uint64 send_errors;		/* frames send_data refused (the stack freed them) */
-	uint64 arp_replies;		/* ARP replies the peer sent */
+	uint64 received;       /* frames receive_data delivered to the stack */
+	uint64 receive_errors; /* receive_data errors (not counting the one ending a down) */
+	uint64 sent;           /* frames send_data accepted */
+	uint64 send_errors;    /* frames send_data refused (the stack freed them) */
+	uint64 arp_replies;    /* ARP replies the peer sent */
 };
 status_t shim_if_info(const char* name, struct shim_if_info* info);
 
@@ -142,11 +142,11 @@ int shim_stack_pending(const char* name);
 /* ---- fault injection --------------------------------------------------------------------- */
 
 enum shim_fault_site {
-	SHIM_FAULT_ALLOC,	/* malloc/calloc/realloc by kernel code (the driver), select pool entries */
-	SHIM_FAULT_SEM,		/* create_sem */
-	SHIM_FAULT_PUBLISH,	/* devfs_publish_device */
-	SHIM_FAULT_USER_COPY,	/* user_memcpy, user_strlcpy, user_memset */
-	SHIM_FAULT_NET_BUFFER,	/* net_buffer create/duplicate and growth (append/prepend) */
+	SHIM_FAULT_ALLOC,   /* malloc/calloc/realloc by kernel code (the driver), select pool entries */
+	SHIM_FAULT_SEM,     /* create_sem */
+	SHIM_FAULT_PUBLISH, /* devfs_publish_device */
+	SHIM_FAULT_USER_COPY,  /* user_memcpy, user_strlcpy, user_memset */
+	SHIM_FAULT_NET_BUFFER, /* net_buffer create/duplicate and growth (append/prepend) */
 	SHIM_FAULT_SITE_COUNT
 };
 
@@ -162,17 +162,17 @@ void shim_fault_clear(void);
 /* ---- accounting and leak check ----------------------------------------------------------- */
 
 struct shim_objects {
-	int64 allocations;	/* live kernel heap blocks */
+	int64 allocations; /* live kernel heap blocks */
 	int64 alloc_bytes;
 	int64 net_buffers;
 	int64 semaphores;
-	int64 mutexes;		/* mutex_init without mutex_destroy */
-	int64 nodes;		/* published devfs nodes */
-	int64 descriptors;	/* open shim descriptors */
-	int64 cookies;		/* cookies opened and not yet freed */
-	int64 select_entries;	/* select pool entries */
-	int64 user_chunks;	/* live user arena allocations */
-	int64 threads;		/* kernel threads not yet joined */
+	int64 mutexes;        /* mutex_init without mutex_destroy */
+	int64 nodes;          /* published devfs nodes */
+	int64 descriptors;    /* open shim descriptors */
+	int64 cookies;        /* cookies opened and not yet freed */
+	int64 select_entries; /* select pool entries */
+	int64 user_chunks;    /* live user arena allocations */
+	int64 threads;        /* kernel threads not yet joined */
 };
 void shim_objects_get(struct shim_objects* objects);
 /* compare live objects with `baseline`; print each difference to stderr tagged with `where`;

@@ -36,7 +36,7 @@ int64 shim_account_get(enum shim_object_kind kind);
 bool shim_fault_check(enum shim_fault_site site);
 
 /* ---- kernel heap without fault injection or accounting, for the shim's own bookkeeping ------- */
-void* shim_host_alloc(size_t size);	/* never NULL: aborts on host OOM */
+void* shim_host_alloc(size_t size); /* never NULL: aborts on host OOM */
 void shim_host_free(void* block);
 
 /* ---- threads (kern_thread.c) ---------------------------------------------------------------- */
@@ -62,11 +62,11 @@ void shim_module_reset(void);
 const char* shim_module_name_at(const char* prefix, int index);
 
 /* ---- per-subsystem init/teardown, called by boot.c in this order ----------------------------- */
-void shim_kern_init(void);	/* threads, sems, heap, user arena */
+void shim_kern_init(void); /* threads, sems, heap, user arena */
 void shim_kern_fini(void);
 void shim_devfs_init(void);
-void shim_devfs_fini(void);	/* closes all descriptors still open */
-void shim_stack_init(void);	/* registers the stack, buffer and datalink modules */
-void shim_stack_fini(void);	/* deletes every interface */
+void shim_devfs_fini(void); /* closes all descriptors still open */
+void shim_stack_init(void); /* registers the stack, buffer and datalink modules */
+void shim_stack_fini(void); /* deletes every interface */
 
 #endif

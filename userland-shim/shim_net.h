@@ -20,7 +20,7 @@ void shim_net_buffer_flush_cache(void);
 /* ---- stack.c: one device interface -------------------------------------------------------- */
 struct shim_capture {
 	mutex lock;
-	sem_id sem; /* one count per queued frame; deleted when the interface goes */
+	sem_id sem;         /* one count per queued frame; deleted when the interface goes */
 	struct list frames; /* net_buffers, linked through their link member */
 	int32 count;
 	int64 dropped; /* frames lost to the bound */
@@ -28,16 +28,16 @@ struct shim_capture {
 
 struct shim_interface {
 	struct shim_interface* next; /* on the stack's list, under the device lock */
-	int32 refs; /* list + lookups + the reader thread */
+	int32 refs;                  /* list + lookups + the reader thread */
 	char name[IF_NAMESIZE];
 	net_device* device;
 	struct net_device_module_info* module;
 	mutex op_lock; /* serializes up, down and delete */
-	bool removed; /* off the list (device lock) */
-	bool up; /* up hook called, reader running (op_lock) */
+	bool removed;  /* off the list (device lock) */
+	bool up;       /* up hook called, reader running (op_lock) */
 	thread_id reader;
-	int32 has_ipv4; /* atomic */
-	int32 ipv4; /* atomic, network byte order */
+	int32 has_ipv4;                                                 /* atomic */
+	int32 ipv4;                                                     /* atomic, network byte order */
 	int64 received, receive_errors, sent, send_errors, arp_replies; /* atomic */
 	struct shim_capture capture;
 };

@@ -12,10 +12,10 @@ struct shim_poll_sync;
 /* One (poll call, fd) slot: what a driver's select hook receives as its selectsync*. */
 struct selectsync {
 	struct shim_poll_sync* poll;
-	int32 events; /* notified SELECT_FLAG bits (atomic) */
+	int32 events;     /* notified SELECT_FLAG bits (atomic) */
 	uint16 requested; /* pollfd.events */
-	uint16 wanted; /* bits whose notification wakes the poll (requested|ERR|HUP|NVAL) */
-	uint16 selected; /* events whose select hook returned B_OK */
+	uint16 wanted;    /* bits whose notification wakes the poll (requested|ERR|HUP|NVAL) */
+	uint16 selected;  /* events whose select hook returned B_OK */
 	int fd;
 	/* devfs bookkeeping, under the devfs lock */
 	bool attached; /* listed on its fd slot: a close of that fd deselects it */

@@ -34,17 +34,19 @@ static status_t stack_device_removed(net_device* device);
 
 /* ---- interface objects --------------------------------------------------------------------- */
 
-static struct shim_interface* find_locked(const char* name)
+static struct shim_interface*
+find_locked(const char* name)
 {
 	for (struct shim_interface* interface = sInterfaces; interface != NULL;
-	     interface = interface->next) {
+		 interface = interface->next) {
 		if (strcmp(interface->name, name) == 0)
 			return interface;
 	}
 	return NULL;
 }
 
-struct shim_interface* shim_stack_get_interface(const char* name)
+struct shim_interface*
+shim_stack_get_interface(const char* name)
 {
 	if (name == NULL)
 		return NULL;
@@ -57,7 +59,8 @@ struct shim_interface* shim_stack_get_interface(const char* name)
 }
 
 /* the last reference: uninit_device and put_module, as Haiku's put_device_interface() */
-static void destroy_interface(struct shim_interface* interface)
+static void
+destroy_interface(struct shim_interface* interface)
 {
 	const char* moduleName = interface->module->info.name;
 	shim_capture_uninit(&interface->capture);
@@ -67,7 +70,8 @@ static void destroy_interface(struct shim_interface* interface)
 	shim_host_free(interface);
 }
 
-void shim_stack_put_interface(struct shim_interface* interface)
+void
+shim_stack_put_interface(struct shim_interface* interface)
 {
 	mutex_lock(&sDeviceLock);
 	bool last = --interface->refs == 0;
@@ -76,7 +80,8 @@ void shim_stack_put_interface(struct shim_interface* interface)
 		destroy_interface(interface);
 }
 
-static bool is_removed(struct shim_interface* interface)
+static bool
+is_removed(struct shim_interface* interface)
 {
 	mutex_lock(&sDeviceLock);
 	bool removed = interface->removed;
@@ -84,7 +89,8 @@ static bool is_removed(struct shim_interface* interface)
 	return removed;
 }
 
-static void reap_zombies(void)
+static void
+reap_zombies(void)
 {
 	mutex_lock(&sDeviceLock);
 	thread_id* zombies = sZombies;
@@ -97,7 +103,8 @@ static void reap_zombies(void)
 	shim_host_free(zombies);
 }
 
-static void add_zombie(thread_id thread)
+static void
+add_zombie(thread_id thread)
 {
 	mutex_lock(&sDeviceLock);
 	if (sZombieCount == sZombieCapacity) {
@@ -116,7 +123,8 @@ static void add_zombie(thread_id thread)
 
 /* ---- up, down, the reader thread ------------------------------------------------------------ */
 
-static status_t reader_thread(void* data)
+static status_t
+reader_thread(void* data)
 {
 	struct shim_interface* interface = data;
 	net_device* device = interface->device;
@@ -148,7 +156,8 @@ static status_t reader_thread(void* data)
 }
 
 /* with op_lock held */
-static status_t do_up(struct shim_interface* interface)
+static status_t
+do_up(struct shim_interface* interface)
 {
 	if (interface->up)
 		return B_OK;
@@ -183,7 +192,8 @@ static status_t do_up(struct shim_interface* interface)
 }
 
 /* with op_lock held: clear IFF_UP, down hook, join the reader (unless we are the reader) */
-static void do_down(struct shim_interface* interface)
+static void
+do_down(struct shim_interface* interface)
 {
 	if (!interface->up)
 		return;
@@ -201,7 +211,8 @@ static void do_down(struct shim_interface* interface)
 }
 
 /* with op_lock held and a reference: down, off the list, drop the list's reference */
-static status_t remove_interface(struct shim_interface* interface)
+static status_t
+remove_interface(struct shim_interface* interface)
 {
 	if (is_removed(interface))
 		return B_BAD_VALUE;
@@ -218,7 +229,8 @@ static status_t remove_interface(struct shim_interface* interface)
 	return B_OK;
 }
 
-static status_t stack_device_removed(net_device* device)
+static status_t
+stack_device_removed(net_device* device)
 {
 	mutex_lock(&sDeviceLock);
 	struct shim_interface* interface = sInterfaces;
@@ -246,8 +258,8 @@ static status_t stack_device_removed(net_device* device)
 
 /* ---- datalink control ------------------------------------------------------------------------ */
 
-static struct shim_interface* allocate_interface(
-    const char* name, net_device* device, struct net_device_module_info* module)
+static struct shim_interface*
+allocate_interface(const char* name, net_device* device, struct net_device_module_info* module)
 {
 	struct shim_interface* interface = shim_host_alloc(sizeof(struct shim_interface));
 	memset(interface, 0, sizeof(struct shim_interface));
@@ -264,7 +276,8 @@ static struct shim_interface* allocate_interface(
 	return interface;
 }
 
-static void set_ipv4(struct shim_interface* interface, const struct ifaliasreq* request)
+static void
+set_ipv4(struct shim_interface* interface, const struct ifaliasreq* request)
 {
 	if (request->ifra_addr.ss_family != AF_INET)
 		return;
@@ -275,7 +288,8 @@ static void set_ipv4(struct shim_interface* interface, const struct ifaliasreq* 
 	atomic_set(&interface->has_ipv4, 1);
 }
 
-static status_t add_interface(const struct ifaliasreq* request)
+static status_t
+add_interface(const struct ifaliasreq* request)
 {
 	const char* name = request->ifra_name;
 	mutex_lock(&sDeviceLock);
@@ -318,7 +332,8 @@ static status_t add_interface(const struct ifaliasreq* request)
 	return status;
 }
 
-static status_t delete_interface(const char* name)
+static status_t
+delete_interface(const char* name)
 {
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)
@@ -330,46 +345,48 @@ static status_t delete_interface(const char* name)
 	return status;
 }
 
-static status_t datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
+static status_t
+datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
 {
 	size_t length = _length != NULL ? *_length : 0;
 	switch (option) {
-	case SIOCAIFADDR: {
-		struct ifaliasreq request;
-		if (length > 0 && length < sizeof(request))
+		case SIOCAIFADDR: {
+			struct ifaliasreq request;
+			if (length > 0 && length < sizeof(request))
+				return B_BAD_VALUE;
+			if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
+				return B_BAD_ADDRESS;
+			request.ifra_name[IF_NAMESIZE - 1] = '\0';
+			return add_interface(&request);
+		}
+		case SIOCDIFADDR: {
+			struct ifreq request;
+			if (length > 0 && length < sizeof(request))
+				return B_BAD_VALUE;
+			if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
+				return B_BAD_ADDRESS;
+			request.ifr_name[IF_NAMESIZE - 1] = '\0';
+			if (request.ifr_addr.sa_family == AF_UNSPEC)
+				return delete_interface(request.ifr_name);
+			if (request.ifr_addr.sa_family != AF_INET)
+				return B_BAD_VALUE;
+			struct shim_interface* interface = shim_stack_get_interface(request.ifr_name);
+			if (interface == NULL)
+				return B_BAD_VALUE;
+			atomic_set(&interface->has_ipv4, 0);
+			shim_stack_put_interface(interface);
+			return B_OK;
+		}
+		default:
 			return B_BAD_VALUE;
-		if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
-			return B_BAD_ADDRESS;
-		request.ifra_name[IF_NAMESIZE - 1] = '\0';
-		return add_interface(&request);
-	}
-	case SIOCDIFADDR: {
-		struct ifreq request;
-		if (length > 0 && length < sizeof(request))
-			return B_BAD_VALUE;
-		if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
-			return B_BAD_ADDRESS;
-		request.ifr_name[IF_NAMESIZE - 1] = '\0';
-		if (request.ifr_addr.sa_family == AF_UNSPEC)
-			return delete_interface(request.ifr_name);
-		if (request.ifr_addr.sa_family != AF_INET)
-			return B_BAD_VALUE;
-		struct shim_interface* interface = shim_stack_get_interface(request.ifr_name);
-		if (interface == NULL)
-			return B_BAD_VALUE;
-		atomic_set(&interface->has_ipv4, 0);
-		shim_stack_put_interface(interface);
-		return B_OK;
-	}
-	default:
-		return B_BAD_VALUE;
 	}
 }
 
 
 /* ---- the stack's own modules ----------------------------------------------------------------- */
 
-static net_domain* stack_get_domain(int family)
+static net_domain*
+stack_get_domain(int family)
 {
 	if (family == AF_INET)
 		return &sInetDomain;
@@ -379,17 +396,18 @@ static net_domain* stack_get_domain(int family)
 }
 
 static struct net_stack_module_info sStackModule = {
-    .info = {NET_STACK_MODULE_NAME, 0, NULL},
-    .get_domain = stack_get_domain,
-    .device_removed = stack_device_removed,
+	.info = {NET_STACK_MODULE_NAME, 0, NULL},
+	.get_domain = stack_get_domain,
+	.device_removed = stack_device_removed,
 };
 
 static struct net_datalink_module_info sDatalinkModule = {
-    .info = {NET_DATALINK_MODULE_NAME, 0, NULL},
-    .control = datalink_control,
+	.info = {NET_DATALINK_MODULE_NAME, 0, NULL},
+	.control = datalink_control,
 };
 
-void shim_stack_init(void)
+void
+shim_stack_init(void)
 {
 	sDeviceIndex = 0;
 	shim_module_register(&sStackModule.info, NULL);
@@ -397,7 +415,8 @@ void shim_stack_init(void)
 	shim_module_register(&sDatalinkModule.info, NULL);
 }
 
-void shim_stack_fini(void)
+void
+shim_stack_fini(void)
 {
 	reap_zombies();
 	for (;;) {
@@ -417,7 +436,8 @@ void shim_stack_fini(void)
 
 /* ---- shim.h: "ifconfig" ---------------------------------------------------------------------- */
 
-static status_t control_with_name(int32 option, const char* name, uint32 address, bool setAddress)
+static status_t
+control_with_name(int32 option, const char* name, uint32 address, bool setAddress)
 {
 	if (name == NULL || strlen(name) >= IF_NAMESIZE)
 		return B_BAD_VALUE;
@@ -443,24 +463,28 @@ static status_t control_with_name(int32 option, const char* name, uint32 address
 	return datalink_control(&sInetDomain, SIOCDIFADDR, &request, &length);
 }
 
-status_t shim_if_create(const char* name)
+status_t
+shim_if_create(const char* name)
 {
 	return control_with_name(SIOCAIFADDR, name, 0, false);
 }
 
-status_t shim_if_delete(const char* name)
+status_t
+shim_if_delete(const char* name)
 {
 	return control_with_name(SIOCDIFADDR, name, 0, false);
 }
 
-status_t shim_if_set_ipv4(const char* name, uint32 address)
+status_t
+shim_if_set_ipv4(const char* name, uint32 address)
 {
 	if (!shim_if_exists(name))
 		return B_BAD_VALUE;
 	return control_with_name(SIOCAIFADDR, name, address, true);
 }
 
-static status_t up_or_down(const char* name, bool up)
+static status_t
+up_or_down(const char* name, bool up)
 {
 	reap_zombies();
 	struct shim_interface* interface = shim_stack_get_interface(name);
@@ -479,17 +503,20 @@ static status_t up_or_down(const char* name, bool up)
 	return status;
 }
 
-status_t shim_if_up(const char* name)
+status_t
+shim_if_up(const char* name)
 {
 	return up_or_down(name, true);
 }
 
-status_t shim_if_down(const char* name)
+status_t
+shim_if_down(const char* name)
 {
 	return up_or_down(name, false);
 }
 
-bool shim_if_exists(const char* name)
+bool
+shim_if_exists(const char* name)
 {
 	if (name == NULL)
 		return false;
@@ -499,18 +526,20 @@ bool shim_if_exists(const char* name)
 	return exists;
 }
 
-int shim_if_count(void)
+int
+shim_if_count(void)
 {
 	int count = 0;
 	mutex_lock(&sDeviceLock);
 	for (struct shim_interface* interface = sInterfaces; interface != NULL;
-	     interface = interface->next)
+		 interface = interface->next)
 		count++;
 	mutex_unlock(&sDeviceLock);
 	return count;
 }
 
-status_t shim_if_info(const char* name, struct shim_if_info* info)
+status_t
+shim_if_info(const char* name, struct shim_if_info* info)
 {
 	if (info == NULL)
 		return B_BAD_VALUE;

@@ -16,7 +16,8 @@
 
 /* ---- capture queue --------------------------------------------------------------------------- */
 
-status_t shim_capture_init(struct shim_capture* capture, const char* name)
+status_t
+shim_capture_init(struct shim_capture* capture, const char* name)
 {
 	capture->sem = create_sem(0, "shim capture");
 	if (capture->sem < 0)
@@ -28,13 +29,15 @@ status_t shim_capture_init(struct shim_capture* capture, const char* name)
 	return B_OK;
 }
 
-void shim_capture_close(struct shim_capture* capture)
+void
+shim_capture_close(struct shim_capture* capture)
 {
 	/* waiters in shim_stack_receive() return; the id is never reused for another capture */
 	delete_sem(capture->sem);
 }
 
-void shim_capture_uninit(struct shim_capture* capture)
+void
+shim_capture_uninit(struct shim_capture* capture)
 {
 	net_buffer* buffer;
 	while ((buffer = list_remove_head_item(&capture->frames)) != NULL)
@@ -42,7 +45,8 @@ void shim_capture_uninit(struct shim_capture* capture)
 	mutex_destroy(&capture->lock);
 }
 
-static void capture_push(struct shim_capture* capture, net_buffer* buffer)
+static void
+capture_push(struct shim_capture* capture, net_buffer* buffer)
 {
 	mutex_lock(&capture->lock);
 	if (capture->count >= SHIM_CAPTURE_MAX_FRAMES) {
@@ -57,7 +61,8 @@ static void capture_push(struct shim_capture* capture, net_buffer* buffer)
 	release_sem_etc(capture->sem, 1, B_DO_NOT_RESCHEDULE);
 }
 
-static status_t capture_pop(struct shim_capture* capture, bigtime_t timeout, net_buffer** _buffer)
+static status_t
+capture_pop(struct shim_capture* capture, bigtime_t timeout, net_buffer** _buffer)
 {
 	status_t status = acquire_sem_etc(capture->sem, 1, B_RELATIVE_TIMEOUT, timeout);
 	if (status == B_BAD_SEM_ID)
@@ -74,7 +79,8 @@ static status_t capture_pop(struct shim_capture* capture, bigtime_t timeout, net
 
 /* ---- transmit and the peer ------------------------------------------------------------------- */
 
-status_t shim_stack_transmit(struct shim_interface* interface, net_buffer* buffer, int64* counter)
+status_t
+shim_stack_transmit(struct shim_interface* interface, net_buffer* buffer, int64* counter)
 {
 	net_device* device = interface->device;
 	uint32 size = buffer->size;
@@ -86,8 +92,8 @@ status_t shim_stack_transmit(struct shim_interface* interface, net_buffer* buffe
 	__atomic_fetch_add(&device->stats.send.packets, 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&device->stats.send.bytes, size, __ATOMIC_SEQ_CST);
 	status_t status = interface->module->send_data != NULL
-	                      ? interface->module->send_data(device, buffer)
-	                      : B_NOT_SUPPORTED;
+						  ? interface->module->send_data(device, buffer)
+						  : B_NOT_SUPPORTED;
 	if (status != B_OK) {
 		/* refused: the stack still owns the buffer and frees it */
 		gShimNetBufferModule.free(buffer);
@@ -102,28 +108,30 @@ status_t shim_stack_transmit(struct shim_interface* interface, net_buffer* buffe
 	return status;
 }
 
-static uint16 get16(const uint8* p)
+static uint16
+get16(const uint8* p)
 {
 	return (uint16)(p[0] << 8 | p[1]);
 }
 
-static void put16(uint8* p, uint16 value)
+static void
+put16(uint8* p, uint16 value)
 {
 	p[0] = (uint8)(value >> 8);
 	p[1] = (uint8)value;
 }
 
 /* the ARP reply the peer owes `frame`, or NULL */
-static net_buffer* arp_answer(struct shim_interface* interface, net_buffer* frame)
+static net_buffer*
+arp_answer(struct shim_interface* interface, net_buffer* frame)
 {
 	uint8 request[ARP_FRAME_LENGTH];
-	if (frame->size < ARP_FRAME_LENGTH ||
-	    gShimNetBufferModule.read(frame, 0, request, sizeof(request)) != B_OK)
+	if (frame->size < ARP_FRAME_LENGTH
+		|| gShimNetBufferModule.read(frame, 0, request, sizeof(request)) != B_OK)
 		return NULL;
 	const uint8* arp = request + ETHER_HEADER_LENGTH;
-	if (get16(request + 12) != ETHER_TYPE_ARP || get16(arp) != 1 ||
-	    get16(arp + 2) != ETHER_TYPE_IP || arp[4] != ETHER_ADDRESS_LENGTH || arp[5] != 4 ||
-	    get16(arp + 6) != ARP_OP_REQUEST)
+	if (get16(request + 12) != ETHER_TYPE_ARP || get16(arp) != 1 || get16(arp + 2) != ETHER_TYPE_IP
+		|| arp[4] != ETHER_ADDRESS_LENGTH || arp[5] != 4 || get16(arp + 6) != ARP_OP_REQUEST)
 		return NULL;
 	const uint8* senderMac = arp + 8;
 	const uint8* senderIp = arp + 14;
@@ -159,7 +167,8 @@ static net_buffer* arp_answer(struct shim_interface* interface, net_buffer* fram
 	return buffer;
 }
 
-void shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
+void
+shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
 {
 	net_device* device = interface->device;
 	atomic_add64(&interface->received, 1);
@@ -177,7 +186,8 @@ void shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
 
 /* ---- shim.h: the stack side ------------------------------------------------------------------ */
 
-status_t shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
+status_t
+shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
 {
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)
@@ -196,7 +206,8 @@ status_t shim_stack_send(const char* name, const void* frame, size_t length, int
 	return status;
 }
 
-ssize_t shim_stack_receive(const char* name, void* data, size_t length, bigtime_t timeout)
+ssize_t
+shim_stack_receive(const char* name, void* data, size_t length, bigtime_t timeout)
 {
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)
@@ -215,7 +226,8 @@ ssize_t shim_stack_receive(const char* name, void* data, size_t length, bigtime_
 	return result;
 }
 
-int shim_stack_pending(const char* name)
+int
+shim_stack_pending(const char* name)
 {
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)

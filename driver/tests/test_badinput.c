@@ -10,19 +10,20 @@ struct ioctl_code {
 };
 
 static const struct ioctl_code kCodes[] = {
-    {FIONREAD, "FIONREAD", sizeof(int)},
-    {TUNTAP_GET_NAME, "GET_NAME", TUNTAP_NAME_LENGTH},
-    {TUNTAP_GET_INFO, "GET_INFO", sizeof(struct tuntap_info)},
-    {TUNTAP_SET_INFO, "SET_INFO", sizeof(struct tuntap_info)},
-    {TUNTAP_GET_MTU, "GET_MTU", sizeof(uint32)},
-    {TUNTAP_SET_MTU, "SET_MTU", sizeof(uint32)},
-    {TUNTAP_GET_HEADER_MODE, "GET_HEADER_MODE", sizeof(uint32)},
-    {TUNTAP_SET_HEADER_MODE, "SET_HEADER_MODE", sizeof(uint32)},
-    {TUNTAP_GET_STATS, "GET_STATS", sizeof(struct tuntap_stats)},
+	{FIONREAD, "FIONREAD", sizeof(int)},
+	{TUNTAP_GET_NAME, "GET_NAME", TUNTAP_NAME_LENGTH},
+	{TUNTAP_GET_INFO, "GET_INFO", sizeof(struct tuntap_info)},
+	{TUNTAP_SET_INFO, "SET_INFO", sizeof(struct tuntap_info)},
+	{TUNTAP_GET_MTU, "GET_MTU", sizeof(uint32)},
+	{TUNTAP_SET_MTU, "SET_MTU", sizeof(uint32)},
+	{TUNTAP_GET_HEADER_MODE, "GET_HEADER_MODE", sizeof(uint32)},
+	{TUNTAP_SET_HEADER_MODE, "SET_HEADER_MODE", sizeof(uint32)},
+	{TUNTAP_GET_STATS, "GET_STATS", sizeof(struct tuntap_stats)},
 };
 #define CODE_COUNT (sizeof(kCodes) / sizeof(kCodes[0]))
 
-static int open_up(const char* name)
+static int
+open_up(const char* name)
 {
 	char path[64];
 	tu_if_create_ok(name, true);
@@ -30,7 +31,8 @@ static int open_up(const char* name)
 	return tu_open_ok(path, SHIM_O_RDWR);
 }
 
-static void ioctl_matrix(int fd, bool tap)
+static void
+ioctl_matrix(int fd, bool tap)
 {
 	struct tuntap_info info = tu_info(fd);
 	for (size_t i = 0; i < CODE_COUNT; i++) {
@@ -39,14 +41,14 @@ static void ioctl_matrix(int fd, bool tap)
 		if (tap && kCodes[i].op == TUNTAP_SET_HEADER_MODE)
 			continue;
 		void* pointers[] = {
-		    NULL, shim_user_bad_address(), shim_user_straddle_end(size), shim_user_straddle_end(1)};
+			NULL, shim_user_bad_address(), shim_user_straddle_end(size), shim_user_straddle_end(1)};
 		size_t lengths[] = {0, size, size + 1, 4096, (size_t)-1};
 		for (size_t p = 0; p < sizeof(pointers) / sizeof(pointers[0]); p++) {
 			for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
 				status_t status = shim_ioctl(fd, kCodes[i].op, pointers[p], lengths[l]);
 				if (status != B_BAD_ADDRESS) {
 					fail_msg("%s, pointer %zu, len %zu: %s, expected B_BAD_ADDRESS", kCodes[i].name,
-					    p, lengths[l], tu_status_name(status));
+						p, lengths[l], tu_status_name(status));
 				}
 			}
 		}
@@ -57,7 +59,7 @@ static void ioctl_matrix(int fd, bool tap)
 			status_t status = shim_ioctl_buf(fd, kCodes[i].op, buffer, size, length);
 			if (status != B_BAD_VALUE) {
 				fail_msg("%s with len %zu: %s, expected B_BAD_VALUE", kCodes[i].name, length,
-				    tu_status_name(status));
+					tu_status_name(status));
 			}
 		}
 		/* valid memory, long lengths: only the argument's size is used */
@@ -74,7 +76,8 @@ static void ioctl_matrix(int fd, bool tap)
 	TU_ASSERT_STATS_INVARIANT(tu_stats(fd));
 }
 
-static void test_every_ioctl_with_bad_pointers_and_lengths(void** state)
+static void
+test_every_ioctl_with_bad_pointers_and_lengths(void** state)
 {
 	int tun = open_up("tun/0");
 	int tap = open_up("tap/0");
@@ -90,7 +93,8 @@ static void test_every_ioctl_with_bad_pointers_and_lengths(void** state)
 	tu_finish();
 }
 
-static void test_odd_write_sizes(void** state)
+static void
+test_odd_write_sizes(void** state)
 {
 	int tun = open_up("tun/0");
 	int tap = open_up("tap/0");
@@ -132,7 +136,8 @@ static void test_odd_write_sizes(void** state)
 	tu_finish();
 }
 
-static void test_tiny_read_buffers(void** state)
+static void
+test_tiny_read_buffers(void** state)
 {
 	int fd = open_up("tap/0");
 	uint8 frame[100], got[4] = {0, 0, 0, 0};
@@ -156,7 +161,8 @@ static void test_tiny_read_buffers(void** state)
 	tu_finish();
 }
 
-static void test_read_bad_user_buffer_keeps_packet(void** state)
+static void
+test_read_bad_user_buffer_keeps_packet(void** state)
 {
 	int fd = open_up("tun/0");
 	uint8 packet[400];
@@ -166,7 +172,7 @@ static void test_read_bad_user_buffer_keeps_packet(void** state)
 	tu_objects(&before);
 
 	void* pointers[] = {NULL, shim_user_bad_address(), shim_user_straddle_end(sizeof(packet)),
-	    shim_user_straddle_end(1)};
+		shim_user_straddle_end(1)};
 	for (size_t p = 0; p < sizeof(pointers) / sizeof(pointers[0]); p++) {
 		ssize_t result = shim_read_user(fd, pointers[p], sizeof(packet));
 		if (result != B_BAD_ADDRESS)
@@ -197,14 +203,15 @@ static void test_read_bad_user_buffer_keeps_packet(void** state)
 	tu_finish();
 }
 
-static void test_write_bad_user_buffer_queues_nothing(void** state)
+static void
+test_write_bad_user_buffer_queues_nothing(void** state)
 {
 	int tap = open_up("tap/0");
 	int tun = open_up("tun/0");
 	struct shim_objects before;
 	tu_objects(&before);
 	void* pointers[] = {
-	    NULL, shim_user_bad_address(), shim_user_straddle_end(100), shim_user_straddle_end(1)};
+		NULL, shim_user_bad_address(), shim_user_straddle_end(100), shim_user_straddle_end(1)};
 	for (size_t p = 0; p < sizeof(pointers) / sizeof(pointers[0]); p++) {
 		ssize_t result = shim_write_user(tap, pointers[p], 100);
 		if (result != B_BAD_ADDRESS)
@@ -223,8 +230,9 @@ static void test_write_bad_user_buffer_queues_nothing(void** state)
 }
 
 /* a write under a fault plan at `site`, for n = 1, 2, ... until it goes through */
-static void write_fault_loop(
-    int fd, const char* name, enum shim_fault_site site, const uint8* packet, size_t length)
+static void
+write_fault_loop(
+	int fd, const char* name, enum shim_fault_site site, const uint8* packet, size_t length)
 {
 	int64 failures = 0;
 	for (int64 nth = 1; nth < 100; nth++) {
@@ -255,7 +263,8 @@ static void write_fault_loop(
 	fail_msg("the write never succeeded");
 }
 
-static void test_write_failures_unwind(void** state)
+static void
+test_write_failures_unwind(void** state)
 {
 	int tun = open_up("tun/0");
 	int tap = open_up("tap/0");
@@ -263,7 +272,7 @@ static void test_write_failures_unwind(void** state)
 	tu_ipv4_packet(packet, sizeof(packet), 1);
 	tu_ether_frame(frame, sizeof(frame), tu_broadcast_mac, tu_app_mac, 0x0800, 2);
 	static const enum shim_fault_site sites[] = {
-	    SHIM_FAULT_USER_COPY, SHIM_FAULT_ALLOC, SHIM_FAULT_NET_BUFFER};
+		SHIM_FAULT_USER_COPY, SHIM_FAULT_ALLOC, SHIM_FAULT_NET_BUFFER};
 	for (size_t s = 0; s < sizeof(sites) / sizeof(sites[0]); s++) {
 		if (sites[s] == SHIM_FAULT_ALLOC) {
 			/* the shim's net_buffer may not allocate through the kernel heap at all */
@@ -282,13 +291,15 @@ static void test_write_failures_unwind(void** state)
 }
 
 /* a tiny deterministic generator, so failures replay */
-static uint32 next_random(uint32* seed)
+static uint32
+next_random(uint32* seed)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return *seed >> 8;
 }
 
-static void test_random_garbage_writes(void** state)
+static void
+test_random_garbage_writes(void** state)
 {
 	int tun = open_up("tun/0");
 	int tap = open_up("tap/0");
@@ -337,16 +348,17 @@ static void test_random_garbage_writes(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_every_ioctl_with_bad_pointers_and_lengths),
-	    TU_TEST(test_odd_write_sizes),
-	    TU_TEST(test_tiny_read_buffers),
-	    TU_TEST(test_read_bad_user_buffer_keeps_packet),
-	    TU_TEST(test_write_bad_user_buffer_queues_nothing),
-	    TU_TEST(test_write_failures_unwind),
-	    TU_TEST(test_random_garbage_writes),
+		TU_TEST(test_every_ioctl_with_bad_pointers_and_lengths),
+		TU_TEST(test_odd_write_sizes),
+		TU_TEST(test_tiny_read_buffers),
+		TU_TEST(test_read_bad_user_buffer_keeps_packet),
+		TU_TEST(test_write_bad_user_buffer_queues_nothing),
+		TU_TEST(test_write_failures_unwind),
+		TU_TEST(test_random_garbage_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

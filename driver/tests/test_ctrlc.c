@@ -3,14 +3,16 @@
 
 #include "test_util.h"
 
-static int open_tap_up(void)
+static int
+open_tap_up(void)
 {
 	tu_if_create_ok("tap/0", true);
 	return tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
 }
 
 /* the descriptor still moves packets both ways */
-static void expect_descriptor_works(int fd, const char* name, uint32 sequence)
+static void
+expect_descriptor_works(int fd, const char* name, uint32 sequence)
 {
 	uint8 frame[200];
 	tu_ether_frame(frame, sizeof(frame), tu_app_mac, tu_zero_mac, 0x0800, sequence);
@@ -21,7 +23,8 @@ static void expect_descriptor_works(int fd, const char* name, uint32 sequence)
 	tu_expect_stack_frame(name, frame, sizeof(frame));
 }
 
-static void test_ctrlc_blocked_read(void** state)
+static void
+test_ctrlc_blocked_read(void** state)
 {
 	int fd = open_tap_up();
 	struct tu_call* reader = tu_start_read(fd, 2000);
@@ -51,7 +54,8 @@ static void test_ctrlc_blocked_read(void** state)
 	tu_finish();
 }
 
-static void test_ctrlc_blocked_poll(void** state)
+static void
+test_ctrlc_blocked_poll(void** state)
 {
 	int fd = open_tap_up();
 	struct tu_call* poller = tu_start_poll(fd, SHIM_POLLIN, B_INFINITE_TIMEOUT);
@@ -77,7 +81,8 @@ static void test_ctrlc_blocked_poll(void** state)
 	tu_finish();
 }
 
-static void test_ctrlc_pending_before_read_and_poll(void** state)
+static void
+test_ctrlc_pending_before_read_and_poll(void** state)
 {
 	int fd = open_tap_up();
 	uint8 buffer[2000];
@@ -102,7 +107,8 @@ static void test_ctrlc_pending_before_read_and_poll(void** state)
 	tu_finish();
 }
 
-static void test_ctrlc_blocked_write(void** state)
+static void
+test_ctrlc_blocked_write(void** state)
 {
 	/* to_stack full: the interface is up but no stack reader drains it (a slow stack) */
 	tu_if_create_ok("tun/0", false);
@@ -149,12 +155,13 @@ static void test_ctrlc_blocked_write(void** state)
 	tu_finish();
 }
 
-static void test_ctrlc_repeated_leaves_no_waiter_behind(void** state)
+static void
+test_ctrlc_repeated_leaves_no_waiter_behind(void** state)
 {
 	int fd = open_tap_up();
 	for (int i = 0; i < 50; i++) {
 		struct tu_call* call =
-		    i % 2 ? tu_start_read(fd, 2000) : tu_start_poll(fd, SHIM_POLLIN, B_INFINITE_TIMEOUT);
+			i % 2 ? tu_start_read(fd, 2000) : tu_start_poll(fd, SHIM_POLLIN, B_INFINITE_TIMEOUT);
 		tu_wait_blocked(call);
 		TU_OK(shim_interrupt(call->thread));
 		TU_EXPECT(tu_join(call), B_INTERRUPTED);
@@ -173,7 +180,8 @@ static void test_ctrlc_repeated_leaves_no_waiter_behind(void** state)
 	tu_finish();
 }
 
-static void test_ctrlc_racing_a_packet_loses_nothing(void** state)
+static void
+test_ctrlc_racing_a_packet_loses_nothing(void** state)
 {
 	int fd = open_tap_up();
 	int delivered = 0, interrupted = 0;
@@ -214,7 +222,8 @@ static void test_ctrlc_racing_a_packet_loses_nothing(void** state)
 	tu_finish();
 }
 
-static void test_ctrlc_on_another_thread_does_not_disturb(void** state)
+static void
+test_ctrlc_on_another_thread_does_not_disturb(void** state)
 {
 	/* an interrupt to a thread outside the driver leaves a blocked reader alone */
 	int fd = open_tap_up();
@@ -237,16 +246,17 @@ static void test_ctrlc_on_another_thread_does_not_disturb(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_ctrlc_blocked_read),
-	    TU_TEST(test_ctrlc_blocked_poll),
-	    TU_TEST(test_ctrlc_pending_before_read_and_poll),
-	    TU_TEST(test_ctrlc_blocked_write),
-	    TU_TEST(test_ctrlc_repeated_leaves_no_waiter_behind),
-	    TU_TEST(test_ctrlc_racing_a_packet_loses_nothing),
-	    TU_TEST(test_ctrlc_on_another_thread_does_not_disturb),
+		TU_TEST(test_ctrlc_blocked_read),
+		TU_TEST(test_ctrlc_blocked_poll),
+		TU_TEST(test_ctrlc_pending_before_read_and_poll),
+		TU_TEST(test_ctrlc_blocked_write),
+		TU_TEST(test_ctrlc_repeated_leaves_no_waiter_behind),
+		TU_TEST(test_ctrlc_racing_a_packet_loses_nothing),
+		TU_TEST(test_ctrlc_on_another_thread_does_not_disturb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

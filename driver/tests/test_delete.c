@@ -3,7 +3,8 @@
 
 #include "test_util.h"
 
-static void expect_stale(int fd)
+static void
+expect_stale(int fd)
 {
 	uint8 buffer[100];
 	int value;
@@ -21,7 +22,8 @@ static void expect_stale(int fd)
 	assert_int_equal(pollfd.revents, SHIM_POLLHUP);
 }
 
-static void test_delete_wakes_reader_poller_and_writer(void** state)
+static void
+test_delete_wakes_reader_poller_and_writer(void** state)
 {
 	tu_if_create_ok("tap/0", true);
 	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
@@ -72,7 +74,8 @@ static void test_delete_wakes_reader_poller_and_writer(void** state)
 	tu_finish();
 }
 
-static void test_delete_wakes_blocked_writer(void** state)
+static void
+test_delete_wakes_blocked_writer(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
@@ -95,7 +98,8 @@ static void test_delete_wakes_blocked_writer(void** state)
 	tu_finish();
 }
 
-static void test_delete_while_down(void** state)
+static void
+test_delete_while_down(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
@@ -111,7 +115,8 @@ static void test_delete_while_down(void** state)
 	tu_finish();
 }
 
-static void test_delete_flushes_both_queues_counted(void** state)
+static void
+test_delete_flushes_both_queues_counted(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
@@ -156,7 +161,8 @@ static void test_delete_flushes_both_queues_counted(void** state)
 	tu_finish();
 }
 
-static void test_delete_with_no_descriptor(void** state)
+static void
+test_delete_with_no_descriptor(void** state)
 {
 	tu_if_create_ok("tap/0", true);
 	uint8 frame[100];
@@ -181,7 +187,8 @@ static void test_delete_with_no_descriptor(void** state)
 	tu_finish();
 }
 
-static void test_close_wakes_blocked_reader_with_file_error(void** state)
+static void
+test_close_wakes_blocked_reader_with_file_error(void** state)
 {
 	tu_if_create_ok("tap/0", true);
 	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
@@ -203,7 +210,8 @@ static void test_close_wakes_blocked_reader_with_file_error(void** state)
 	tu_finish();
 }
 
-static void test_close_wakes_blocked_writer_with_file_error(void** state)
+static void
+test_close_wakes_blocked_writer_with_file_error(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
@@ -224,7 +232,8 @@ static void test_close_wakes_blocked_writer_with_file_error(void** state)
 }
 
 /* the stack's reader: receive_data until it fails */
-static ssize_t stack_reader(struct tu_call* call)
+static ssize_t
+stack_reader(struct tu_call* call)
 {
 	tuntap_unit* unit = (tuntap_unit*)call->context;
 	for (;;) {
@@ -237,7 +246,8 @@ static ssize_t stack_reader(struct tu_call* call)
 	}
 }
 
-static void test_down_stops_stack_reader_promptly(void** state)
+static void
+test_down_stops_stack_reader_promptly(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
@@ -267,7 +277,8 @@ static void test_down_stops_stack_reader_promptly(void** state)
 	tu_finish();
 }
 
-static void test_down_flushes_to_stack_and_drops_writes(void** state)
+static void
+test_down_flushes_to_stack_and_drops_writes(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
@@ -306,7 +317,8 @@ static void test_down_flushes_to_stack_and_drops_writes(void** state)
 	tu_finish();
 }
 
-static void test_down_releases_blocked_writer_and_selector(void** state)
+static void
+test_down_releases_blocked_writer_and_selector(void** state)
 {
 	/* a writer and a POLLOUT selector wait for room; down makes writes acceptable (dropped) */
 	tu_if_create_ok("tun/0", false);
@@ -338,7 +350,8 @@ static void test_down_releases_blocked_writer_and_selector(void** state)
 	tu_finish();
 }
 
-static void test_delete_races_open_and_io(void** state)
+static void
+test_delete_races_open_and_io(void** state)
 {
 	/* delete/create cycles against a descriptor doing I/O: never stalls, never a wrong error */
 	for (uint32 round = 0; round < 30; round++) {
@@ -363,20 +376,21 @@ static void test_delete_races_open_and_io(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_delete_wakes_reader_poller_and_writer),
-	    TU_TEST(test_delete_wakes_blocked_writer),
-	    TU_TEST(test_delete_while_down),
-	    TU_TEST(test_delete_flushes_both_queues_counted),
-	    TU_TEST(test_delete_with_no_descriptor),
-	    TU_TEST(test_close_wakes_blocked_reader_with_file_error),
-	    TU_TEST(test_close_wakes_blocked_writer_with_file_error),
-	    TU_TEST(test_down_stops_stack_reader_promptly),
-	    TU_TEST(test_down_flushes_to_stack_and_drops_writes),
-	    TU_TEST(test_down_releases_blocked_writer_and_selector),
-	    TU_TEST(test_delete_races_open_and_io),
+		TU_TEST(test_delete_wakes_reader_poller_and_writer),
+		TU_TEST(test_delete_wakes_blocked_writer),
+		TU_TEST(test_delete_while_down),
+		TU_TEST(test_delete_flushes_both_queues_counted),
+		TU_TEST(test_delete_with_no_descriptor),
+		TU_TEST(test_close_wakes_blocked_reader_with_file_error),
+		TU_TEST(test_close_wakes_blocked_writer_with_file_error),
+		TU_TEST(test_down_stops_stack_reader_promptly),
+		TU_TEST(test_down_flushes_to_stack_and_drops_writes),
+		TU_TEST(test_down_releases_blocked_writer_and_selector),
+		TU_TEST(test_delete_races_open_and_io),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

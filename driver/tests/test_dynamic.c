@@ -3,12 +3,14 @@
 
 #include "test_util.h"
 
-static void clone_name(int fd, char name[TUNTAP_NAME_LENGTH])
+static void
+clone_name(int fd, char name[TUNTAP_NAME_LENGTH])
 {
 	tu_get_name(fd, name);
 }
 
-static void test_thousand_units_and_lowest_free_clone(void** state)
+static void
+test_thousand_units_and_lowest_free_clone(void** state)
 {
 	char name[TUNTAP_NAME_LENGTH];
 	for (int i = 0; i < 1000; i++) {
@@ -53,7 +55,8 @@ static void test_thousand_units_and_lowest_free_clone(void** state)
 	tu_finish();
 }
 
-static void test_clone_units_stay_after_close(void** state)
+static void
+test_clone_units_stay_after_close(void** state)
 {
 	char name[TUNTAP_NAME_LENGTH];
 	int fd = tu_open_ok("/dev/tun/clone", SHIM_O_RDWR);
@@ -105,7 +108,8 @@ struct opener {
 	status_t otherError;
 };
 
-static ssize_t opener_thread(struct tu_call* call)
+static ssize_t
+opener_thread(struct tu_call* call)
 {
 	struct opener* opener = (struct opener*)call->context;
 	for (int i = 0; i < CONCURRENT_OPENS; i++) {
@@ -127,8 +131,9 @@ static ssize_t opener_thread(struct tu_call* call)
 				opener->otherError = opener->fds[i];
 		}
 		if (opener->fds[i] >= 0) {
-			if (shim_ioctl_buf(opener->fds[i], TUNTAP_GET_NAME, opener->names[i],
-			        TUNTAP_NAME_LENGTH, 0) != B_OK)
+			if (shim_ioctl_buf(
+					opener->fds[i], TUNTAP_GET_NAME, opener->names[i], TUNTAP_NAME_LENGTH, 0)
+				!= B_OK)
 				return B_ERROR;
 		} else if (opener->clone) {
 			return opener->fds[i];
@@ -137,7 +142,8 @@ static ssize_t opener_thread(struct tu_call* call)
 	return B_OK;
 }
 
-static void run_concurrent_openers(bool secondIsClone)
+static void
+run_concurrent_openers(bool secondIsClone)
 {
 	static struct opener openers[2];
 	memset(openers, 0, sizeof(openers));
@@ -172,8 +178,9 @@ static void run_concurrent_openers(bool secondIsClone)
 	for (int b = 0; b < openers[1].busyCount; b++) {
 		bool held = false;
 		for (int i = 0; i < CONCURRENT_OPENS; i++)
-			held = held ||
-			       (openers[0].fds[i] >= 0 && strcmp(openers[0].names[i], openers[1].busy[b]) == 0);
+			held =
+				held
+				|| (openers[0].fds[i] >= 0 && strcmp(openers[0].names[i], openers[1].busy[b]) == 0);
 		if (!held)
 			fail_msg("%s was busy but no clone descriptor held it", openers[1].busy[b]);
 	}
@@ -182,13 +189,15 @@ static void run_concurrent_openers(bool secondIsClone)
 	assert_int_equal(shim_if_count(), 0);
 }
 
-static void test_concurrent_clone_opens_never_share(void** state)
+static void
+test_concurrent_clone_opens_never_share(void** state)
 {
 	run_concurrent_openers(true);
 	tu_finish();
 }
 
-static void test_concurrent_create_and_clone_never_share(void** state)
+static void
+test_concurrent_create_and_clone_never_share(void** state)
 {
 	run_concurrent_openers(false);
 	tu_finish();
@@ -197,8 +206,8 @@ static void test_concurrent_create_and_clone_never_share(void** state)
 enum step_kind { STEP_CREATE, STEP_CLONE_OPEN };
 
 /* one attempt under a fault plan; B_OK when the operation succeeded (and was undone again) */
-static status_t fault_step(
-    enum step_kind kind, enum shim_fault_site site, int64 nth, int64* injected)
+static status_t
+fault_step(enum step_kind kind, enum shim_fault_site site, int64 nth, int64* injected)
 {
 	struct shim_objects before;
 	tu_objects(&before);
@@ -206,8 +215,8 @@ static status_t fault_step(
 	shim_fault_fail_nth(site, nth, false);
 	int fd = -1;
 	status_t status = kind == STEP_CREATE ? shim_if_create("tun/0")
-	                  : (fd = shim_open("/dev/tun/clone", SHIM_O_RDWR)) >= 0 ? B_OK
-	                                                                         : fd;
+					  : (fd = shim_open("/dev/tun/clone", SHIM_O_RDWR)) >= 0 ? B_OK
+																			 : fd;
 	*injected += shim_fault_injected(site);
 	shim_fault_clear();
 
@@ -239,10 +248,11 @@ static status_t fault_step(
 	return status;
 }
 
-static void fault_loop(enum step_kind kind)
+static void
+fault_loop(enum step_kind kind)
 {
 	static const enum shim_fault_site sites[] = {
-	    SHIM_FAULT_ALLOC, SHIM_FAULT_SEM, SHIM_FAULT_PUBLISH};
+		SHIM_FAULT_ALLOC, SHIM_FAULT_SEM, SHIM_FAULT_PUBLISH};
 	for (size_t s = 0; s < sizeof(sites) / sizeof(sites[0]); s++) {
 		int64 injected = 0, failures = 0, nth;
 		for (nth = 1; nth < 1000; nth++) {
@@ -256,23 +266,26 @@ static void fault_loop(enum step_kind kind)
 		if (injected == 0 || failures == 0)
 			fail_msg("site %d: no failure was injected, the loop proved nothing", (int)sites[s]);
 		print_message("%s, site %d: %lld failing steps unwound\n",
-		    kind == STEP_CREATE ? "create" : "clone open", (int)sites[s], (long long)failures);
+			kind == STEP_CREATE ? "create" : "clone open", (int)sites[s], (long long)failures);
 	}
 }
 
-static void test_create_unwinds_at_every_failure(void** state)
+static void
+test_create_unwinds_at_every_failure(void** state)
 {
 	fault_loop(STEP_CREATE);
 	tu_finish();
 }
 
-static void test_clone_open_unwinds_at_every_failure(void** state)
+static void
+test_clone_open_unwinds_at_every_failure(void** state)
 {
 	fault_loop(STEP_CLONE_OPEN);
 	tu_finish();
 }
 
-static void test_exclusive_open(void** state)
+static void
+test_exclusive_open(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
@@ -295,7 +308,8 @@ static void test_exclusive_open(void** state)
 	tu_finish();
 }
 
-static status_t create_tun0(void* result)
+static status_t
+create_tun0(void* result)
 {
 	*(status_t*)result = shim_if_create("tun/0");
 	return B_OK;
@@ -303,7 +317,8 @@ static status_t create_tun0(void* result)
 
 /* a number a clone open reserved is created only by that open: an ifconfig of the same name in
  * the window between the reservation and the clone's SIOCAIFADDR must not take it over */
-static void test_reserved_number_belongs_to_the_clone(void** state)
+static void
+test_reserved_number_belongs_to_the_clone(void** state)
 {
 	uint32 number;
 	TU_OK(tuntap_reserve_number(TUNTAP_MODE_TUN, &number));
@@ -326,7 +341,8 @@ static void test_reserved_number_belongs_to_the_clone(void** state)
 }
 
 /* OpenVPN's open_tun_generic(): try /dev/tun/0 .. /dev/tun/255, keep the first that opens */
-static int openvpn_open(char name[TUNTAP_NAME_LENGTH])
+static int
+openvpn_open(char name[TUNTAP_NAME_LENGTH])
 {
 	for (int i = 0; i < 256; i++) {
 		char path[64];
@@ -344,7 +360,8 @@ static int openvpn_open(char name[TUNTAP_NAME_LENGTH])
 	return -1;
 }
 
-static void test_openvpn_probe_loop(void** state)
+static void
+test_openvpn_probe_loop(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	tu_if_create_ok("tun/1", true);
@@ -374,18 +391,19 @@ static void test_openvpn_probe_loop(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_thousand_units_and_lowest_free_clone),
-	    TU_TEST(test_clone_units_stay_after_close),
-	    TU_TEST(test_concurrent_clone_opens_never_share),
-	    TU_TEST(test_concurrent_create_and_clone_never_share),
-	    TU_TEST(test_create_unwinds_at_every_failure),
-	    TU_TEST(test_clone_open_unwinds_at_every_failure),
-	    TU_TEST(test_exclusive_open),
-	    TU_TEST(test_reserved_number_belongs_to_the_clone),
-	    TU_TEST(test_openvpn_probe_loop),
+		TU_TEST(test_thousand_units_and_lowest_free_clone),
+		TU_TEST(test_clone_units_stay_after_close),
+		TU_TEST(test_concurrent_clone_opens_never_share),
+		TU_TEST(test_concurrent_create_and_clone_never_share),
+		TU_TEST(test_create_unwinds_at_every_failure),
+		TU_TEST(test_clone_open_unwinds_at_every_failure),
+		TU_TEST(test_exclusive_open),
+		TU_TEST(test_reserved_number_belongs_to_the_clone),
+		TU_TEST(test_openvpn_probe_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

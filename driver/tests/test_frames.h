@@ -16,13 +16,15 @@
 
 /* ---- byte order and frames ----------------------------------------------------------------- */
 
-static inline void tu_put_be16(uint8* p, uint16 value)
+static inline void
+tu_put_be16(uint8* p, uint16 value)
 {
 	p[0] = (uint8)(value >> 8);
 	p[1] = (uint8)value;
 }
 
-static inline void tu_put_be32(uint8* p, uint32 value)
+static inline void
+tu_put_be32(uint8* p, uint32 value)
 {
 	p[0] = (uint8)(value >> 24);
 	p[1] = (uint8)(value >> 16);
@@ -30,18 +32,21 @@ static inline void tu_put_be32(uint8* p, uint32 value)
 	p[3] = (uint8)value;
 }
 
-static inline uint16 tu_get_be16(const uint8* p)
+static inline uint16
+tu_get_be16(const uint8* p)
 {
 	return (uint16)((p[0] << 8) | p[1]);
 }
 
-static inline uint32 tu_get_be32(const uint8* p)
+static inline uint32
+tu_get_be32(const uint8* p)
 {
 	return ((uint32)p[0] << 24) | ((uint32)p[1] << 16) | ((uint32)p[2] << 8) | p[3];
 }
 
 /* an IPv4 address a.b.c.d as a uint32 in network byte order (memory order a, b, c, d) */
-static inline uint32 tu_ipv4_address(uint8 a, uint8 b, uint8 c, uint8 d)
+static inline uint32
+tu_ipv4_address(uint8 a, uint8 b, uint8 c, uint8 d)
 {
 	uint8 bytes[4] = {a, b, c, d};
 	uint32 value;
@@ -50,7 +55,8 @@ static inline uint32 tu_ipv4_address(uint8 a, uint8 b, uint8 c, uint8 d)
 }
 
 /* payload bytes derived from a sequence number: the number itself (big-endian), then a pattern */
-static inline void tu_fill_payload(uint8* p, size_t length, uint32 sequence)
+static inline void
+tu_fill_payload(uint8* p, size_t length, uint32 sequence)
 {
 	for (size_t i = 0; i < length; i++)
 		p[i] = (uint8)(sequence * 7 + i * 13 + 1);
@@ -59,7 +65,8 @@ static inline void tu_fill_payload(uint8* p, size_t length, uint32 sequence)
 }
 
 /* an IPv4 packet of `length` (>= 20) bytes: valid header and checksum, protocol 253 */
-static inline size_t tu_ipv4_packet(uint8* p, size_t length, uint32 sequence)
+static inline size_t
+tu_ipv4_packet(uint8* p, size_t length, uint32 sequence)
 {
 	assert_true(length >= 20 && length <= 65535);
 	memset(p, 0, 20);
@@ -81,7 +88,8 @@ static inline size_t tu_ipv4_packet(uint8* p, size_t length, uint32 sequence)
 }
 
 /* an IPv6 packet of `length` (>= 40) bytes: fd00::1 -> fd00::2, next header 59 (none) */
-static inline size_t tu_ipv6_packet(uint8* p, size_t length, uint32 sequence)
+static inline size_t
+tu_ipv6_packet(uint8* p, size_t length, uint32 sequence)
 {
 	assert_true(length >= 40 && length <= 65535 + 40);
 	memset(p, 0, 40);
@@ -102,8 +110,9 @@ static const uint8 tu_zero_mac[6] = {0, 0, 0, 0, 0, 0};
 static const uint8 tu_app_mac[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x30}; /* the application's */
 
 /* an Ethernet frame of `length` (>= 14) bytes */
-static inline size_t tu_ether_frame(uint8* p, size_t length, const uint8 destination[6],
-    const uint8 source[6], uint16 type, uint32 sequence)
+static inline size_t
+tu_ether_frame(uint8* p, size_t length, const uint8 destination[6], const uint8 source[6],
+	uint16 type, uint32 sequence)
 {
 	assert_true(length >= TU_ETHER_HEADER);
 	memcpy(p, destination, 6);
@@ -119,9 +128,9 @@ static inline size_t tu_ether_frame(uint8* p, size_t length, const uint8 destina
 
 /* Ethernet + ARP (IEEE/Haiku layout: htype 1, ptype 0x0800, hlen 6, plen 4); addresses in
  * network byte order; 42 bytes, no padding */
-static inline size_t tu_arp_frame(uint8* p, const uint8 etherDestination[6],
-    const uint8 etherSource[6], uint16 op, const uint8 senderMac[6], uint32 senderIp,
-    const uint8 targetMac[6], uint32 targetIp)
+static inline size_t
+tu_arp_frame(uint8* p, const uint8 etherDestination[6], const uint8 etherSource[6], uint16 op,
+	const uint8 senderMac[6], uint32 senderIp, const uint8 targetMac[6], uint32 targetIp)
 {
 	memcpy(p, etherDestination, 6);
 	memcpy(p + 6, etherSource, 6);

@@ -7,7 +7,8 @@
 
 #include "tuntap_private.h"
 
-static int open_up(const char* name)
+static int
+open_up(const char* name)
 {
 	char path[64];
 	tu_if_create_ok(name, true);
@@ -16,8 +17,8 @@ static int open_up(const char* name)
 }
 
 /* a write refused with `expected`: counted as rejected, nothing allocated, nothing queued */
-static void expect_write_refused(
-    int fd, const char* name, const void* data, size_t length, status_t expected)
+static void
+expect_write_refused(int fd, const char* name, const void* data, size_t length, status_t expected)
 {
 	struct tuntap_stats before = tu_stats(fd);
 	struct shim_objects objects, after;
@@ -37,7 +38,8 @@ static void expect_write_refused(
 	TU_EXPECT(shim_stack_receive(name, frame, sizeof(frame), 20000), B_TIMED_OUT);
 }
 
-static void test_tun_ipv4_both_ways(void** state)
+static void
+test_tun_ipv4_both_ways(void** state)
 {
 	int fd = open_up("tun/0");
 	uint8 packet[1500];
@@ -60,7 +62,8 @@ static void test_tun_ipv4_both_ways(void** state)
 	tu_finish();
 }
 
-static void test_tun_ipv6_both_ways(void** state)
+static void
+test_tun_ipv6_both_ways(void** state)
 {
 	int fd = open_up("tun/1");
 	uint8 packet[1500];
@@ -78,7 +81,8 @@ static void test_tun_ipv6_both_ways(void** state)
 }
 
 /* the frame type the stack gets: receive_data called directly, with no stack reader running */
-static void test_tun_write_sets_frame_type(void** state)
+static void
+test_tun_write_sets_frame_type(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tuntap_unit_get("tun/0");
@@ -89,13 +93,13 @@ static void test_tun_write_sets_frame_type(void** state)
 	uint8 packet[200], got[200];
 	for (int version = 4; version <= 6; version += 2) {
 		size_t length =
-		    version == 4 ? tu_ipv4_packet(packet, 100, 7) : tu_ipv6_packet(packet, 200, 8);
+			version == 4 ? tu_ipv4_packet(packet, 100, 7) : tu_ipv6_packet(packet, 200, 8);
 		TU_EXPECT(shim_write(fd, packet, length), length);
 		net_buffer* buffer = NULL;
 		TU_OK(gTuntapModule.receive_data(&unit->device, &buffer));
 		assert_non_null(buffer);
 		assert_int_equal(
-		    buffer->type, version == 4 ? B_NET_FRAME_TYPE_IPV4 : B_NET_FRAME_TYPE_IPV6);
+			buffer->type, version == 4 ? B_NET_FRAME_TYPE_IPV4 : B_NET_FRAME_TYPE_IPV6);
 		assert_int_equal(buffer->size, length);
 		TU_OK(gBufferModule->read(buffer, 0, got, length));
 		assert_memory_equal(got, packet, length);
@@ -106,7 +110,8 @@ static void test_tun_write_sets_frame_type(void** state)
 	tu_finish();
 }
 
-static void test_check_write_header_types(void** state)
+static void
+test_check_write_header_types(void** state)
 {
 	tuntap_unit unit;
 	memset(&unit, 0, sizeof(unit));
@@ -149,7 +154,8 @@ static void test_check_write_header_types(void** state)
 	tu_finish();
 }
 
-static void test_tun_rejects_non_ip_before_allocation(void** state)
+static void
+test_tun_rejects_non_ip_before_allocation(void** state)
 {
 	int fd = open_up("tun/0");
 	uint8 packet[100];
@@ -170,7 +176,8 @@ static void test_tun_rejects_non_ip_before_allocation(void** state)
 	tu_finish();
 }
 
-static void test_tun_minimum_lengths(void** state)
+static void
+test_tun_minimum_lengths(void** state)
 {
 	/* shorter than the smallest IPv4 (20) or IPv6 (40) header, plus the AF prefix: too short */
 	int fd = open_up("tun/0");
@@ -206,7 +213,8 @@ static void test_tun_minimum_lengths(void** state)
 	tu_finish();
 }
 
-static void test_tun_header_mode_af_both_ways(void** state)
+static void
+test_tun_header_mode_af_both_ways(void** state)
 {
 	int fd = open_up("tun/0");
 	uint32 mode = 0xffff;
@@ -259,7 +267,8 @@ static void test_tun_header_mode_af_both_ways(void** state)
 	tu_finish();
 }
 
-static void test_tap_ethernet_both_ways_with_broadcast(void** state)
+static void
+test_tap_ethernet_both_ways_with_broadcast(void** state)
 {
 	int fd = open_up("tap/0");
 	struct tuntap_info info = tu_info(fd);
@@ -290,7 +299,8 @@ static void test_tap_ethernet_both_ways_with_broadcast(void** state)
 	tu_finish();
 }
 
-static void test_write_length_limit_is_mtu_plus_header(void** state)
+static void
+test_write_length_limit_is_mtu_plus_header(void** state)
 {
 	int tun = open_up("tun/0");
 	int tap = open_up("tap/0");
@@ -325,7 +335,8 @@ static void test_write_length_limit_is_mtu_plus_header(void** state)
 	tu_finish();
 }
 
-static void test_short_read_truncates_and_counts(void** state)
+static void
+test_short_read_truncates_and_counts(void** state)
 {
 	int fd = open_up("tap/0");
 	uint8 frame[300], second[100], got[300];
@@ -359,7 +370,8 @@ static void test_short_read_truncates_and_counts(void** state)
 	tu_finish();
 }
 
-static void test_default_queue_limits(void** state)
+static void
+test_default_queue_limits(void** state)
 {
 	/* 256 packets or 256 KiB to the application, whichever comes first; then tail drops */
 	int fd = open_up("tap/0");
@@ -388,7 +400,8 @@ static void test_default_queue_limits(void** state)
 	tu_finish();
 }
 
-static void test_packet_boundaries_kept(void** state)
+static void
+test_packet_boundaries_kept(void** state)
 {
 	int fd = open_up("tun/0");
 	static const size_t sizes[] = {20, 21, 1500, 64, 576};
@@ -410,21 +423,22 @@ static void test_packet_boundaries_kept(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_tun_ipv4_both_ways),
-	    TU_TEST(test_tun_ipv6_both_ways),
-	    TU_TEST(test_tun_write_sets_frame_type),
-	    TU_TEST(test_check_write_header_types),
-	    TU_TEST(test_tun_rejects_non_ip_before_allocation),
-	    TU_TEST(test_tun_minimum_lengths),
-	    TU_TEST(test_tun_header_mode_af_both_ways),
-	    TU_TEST(test_tap_ethernet_both_ways_with_broadcast),
-	    TU_TEST(test_write_length_limit_is_mtu_plus_header),
-	    TU_TEST(test_short_read_truncates_and_counts),
-	    TU_TEST(test_default_queue_limits),
-	    TU_TEST(test_packet_boundaries_kept),
+		TU_TEST(test_tun_ipv4_both_ways),
+		TU_TEST(test_tun_ipv6_both_ways),
+		TU_TEST(test_tun_write_sets_frame_type),
+		TU_TEST(test_check_write_header_types),
+		TU_TEST(test_tun_rejects_non_ip_before_allocation),
+		TU_TEST(test_tun_minimum_lengths),
+		TU_TEST(test_tun_header_mode_af_both_ways),
+		TU_TEST(test_tap_ethernet_both_ways_with_broadcast),
+		TU_TEST(test_write_length_limit_is_mtu_plus_header),
+		TU_TEST(test_short_read_truncates_and_counts),
+		TU_TEST(test_default_queue_limits),
+		TU_TEST(test_packet_boundaries_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

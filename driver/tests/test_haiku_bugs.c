@@ -6,7 +6,8 @@
 #include <net/if.h>
 
 /* the stack's reader, played by a helper: receive_data until it fails */
-static ssize_t stack_reader(struct tu_call* call)
+static ssize_t
+stack_reader(struct tu_call* call)
 {
 	tuntap_unit* unit = (tuntap_unit*)call->context;
 	for (;;) {
@@ -20,7 +21,8 @@ static ssize_t stack_reader(struct tu_call* call)
 
 /* Bug 1: uninit_device returns EBUSY while the node is open; the stack ignores it, leaving a
  * zombie unit whose name can never be created again and hooks in an unloadable image. */
-static void test_bug01_uninit_while_open_not_refused(void** state)
+static void
+test_bug01_uninit_while_open_not_refused(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
@@ -45,7 +47,8 @@ static void test_bug01_uninit_while_open_not_refused(void** state)
 
 /* Bug 2: tunnel_down and tunnel_close broadcast on a semaphore, so a reader between its check
  * and acquire_sem misses the wake-up and `ifconfig down` hangs in wait_for_thread. */
-static void test_bug02_no_lost_wakeup_on_down(void** state)
+static void
+test_bug02_no_lost_wakeup_on_down(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	for (int round = 0; round < 200; round++) {
@@ -77,7 +80,8 @@ static void test_bug02_no_lost_wakeup_on_down(void** state)
 
 /* Bug 3: tunnel_read ignores O_NONBLOCK and always waits forever (the GSoC version returned 0
  * bytes instead): programs that drain until EAGAIN hang. */
-static void test_bug03_nonblocking_read_honoured(void** state)
+static void
+test_bug03_nonblocking_read_honoured(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
@@ -104,7 +108,8 @@ static void test_bug03_nonblocking_read_honoured(void** state)
 
 /* Bug 4: B_INTERRUPTED is used as "device closed", so Haiku silently restarts the read on the
  * same descriptor number instead of reporting an error. */
-static void test_bug04_delete_error_is_not_interrupted(void** state)
+static void
+test_bug04_delete_error_is_not_interrupted(void** state)
 {
 	tu_if_create_ok("tap/0", true);
 	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
@@ -122,10 +127,11 @@ static void test_bug04_delete_error_is_not_interrupted(void** state)
 
 /* Bug 5: tunnel_init's error paths free the device but leave it in gDevices (dangling pointer,
  * slot lost) when init_fifo or devfs_publish_device fails. */
-static void test_bug05_init_failure_leaves_no_trace(void** state)
+static void
+test_bug05_init_failure_leaves_no_trace(void** state)
 {
 	static const enum shim_fault_site sites[] = {
-	    SHIM_FAULT_PUBLISH, SHIM_FAULT_SEM, SHIM_FAULT_ALLOC};
+		SHIM_FAULT_PUBLISH, SHIM_FAULT_SEM, SHIM_FAULT_ALLOC};
 	for (size_t s = 0; s < 3; s++) {
 		shim_fault_clear();
 		shim_fault_fail_nth(sites[s], 1, false);
@@ -149,13 +155,15 @@ static void test_bug05_init_failure_leaves_no_trace(void** state)
 
 /* Bug 6: the device is put in gDevices before its name is set, so two concurrent inits of one
  * name can both succeed. */
-static ssize_t init_tun7(struct tu_call* call)
+static ssize_t
+init_tun7(struct tu_call* call)
 {
 	net_device** device = (net_device**)call->context;
 	return gTuntapModule.init_device("tun/7", device);
 }
 
-static void test_bug06_concurrent_init_of_one_name(void** state)
+static void
+test_bug06_concurrent_init_of_one_name(void** state)
 {
 	for (int round = 0; round < 100; round++) {
 		net_device* devices[2] = {NULL, NULL};
@@ -175,7 +183,8 @@ static void test_bug06_concurrent_init_of_one_name(void** state)
 
 /* Bug 7: tunnel_open sets open_count before allocating the cookie; on B_NO_MEMORY the device
  * stays "busy" forever (EBUSY on open and on uninit). */
-static void test_bug07_open_oom_does_not_leak_busy(void** state)
+static void
+test_bug07_open_oom_does_not_leak_busy(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	struct shim_objects before;
@@ -195,7 +204,8 @@ static void test_bug07_open_oom_does_not_leak_busy(void** state)
 
 /* Bug 8: when copying to the user fails, the dequeued buffer is neither freed nor requeued:
  * a leak and a lost packet. */
-static void test_bug08_read_fault_keeps_packet(void** state)
+static void
+test_bug08_read_fault_keeps_packet(void** state)
 {
 	tu_if_create_ok("tap/0", true);
 	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
@@ -206,7 +216,7 @@ static void test_bug08_read_fault_keeps_packet(void** state)
 	tu_objects(&before);
 	TU_EXPECT(shim_read_user(fd, shim_user_bad_address(), sizeof(frame)), B_BAD_ADDRESS);
 	TU_EXPECT(
-	    shim_read_user(fd, shim_user_straddle_end(sizeof(frame)), sizeof(frame)), B_BAD_ADDRESS);
+		shim_read_user(fd, shim_user_straddle_end(sizeof(frame)), sizeof(frame)), B_BAD_ADDRESS);
 	tu_assert_same_objects(&before, "after failed reads");
 	assert_int_equal(tu_stats(fd).to_app.queued, 1);
 	tu_expect_read(fd, frame, sizeof(frame));
@@ -215,7 +225,8 @@ static void test_bug08_read_fault_keeps_packet(void** state)
 
 /* Bug 9: write allocates create(256) + append(length) for any user length before any check:
  * arbitrarily large kernel allocations, frames above the MTU accepted. */
-static void test_bug09_write_length_checked_before_alloc(void** state)
+static void
+test_bug09_write_length_checked_before_alloc(void** state)
 {
 	tu_if_create_ok("tap/0", true);
 	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
@@ -233,7 +244,8 @@ static void test_bug09_write_length_checked_before_alloc(void** state)
 }
 
 /* Bug 10: a packet larger than the read buffer is silently truncated. */
-static void test_bug10_truncation_counted(void** state)
+static void
+test_bug10_truncation_counted(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
@@ -248,7 +260,8 @@ static void test_bug10_truncation_counted(void** state)
 }
 
 /* Bug 11: a fixed table of 10 devices (ENOSPC) and no clone device. */
-static void test_bug11_more_than_10_units(void** state)
+static void
+test_bug11_more_than_10_units(void** state)
 {
 	char name[TUNTAP_NAME_LENGTH];
 	for (int i = 0; i < 40; i++) {
@@ -279,7 +292,8 @@ static void test_bug11_more_than_10_units(void** state)
 
 /* Bug 12: select rejects B_SELECT_DISCONNECTED (no POLLHUP on removal) and WRITE is always
  * ready, even when the queue is full and the write then fails. */
-static void test_bug12_select_write_and_hup(void** state)
+static void
+test_bug12_select_write_and_hup(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
@@ -300,7 +314,8 @@ static void test_bug12_select_write_and_hup(void** state)
 
 /* Bug 13: the application is not told about down: writes while down are queued and delivered
  * stale after the next up, and the next opener reads the previous opener's packets. */
-static void test_bug13_app_sees_down_and_no_stale_packets(void** state)
+static void
+test_bug13_app_sees_down_and_no_stale_packets(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
@@ -326,7 +341,8 @@ static void test_bug13_app_sees_down_and_no_stale_packets(void** state)
 
 /* Bug 15: MTU 1514 for TUN and TAP (TAP's IP MTU is 1500, frame 1514); set_mtu accepts
  * 16..65536. */
-static void test_bug15_mtu_1500(void** state)
+static void
+test_bug15_mtu_1500(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	tu_if_create_ok("tap/0", true);
@@ -353,7 +369,8 @@ static void test_bug15_mtu_1500(void** state)
 }
 
 /* Bug 16: IPv6 over TUN is dropped (sockaddr_in with AF_INET6, no IPv6 frame type). */
-static void test_bug16_ipv6_tun(void** state)
+static void
+test_bug16_ipv6_tun(void** state)
 {
 	tu_if_create_ok("tun/0", true);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
@@ -367,7 +384,8 @@ static void test_bug16_ipv6_tun(void** state)
 }
 
 /* Bug 17: name validation is only a prefix check: "tun/a/b" or "tun/" go straight to devfs. */
-static void test_bug17_name_validation(void** state)
+static void
+test_bug17_name_validation(void** state)
 {
 	static const char* const names[] = {"tun/a/b", "tun/", "tap/1/2", "tun/x", "tap/007"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -383,7 +401,8 @@ static void test_bug17_name_validation(void** state)
 
 /* Bug 18: the devfs side knows only the two blocking ioctls: no FIONREAD, no way to ask the
  * interface name, no statistics. */
-static void test_bug18_fionread_and_get_name(void** state)
+static void
+test_bug18_fionread_and_get_name(void** state)
 {
 	tu_if_create_ok("tap/5", true);
 	int fd = tu_open_ok("/dev/tap/5", SHIM_O_RDWR);
@@ -402,28 +421,29 @@ static void test_bug18_fionread_and_get_name(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	/* not applicable: 14 (panic when unpublish fails: no fault site makes devfs refuse it;
 	 * the driver only logs), 19 (readv/writev: devfs ignores them for published hooks) */
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_bug01_uninit_while_open_not_refused),
-	    TU_TEST(test_bug02_no_lost_wakeup_on_down),
-	    TU_TEST(test_bug03_nonblocking_read_honoured),
-	    TU_TEST(test_bug04_delete_error_is_not_interrupted),
-	    TU_TEST(test_bug05_init_failure_leaves_no_trace),
-	    TU_TEST(test_bug06_concurrent_init_of_one_name),
-	    TU_TEST(test_bug07_open_oom_does_not_leak_busy),
-	    TU_TEST(test_bug08_read_fault_keeps_packet),
-	    TU_TEST(test_bug09_write_length_checked_before_alloc),
-	    TU_TEST(test_bug10_truncation_counted),
-	    TU_TEST(test_bug11_more_than_10_units),
-	    TU_TEST(test_bug12_select_write_and_hup),
-	    TU_TEST(test_bug13_app_sees_down_and_no_stale_packets),
-	    TU_TEST(test_bug15_mtu_1500),
-	    TU_TEST(test_bug16_ipv6_tun),
-	    TU_TEST(test_bug17_name_validation),
-	    TU_TEST(test_bug18_fionread_and_get_name),
+		TU_TEST(test_bug01_uninit_while_open_not_refused),
+		TU_TEST(test_bug02_no_lost_wakeup_on_down),
+		TU_TEST(test_bug03_nonblocking_read_honoured),
+		TU_TEST(test_bug04_delete_error_is_not_interrupted),
+		TU_TEST(test_bug05_init_failure_leaves_no_trace),
+		TU_TEST(test_bug06_concurrent_init_of_one_name),
+		TU_TEST(test_bug07_open_oom_does_not_leak_busy),
+		TU_TEST(test_bug08_read_fault_keeps_packet),
+		TU_TEST(test_bug09_write_length_checked_before_alloc),
+		TU_TEST(test_bug10_truncation_counted),
+		TU_TEST(test_bug11_more_than_10_units),
+		TU_TEST(test_bug12_select_write_and_hup),
+		TU_TEST(test_bug13_app_sees_down_and_no_stale_packets),
+		TU_TEST(test_bug15_mtu_1500),
+		TU_TEST(test_bug16_ipv6_tun),
+		TU_TEST(test_bug17_name_validation),
+		TU_TEST(test_bug18_fionread_and_get_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

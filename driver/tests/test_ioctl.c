@@ -13,20 +13,21 @@ struct ioctl_case {
 };
 
 static const struct ioctl_case kIoctls[] = {
-    {FIONREAD, "FIONREAD", sizeof(int), false},
-    {TUNTAP_GET_NAME, "GET_NAME", TUNTAP_NAME_LENGTH, false},
-    {TUNTAP_GET_INFO, "GET_INFO", sizeof(struct tuntap_info), false},
-    {TUNTAP_SET_INFO, "SET_INFO", sizeof(struct tuntap_info), true},
-    {TUNTAP_GET_MTU, "GET_MTU", sizeof(uint32), false},
-    {TUNTAP_SET_MTU, "SET_MTU", sizeof(uint32), true},
-    {TUNTAP_GET_HEADER_MODE, "GET_HEADER_MODE", sizeof(uint32), false},
-    {TUNTAP_SET_HEADER_MODE, "SET_HEADER_MODE", sizeof(uint32), true},
-    {TUNTAP_GET_STATS, "GET_STATS", sizeof(struct tuntap_stats), false},
+	{FIONREAD, "FIONREAD", sizeof(int), false},
+	{TUNTAP_GET_NAME, "GET_NAME", TUNTAP_NAME_LENGTH, false},
+	{TUNTAP_GET_INFO, "GET_INFO", sizeof(struct tuntap_info), false},
+	{TUNTAP_SET_INFO, "SET_INFO", sizeof(struct tuntap_info), true},
+	{TUNTAP_GET_MTU, "GET_MTU", sizeof(uint32), false},
+	{TUNTAP_SET_MTU, "SET_MTU", sizeof(uint32), true},
+	{TUNTAP_GET_HEADER_MODE, "GET_HEADER_MODE", sizeof(uint32), false},
+	{TUNTAP_SET_HEADER_MODE, "SET_HEADER_MODE", sizeof(uint32), true},
+	{TUNTAP_GET_STATS, "GET_STATS", sizeof(struct tuntap_stats), false},
 };
 #define IOCTL_COUNT (sizeof(kIoctls) / sizeof(kIoctls[0]))
 
 /* a valid argument for `op` on a TUN unit whose state is the default (MTU 1500) */
-static void valid_argument(int fd, const struct ioctl_case* test, uint8* argument)
+static void
+valid_argument(int fd, const struct ioctl_case* test, uint8* argument)
 {
 	memset(argument, 0, 256);
 	if (test->op == TUNTAP_SET_INFO) {
@@ -42,7 +43,8 @@ static void valid_argument(int fd, const struct ioctl_case* test, uint8* argumen
 }
 
 /* a valid argument that would change the unit's state if the call went through */
-static void changing_argument(int fd, const struct ioctl_case* test, uint8* argument)
+static void
+changing_argument(int fd, const struct ioctl_case* test, uint8* argument)
 {
 	valid_argument(fd, test, argument);
 	if (test->op == TUNTAP_SET_MTU) {
@@ -66,30 +68,34 @@ struct unit_state {
 	uint32 header_mode;
 };
 
-static struct unit_state unit_state(int fd)
+static struct unit_state
+unit_state(int fd)
 {
 	struct unit_state state;
 	state.info = tu_info(fd);
 	TU_OK(shim_ioctl_buf(fd, TUNTAP_GET_MTU, &state.mtu, sizeof(state.mtu), 0));
 	TU_OK(shim_ioctl_buf(
-	    fd, TUNTAP_GET_HEADER_MODE, &state.header_mode, sizeof(state.header_mode), 0));
+		fd, TUNTAP_GET_HEADER_MODE, &state.header_mode, sizeof(state.header_mode), 0));
 	return state;
 }
 
-static void expect_unchanged(int fd, const struct unit_state* before, const char* what)
+static void
+expect_unchanged(int fd, const struct unit_state* before, const char* what)
 {
 	struct unit_state now = unit_state(fd);
 	if (memcmp(&now, before, sizeof(now)) != 0)
 		fail_msg("%s changed the unit's state", what);
 }
 
-static int open_tun(void)
+static int
+open_tun(void)
 {
 	tu_if_create_ok("tun/0", true);
 	return tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
 }
 
-static void test_every_ioctl_with_len_zero_and_exact(void** state)
+static void
+test_every_ioctl_with_len_zero_and_exact(void** state)
 {
 	int fd = open_tun();
 	uint8 packet[100];
@@ -104,7 +110,7 @@ static void test_every_ioctl_with_len_zero_and_exact(void** state)
 		status_t b = shim_ioctl_buf(fd, kIoctls[i].op, exact, kIoctls[i].size, kIoctls[i].size);
 		if (a != B_OK || b != B_OK) {
 			fail_msg("%s: len 0 -> %s, len %zu -> %s", kIoctls[i].name, tu_status_name(a),
-			    kIoctls[i].size, tu_status_name(b));
+				kIoctls[i].size, tu_status_name(b));
 		}
 		if (!kIoctls[i].in && kIoctls[i].op != TUNTAP_GET_STATS)
 			assert_memory_equal(zero, exact, kIoctls[i].size);
@@ -119,7 +125,8 @@ static void test_every_ioctl_with_len_zero_and_exact(void** state)
 	tu_finish();
 }
 
-static void test_short_len_is_bad_value_and_long_len_ok(void** state)
+static void
+test_short_len_is_bad_value_and_long_len_ok(void** state)
 {
 	int fd = open_tun();
 	struct unit_state before = unit_state(fd);
@@ -129,10 +136,10 @@ static void test_short_len_is_bad_value_and_long_len_ok(void** state)
 		for (int s = 0; s < 2; s++) {
 			changing_argument(fd, &kIoctls[i], argument);
 			status_t status =
-			    shim_ioctl_buf(fd, kIoctls[i].op, argument, kIoctls[i].size, shortLengths[s]);
+				shim_ioctl_buf(fd, kIoctls[i].op, argument, kIoctls[i].size, shortLengths[s]);
 			if (status != B_BAD_VALUE) {
 				fail_msg("%s with len %zu: %s, expected B_BAD_VALUE", kIoctls[i].name,
-				    shortLengths[s], tu_status_name(status));
+					shortLengths[s], tu_status_name(status));
 			}
 			expect_unchanged(fd, &before, kIoctls[i].name);
 		}
@@ -144,7 +151,8 @@ static void test_short_len_is_bad_value_and_long_len_ok(void** state)
 	tu_finish();
 }
 
-static void test_null_and_bad_pointers_are_bad_address(void** state)
+static void
+test_null_and_bad_pointers_are_bad_address(void** state)
 {
 	int fd = open_tun();
 	struct unit_state before = unit_state(fd);
@@ -157,7 +165,7 @@ static void test_null_and_bad_pointers_are_bad_address(void** state)
 				status_t status = shim_ioctl(fd, kIoctls[i].op, pointers[p], withLength ? size : 0);
 				if (status != B_BAD_ADDRESS) {
 					fail_msg("%s with a %s pointer (len %zu): %s, expected B_BAD_ADDRESS",
-					    kIoctls[i].name, kinds[p], withLength ? size : 0, tu_status_name(status));
+						kIoctls[i].name, kinds[p], withLength ? size : 0, tu_status_name(status));
 				}
 			}
 		}
@@ -169,7 +177,8 @@ static void test_null_and_bad_pointers_are_bad_address(void** state)
 	tu_finish();
 }
 
-static void test_kernel_pointers_work_as_in_haiku(void** state)
+static void
+test_kernel_pointers_work_as_in_haiku(void** state)
 {
 	/* user_memcpy accepts kernel addresses (the stack may call with them); the low page not */
 	int fd = open_tun();
@@ -193,12 +202,13 @@ static void test_kernel_pointers_work_as_in_haiku(void** state)
 	tu_finish();
 }
 
-static void test_unknown_codes_are_invalid_ioctl(void** state)
+static void
+test_unknown_codes_are_invalid_ioctl(void** state)
 {
 	int fd = open_tun();
 	static const uint32 codes[] = {0, B_GET_DEVICE_SIZE, B_GET_GEOMETRY, B_GET_PATH_FOR_DEVICE,
-	    B_DEVICE_OP_CODES_END, TUNTAP_IOCTL_BASE - 1, TUNTAP_IOCTL_LAST + 1,
-	    TUNTAP_IOCTL_LAST + 0x100, FIONREAD + 1, 0x7fffffff, 0x80000000, 0xffffffff};
+		B_DEVICE_OP_CODES_END, TUNTAP_IOCTL_BASE - 1, TUNTAP_IOCTL_LAST + 1,
+		TUNTAP_IOCTL_LAST + 0x100, FIONREAD + 1, 0x7fffffff, 0x80000000, 0xffffffff};
 	struct unit_state before = unit_state(fd);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		uint8 argument[64];
@@ -208,14 +218,15 @@ static void test_unknown_codes_are_invalid_ioctl(void** state)
 		status_t c = shim_ioctl(fd, codes[i], NULL, 0);
 		if (a != B_DEV_INVALID_IOCTL || b != B_DEV_INVALID_IOCTL || c != B_DEV_INVALID_IOCTL) {
 			fail_msg("op %#x: %s / %s / %s, expected B_DEV_INVALID_IOCTL", codes[i],
-			    tu_status_name(a), tu_status_name(b), tu_status_name(c));
+				tu_status_name(a), tu_status_name(b), tu_status_name(c));
 		}
 	}
 	expect_unchanged(fd, &before, "unknown codes");
 	tu_finish();
 }
 
-static void test_set_mtu_range(void** state)
+static void
+test_set_mtu_range(void** state)
 {
 	int fd = open_tun();
 	static const uint32 good[] = {TUNTAP_MIN_MTU, 1280, TUNTAP_MAX_MTU, 1500};
@@ -241,7 +252,8 @@ static void test_set_mtu_range(void** state)
 	tu_finish();
 }
 
-static void test_get_info_defaults(void** state)
+static void
+test_get_info_defaults(void** state)
 {
 	tu_if_create_ok("tap/12", false);
 	tu_if_create_ok("tun/3", false);
@@ -279,7 +291,8 @@ static void test_get_info_defaults(void** state)
 	tu_finish();
 }
 
-static void test_set_info_applies_limits_and_refuses_bad_values(void** state)
+static void
+test_set_info_applies_limits_and_refuses_bad_values(void** state)
 {
 	int fd = open_tun();
 	struct tuntap_info info = tu_info(fd);
@@ -299,7 +312,7 @@ static void test_set_info_applies_limits_and_refuses_bad_values(void** state)
 	for (uint32 i = 0; i < 3; i++) {
 		tu_ipv4_packet(packet, sizeof(packet), i);
 		TU_EXPECT(shim_stack_send("tun/0", packet, sizeof(packet), B_NET_FRAME_TYPE_IPV4),
-		    i < 2 ? B_OK : B_WOULD_BLOCK);
+			i < 2 ? B_OK : B_WOULD_BLOCK);
 	}
 	struct tuntap_stats stats = tu_stats(fd);
 	assert_int_equal(stats.to_app.queued, 2);
@@ -310,13 +323,13 @@ static void test_set_info_applies_limits_and_refuses_bad_values(void** state)
 	struct {
 		uint32 mtu, packets, bytes;
 	} bad[] = {
-	    {1400, 0, 4000},
-	    {1400, 4097, 4000},
-	    {1400, 2, 1399},
-	    {67, 2, 4000},
-	    {16385, 2, 1 << 20},
-	    {1400, 0xffffffff, 4000},
-	    {16384, 2, 16383},
+		{1400, 0, 4000},
+		{1400, 4097, 4000},
+		{1400, 2, 1399},
+		{67, 2, 4000},
+		{16385, 2, 1 << 20},
+		{1400, 0xffffffff, 4000},
+		{16384, 2, 16383},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct tuntap_info attempt = tu_info(fd);
@@ -324,10 +337,10 @@ static void test_set_info_applies_limits_and_refuses_bad_values(void** state)
 		attempt.queue_packets = bad[i].packets;
 		attempt.queue_bytes = bad[i].bytes;
 		status_t status =
-		    shim_ioctl_buf(fd, TUNTAP_SET_INFO, &attempt, sizeof(attempt), sizeof(attempt));
+			shim_ioctl_buf(fd, TUNTAP_SET_INFO, &attempt, sizeof(attempt), sizeof(attempt));
 		if (status != B_BAD_VALUE) {
 			fail_msg("SET_INFO mtu %u packets %u bytes %u: %s, expected B_BAD_VALUE", bad[i].mtu,
-			    bad[i].packets, bad[i].bytes, tu_status_name(status));
+				bad[i].packets, bad[i].bytes, tu_status_name(status));
 		}
 		expect_unchanged(fd, &before, "a refused SET_INFO");
 	}
@@ -350,7 +363,8 @@ static void test_set_info_applies_limits_and_refuses_bad_values(void** state)
 	tu_finish();
 }
 
-static void test_header_mode_tun_only(void** state)
+static void
+test_header_mode_tun_only(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	tu_if_create_ok("tap/0", false);
@@ -376,7 +390,8 @@ static void test_header_mode_tun_only(void** state)
 	tu_finish();
 }
 
-static void test_blocking_mode_ioctls(void** state)
+static void
+test_blocking_mode_ioctls(void** state)
 {
 	int fd = open_tun();
 	uint8 buffer[100];
@@ -406,7 +421,8 @@ static void test_blocking_mode_ioctls(void** state)
 	tu_finish();
 }
 
-static void test_user_copy_fault_changes_nothing(void** state)
+static void
+test_user_copy_fault_changes_nothing(void** state)
 {
 	int fd = open_tun();
 	struct unit_state before = unit_state(fd);
@@ -418,12 +434,12 @@ static void test_user_copy_fault_changes_nothing(void** state)
 			shim_fault_clear();
 			shim_fault_fail_nth(SHIM_FAULT_USER_COPY, 1, false);
 			status_t status = shim_ioctl_buf(
-			    fd, kIoctls[i].op, argument, kIoctls[i].size, withLength ? kIoctls[i].size : 0);
+				fd, kIoctls[i].op, argument, kIoctls[i].size, withLength ? kIoctls[i].size : 0);
 			injected += shim_fault_injected(SHIM_FAULT_USER_COPY);
 			shim_fault_clear();
 			if (status != B_BAD_ADDRESS) {
 				fail_msg("%s with a failing user_memcpy: %s, expected B_BAD_ADDRESS",
-				    kIoctls[i].name, tu_status_name(status));
+					kIoctls[i].name, tu_status_name(status));
 			}
 			expect_unchanged(fd, &before, kIoctls[i].name);
 		}
@@ -432,7 +448,8 @@ static void test_user_copy_fault_changes_nothing(void** state)
 	tu_finish();
 }
 
-static void test_fionread_follows_the_head_packet(void** state)
+static void
+test_fionread_follows_the_head_packet(void** state)
 {
 	int fd = open_tun();
 	TU_EXPECT(tu_fionread(fd), 0);
@@ -449,7 +466,8 @@ static void test_fionread_follows_the_head_packet(void** state)
 	tu_finish();
 }
 
-static void test_stale_descriptor_ioctls_are_device_not_found(void** state)
+static void
+test_stale_descriptor_ioctls_are_device_not_found(void** state)
 {
 	int fd = open_tun();
 	TU_OK(tu_if_delete("tun/0"));
@@ -460,7 +478,7 @@ static void test_stale_descriptor_ioctls_are_device_not_found(void** state)
 		status_t b = shim_ioctl_buf(fd, kIoctls[i].op, argument, kIoctls[i].size, kIoctls[i].size);
 		if (a != B_DEVICE_NOT_FOUND || b != B_DEVICE_NOT_FOUND) {
 			fail_msg("%s on a stale descriptor: %s / %s, expected B_DEVICE_NOT_FOUND",
-			    kIoctls[i].name, tu_status_name(a), tu_status_name(b));
+				kIoctls[i].name, tu_status_name(a), tu_status_name(b));
 		}
 	}
 	TU_OK(shim_ioctl(fd, B_SET_NONBLOCKING_IO, NULL, 0));
@@ -469,22 +487,23 @@ static void test_stale_descriptor_ioctls_are_device_not_found(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_every_ioctl_with_len_zero_and_exact),
-	    TU_TEST(test_short_len_is_bad_value_and_long_len_ok),
-	    TU_TEST(test_null_and_bad_pointers_are_bad_address),
-	    TU_TEST(test_kernel_pointers_work_as_in_haiku),
-	    TU_TEST(test_unknown_codes_are_invalid_ioctl),
-	    TU_TEST(test_set_mtu_range),
-	    TU_TEST(test_get_info_defaults),
-	    TU_TEST(test_set_info_applies_limits_and_refuses_bad_values),
-	    TU_TEST(test_header_mode_tun_only),
-	    TU_TEST(test_blocking_mode_ioctls),
-	    TU_TEST(test_user_copy_fault_changes_nothing),
-	    TU_TEST(test_fionread_follows_the_head_packet),
-	    TU_TEST(test_stale_descriptor_ioctls_are_device_not_found),
+		TU_TEST(test_every_ioctl_with_len_zero_and_exact),
+		TU_TEST(test_short_len_is_bad_value_and_long_len_ok),
+		TU_TEST(test_null_and_bad_pointers_are_bad_address),
+		TU_TEST(test_kernel_pointers_work_as_in_haiku),
+		TU_TEST(test_unknown_codes_are_invalid_ioctl),
+		TU_TEST(test_set_mtu_range),
+		TU_TEST(test_get_info_defaults),
+		TU_TEST(test_set_info_applies_limits_and_refuses_bad_values),
+		TU_TEST(test_header_mode_tun_only),
+		TU_TEST(test_blocking_mode_ioctls),
+		TU_TEST(test_user_copy_fault_changes_nothing),
+		TU_TEST(test_fionread_follows_the_head_packet),
+		TU_TEST(test_stale_descriptor_ioctls_are_device_not_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,41 +6,42 @@
 #include "tuntap_private.h"
 
 static const char* const kBadNames[] = {
-    "tun/",
-    "tun/a",
-    "tun/01",
-    "tun/65536",
-    "tun/1/2",
-    "eth/0",
-    "tun0",
-    "",
-    "tap/",
-    "tap/00",
-    "tap/-1",
-    "tap/+1",
-    "tun/ 1",
-    "tun/1 ",
-    "TUN/0",
-    "Tap/0",
-    "tun//0",
-    "tun/0x1",
-    "tun/1e3",
-    "tun/99999",
-    "tun/100000",
-    "tun/4294967296",
-    "tun/4294967297",
-    "tun/clone",
-    "tap/clone",
-    "tuntap/0",
-    "tu/0",
-    "tun",
-    "/dev/tun/0",
-    "tun/0/",
-    "tun/1\n",
+	"tun/",
+	"tun/a",
+	"tun/01",
+	"tun/65536",
+	"tun/1/2",
+	"eth/0",
+	"tun0",
+	"",
+	"tap/",
+	"tap/00",
+	"tap/-1",
+	"tap/+1",
+	"tun/ 1",
+	"tun/1 ",
+	"TUN/0",
+	"Tap/0",
+	"tun//0",
+	"tun/0x1",
+	"tun/1e3",
+	"tun/99999",
+	"tun/100000",
+	"tun/4294967296",
+	"tun/4294967297",
+	"tun/clone",
+	"tap/clone",
+	"tuntap/0",
+	"tu/0",
+	"tun",
+	"/dev/tun/0",
+	"tun/0/",
+	"tun/1\n",
 };
 #define BAD_NAME_COUNT (sizeof(kBadNames) / sizeof(kBadNames[0]))
 
-static void expect_parse(const char* name, uint32 mode, uint32 number)
+static void
+expect_parse(const char* name, uint32 mode, uint32 number)
 {
 	uint32 gotMode = 0xdead, gotNumber = 0xbeef;
 	status_t status = tuntap_parse_name(name, &gotMode, &gotNumber);
@@ -50,7 +51,8 @@ static void expect_parse(const char* name, uint32 mode, uint32 number)
 	assert_int_equal(gotNumber, number);
 }
 
-static void test_parse_accepts_exact_names(void** state)
+static void
+test_parse_accepts_exact_names(void** state)
 {
 	expect_parse("tun/0", TUNTAP_MODE_TUN, 0);
 	expect_parse("tap/0", TUNTAP_MODE_TAP, 0);
@@ -63,20 +65,22 @@ static void test_parse_accepts_exact_names(void** state)
 	tu_finish();
 }
 
-static void test_parse_refuses_everything_else(void** state)
+static void
+test_parse_refuses_everything_else(void** state)
 {
 	for (size_t i = 0; i < BAD_NAME_COUNT; i++) {
 		uint32 mode = 0, number = 0;
 		status_t status = tuntap_parse_name(kBadNames[i], &mode, &number);
 		if (status != B_BAD_VALUE) {
 			fail_msg("tuntap_parse_name(\"%s\") = %s, expected B_BAD_VALUE", kBadNames[i],
-			    tu_status_name(status));
+				tu_status_name(status));
 		}
 	}
 	tu_finish();
 }
 
-static void test_init_device_refuses_bad_names_without_side_effect(void** state)
+static void
+test_init_device_refuses_bad_names_without_side_effect(void** state)
 {
 	for (size_t i = 0; i < BAD_NAME_COUNT; i++) {
 		net_device* device = (net_device*)(uintptr_t)0x1234;
@@ -85,7 +89,7 @@ static void test_init_device_refuses_bad_names_without_side_effect(void** state)
 		status_t status = gTuntapModule.init_device(kBadNames[i], &device);
 		if (status != B_BAD_VALUE) {
 			fail_msg("init_device(\"%s\") = %s, expected B_BAD_VALUE", kBadNames[i],
-			    tu_status_name(status));
+				tu_status_name(status));
 		}
 		assert_ptr_equal(device, (net_device*)(uintptr_t)0x1234);
 		tu_assert_same_objects(&before, kBadNames[i]);
@@ -95,7 +99,8 @@ static void test_init_device_refuses_bad_names_without_side_effect(void** state)
 	tu_finish();
 }
 
-static void test_if_create_bad_names_leaves_nothing(void** state)
+static void
+test_if_create_bad_names_leaves_nothing(void** state)
 {
 	int nodes = shim_count_nodes("");
 	for (size_t i = 0; i < BAD_NAME_COUNT; i++) {
@@ -105,7 +110,7 @@ static void test_if_create_bad_names_leaves_nothing(void** state)
 		status_t status = shim_if_create(kBadNames[i]);
 		if (status != B_DEVICE_NOT_FOUND) {
 			fail_msg("shim_if_create(\"%s\") = %s, expected B_DEVICE_NOT_FOUND", kBadNames[i],
-			    tu_status_name(status));
+				tu_status_name(status));
 		}
 		assert_false(shim_if_exists(kBadNames[i]));
 		assert_int_equal(shim_count_nodes(""), nodes);
@@ -115,7 +120,8 @@ static void test_if_create_bad_names_leaves_nothing(void** state)
 	tu_finish();
 }
 
-static void test_same_name_twice_is_name_in_use(void** state)
+static void
+test_same_name_twice_is_name_in_use(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	struct shim_objects before;
@@ -152,7 +158,8 @@ static void test_same_name_twice_is_name_in_use(void** state)
 	tu_finish();
 }
 
-static void test_node_follows_interface(void** state)
+static void
+test_node_follows_interface(void** state)
 {
 	assert_false(shim_node_exists("/dev/tun/3"));
 	TU_EXPECT(shim_open("/dev/tun/3", SHIM_O_RDWR) < 0, true);
@@ -166,7 +173,8 @@ static void test_node_follows_interface(void** state)
 	tu_finish();
 }
 
-static void test_clone_nodes_published_while_loaded(void** state)
+static void
+test_clone_nodes_published_while_loaded(void** state)
 {
 	assert_true(shim_node_exists("/dev/tun/clone"));
 	assert_true(shim_node_exists("/dev/tap/clone"));
@@ -175,7 +183,8 @@ static void test_clone_nodes_published_while_loaded(void** state)
 	tu_finish();
 }
 
-static void test_create_and_delete_many_names(void** state)
+static void
+test_create_and_delete_many_names(void** state)
 {
 	static const uint32 numbers[] = {0, 1, 2, 9, 10, 99, 100, 999, 1000, 4097, 12345, 65534, 65535};
 	const int count = (int)(sizeof(numbers) / sizeof(numbers[0]));
@@ -224,7 +233,8 @@ static void test_create_and_delete_many_names(void** state)
 	tu_finish();
 }
 
-static void test_highest_unit_number_works(void** state)
+static void
+test_highest_unit_number_works(void** state)
 {
 	tu_if_create_ok("tap/65535", true);
 	int fd = tu_open_ok("/dev/tap/65535", SHIM_O_RDWR);
@@ -244,18 +254,19 @@ static void test_highest_unit_number_works(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_parse_accepts_exact_names),
-	    TU_TEST(test_parse_refuses_everything_else),
-	    TU_TEST(test_init_device_refuses_bad_names_without_side_effect),
-	    TU_TEST(test_if_create_bad_names_leaves_nothing),
-	    TU_TEST(test_same_name_twice_is_name_in_use),
-	    TU_TEST(test_node_follows_interface),
-	    TU_TEST(test_clone_nodes_published_while_loaded),
-	    TU_TEST(test_create_and_delete_many_names),
-	    TU_TEST(test_highest_unit_number_works),
+		TU_TEST(test_parse_accepts_exact_names),
+		TU_TEST(test_parse_refuses_everything_else),
+		TU_TEST(test_init_device_refuses_bad_names_without_side_effect),
+		TU_TEST(test_if_create_bad_names_leaves_nothing),
+		TU_TEST(test_same_name_twice_is_name_in_use),
+		TU_TEST(test_node_follows_interface),
+		TU_TEST(test_clone_nodes_published_while_loaded),
+		TU_TEST(test_create_and_delete_many_names),
+		TU_TEST(test_highest_unit_number_works),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

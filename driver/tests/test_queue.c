@@ -7,7 +7,8 @@
 
 static struct net_buffer_module_info* sBuffers;
 
-static int queue_setup(void** state)
+static int
+queue_setup(void** state)
 {
 	if (tu_setup(state) != 0)
 		return -1;
@@ -16,7 +17,8 @@ static int queue_setup(void** state)
 	return 0;
 }
 
-static int queue_teardown(void** state)
+static int
+queue_teardown(void** state)
 {
 	put_module(NET_BUFFER_MODULE_NAME);
 	sBuffers = NULL;
@@ -26,7 +28,8 @@ static int queue_teardown(void** state)
 #define QUEUE_TEST(function) cmocka_unit_test_setup_teardown(function, queue_setup, queue_teardown)
 
 /* a buffer of `size` bytes whose content is derived from `sequence` */
-static net_buffer* make_buffer(size_t size, uint32 sequence)
+static net_buffer*
+make_buffer(size_t size, uint32 sequence)
 {
 	uint8 data[4096];
 	assert_true(size <= sizeof(data));
@@ -40,7 +43,8 @@ static net_buffer* make_buffer(size_t size, uint32 sequence)
 }
 
 /* the buffer holds what make_buffer(size, sequence) put in it */
-static void check_buffer(net_buffer* buffer, size_t size, uint32 sequence)
+static void
+check_buffer(net_buffer* buffer, size_t size, uint32 sequence)
 {
 	uint8 expected[4096], got[4096];
 	assert_non_null(buffer);
@@ -50,7 +54,8 @@ static void check_buffer(net_buffer* buffer, size_t size, uint32 sequence)
 	assert_memory_equal(got, expected, size);
 }
 
-static struct tuntap_queue_stats stats_of(const packet_queue* queue)
+static struct tuntap_queue_stats
+stats_of(const packet_queue* queue)
 {
 	struct tuntap_queue_stats stats;
 	memset(&stats, 0xa5, sizeof(stats));
@@ -59,8 +64,9 @@ static struct tuntap_queue_stats stats_of(const packet_queue* queue)
 	return stats;
 }
 
-static void expect_stats(const packet_queue* queue, uint64 enqueued, uint64 dequeued,
-    uint64 dropped, uint64 queued, uint64 queuedBytes, uint64 bytes)
+static void
+expect_stats(const packet_queue* queue, uint64 enqueued, uint64 dequeued, uint64 dropped,
+	uint64 queued, uint64 queuedBytes, uint64 bytes)
 {
 	struct tuntap_queue_stats stats = stats_of(queue);
 	assert_int_equal(stats.enqueued, enqueued);
@@ -71,7 +77,8 @@ static void expect_stats(const packet_queue* queue, uint64 enqueued, uint64 dequ
 	assert_int_equal(stats.bytes, bytes);
 }
 
-static void test_queue_starts_empty(void** state)
+static void
+test_queue_starts_empty(void** state)
 {
 	packet_queue queue;
 	packet_queue_init(&queue, 4, 1000);
@@ -87,7 +94,8 @@ static void test_queue_starts_empty(void** state)
 	tu_finish();
 }
 
-static void test_queue_fifo_order_and_boundaries(void** state)
+static void
+test_queue_fifo_order_and_boundaries(void** state)
 {
 	static const size_t sizes[] = {1, 60, 1500, 14, 333};
 	const int count = (int)(sizeof(sizes) / sizeof(sizes[0]));
@@ -120,7 +128,8 @@ static void test_queue_fifo_order_and_boundaries(void** state)
 	tu_finish();
 }
 
-static void test_queue_packet_limit_tail_drops(void** state)
+static void
+test_queue_packet_limit_tail_drops(void** state)
 {
 	packet_queue queue;
 	packet_queue_init(&queue, 3, 1024 * 1024);
@@ -156,7 +165,8 @@ static void test_queue_packet_limit_tail_drops(void** state)
 	tu_finish();
 }
 
-static void test_queue_byte_limit_tail_drops(void** state)
+static void
+test_queue_byte_limit_tail_drops(void** state)
 {
 	packet_queue queue;
 	packet_queue_init(&queue, 100, 300);
@@ -194,7 +204,8 @@ static void test_queue_byte_limit_tail_drops(void** state)
 	tu_finish();
 }
 
-static void test_queue_flush_frees_and_counts(void** state)
+static void
+test_queue_flush_frees_and_counts(void** state)
 {
 	struct shim_objects before, after;
 	packet_queue queue;
@@ -224,7 +235,8 @@ static void test_queue_flush_frees_and_counts(void** state)
 	tu_finish();
 }
 
-static void test_queue_count_drop_keeps_invariant(void** state)
+static void
+test_queue_count_drop_keeps_invariant(void** state)
 {
 	packet_queue queue;
 	packet_queue_init(&queue, 2, 100);
@@ -242,13 +254,15 @@ static void test_queue_count_drop_keeps_invariant(void** state)
 }
 
 /* a tiny deterministic generator, so failures replay */
-static uint32 next_random(uint32* seed)
+static uint32
+next_random(uint32* seed)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return *seed >> 8;
 }
 
-static void test_queue_model_check_random_operations(void** state)
+static void
+test_queue_model_check_random_operations(void** state)
 {
 	enum { MAX_PACKETS = 8, MAX_BYTES = 3000, STEPS = 3000 };
 	packet_queue queue;
@@ -313,7 +327,8 @@ static void test_queue_model_check_random_operations(void** state)
 	tu_finish();
 }
 
-static void test_queue_limits_are_per_queue(void** state)
+static void
+test_queue_limits_are_per_queue(void** state)
 {
 	/* two queues with different limits do not share anything (to_app and to_stack) */
 	packet_queue small, large;
@@ -335,17 +350,18 @@ static void test_queue_limits_are_per_queue(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    QUEUE_TEST(test_queue_starts_empty),
-	    QUEUE_TEST(test_queue_fifo_order_and_boundaries),
-	    QUEUE_TEST(test_queue_packet_limit_tail_drops),
-	    QUEUE_TEST(test_queue_byte_limit_tail_drops),
-	    QUEUE_TEST(test_queue_flush_frees_and_counts),
-	    QUEUE_TEST(test_queue_count_drop_keeps_invariant),
-	    QUEUE_TEST(test_queue_model_check_random_operations),
-	    QUEUE_TEST(test_queue_limits_are_per_queue),
+		QUEUE_TEST(test_queue_starts_empty),
+		QUEUE_TEST(test_queue_fifo_order_and_boundaries),
+		QUEUE_TEST(test_queue_packet_limit_tail_drops),
+		QUEUE_TEST(test_queue_byte_limit_tail_drops),
+		QUEUE_TEST(test_queue_flush_frees_and_counts),
+		QUEUE_TEST(test_queue_count_drop_keeps_invariant),
+		QUEUE_TEST(test_queue_model_check_random_operations),
+		QUEUE_TEST(test_queue_limits_are_per_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

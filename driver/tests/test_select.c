@@ -3,14 +3,16 @@
 
 #include "test_util.h"
 
-static int open_tap_up(void)
+static int
+open_tap_up(void)
 {
 	tu_if_create_ok("tap/0", true);
 	return tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
 }
 
 /* poll once without waiting and return revents */
-static uint16 poll_now(int fd, uint16 events)
+static uint16
+poll_now(int fd, uint16 events)
 {
 	struct shim_pollfd pollfd = {fd, events, 0xffff};
 	int result = shim_poll(&pollfd, 1, 0);
@@ -19,7 +21,8 @@ static uint16 poll_now(int fd, uint16 events)
 	return pollfd.revents;
 }
 
-static void test_idle_poll_loop_has_no_wakeups(void** state)
+static void
+test_idle_poll_loop_has_no_wakeups(void** state)
 {
 	int fd = open_tap_up();
 	int64 notifications = shim_select_notifications();
@@ -43,7 +46,8 @@ static void test_idle_poll_loop_has_no_wakeups(void** state)
 	tu_finish();
 }
 
-static void test_one_packet_one_wakeup(void** state)
+static void
+test_one_packet_one_wakeup(void** state)
 {
 	int fd = open_tap_up();
 	struct tu_call* poller = tu_start_poll(fd, SHIM_POLLIN, B_INFINITE_TIMEOUT);
@@ -61,7 +65,8 @@ static void test_one_packet_one_wakeup(void** state)
 	tu_finish();
 }
 
-static void test_pollin_iff_read_would_not_block(void** state)
+static void
+test_pollin_iff_read_would_not_block(void** state)
 {
 	int fd = open_tap_up();
 	TU_OK(shim_set_nonblocking(fd, true));
@@ -83,7 +88,8 @@ static void test_pollin_iff_read_would_not_block(void** state)
 	tu_finish();
 }
 
-static void test_pollout_iff_write_accepted(void** state)
+static void
+test_pollout_iff_write_accepted(void** state)
 {
 	tu_if_create_ok("tun/0", false);
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
@@ -144,7 +150,8 @@ static void test_pollout_iff_write_accepted(void** state)
 	tu_finish();
 }
 
-static void test_pollhup_after_delete(void** state)
+static void
+test_pollhup_after_delete(void** state)
 {
 	int fd = open_tap_up();
 	struct tu_call* poller = tu_start_poll(fd, SHIM_POLLIN, B_INFINITE_TIMEOUT);
@@ -162,7 +169,8 @@ static void test_pollhup_after_delete(void** state)
 	tu_finish();
 }
 
-static void test_notify_only_on_transitions(void** state)
+static void
+test_notify_only_on_transitions(void** state)
 {
 	int fd = open_tap_up();
 	uint8 frame[100];
@@ -200,7 +208,8 @@ static void test_notify_only_on_transitions(void** state)
 	tu_finish();
 }
 
-static void test_select_entries_released(void** state)
+static void
+test_select_entries_released(void** state)
 {
 	int fd = open_tap_up();
 	for (int i = 0; i < 20; i++) {
@@ -219,7 +228,8 @@ static void test_select_entries_released(void** state)
 #define STRESS_PACKETS 3000
 
 /* a blocking reader expecting frames 0 .. STRESS_PACKETS - 1 in order */
-static ssize_t ordered_reader(struct tu_call* call)
+static ssize_t
+ordered_reader(struct tu_call* call)
 {
 	int fd = *(int*)call->context;
 	for (uint32 i = 0; i < STRESS_PACKETS; i++) {
@@ -232,7 +242,8 @@ static ssize_t ordered_reader(struct tu_call* call)
 }
 
 /* the stack's reader: takes STRESS_PACKETS packets from to_stack, in order */
-static ssize_t ordered_stack_reader(struct tu_call* call)
+static ssize_t
+ordered_stack_reader(struct tu_call* call)
 {
 	tuntap_unit* unit = (tuntap_unit*)call->context;
 	for (uint32 i = 0; i < STRESS_PACKETS; i++) {
@@ -249,7 +260,8 @@ static ssize_t ordered_stack_reader(struct tu_call* call)
 	return B_OK;
 }
 
-static void test_no_lost_wakeup_with_tiny_queues(void** state)
+static void
+test_no_lost_wakeup_with_tiny_queues(void** state)
 {
 	/* both directions through one-packet queues: every packet needs a wake-up */
 	tu_if_create_ok("tap/0", true);
@@ -289,17 +301,18 @@ static void test_no_lost_wakeup_with_tiny_queues(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_idle_poll_loop_has_no_wakeups),
-	    TU_TEST(test_one_packet_one_wakeup),
-	    TU_TEST(test_pollin_iff_read_would_not_block),
-	    TU_TEST(test_pollout_iff_write_accepted),
-	    TU_TEST(test_pollhup_after_delete),
-	    TU_TEST(test_notify_only_on_transitions),
-	    TU_TEST(test_select_entries_released),
-	    TU_TEST(test_no_lost_wakeup_with_tiny_queues),
+		TU_TEST(test_idle_poll_loop_has_no_wakeups),
+		TU_TEST(test_one_packet_one_wakeup),
+		TU_TEST(test_pollin_iff_read_would_not_block),
+		TU_TEST(test_pollout_iff_write_accepted),
+		TU_TEST(test_pollhup_after_delete),
+		TU_TEST(test_notify_only_on_transitions),
+		TU_TEST(test_select_entries_released),
+		TU_TEST(test_no_lost_wakeup_with_tiny_queues),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,13 +5,15 @@
 
 static const uint8 kClientIp[4] = {10, 1, 0, 2};
 
-static uint32 address(const uint8 bytes[4])
+static uint32
+address(const uint8 bytes[4])
 {
 	return tu_ipv4_address(bytes[0], bytes[1], bytes[2], bytes[3]);
 }
 
 /* tap/N up, the stack peer owning `ip`, a descriptor; hwaddr filled in */
-static int open_server(const char* name, uint32 ip, uint8 hwaddr[6])
+static int
+open_server(const char* name, uint32 ip, uint8 hwaddr[6])
 {
 	char path[64];
 	tu_if_create_ok(name, true);
@@ -27,7 +29,8 @@ static int open_server(const char* name, uint32 ip, uint8 hwaddr[6])
 }
 
 /* the next packet on fd within a second, exactly `expected` */
-static void expect_reply(int fd, const uint8* expected, size_t length)
+static void
+expect_reply(int fd, const uint8* expected, size_t length)
 {
 	struct shim_pollfd pollfd = {fd, SHIM_POLLIN, 0};
 	TU_EXPECT(shim_poll(&pollfd, 1, TU_SECOND), 1);
@@ -35,14 +38,15 @@ static void expect_reply(int fd, const uint8* expected, size_t length)
 	tu_expect_read(fd, expected, length);
 }
 
-static void test_arp_request_reaches_stack_as_broadcast(void** state)
+static void
+test_arp_request_reaches_stack_as_broadcast(void** state)
 {
 	uint8 hwaddr[6];
 	uint32 server = tu_ipv4_address(10, 1, 0, 1);
 	int fd = open_server("tap/0", server, hwaddr);
 	uint8 request[TU_ARP_FRAME_LENGTH], captured[100];
 	tu_arp_frame(request, tu_broadcast_mac, tu_app_mac, TU_ARP_REQUEST, tu_app_mac,
-	    address(kClientIp), tu_zero_mac, server);
+		address(kClientIp), tu_zero_mac, server);
 	TU_EXPECT(shim_write(fd, request, sizeof(request)), sizeof(request));
 	TU_EXPECT(shim_stack_receive("tap/0", captured, sizeof(captured), TU_SECOND), sizeof(request));
 	assert_memory_equal(captured, request, sizeof(request));
@@ -53,16 +57,17 @@ static void test_arp_request_reaches_stack_as_broadcast(void** state)
 	tu_finish();
 }
 
-static void test_arp_reply_comes_back_byte_for_byte(void** state)
+static void
+test_arp_reply_comes_back_byte_for_byte(void** state)
 {
 	uint8 hwaddr[6];
 	uint32 server = tu_ipv4_address(10, 1, 0, 1);
 	int fd = open_server("tap/0", server, hwaddr);
 	uint8 request[TU_ARP_FRAME_LENGTH], reply[TU_ARP_FRAME_LENGTH];
 	tu_arp_frame(request, tu_broadcast_mac, tu_app_mac, TU_ARP_REQUEST, tu_app_mac,
-	    address(kClientIp), tu_zero_mac, server);
+		address(kClientIp), tu_zero_mac, server);
 	tu_arp_frame(
-	    reply, tu_app_mac, hwaddr, TU_ARP_REPLY, hwaddr, server, tu_app_mac, address(kClientIp));
+		reply, tu_app_mac, hwaddr, TU_ARP_REPLY, hwaddr, server, tu_app_mac, address(kClientIp));
 	TU_EXPECT(shim_write(fd, request, sizeof(request)), sizeof(request));
 	expect_reply(fd, reply, sizeof(reply));
 
@@ -79,16 +84,17 @@ static void test_arp_reply_comes_back_byte_for_byte(void** state)
 	tu_finish();
 }
 
-static void test_arp_reply_wakes_blocked_reader(void** state)
+static void
+test_arp_reply_wakes_blocked_reader(void** state)
 {
 	uint8 hwaddr[6];
 	uint32 server = tu_ipv4_address(192, 168, 7, 1);
 	int fd = open_server("tap/0", server, hwaddr);
 	uint8 request[TU_ARP_FRAME_LENGTH], reply[TU_ARP_FRAME_LENGTH];
 	tu_arp_frame(request, tu_broadcast_mac, tu_app_mac, TU_ARP_REQUEST, tu_app_mac,
-	    address(kClientIp), tu_zero_mac, server);
+		address(kClientIp), tu_zero_mac, server);
 	tu_arp_frame(
-	    reply, tu_app_mac, hwaddr, TU_ARP_REPLY, hwaddr, server, tu_app_mac, address(kClientIp));
+		reply, tu_app_mac, hwaddr, TU_ARP_REPLY, hwaddr, server, tu_app_mac, address(kClientIp));
 
 	/* the VPN's reader is already waiting when its writer sends the request */
 	struct tu_call* reader = tu_start_read(fd, 2000);
@@ -100,14 +106,15 @@ static void test_arp_reply_wakes_blocked_reader(void** state)
 	tu_finish();
 }
 
-static void test_arp_for_another_address_is_not_answered(void** state)
+static void
+test_arp_for_another_address_is_not_answered(void** state)
 {
 	uint8 hwaddr[6];
 	uint32 server = tu_ipv4_address(10, 1, 0, 1);
 	int fd = open_server("tap/0", server, hwaddr);
 	uint8 request[TU_ARP_FRAME_LENGTH];
 	tu_arp_frame(request, tu_broadcast_mac, tu_app_mac, TU_ARP_REQUEST, tu_app_mac,
-	    address(kClientIp), tu_zero_mac, tu_ipv4_address(10, 1, 0, 99));
+		address(kClientIp), tu_zero_mac, tu_ipv4_address(10, 1, 0, 99));
 	TU_EXPECT(shim_write(fd, request, sizeof(request)), sizeof(request));
 	tu_expect_stack_frame("tap/0", request, sizeof(request));
 	struct shim_pollfd pollfd = {fd, SHIM_POLLIN, 0};
@@ -118,7 +125,8 @@ static void test_arp_for_another_address_is_not_answered(void** state)
 	tu_finish();
 }
 
-static void test_arp_many_requests_keep_boundaries(void** state)
+static void
+test_arp_many_requests_keep_boundaries(void** state)
 {
 	uint8 hwaddr[6];
 	uint32 server = tu_ipv4_address(10, 1, 0, 1);
@@ -128,7 +136,7 @@ static void test_arp_many_requests_keep_boundaries(void** state)
 		uint8 request[TU_ARP_FRAME_LENGTH], other[90];
 		uint8 mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, client};
 		tu_arp_frame(request, tu_broadcast_mac, mac, TU_ARP_REQUEST, mac,
-		    tu_ipv4_address(10, 1, 0, client), tu_zero_mac, server);
+			tu_ipv4_address(10, 1, 0, client), tu_zero_mac, server);
 		TU_EXPECT(shim_write(fd, request, sizeof(request)), sizeof(request));
 		tu_ether_frame(other, sizeof(other), hwaddr, mac, 0x0800, client);
 		TU_EXPECT(shim_write(fd, other, sizeof(other)), sizeof(other));
@@ -137,7 +145,7 @@ static void test_arp_many_requests_keep_boundaries(void** state)
 		uint8 reply[TU_ARP_FRAME_LENGTH];
 		uint8 mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, client};
 		tu_arp_frame(reply, mac, hwaddr, TU_ARP_REPLY, hwaddr, server, mac,
-		    tu_ipv4_address(10, 1, 0, client));
+			tu_ipv4_address(10, 1, 0, client));
 		expect_reply(fd, reply, sizeof(reply));
 	}
 	struct shim_if_info interface;
@@ -148,7 +156,8 @@ static void test_arp_many_requests_keep_boundaries(void** state)
 	tu_finish();
 }
 
-static void test_arp_on_two_taps_no_crosstalk(void** state)
+static void
+test_arp_on_two_taps_no_crosstalk(void** state)
 {
 	uint8 mac0[6], mac1[6];
 	uint32 ip0 = tu_ipv4_address(10, 0, 0, 1), ip1 = tu_ipv4_address(10, 0, 1, 1);
@@ -158,7 +167,7 @@ static void test_arp_on_two_taps_no_crosstalk(void** state)
 
 	uint8 request[TU_ARP_FRAME_LENGTH], reply[TU_ARP_FRAME_LENGTH];
 	tu_arp_frame(request, tu_broadcast_mac, tu_app_mac, TU_ARP_REQUEST, tu_app_mac,
-	    address(kClientIp), tu_zero_mac, ip1);
+		address(kClientIp), tu_zero_mac, ip1);
 	TU_EXPECT(shim_write(fd1, request, sizeof(request)), sizeof(request));
 	tu_arp_frame(reply, tu_app_mac, mac1, TU_ARP_REPLY, mac1, ip1, tu_app_mac, address(kClientIp));
 	expect_reply(fd1, reply, sizeof(reply));
@@ -170,7 +179,7 @@ static void test_arp_on_two_taps_no_crosstalk(void** state)
 	TU_EXPECT(shim_poll(pollfds, 2, 100000), 0);
 
 	tu_arp_frame(request, tu_broadcast_mac, tu_app_mac, TU_ARP_REQUEST, tu_app_mac,
-	    address(kClientIp), tu_zero_mac, ip0);
+		address(kClientIp), tu_zero_mac, ip0);
 	TU_EXPECT(shim_write(fd0, request, sizeof(request)), sizeof(request));
 	tu_arp_frame(reply, tu_app_mac, mac0, TU_ARP_REPLY, mac0, ip0, tu_app_mac, address(kClientIp));
 	expect_reply(fd0, reply, sizeof(reply));
@@ -178,15 +187,16 @@ static void test_arp_on_two_taps_no_crosstalk(void** state)
 	tu_finish();
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TU_TEST(test_arp_request_reaches_stack_as_broadcast),
-	    TU_TEST(test_arp_reply_comes_back_byte_for_byte),
-	    TU_TEST(test_arp_reply_wakes_blocked_reader),
-	    TU_TEST(test_arp_for_another_address_is_not_answered),
-	    TU_TEST(test_arp_many_requests_keep_boundaries),
-	    TU_TEST(test_arp_on_two_taps_no_crosstalk),
+		TU_TEST(test_arp_request_reaches_stack_as_broadcast),
+		TU_TEST(test_arp_reply_comes_back_byte_for_byte),
+		TU_TEST(test_arp_reply_wakes_blocked_reader),
+		TU_TEST(test_arp_for_another_address_is_not_answered),
+		TU_TEST(test_arp_many_requests_keep_boundaries),
+		TU_TEST(test_arp_on_two_taps_no_crosstalk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,56 +23,57 @@
 #include "test_frames.h"
 
 #define TU_SECOND 1000000LL
-#define TU_PROMPT 100000LL /* "promptly": generous, the machine is shared and noisy */
+#define TU_PROMPT 100000LL               /* "promptly": generous, the machine is shared and noisy */
 #define TU_BLOCK_TIMEOUT (5 * TU_SECOND) /* how long a helper thread may take to block */
 
 /* ---- status assertions -------------------------------------------------------------------- */
 
-static inline const char* tu_status_name(int64 status)
+static inline const char*
+tu_status_name(int64 status)
 {
 	switch (status) {
-	case B_OK:
-		return "B_OK";
-	case B_ERROR:
-		return "B_ERROR";
-	case B_NO_MEMORY:
-		return "B_NO_MEMORY";
-	case B_BAD_VALUE:
-		return "B_BAD_VALUE";
-	case B_NAME_IN_USE:
-		return "B_NAME_IN_USE";
-	case B_TIMED_OUT:
-		return "B_TIMED_OUT";
-	case B_INTERRUPTED:
-		return "B_INTERRUPTED";
-	case B_WOULD_BLOCK:
-		return "B_WOULD_BLOCK";
-	case B_BUSY:
-		return "B_BUSY";
-	case B_NOT_ALLOWED:
-		return "B_NOT_ALLOWED";
-	case B_BAD_DATA:
-		return "B_BAD_DATA";
-	case B_BAD_SEM_ID:
-		return "B_BAD_SEM_ID";
-	case B_NO_MORE_SEMS:
-		return "B_NO_MORE_SEMS";
-	case B_BAD_ADDRESS:
-		return "B_BAD_ADDRESS";
-	case B_FILE_ERROR:
-		return "B_FILE_ERROR";
-	case B_FILE_EXISTS:
-		return "B_FILE_EXISTS";
-	case B_ENTRY_NOT_FOUND:
-		return "B_ENTRY_NOT_FOUND";
-	case B_NOT_SUPPORTED:
-		return "B_NOT_SUPPORTED";
-	case B_DEV_INVALID_IOCTL:
-		return "B_DEV_INVALID_IOCTL";
-	case B_DEVICE_NOT_FOUND:
-		return "B_DEVICE_NOT_FOUND";
-	default:
-		return status >= 0 ? "(count)" : "(other error)";
+		case B_OK:
+			return "B_OK";
+		case B_ERROR:
+			return "B_ERROR";
+		case B_NO_MEMORY:
+			return "B_NO_MEMORY";
+		case B_BAD_VALUE:
+			return "B_BAD_VALUE";
+		case B_NAME_IN_USE:
+			return "B_NAME_IN_USE";
+		case B_TIMED_OUT:
+			return "B_TIMED_OUT";
+		case B_INTERRUPTED:
+			return "B_INTERRUPTED";
+		case B_WOULD_BLOCK:
+			return "B_WOULD_BLOCK";
+		case B_BUSY:
+			return "B_BUSY";
+		case B_NOT_ALLOWED:
+			return "B_NOT_ALLOWED";
+		case B_BAD_DATA:
+			return "B_BAD_DATA";
+		case B_BAD_SEM_ID:
+			return "B_BAD_SEM_ID";
+		case B_NO_MORE_SEMS:
+			return "B_NO_MORE_SEMS";
+		case B_BAD_ADDRESS:
+			return "B_BAD_ADDRESS";
+		case B_FILE_ERROR:
+			return "B_FILE_ERROR";
+		case B_FILE_EXISTS:
+			return "B_FILE_EXISTS";
+		case B_ENTRY_NOT_FOUND:
+			return "B_ENTRY_NOT_FOUND";
+		case B_NOT_SUPPORTED:
+			return "B_NOT_SUPPORTED";
+		case B_DEV_INVALID_IOCTL:
+			return "B_DEV_INVALID_IOCTL";
+		case B_DEVICE_NOT_FOUND:
+			return "B_DEVICE_NOT_FOUND";
+		default:
+			return status >= 0 ? "(count)" : "(other error)";
 	}
 }
 
@@ -80,12 +81,12 @@ static inline const char* tu_status_name(int64 status)
 static int tu_caller_line;
 
 /* run a helper call, naming this line in the helper's failure messages */
-#define TU_AT(call)                                                                                \
-	do {                                                                                           \
-		int tuSavedLine_ = tu_caller_line;                                                         \
-		tu_caller_line = __LINE__;                                                                 \
-		call;                                                                                      \
-		tu_caller_line = tuSavedLine_;                                                             \
+#define TU_AT(call)                        \
+	do {                                   \
+		int tuSavedLine_ = tu_caller_line; \
+		tu_caller_line = __LINE__;         \
+		call;                              \
+		tu_caller_line = tuSavedLine_;     \
 	} while (0)
 
 /* assert that a status or byte count equals the expected one, naming both on failure */
@@ -95,22 +96,22 @@ static int tu_caller_line;
 		int64 tuExpected_ = (int64)(expected);                                                     \
 		if (tuActual_ != tuExpected_ && tu_caller_line != 0) {                                     \
 			fail_msg("%s = %s (%lld), expected %s (%lld) [called from line %d]", #expression,      \
-			    tu_status_name(tuActual_), (long long)tuActual_, tu_status_name(tuExpected_),      \
-			    (long long)tuExpected_, tu_caller_line);                                           \
+				tu_status_name(tuActual_), (long long)tuActual_, tu_status_name(tuExpected_),      \
+				(long long)tuExpected_, tu_caller_line);                                           \
 		} else if (tuActual_ != tuExpected_) {                                                     \
 			fail_msg("%s = %s (%lld), expected %s (%lld)", #expression, tu_status_name(tuActual_), \
-			    (long long)tuActual_, tu_status_name(tuExpected_), (long long)tuExpected_);        \
+				(long long)tuActual_, tu_status_name(tuExpected_), (long long)tuExpected_);        \
 		}                                                                                          \
 	} while (0)
 
 #define TU_OK(expression) TU_EXPECT(expression, B_OK)
 
 /* assert a duration (microseconds) is within the "promptly" budget */
-#define TU_PROMPTLY(elapsed)                                                                       \
-	do {                                                                                           \
-		bigtime_t tuElapsed_ = (elapsed);                                                          \
-		if (tuElapsed_ < 0 || tuElapsed_ >= TU_PROMPT)                                             \
-			fail_msg("took %lld us, expected < %lld us", (long long)tuElapsed_, TU_PROMPT);        \
+#define TU_PROMPTLY(elapsed)                                                                \
+	do {                                                                                    \
+		bigtime_t tuElapsed_ = (elapsed);                                                   \
+		if (tuElapsed_ < 0 || tuElapsed_ >= TU_PROMPT)                                      \
+			fail_msg("took %lld us, expected < %lld us", (long long)tuElapsed_, TU_PROMPT); \
 	} while (0)
 
 /* ---- per-test state: the boot baseline, descriptors and interfaces to release -------------- */
@@ -125,7 +126,7 @@ enum tu_op { TU_READ, TU_WRITE, TU_POLL, TU_WRITE_LOOP, TU_FUNCTION };
 struct tu_call {
 	enum tu_op op;
 	ssize_t (*function)(struct tu_call* call); /* TU_FUNCTION */
-	void* context; /* TU_FUNCTION */
+	void* context;                             /* TU_FUNCTION */
 	int fd;
 	uint8 buffer[TU_CALL_BUFFER];
 	size_t length;
@@ -144,7 +145,8 @@ static int tu_fds[TU_MAX_FDS];
 static char tu_ifs[TU_MAX_IFS][TUNTAP_NAME_LENGTH];
 static struct tu_call tu_calls[TU_MAX_CALLS];
 
-static inline void tu_track_fd(int fd)
+static inline void
+tu_track_fd(int fd)
 {
 	for (int i = 0; i < TU_MAX_FDS; i++) {
 		if (tu_fds[i] < 0) {
@@ -154,7 +156,8 @@ static inline void tu_track_fd(int fd)
 	}
 }
 
-static inline void tu_untrack_fd(int fd)
+static inline void
+tu_untrack_fd(int fd)
 {
 	for (int i = 0; i < TU_MAX_FDS; i++) {
 		if (tu_fds[i] == fd)
@@ -163,7 +166,8 @@ static inline void tu_untrack_fd(int fd)
 }
 
 /* open and remember the descriptor so teardown closes it if the test fails */
-static inline int tu_open(const char* path, int mode)
+static inline int
+tu_open(const char* path, int mode)
 {
 	int fd = shim_open(path, mode);
 	if (fd >= 0)
@@ -172,7 +176,8 @@ static inline int tu_open(const char* path, int mode)
 }
 
 /* open that must succeed */
-static inline int tu_open_ok(const char* path, int mode)
+static inline int
+tu_open_ok(const char* path, int mode)
 {
 	int fd = tu_open(path, mode);
 	if (fd < 0)
@@ -180,13 +185,15 @@ static inline int tu_open_ok(const char* path, int mode)
 	return fd;
 }
 
-static inline status_t tu_close(int fd)
+static inline status_t
+tu_close(int fd)
 {
 	tu_untrack_fd(fd);
 	return shim_close(fd);
 }
 
-static inline void tu_track_if(const char* name)
+static inline void
+tu_track_if(const char* name)
 {
 	for (int i = 0; i < TU_MAX_IFS; i++) {
 		if (strcmp(tu_ifs[i], name) == 0)
@@ -200,7 +207,8 @@ static inline void tu_track_if(const char* name)
 	}
 }
 
-static inline void tu_untrack_if(const char* name)
+static inline void
+tu_untrack_if(const char* name)
 {
 	for (int i = 0; i < TU_MAX_IFS; i++) {
 		if (strcmp(tu_ifs[i], name) == 0)
@@ -209,7 +217,8 @@ static inline void tu_untrack_if(const char* name)
 }
 
 /* create an interface and remember it */
-static inline status_t tu_if_create(const char* name)
+static inline status_t
+tu_if_create(const char* name)
 {
 	status_t status = shim_if_create(name);
 	if (status == B_OK)
@@ -218,21 +227,24 @@ static inline status_t tu_if_create(const char* name)
 }
 
 /* create (and optionally bring up) an interface, failing the test on error */
-static inline void tu_if_create_ok(const char* name, bool up)
+static inline void
+tu_if_create_ok(const char* name, bool up)
 {
 	TU_OK(tu_if_create(name));
 	if (up)
 		TU_OK(shim_if_up(name));
 }
 
-static inline status_t tu_if_delete(const char* name)
+static inline status_t
+tu_if_delete(const char* name)
 {
 	tu_untrack_if(name);
 	return shim_if_delete(name);
 }
 
 /* close every remembered descriptor and delete every remembered interface */
-static inline void tu_release_all(void)
+static inline void
+tu_release_all(void)
 {
 	for (int i = 0; i < TU_MAX_FDS; i++) {
 		if (tu_fds[i] >= 0) {
@@ -249,34 +261,39 @@ static inline void tu_release_all(void)
 	}
 }
 
-static inline void tu_objects(struct shim_objects* objects)
+static inline void
+tu_objects(struct shim_objects* objects)
 {
 	shim_objects_get(objects);
 }
 
 /* live objects equal `baseline` (no leak since that point) */
-static inline void tu_assert_same_objects(const struct shim_objects* baseline, const char* where)
+static inline void
+tu_assert_same_objects(const struct shim_objects* baseline, const char* where)
 {
 	int differences = shim_leak_check(baseline, where);
 	if (differences != 0)
 		fail_msg(
-		    "leak check at %s: %d kinds of object differ from the baseline", where, differences);
+			"leak check at %s: %d kinds of object differ from the baseline", where, differences);
 }
 
 /* the boot baseline is back: call after the test closed and deleted everything */
-static inline void tu_assert_no_leak(const char* where)
+static inline void
+tu_assert_no_leak(const char* where)
 {
 	tu_assert_same_objects(&tu_baseline, where);
 }
 
 /* end of a test: release what is left and check nothing leaked since boot */
-static inline void tu_finish(void)
+static inline void
+tu_finish(void)
 {
 	tu_release_all();
 	tu_assert_no_leak("end of test");
 }
 
-static inline int tu_setup(void** state)
+static inline int
+tu_setup(void** state)
 {
 	(void)state;
 	for (int i = 0; i < TU_MAX_FDS; i++)
@@ -295,7 +312,8 @@ static inline int tu_setup(void** state)
 	return 0;
 }
 
-static inline int tu_teardown(void** state)
+static inline int
+tu_teardown(void** state)
 {
 	(void)state;
 	shim_fault_clear();
@@ -307,12 +325,12 @@ static inline int tu_teardown(void** state)
 		if (!call->used)
 			continue;
 		for (int waited = 0; !__atomic_load_n(&call->done, __ATOMIC_ACQUIRE) && waited < 500;
-		     waited++) {
+			 waited++) {
 			snooze(10000);
 		}
 		if (!__atomic_load_n(&call->done, __ATOMIC_ACQUIRE)) {
 			fprintf(stderr, "teardown: helper thread %d (op %d) never returned\n",
-			    (int)call->thread, (int)call->op);
+				(int)call->thread, (int)call->op);
 			abort();
 		}
 		shim_thread_join(call->thread, NULL);
@@ -331,7 +349,8 @@ static inline int tu_teardown(void** state)
 
 /* ---- ioctl shortcuts --------------------------------------------------------------------- */
 
-static inline struct tuntap_stats tu_stats(int fd)
+static inline struct tuntap_stats
+tu_stats(int fd)
 {
 	struct tuntap_stats stats;
 	memset(&stats, 0xa5, sizeof(stats));
@@ -339,7 +358,8 @@ static inline struct tuntap_stats tu_stats(int fd)
 	return stats;
 }
 
-static inline struct tuntap_info tu_info(int fd)
+static inline struct tuntap_info
+tu_info(int fd)
 {
 	struct tuntap_info info;
 	memset(&info, 0xa5, sizeof(info));
@@ -347,7 +367,8 @@ static inline struct tuntap_info tu_info(int fd)
 	return info;
 }
 
-static inline void tu_set_queue_limits(int fd, uint32 packets, uint32 bytes)
+static inline void
+tu_set_queue_limits(int fd, uint32 packets, uint32 bytes)
 {
 	struct tuntap_info info = tu_info(fd);
 	info.queue_packets = packets;
@@ -355,13 +376,15 @@ static inline void tu_set_queue_limits(int fd, uint32 packets, uint32 bytes)
 	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), sizeof(info)));
 }
 
-static inline void tu_get_name(int fd, char name[TUNTAP_NAME_LENGTH])
+static inline void
+tu_get_name(int fd, char name[TUNTAP_NAME_LENGTH])
 {
 	memset(name, 0x7f, TUNTAP_NAME_LENGTH);
 	TU_OK(shim_ioctl_buf(fd, TUNTAP_GET_NAME, name, TUNTAP_NAME_LENGTH, TUNTAP_NAME_LENGTH));
 }
 
-static inline int tu_fionread(int fd)
+static inline int
+tu_fionread(int fd)
 {
 	int value = -12345;
 	TU_OK(shim_ioctl_buf(fd, FIONREAD, &value, sizeof(value), sizeof(value)));
@@ -369,25 +392,26 @@ static inline int tu_fionread(int fd)
 }
 
 /* enqueued == dequeued + dropped + queued */
-#define TU_ASSERT_QUEUE_INVARIANT(queueStats)                                                      \
-	do {                                                                                           \
-		const struct tuntap_queue_stats* tuQ_ = &(queueStats);                                     \
-		if (tuQ_->enqueued != tuQ_->dequeued + tuQ_->dropped + tuQ_->queued)                       \
-			fail_msg("%s: enqueued %llu != dequeued %llu + dropped %llu + queued %llu",            \
-			    #queueStats, (unsigned long long)tuQ_->enqueued,                                   \
-			    (unsigned long long)tuQ_->dequeued, (unsigned long long)tuQ_->dropped,             \
-			    (unsigned long long)tuQ_->queued);                                                 \
+#define TU_ASSERT_QUEUE_INVARIANT(queueStats)                                           \
+	do {                                                                                \
+		const struct tuntap_queue_stats* tuQ_ = &(queueStats);                          \
+		if (tuQ_->enqueued != tuQ_->dequeued + tuQ_->dropped + tuQ_->queued)            \
+			fail_msg("%s: enqueued %llu != dequeued %llu + dropped %llu + queued %llu", \
+				#queueStats, (unsigned long long)tuQ_->enqueued,                        \
+				(unsigned long long)tuQ_->dequeued, (unsigned long long)tuQ_->dropped,  \
+				(unsigned long long)tuQ_->queued);                                      \
 	} while (0)
 
-#define TU_ASSERT_STATS_INVARIANT(stats)                                                           \
-	do {                                                                                           \
-		struct tuntap_stats tuS_ = (stats);                                                        \
-		TU_ASSERT_QUEUE_INVARIANT(tuS_.to_app);                                                    \
-		TU_ASSERT_QUEUE_INVARIANT(tuS_.to_stack);                                                  \
+#define TU_ASSERT_STATS_INVARIANT(stats)          \
+	do {                                          \
+		struct tuntap_stats tuS_ = (stats);       \
+		TU_ASSERT_QUEUE_INVARIANT(tuS_.to_app);   \
+		TU_ASSERT_QUEUE_INVARIANT(tuS_.to_stack); \
 	} while (0)
 
 /* a frame the stack peer captured must be exactly `expected` */
-static inline void tu_expect_stack_frame(const char* name, const void* expected, size_t length)
+static inline void
+tu_expect_stack_frame(const char* name, const void* expected, size_t length)
 {
 	uint8 frame[TU_CALL_BUFFER];
 	ssize_t got = shim_stack_receive(name, frame, sizeof(frame), TU_SECOND);
@@ -396,7 +420,8 @@ static inline void tu_expect_stack_frame(const char* name, const void* expected,
 }
 
 /* the next read must return exactly `expected` */
-static inline void tu_expect_read(int fd, const void* expected, size_t length)
+static inline void
+tu_expect_read(int fd, const void* expected, size_t length)
 {
 	uint8 frame[TU_CALL_BUFFER];
 	memset(frame, 0xee, sizeof(frame));
@@ -406,40 +431,42 @@ static inline void tu_expect_read(int fd, const void* expected, size_t length)
 
 /* ---- helper threads that time one blocking call ------------------------------------------ */
 
-static inline status_t tu_call_thread(void* argument)
+static inline status_t
+tu_call_thread(void* argument)
 {
 	struct tu_call* call = (struct tu_call*)argument;
 	call->start = system_time();
 	switch (call->op) {
-	case TU_READ:
-		call->result = shim_read(call->fd, call->buffer, call->length);
-		break;
-	case TU_WRITE:
-		call->result = shim_write(call->fd, call->buffer, call->length);
-		break;
-	case TU_POLL:
-		call->result = shim_poll(&call->pollfd, 1, call->timeout);
-		break;
-	case TU_WRITE_LOOP:
-		for (;;) {
-			ssize_t written = shim_write(call->fd, call->buffer, call->length);
-			if (written < 0) {
-				call->result = written;
-				break;
+		case TU_READ:
+			call->result = shim_read(call->fd, call->buffer, call->length);
+			break;
+		case TU_WRITE:
+			call->result = shim_write(call->fd, call->buffer, call->length);
+			break;
+		case TU_POLL:
+			call->result = shim_poll(&call->pollfd, 1, call->timeout);
+			break;
+		case TU_WRITE_LOOP:
+			for (;;) {
+				ssize_t written = shim_write(call->fd, call->buffer, call->length);
+				if (written < 0) {
+					call->result = written;
+					break;
+				}
+				__atomic_fetch_add(&call->iterations, 1, __ATOMIC_RELAXED);
 			}
-			__atomic_fetch_add(&call->iterations, 1, __ATOMIC_RELAXED);
-		}
-		break;
-	case TU_FUNCTION:
-		call->result = call->function(call);
-		break;
+			break;
+		case TU_FUNCTION:
+			call->result = call->function(call);
+			break;
 	}
 	call->end = system_time();
 	__atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
 	return B_OK;
 }
 
-static inline struct tu_call* tu_call_new(enum tu_op op, int fd)
+static inline struct tu_call*
+tu_call_new(enum tu_op op, int fd)
 {
 	for (int i = 0; i < TU_MAX_CALLS; i++) {
 		struct tu_call* call = &tu_calls[i];
@@ -456,7 +483,8 @@ static inline struct tu_call* tu_call_new(enum tu_op op, int fd)
 	return NULL;
 }
 
-static inline struct tu_call* tu_call_spawn(struct tu_call* call)
+static inline struct tu_call*
+tu_call_spawn(struct tu_call* call)
 {
 	call->thread = shim_thread_spawn("tu_call", tu_call_thread, call);
 	if (call->thread < 0) {
@@ -467,7 +495,8 @@ static inline struct tu_call* tu_call_spawn(struct tu_call* call)
 }
 
 /* a thread reading up to `length` bytes from fd */
-static inline struct tu_call* tu_start_read(int fd, size_t length)
+static inline struct tu_call*
+tu_start_read(int fd, size_t length)
 {
 	struct tu_call* call = tu_call_new(TU_READ, fd);
 	call->length = length;
@@ -475,7 +504,8 @@ static inline struct tu_call* tu_start_read(int fd, size_t length)
 }
 
 /* a thread writing `length` bytes of `data` to fd (once, or until an error with `loop`) */
-static inline struct tu_call* tu_start_write(int fd, const void* data, size_t length, bool loop)
+static inline struct tu_call*
+tu_start_write(int fd, const void* data, size_t length, bool loop)
 {
 	struct tu_call* call = tu_call_new(loop ? TU_WRITE_LOOP : TU_WRITE, fd);
 	assert_true(length <= sizeof(call->buffer));
@@ -485,7 +515,8 @@ static inline struct tu_call* tu_start_write(int fd, const void* data, size_t le
 }
 
 /* a thread polling fd for `events` */
-static inline struct tu_call* tu_start_poll(int fd, uint16 events, bigtime_t timeout)
+static inline struct tu_call*
+tu_start_poll(int fd, uint16 events, bigtime_t timeout)
 {
 	struct tu_call* call = tu_call_new(TU_POLL, fd);
 	call->pollfd.events = events;
@@ -494,7 +525,8 @@ static inline struct tu_call* tu_start_poll(int fd, uint16 events, bigtime_t tim
 }
 
 /* a thread running function(call); call->context is `context` */
-static inline struct tu_call* tu_start_function(ssize_t (*function)(struct tu_call*), void* context)
+static inline struct tu_call*
+tu_start_function(ssize_t (*function)(struct tu_call*), void* context)
 {
 	struct tu_call* call = tu_call_new(TU_FUNCTION, -1);
 	call->function = function;
@@ -503,19 +535,22 @@ static inline struct tu_call* tu_start_function(ssize_t (*function)(struct tu_ca
 }
 
 /* the helper is now blocked in a shim wait */
-static inline void tu_wait_blocked(struct tu_call* call)
+static inline void
+tu_wait_blocked(struct tu_call* call)
 {
 	TU_OK(shim_wait_until_blocked(call->thread, TU_BLOCK_TIMEOUT));
 	assert_false(__atomic_load_n(&call->done, __ATOMIC_ACQUIRE));
 }
 
-static inline bool tu_call_done(struct tu_call* call)
+static inline bool
+tu_call_done(struct tu_call* call)
 {
 	return __atomic_load_n(&call->done, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* join the helper (failing the test if it is still blocked after 10 s) and return its result */
-static inline ssize_t tu_join(struct tu_call* call)
+static inline ssize_t
+tu_join(struct tu_call* call)
 {
 	bigtime_t deadline = system_time() + 10 * TU_SECOND;
 	while (!tu_call_done(call)) {
@@ -530,7 +565,8 @@ static inline ssize_t tu_join(struct tu_call* call)
 }
 
 /* wait (bounded) until the helper returned, without joining it */
-static inline void tu_wait_done(struct tu_call* call, bigtime_t timeout)
+static inline void
+tu_wait_done(struct tu_call* call, bigtime_t timeout)
 {
 	bigtime_t deadline = system_time() + timeout;
 	while (!tu_call_done(call)) {
@@ -541,7 +577,8 @@ static inline void tu_wait_done(struct tu_call* call, bigtime_t timeout)
 }
 
 /* microseconds from `since` until the helper's call returned */
-static inline bigtime_t tu_returned_after(const struct tu_call* call, bigtime_t since)
+static inline bigtime_t
+tu_returned_after(const struct tu_call* call, bigtime_t since)
 {
 	return call->end - since;
 }
@@ -550,7 +587,8 @@ static inline bigtime_t tu_returned_after(const struct tu_call* call, bigtime_t 
 
 /* take a reference on `name` and run the driver's up hook ourselves: writes queue in to_stack
  * and stay there until tu_unit_take() plays the stack's reader */
-static inline tuntap_unit* tu_unit_up_undrained(const char* name)
+static inline tuntap_unit*
+tu_unit_up_undrained(const char* name)
 {
 	tuntap_unit* unit = tuntap_unit_get(name);
 	if (unit == NULL)
@@ -559,14 +597,16 @@ static inline tuntap_unit* tu_unit_up_undrained(const char* name)
 	return unit;
 }
 
-static inline void tu_unit_down_release(tuntap_unit* unit)
+static inline void
+tu_unit_down_release(tuntap_unit* unit)
 {
 	gTuntapModule.down(&unit->device);
 	tuntap_unit_release(unit);
 }
 
 /* receive_data as the stack's reader calls it; a packet must be queued (checked through fd) */
-static inline void tu_unit_take(tuntap_unit* unit, int fd, const void* expected, size_t length)
+static inline void
+tu_unit_take(tuntap_unit* unit, int fd, const void* expected, size_t length)
 {
 	uint8 got[TU_CALL_BUFFER];
 	assert_true(tu_stats(fd).to_stack.queued > 0);

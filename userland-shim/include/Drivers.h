@@ -11,15 +11,15 @@ typedef status_t (*device_close_hook)(void* cookie);
 typedef status_t (*device_free_hook)(void* cookie);
 typedef status_t (*device_control_hook)(void* cookie, uint32 op, void* data, size_t len);
 typedef status_t (*device_read_hook)(void* cookie, off_t position, void* data, size_t* numBytes);
-typedef status_t (*device_write_hook)(void* cookie, off_t position, const void* data,
-	size_t* numBytes);
+typedef status_t (*device_write_hook)(
+	void* cookie, off_t position, const void* data, size_t* numBytes);
 typedef status_t (*device_select_hook)(void* cookie, uint8 event, uint32 ref, selectsync* sync);
 typedef status_t (*device_deselect_hook)(void* cookie, uint8 event, selectsync* sync);
 struct iovec;
-typedef status_t (*device_readv_hook)(void* cookie, off_t position, const struct iovec* vec,
-	size_t count, size_t* numBytes);
-typedef status_t (*device_writev_hook)(void* cookie, off_t position, const struct iovec* vec,
-	size_t count, size_t* numBytes);
+typedef status_t (*device_readv_hook)(
+	void* cookie, off_t position, const struct iovec* vec, size_t count, size_t* numBytes);
+typedef status_t (*device_writev_hook)(
+	void* cookie, off_t position, const struct iovec* vec, size_t count, size_t* numBytes);
 
 #define B_CUR_DRIVER_API_VERSION 2
 

@@ -11,8 +11,14 @@ typedef struct {
 	int32 lock;
 } spinlock;
 
-#define B_SPINLOCK_INITIALIZER { 0 }
-#define B_INITIALIZE_SPINLOCK(sl) do { (sl)->lock = 0; } while (0)
+#define B_SPINLOCK_INITIALIZER \
+	{                          \
+		0                      \
+	}
+#define B_INITIALIZE_SPINLOCK(sl) \
+	do {                          \
+		(sl)->lock = 0;           \
+	} while (0)
 #define B_SPINLOCK_IS_LOCKED(sl) (atomic_get(&(sl)->lock) > 0)
 
 #ifdef __cplusplus

@@ -19,7 +19,7 @@ enum {
 	B_SELECT_DISCONNECTED
 };
 
-#define SELECT_FLAG(type) (1 << ((type) - 1))
+#define SELECT_FLAG(type) (1 << ((type)-1))
 
 #ifdef __cplusplus
 extern "C" {

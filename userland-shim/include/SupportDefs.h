@@ -43,22 +43,56 @@ typedef uint32 type_code;
 #endif
 
 /* Haiku's atomics return the previous value (atomic_get excepted); sequentially consistent. */
-static inline int32 atomic_add(int32* v, int32 d) { return __atomic_fetch_add(v, d, __ATOMIC_SEQ_CST); }
-static inline int32 atomic_or(int32* v, int32 m) { return __atomic_fetch_or(v, m, __ATOMIC_SEQ_CST); }
-static inline int32 atomic_and(int32* v, int32 m) { return __atomic_fetch_and(v, m, __ATOMIC_SEQ_CST); }
-static inline int32 atomic_get(int32* v) { return __atomic_load_n(v, __ATOMIC_SEQ_CST); }
-static inline void atomic_set(int32* v, int32 n) { __atomic_store_n(v, n, __ATOMIC_SEQ_CST); }
-static inline int32 atomic_get_and_set(int32* v, int32 n)
+static inline int32
+atomic_add(int32* v, int32 d)
+{
+	return __atomic_fetch_add(v, d, __ATOMIC_SEQ_CST);
+}
+static inline int32
+atomic_or(int32* v, int32 m)
+{
+	return __atomic_fetch_or(v, m, __ATOMIC_SEQ_CST);
+}
+static inline int32
+atomic_and(int32* v, int32 m)
+{
+	return __atomic_fetch_and(v, m, __ATOMIC_SEQ_CST);
+}
+static inline int32
+atomic_get(int32* v)
+{
+	return __atomic_load_n(v, __ATOMIC_SEQ_CST);
+}
+static inline void
+atomic_set(int32* v, int32 n)
+{
+	__atomic_store_n(v, n, __ATOMIC_SEQ_CST);
+}
+static inline int32
+atomic_get_and_set(int32* v, int32 n)
 {
 	return __atomic_exchange_n(v, n, __ATOMIC_SEQ_CST);
 }
-static inline int32 atomic_test_and_set(int32* v, int32 n, int32 expected)
+static inline int32
+atomic_test_and_set(int32* v, int32 n, int32 expected)
 {
 	__atomic_compare_exchange_n(v, &expected, n, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	return expected;
 }
-static inline int64 atomic_add64(int64* v, int64 d) { return __atomic_fetch_add(v, d, __ATOMIC_SEQ_CST); }
-static inline int64 atomic_get64(int64* v) { return __atomic_load_n(v, __ATOMIC_SEQ_CST); }
-static inline void atomic_set64(int64* v, int64 n) { __atomic_store_n(v, n, __ATOMIC_SEQ_CST); }
+static inline int64
+atomic_add64(int64* v, int64 d)
+{
+	return __atomic_fetch_add(v, d, __ATOMIC_SEQ_CST);
+}
+static inline int64
+atomic_get64(int64* v)
+{
+	return __atomic_load_n(v, __ATOMIC_SEQ_CST);
+}
+static inline void
+atomic_set64(int64* v, int64 n)
+{
+	__atomic_store_n(v, n, __ATOMIC_SEQ_CST);
+}
 
 #endif

@@ -9,14 +9,17 @@ struct shim_waiter;
 
 typedef struct mutex {
 	const char* name;
-	thread_id holder;		/* -1 when free */
+	thread_id holder; /* -1 when free */
 	uint32 flags;
-	struct shim_waiter* waiters;	/* FIFO of blocked threads, owned by the shim */
+	struct shim_waiter* waiters; /* FIFO of blocked threads, owned by the shim */
 	struct shim_waiter* waiters_tail;
 } mutex;
 
 #define MUTEX_FLAG_CLONE_NAME 0x1
-#define MUTEX_INITIALIZER(name) { name, -1, 0, NULL, NULL }
+#define MUTEX_INITIALIZER(name) \
+	{                           \
+		name, -1, 0, NULL, NULL \
+	}
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,8 +38,10 @@ status_t mutex_switch_lock(mutex* from, mutex* to);
 }
 #endif
 
-#define ASSERT_LOCKED_MUTEX(m) \
-	do { if (atomic_get(&(m)->holder) != find_thread(NULL)) \
-		panic("mutex %s not held", (m)->name); } while (0)
+#define ASSERT_LOCKED_MUTEX(m)                             \
+	do {                                                   \
+		if (atomic_get(&(m)->holder) != find_thread(NULL)) \
+			panic("mutex %s not held", (m)->name);         \
+	} while (0)
 
 #endif

@@ -3,7 +3,7 @@
 #ifndef SHIM_NET_BUFFER_H
 #define SHIM_NET_BUFFER_H
 
-#include <stdlib.h>	/* first: kernel-mode renaming of free must reach the member below */
+#include <stdlib.h> /* first: kernel-mode renaming of free must reach the member below */
 #include <module.h>
 #include <sys/socket.h>
 #include <util/list.h>

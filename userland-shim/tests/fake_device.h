@@ -51,7 +51,7 @@ static struct fake_state {
 	size_t written_length;
 
 	bool block_reads;
-	sem_id read_sem; /* a blocked read waits for one unit */
+	sem_id read_sem;    /* a blocked read waits for one unit */
 	sem_id entered_sem; /* released when a read blocks / the last select ran */
 	int32 reads_inside;
 	int32 reads_inside_at_close;
@@ -64,7 +64,8 @@ static struct fake_state {
 	int32 deselects_at_close;
 } sFake;
 
-static struct fake_cookie* fake_check(void* cookie)
+static struct fake_cookie*
+fake_check(void* cookie)
 {
 	struct fake_cookie* fake = cookie;
 	if (fake == NULL || fake->magic != FAKE_COOKIE_MAGIC)
@@ -72,7 +73,8 @@ static struct fake_cookie* fake_check(void* cookie)
 	return fake;
 }
 
-static status_t fake_open(const char* name, uint32 flags, void** _cookie)
+static status_t
+fake_open(const char* name, uint32 flags, void** _cookie)
 {
 	snprintf(sFake.open_name, sizeof(sFake.open_name), "%s", name);
 	sFake.open_flags = flags;
@@ -85,7 +87,8 @@ static status_t fake_open(const char* name, uint32 flags, void** _cookie)
 	return B_OK;
 }
 
-static status_t fake_close(void* cookie)
+static status_t
+fake_close(void* cookie)
 {
 	fake_check(cookie);
 	atomic_set(&sFake.reads_inside_at_close, atomic_get(&sFake.reads_inside));
@@ -94,7 +97,8 @@ static status_t fake_close(void* cookie)
 	return B_OK;
 }
 
-static status_t fake_free(void* cookie)
+static status_t
+fake_free(void* cookie)
 {
 	struct fake_cookie* fake = fake_check(cookie);
 	atomic_set(&sFake.reads_inside_at_free, atomic_get(&sFake.reads_inside));
@@ -105,7 +109,8 @@ static status_t fake_free(void* cookie)
 	return B_OK;
 }
 
-static status_t fake_control(void* cookie, uint32 op, void* data, size_t length)
+static status_t
+fake_control(void* cookie, uint32 op, void* data, size_t length)
 {
 	fake_check(cookie);
 	atomic_add(&sFake.controls, 1);
@@ -117,7 +122,8 @@ static status_t fake_control(void* cookie, uint32 op, void* data, size_t length)
 	return sFake.control_status;
 }
 
-static status_t fake_read(void* cookie, off_t position, void* data, size_t* _length)
+static status_t
+fake_read(void* cookie, off_t position, void* data, size_t* _length)
 {
 	fake_check(cookie);
 	atomic_add(&sFake.reads, 1);
@@ -137,7 +143,8 @@ static status_t fake_read(void* cookie, off_t position, void* data, size_t* _len
 	return B_OK;
 }
 
-static status_t fake_write(void* cookie, off_t position, const void* data, size_t* _length)
+static status_t
+fake_write(void* cookie, off_t position, const void* data, size_t* _length)
 {
 	fake_check(cookie);
 	atomic_add(&sFake.writes, 1);
@@ -150,7 +157,8 @@ static status_t fake_write(void* cookie, off_t position, const void* data, size_
 	return B_OK;
 }
 
-static status_t fake_select(void* cookie, uint8 event, uint32 ref, selectsync* sync)
+static status_t
+fake_select(void* cookie, uint8 event, uint32 ref, selectsync* sync)
 {
 	fake_check(cookie);
 	atomic_add(&sFake.selects, 1);
@@ -167,7 +175,8 @@ static status_t fake_select(void* cookie, uint8 event, uint32 ref, selectsync* s
 	return status;
 }
 
-static status_t fake_deselect(void* cookie, uint8 event, selectsync* sync)
+static status_t
+fake_deselect(void* cookie, uint8 event, selectsync* sync)
 {
 	fake_check(cookie);
 	atomic_add(&sFake.deselects, 1);
@@ -179,12 +188,13 @@ static status_t fake_deselect(void* cookie, uint8 event, selectsync* sync)
 }
 
 static device_hooks sFakeHooks = {fake_open, fake_close, fake_free, fake_control, fake_read,
-    fake_write, fake_select, fake_deselect, NULL, NULL};
+	fake_write, fake_select, fake_deselect, NULL, NULL};
 static device_hooks sFakePlainHooks = {
-    fake_open, fake_close, fake_free, fake_control, fake_read, fake_write, NULL, NULL, NULL, NULL};
+	fake_open, fake_close, fake_free, fake_control, fake_read, fake_write, NULL, NULL, NULL, NULL};
 
 /* make the fake readable and notify the pool (what a driver's write path would do) */
-__attribute__((unused)) static void fake_set_readable(bool readable)
+__attribute__((unused)) static void
+fake_set_readable(bool readable)
 {
 	mutex_lock(&sFake.lock);
 	sFake.readable = readable;
@@ -195,7 +205,8 @@ __attribute__((unused)) static void fake_set_readable(bool readable)
 
 static struct shim_objects sBaseline;
 
-static int fake_setup(void** state)
+static int
+fake_setup(void** state)
 {
 	memset(&sFake, 0, sizeof(sFake));
 	sFake.lock = (mutex)MUTEX_INITIALIZER("fake device");
@@ -210,7 +221,8 @@ static int fake_setup(void** state)
 
 /* Leak check: what the test left open is closed (as shutdown would), then every object must be
  * back to the post-boot baseline. shim_shutdown() zeroes the accounting, so check before it. */
-static int fake_teardown(void** state)
+static int
+fake_teardown(void** state)
 {
 	shim_fault_clear();
 	devfs_unpublish_device(FAKE_PATH, false);
@@ -235,7 +247,8 @@ struct io_call {
 	char buffer[16];
 };
 
-__attribute__((unused)) static status_t read_thread(void* data)
+__attribute__((unused)) static status_t
+read_thread(void* data)
 {
 	struct io_call* call = data;
 	call->result = shim_read(call->fd, call->buffer, sizeof(call->buffer));
@@ -249,7 +262,8 @@ struct poll_call {
 	int result;
 };
 
-__attribute__((unused)) static status_t poll_thread(void* data)
+__attribute__((unused)) static status_t
+poll_thread(void* data)
 {
 	struct poll_call* call = data;
 	call->result = shim_poll(call->fds, call->count, call->timeout);
@@ -257,7 +271,8 @@ __attribute__((unused)) static status_t poll_thread(void* data)
 }
 
 /* wait until the fake said a thread is about to block (entered_sem), then until it blocks */
-__attribute__((unused)) static void wait_entered(thread_id thread)
+__attribute__((unused)) static void
+wait_entered(thread_id thread)
 {
 	assert_int_equal(acquire_sem_etc(sFake.entered_sem, 1, B_RELATIVE_TIMEOUT, 5 * SECOND), B_OK);
 	assert_int_equal(shim_wait_until_blocked(thread, 5 * SECOND), B_OK);

@@ -65,19 +65,21 @@ static sem_id sUninitSem = -1; /* released by every uninit_device */
 static struct net_buffer_module_info* gBuf;
 static struct net_stack_module_info* gStack;
 static module_dependency sDependencies[] = {
-    {NET_BUFFER_MODULE_NAME, (module_info**)&gBuf},
-    {NET_STACK_MODULE_NAME, (module_info**)&gStack},
-    {NULL, NULL},
+	{NET_BUFFER_MODULE_NAME, (module_info**)&gBuf},
+	{NET_STACK_MODULE_NAME, (module_info**)&gStack},
+	{NULL, NULL},
 };
 
-static void fake_log(const char* format, const char* name)
+static void
+fake_log(const char* format, const char* name)
 {
 	size_t used = strlen(sLog);
 	snprintf(sLog + used, sizeof(sLog) - used, format, name);
 }
 
-static status_t fake_init(struct fake_module_state* state, const char* prefix, uint32 type,
-    const char* name, net_device** _device)
+static status_t
+fake_init(struct fake_module_state* state, const char* prefix, uint32 type, const char* name,
+	net_device** _device)
 {
 	if (strncmp(name, prefix, strlen(prefix)) != 0)
 		return B_BAD_VALUE;
@@ -103,25 +105,29 @@ static status_t fake_init(struct fake_module_state* state, const char* prefix, u
 	return B_OK;
 }
 
-static status_t fake_a_init_device(const char* name, net_device** _device)
+static status_t
+fake_a_init_device(const char* name, net_device** _device)
 {
 	fake_log("a:%s ", name);
 	return fake_init(&sA, "fa/", IFT_ETHER, name, _device);
 }
 
-static status_t fake_b_init_device(const char* name, net_device** _device)
+static status_t
+fake_b_init_device(const char* name, net_device** _device)
 {
 	fake_log("b:%s ", name);
 	return fake_init(&sB, "fb/", IFT_TUNNEL, name, _device);
 }
 
-static status_t fake_keep_init_device(const char* name, net_device** _device)
+static status_t
+fake_keep_init_device(const char* name, net_device** _device)
 {
 	fake_log("k:%s ", name);
 	return B_BAD_VALUE;
 }
 
-static status_t fake_uninit_device(net_device* device)
+static status_t
+fake_uninit_device(net_device* device)
 {
 	struct fake_device* fake = (struct fake_device*)device;
 	for (int i = 0; i < MAX_FAKE_DEVICES; i++) {
@@ -146,7 +152,8 @@ static status_t fake_uninit_device(net_device* device)
 	return B_OK;
 }
 
-static status_t fake_up(net_device* device)
+static status_t
+fake_up(net_device* device)
 {
 	struct fake_device* fake = (struct fake_device*)device;
 	atomic_add(&fake->state->ups, 1);
@@ -158,7 +165,8 @@ static status_t fake_up(net_device* device)
 	return B_OK;
 }
 
-static void fake_down(net_device* device)
+static void
+fake_down(net_device* device)
 {
 	struct fake_device* fake = (struct fake_device*)device;
 	atomic_add(&fake->state->downs, 1);
@@ -170,12 +178,14 @@ static void fake_down(net_device* device)
 	release_sem(fake->rx);
 }
 
-static status_t fake_control(net_device* device, int32 op, void* argument, size_t length)
+static status_t
+fake_control(net_device* device, int32 op, void* argument, size_t length)
 {
 	return B_DEV_INVALID_IOCTL;
 }
 
-static status_t fake_send_data(net_device* device, net_buffer* buffer)
+static status_t
+fake_send_data(net_device* device, net_buffer* buffer)
 {
 	struct fake_device* fake = (struct fake_device*)device;
 	mutex_lock(&fake->lock);
@@ -193,7 +203,8 @@ static status_t fake_send_data(net_device* device, net_buffer* buffer)
 	return status;
 }
 
-static status_t fake_receive_data(net_device* device, net_buffer** _buffer)
+static status_t
+fake_receive_data(net_device* device, net_buffer** _buffer)
 {
 	struct fake_device* fake = (struct fake_device*)device;
 	for (;;) {
@@ -221,7 +232,8 @@ static status_t fake_receive_data(net_device* device, net_buffer** _buffer)
 	}
 }
 
-static status_t fake_std_ops(struct fake_module_state* state, int32 op)
+static status_t
+fake_std_ops(struct fake_module_state* state, int32 op)
 {
 	if (op == B_MODULE_INIT) {
 		atomic_add(&state->inits, 1);
@@ -234,44 +246,49 @@ static status_t fake_std_ops(struct fake_module_state* state, int32 op)
 	return state->uninit_status;
 }
 
-static status_t fake_a_std_ops(int32 op, ...)
+static status_t
+fake_a_std_ops(int32 op, ...)
 {
 	return fake_std_ops(&sA, op);
 }
 
-static status_t fake_b_std_ops(int32 op, ...)
+static status_t
+fake_b_std_ops(int32 op, ...)
 {
 	return fake_std_ops(&sB, op);
 }
 
-static status_t fake_keep_std_ops(int32 op, ...)
+static status_t
+fake_keep_std_ops(int32 op, ...)
 {
 	return fake_std_ops(&sKeep, op);
 }
 
-static status_t fake_other_std_ops(int32 op, ...)
+static status_t
+fake_other_std_ops(int32 op, ...)
 {
 	fail_msg("a module outside network/devices/ was loaded");
 	return B_ERROR;
 }
 
-#define FAKE_DEVICE_HOOKS                                                                          \
+#define FAKE_DEVICE_HOOKS \
 	fake_uninit_device, fake_up, fake_down, fake_control, fake_send_data, fake_receive_data
 
 static struct net_device_module_info sFakeA = {
-    {"network/devices/fake_a/v1", 0, fake_a_std_ops}, fake_a_init_device, FAKE_DEVICE_HOOKS};
+	{"network/devices/fake_a/v1", 0, fake_a_std_ops}, fake_a_init_device, FAKE_DEVICE_HOOKS};
 static struct net_device_module_info sFakeB = {
-    {"network/devices/fake_b/v1", 0, fake_b_std_ops}, fake_b_init_device, FAKE_DEVICE_HOOKS};
+	{"network/devices/fake_b/v1", 0, fake_b_std_ops}, fake_b_init_device, FAKE_DEVICE_HOOKS};
 static struct net_device_module_info sFakeKeep = {
-    {"network/devices/keep/v1", B_KEEP_LOADED, fake_keep_std_ops}, fake_keep_init_device,
-    FAKE_DEVICE_HOOKS};
+	{"network/devices/keep/v1", B_KEEP_LOADED, fake_keep_std_ops}, fake_keep_init_device,
+	FAKE_DEVICE_HOOKS};
 static module_info sFakeOther = {"network/other/v1", 0, fake_other_std_ops};
 static module_info* sFakeModules[] = {
-    &sFakeA.info, &sFakeB.info, &sFakeOther, &sFakeKeep.info, NULL};
+	&sFakeA.info, &sFakeB.info, &sFakeOther, &sFakeKeep.info, NULL};
 
 static struct shim_objects sBaseline;
 
-static int fake_net_setup(void** state)
+static int
+fake_net_setup(void** state)
 {
 	memset(&sA, 0, sizeof(sA));
 	memset(&sB, 0, sizeof(sB));
@@ -290,7 +307,8 @@ static int fake_net_setup(void** state)
 
 /* Leak check: the interfaces and descriptors a test left are removed (as shutdown would), then
  * every object must be back to the post-boot baseline; shim_shutdown() zeroes the accounting. */
-static int fake_net_teardown(void** state)
+static int
+fake_net_teardown(void** state)
 {
 	shim_fault_clear();
 	shim_stack_fini();
@@ -303,7 +321,8 @@ static int fake_net_teardown(void** state)
 	return leaks == 0 ? 0 : -1;
 }
 
-__attribute__((unused)) static struct fake_device* fake_device_named(const char* name)
+__attribute__((unused)) static struct fake_device*
+fake_device_named(const char* name)
 {
 	for (int i = 0; i < MAX_FAKE_DEVICES; i++) {
 		if (sDevices[i] != NULL && strcmp(sDevices[i]->device.name, name) == 0)
@@ -314,8 +333,8 @@ __attribute__((unused)) static struct fake_device* fake_device_named(const char*
 }
 
 /* queue what the next receive_data returns: a frame, or (data NULL) the status */
-__attribute__((unused)) static void fake_inject(
-    const char* name, const void* data, size_t length, status_t status)
+__attribute__((unused)) static void
+fake_inject(const char* name, const void* data, size_t length, status_t status)
 {
 	struct fake_device* fake = fake_device_named(name);
 	struct fake_entry* entry = calloc(1, sizeof(struct fake_entry));

@@ -2,7 +2,8 @@
  * close, free after the last in-flight call, disconnect, blocking-mode ioctls, staging). */
 #include "fake_device.h"
 
-static void test_publish_rules(void** state)
+static void
+test_publish_rules(void** state)
 {
 	assert_int_equal(devfs_publish_device(NULL, &sFakeHooks), B_BAD_VALUE);
 	assert_int_equal(devfs_publish_device("", &sFakeHooks), B_BAD_VALUE);
@@ -32,7 +33,8 @@ static void test_publish_rules(void** state)
 	assert_int_equal(shim_count_nodes(""), 0);
 }
 
-static void test_publish_fault(void** state)
+static void
+test_publish_fault(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
@@ -46,7 +48,8 @@ static void test_publish_fault(void** state)
 	assert_int_equal(devfs_unpublish_device("fake/1", false), B_OK);
 }
 
-static void test_open_passes_name_and_mode(void** state)
+static void
+test_open_passes_name_and_mode(void** state)
 {
 	assert_int_equal(shim_open("fake/9", SHIM_O_RDWR), B_ENTRY_NOT_FOUND);
 	int fd = shim_open("/dev/fake/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
@@ -59,7 +62,8 @@ static void test_open_passes_name_and_mode(void** state)
 	assert_int_equal(sFake.frees, 1);
 }
 
-static void test_open_error_leaves_nothing(void** state)
+static void
+test_open_error_leaves_nothing(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
@@ -72,7 +76,8 @@ static void test_open_error_leaves_nothing(void** state)
 	assert_int_equal(sFake.frees, 0);
 }
 
-static void test_invalid_descriptors(void** state)
+static void
+test_invalid_descriptors(void** state)
 {
 	char buffer[8];
 	assert_int_equal(shim_read(999, buffer, sizeof(buffer)), B_FILE_ERROR);
@@ -91,7 +96,8 @@ static void test_invalid_descriptors(void** state)
 	assert_int_equal(sFake.controls, 0);
 }
 
-static void test_close_hook_runs_while_read_blocked(void** state)
+static void
+test_close_hook_runs_while_read_blocked(void** state)
 {
 	sFake.block_reads = true;
 	struct io_call call = {.fd = shim_open(FAKE_PATH, SHIM_O_RDWR)};
@@ -114,7 +120,8 @@ static void test_close_hook_runs_while_read_blocked(void** state)
 	assert_int_equal(atomic_get(&sFake.free_thread), reader);
 }
 
-static void test_dup_shares_the_description(void** state)
+static void
+test_dup_shares_the_description(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
@@ -138,7 +145,8 @@ static void test_dup_shares_the_description(void** state)
 	assert_int_equal(sFake.opens, 1);
 }
 
-static void test_zero_length_io_skips_driver(void** state)
+static void
+test_zero_length_io_skips_driver(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	char buffer[4];
@@ -151,7 +159,8 @@ static void test_zero_length_io_skips_driver(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_access_mode_checks(void** state)
+static void
+test_access_mode_checks(void** state)
 {
 	char buffer[8] = "data";
 	int writeOnly = shim_open(FAKE_PATH, SHIM_O_WRONLY);
@@ -166,7 +175,8 @@ static void test_access_mode_checks(void** state)
 	assert_int_equal(shim_close(readOnly), B_OK);
 }
 
-static void test_io_is_staged_in_user_memory(void** state)
+static void
+test_io_is_staged_in_user_memory(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	char message[] = "packet";
@@ -195,7 +205,8 @@ static void test_io_is_staged_in_user_memory(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_set_nonblocking_calls_control_every_time(void** state)
+static void
+test_set_nonblocking_calls_control_every_time(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	assert_int_equal(shim_set_nonblocking(fd, true), B_OK);
@@ -211,7 +222,8 @@ static void test_set_nonblocking_calls_control_every_time(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_failing_control_keeps_the_mode(void** state)
+static void
+test_failing_control_keeps_the_mode(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	sFake.control_status = B_NOT_ALLOWED;
@@ -224,7 +236,8 @@ static void test_failing_control_keeps_the_mode(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_fionbio(void** state)
+static void
+test_fionbio(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	assert_int_equal(shim_fionbio(fd, true), B_OK);
@@ -249,7 +262,8 @@ static void test_fionbio(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_ioctl_passes_arguments(void** state)
+static void
+test_ioctl_passes_arguments(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	sFake.control_status = B_DEV_INVALID_IOCTL;
@@ -267,7 +281,8 @@ static void test_ioctl_passes_arguments(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_unpublish_keeps_open_descriptors(void** state)
+static void
+test_unpublish_keeps_open_descriptors(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	assert_int_equal(devfs_unpublish_device(FAKE_PATH, false), B_OK);
@@ -283,7 +298,8 @@ static void test_unpublish_keeps_open_descriptors(void** state)
 	assert_int_equal(sFake.frees, 1);
 }
 
-static void test_disconnect_closes_idle_descriptors(void** state)
+static void
+test_disconnect_closes_idle_descriptors(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
@@ -308,7 +324,8 @@ static void test_disconnect_closes_idle_descriptors(void** state)
 	assert_int_equal(sFake.frees, 1);
 }
 
-static void test_disconnect_waits_for_the_call_in_flight(void** state)
+static void
+test_disconnect_waits_for_the_call_in_flight(void** state)
 {
 	sFake.block_reads = true;
 	struct io_call call = {.fd = shim_open(FAKE_PATH, SHIM_O_RDWR)};
@@ -328,7 +345,8 @@ static void test_disconnect_waits_for_the_call_in_flight(void** state)
 	assert_int_equal(shim_close(call.fd), B_FILE_ERROR);
 }
 
-static void test_syscall_exit_consumes_the_interrupt(void** state)
+static void
+test_syscall_exit_consumes_the_interrupt(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	assert_int_equal(shim_interrupt(shim_current_thread()), B_OK);
@@ -346,7 +364,8 @@ static void test_syscall_exit_consumes_the_interrupt(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_shutdown_closes_open_descriptors(void** state)
+static void
+test_shutdown_closes_open_descriptors(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	assert_true(fd >= 0);
@@ -364,38 +383,39 @@ static void test_shutdown_closes_open_descriptors(void** state)
 	assert_int_equal(shim_count_nodes(""), 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_publish_rules, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_publish_fault, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_open_passes_name_and_mode, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_open_error_leaves_nothing, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_invalid_descriptors, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_close_hook_runs_while_read_blocked, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_dup_shares_the_description, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_zero_length_io_skips_driver, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_access_mode_checks, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_io_is_staged_in_user_memory, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_set_nonblocking_calls_control_every_time, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_failing_control_keeps_the_mode, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_fionbio, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_ioctl_passes_arguments, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_unpublish_keeps_open_descriptors, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_disconnect_closes_idle_descriptors, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_disconnect_waits_for_the_call_in_flight, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_syscall_exit_consumes_the_interrupt, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_shutdown_closes_open_descriptors, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_publish_rules, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_publish_fault, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_open_passes_name_and_mode, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_open_error_leaves_nothing, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_descriptors, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_close_hook_runs_while_read_blocked, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_dup_shares_the_description, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_zero_length_io_skips_driver, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_access_mode_checks, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_io_is_staged_in_user_memory, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_set_nonblocking_calls_control_every_time, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failing_control_keeps_the_mode, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_fionbio, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_ioctl_passes_arguments, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unpublish_keeps_open_descriptors, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_disconnect_closes_idle_descriptors, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_disconnect_waits_for_the_call_in_flight, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_syscall_exit_consumes_the_interrupt, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_shutdown_closes_open_descriptors, fake_setup, fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

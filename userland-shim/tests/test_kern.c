@@ -19,28 +19,32 @@
 #define WAIT (5 * 1000 * 1000) /* generous bound for "thread blocks" in loaded CI */
 
 /* a test that hangs (a lost wake-up) dies by SIGALRM instead of stalling the run */
-static int setup(void** state)
+static int
+setup(void** state)
 {
 	alarm(60);
 	shim_kern_init();
 	return 0;
 }
 
-static int teardown(void** state)
+static int
+teardown(void** state)
 {
 	shim_kern_fini();
 	alarm(0);
 	return 0;
 }
 
-static status_t join(thread_id thread)
+static status_t
+join(thread_id thread)
 {
 	status_t result = B_ERROR;
 	assert_int_equal(shim_thread_join(thread, &result), B_OK);
 	return result;
 }
 
-static void assert_sem_count(sem_id sem, int32 expected)
+static void
+assert_sem_count(sem_id sem, int32 expected)
 {
 	int32 count = 0x7eadbeef;
 	assert_int_equal(get_sem_count(sem, &count), B_OK);
@@ -60,7 +64,8 @@ struct sem_job {
 
 static int32 sFinished;
 
-static status_t sem_job_run(void* data)
+static status_t
+sem_job_run(void* data)
 {
 	struct sem_job* job = data;
 	if (job->syscall_exit_first)
@@ -70,14 +75,16 @@ static status_t sem_job_run(void* data)
 	return job->result;
 }
 
-static thread_id start_job(struct sem_job* job)
+static thread_id
+start_job(struct sem_job* job)
 {
 	thread_id thread = shim_thread_spawn("sem job", sem_job_run, job);
 	assert_true(thread > 0);
 	return thread;
 }
 
-static thread_id start_blocked_job(struct sem_job* job)
+static thread_id
+start_blocked_job(struct sem_job* job)
 {
 	thread_id thread = start_job(job);
 	assert_int_equal(shim_wait_until_blocked(thread, WAIT), B_OK);
@@ -86,7 +93,8 @@ static thread_id start_blocked_job(struct sem_job* job)
 
 /* ---- semaphores ---------------------------------------------------------------------------- */
 
-static void test_sem_create_delete_ids(void** state)
+static void
+test_sem_create_delete_ids(void** state)
 {
 	assert_int_equal(create_sem(-1, "negative"), B_BAD_VALUE);
 	sem_id first = create_sem(2, "first");
@@ -110,13 +118,14 @@ static void test_sem_create_delete_ids(void** state)
 	assert_int_equal(delete_sem(second), B_OK);
 }
 
-static void test_sem_bad_values(void** state)
+static void
+test_sem_bad_values(void** state)
 {
 	sem_id sem = create_sem(1, "values");
 	assert_int_equal(acquire_sem_etc(sem, 0, 0, 0), B_BAD_VALUE);
 	assert_int_equal(acquire_sem_etc(sem, -1, 0, 0), B_BAD_VALUE);
 	assert_int_equal(
-	    acquire_sem_etc(sem, 1, B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT, 10), B_BAD_VALUE);
+		acquire_sem_etc(sem, 1, B_RELATIVE_TIMEOUT | B_ABSOLUTE_TIMEOUT, 10), B_BAD_VALUE);
 	assert_int_equal(release_sem_etc(sem, 0, 0), B_BAD_VALUE);
 	assert_int_equal(release_sem_etc(sem, -2, 0), B_BAD_VALUE);
 	assert_int_equal(release_sem_etc(sem, 0, B_RELEASE_ALL), B_OK);
@@ -125,7 +134,8 @@ static void test_sem_bad_values(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_would_block_and_timeouts(void** state)
+static void
+test_sem_would_block_and_timeouts(void** state)
 {
 	sem_id sem = create_sem(0, "timeouts");
 	assert_int_equal(acquire_sem_etc(sem, 1, B_RELATIVE_TIMEOUT, 0), B_WOULD_BLOCK);
@@ -149,7 +159,8 @@ static void test_sem_would_block_and_timeouts(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_handoff(void** state)
+static void
+test_sem_handoff(void** state)
 {
 	sem_id sem = create_sem(0, "handoff");
 	struct sem_job job = {.sem = sem, .count = 1};
@@ -161,7 +172,8 @@ static void test_sem_handoff(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_fifo_order(void** state)
+static void
+test_sem_fifo_order(void** state)
 {
 	sem_id sem = create_sem(0, "fifo");
 	struct sem_job jobs[3];
@@ -180,7 +192,8 @@ static void test_sem_fifo_order(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_head_blocks_later_waiters(void** state)
+static void
+test_sem_head_blocks_later_waiters(void** state)
 {
 	sem_id sem = create_sem(1, "head");
 	struct sem_job big = {.sem = sem, .count = 3};
@@ -202,7 +215,8 @@ static void test_sem_head_blocks_later_waiters(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_timeout_of_head_unblocks_next(void** state)
+static void
+test_sem_timeout_of_head_unblocks_next(void** state)
 {
 	sem_id sem = create_sem(1, "head timeout");
 	struct sem_job head = {.sem = sem, .count = 2, .flags = B_RELATIVE_TIMEOUT, .timeout = 30000};
@@ -215,7 +229,8 @@ static void test_sem_timeout_of_head_unblocks_next(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_release_if_waiting_only(void** state)
+static void
+test_sem_release_if_waiting_only(void** state)
 {
 	sem_id sem = create_sem(0, "waiting only");
 	assert_int_equal(release_sem_etc(sem, 2, B_RELEASE_IF_WAITING_ONLY), B_OK);
@@ -239,7 +254,8 @@ static void test_sem_release_if_waiting_only(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_release_all(void** state)
+static void
+test_sem_release_all(void** state)
 {
 	sem_id sem = create_sem(1, "release all");
 	struct sem_job jobs[2] = {{.sem = sem, .count = 2}, {.sem = sem, .count = 3}};
@@ -254,7 +270,8 @@ static void test_sem_release_all(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_release_all_negative_status(void** state)
+static void
+test_sem_release_all_negative_status(void** state)
 {
 	sem_id sem = create_sem(0, "negative release");
 	struct sem_job queued = {.sem = sem, .count = 1, .flags = B_CAN_INTERRUPT};
@@ -278,7 +295,8 @@ static void test_sem_release_all_negative_status(void** state)
 	delete_sem(sem);
 }
 
-static void test_sem_delete_wakes_waiters(void** state)
+static void
+test_sem_delete_wakes_waiters(void** state)
 {
 	sem_id sem = create_sem(0, "deleted");
 	struct sem_job jobs[2] = {{.sem = sem, .count = 1}, {.sem = sem, .count = 2}};
@@ -291,7 +309,8 @@ static void test_sem_delete_wakes_waiters(void** state)
 
 /* ---- interrupts ---------------------------------------------------------------------------- */
 
-static void test_interrupt_before_wait(void** state)
+static void
+test_interrupt_before_wait(void** state)
 {
 	sem_id sem = create_sem(0, "ctrl+c");
 	assert_false(shim_interrupt_pending());
@@ -303,11 +322,11 @@ static void test_interrupt_before_wait(void** state)
 	assert_int_equal(snooze_etc(100000, B_SYSTEM_TIMEBASE, B_CAN_INTERRUPT), B_INTERRUPTED);
 	/* timeouts are checked first, as in Haiku */
 	assert_int_equal(
-	    acquire_sem_etc(sem, 1, B_CAN_INTERRUPT | B_RELATIVE_TIMEOUT, 0), B_WOULD_BLOCK);
+		acquire_sem_etc(sem, 1, B_CAN_INTERRUPT | B_RELATIVE_TIMEOUT, 0), B_WOULD_BLOCK);
 	/* ignored by waits that can't be interrupted */
 	assert_int_equal(acquire_sem_etc(sem, 1, B_RELATIVE_TIMEOUT, 2000), B_TIMED_OUT);
 	assert_int_equal(
-	    acquire_sem_etc(sem, 1, B_KILL_CAN_INTERRUPT | B_RELATIVE_TIMEOUT, 2000), B_TIMED_OUT);
+		acquire_sem_etc(sem, 1, B_KILL_CAN_INTERRUPT | B_RELATIVE_TIMEOUT, 2000), B_TIMED_OUT);
 	assert_int_equal(snooze(2000), B_OK);
 	/* available: succeeds without looking at the interrupt */
 	release_sem(sem);
@@ -317,13 +336,14 @@ static void test_interrupt_before_wait(void** state)
 	shim_syscall_exit();
 	assert_false(shim_interrupt_pending());
 	assert_int_equal(
-	    acquire_sem_etc(sem, 1, B_CAN_INTERRUPT | B_RELATIVE_TIMEOUT, 2000), B_TIMED_OUT);
+		acquire_sem_etc(sem, 1, B_CAN_INTERRUPT | B_RELATIVE_TIMEOUT, 2000), B_TIMED_OUT);
 	assert_int_equal(shim_interrupt(12345678), B_BAD_THREAD_ID);
 	delete_sem(sem);
 }
 
 /* interrupted while blocked, the flag keeps failing waits until shim_syscall_exit() */
-static status_t interrupted_waiter(void* data)
+static status_t
+interrupted_waiter(void* data)
 {
 	sem_id sem = *(sem_id*)data;
 	if (acquire_sem_etc(sem, 1, B_CAN_INTERRUPT, 0) != B_INTERRUPTED)
@@ -338,7 +358,8 @@ static status_t interrupted_waiter(void* data)
 	return B_OK;
 }
 
-static void test_interrupt_during_wait(void** state)
+static void
+test_interrupt_during_wait(void** state)
 {
 	sem_id sem = create_sem(0, "blocked ctrl+c");
 	thread_id thread = shim_thread_spawn("waiter", interrupted_waiter, &sem);
@@ -349,7 +370,8 @@ static void test_interrupt_during_wait(void** state)
 	delete_sem(sem);
 }
 
-static void test_interrupt_ignored_when_not_interruptible(void** state)
+static void
+test_interrupt_ignored_when_not_interruptible(void** state)
 {
 	sem_id sem = create_sem(0, "not interruptible");
 	struct sem_job plain = {.sem = sem, .count = 1};
@@ -366,12 +388,14 @@ static void test_interrupt_ignored_when_not_interruptible(void** state)
 	delete_sem(sem);
 }
 
-static status_t long_snooze(void* data)
+static status_t
+long_snooze(void* data)
 {
 	return snooze_etc(B_INFINITE_TIMEOUT, B_SYSTEM_TIMEBASE, B_CAN_INTERRUPT);
 }
 
-static void test_interrupt_snooze(void** state)
+static void
+test_interrupt_snooze(void** state)
 {
 	thread_id thread = shim_thread_spawn("sleeper", long_snooze, NULL);
 	assert_int_equal(shim_wait_until_blocked(thread, WAIT), B_OK);
@@ -383,13 +407,15 @@ static void test_interrupt_snooze(void** state)
 
 static int32 sStarted;
 
-static status_t note_start(void* data)
+static status_t
+note_start(void* data)
 {
 	atomic_set(&sStarted, 1);
 	return (status_t)(intptr_t)data;
 }
 
-static void test_threads_spawn_resume_join(void** state)
+static void
+test_threads_spawn_resume_join(void** state)
 {
 	atomic_set(&sStarted, 0);
 	thread_id self = find_thread(NULL);
@@ -397,7 +423,7 @@ static void test_threads_spawn_resume_join(void** state)
 	assert_int_equal(self, shim_current_thread());
 
 	thread_id thread =
-	    spawn_kernel_thread(note_start, "suspended one", B_NORMAL_PRIORITY, (void*)(intptr_t)1234);
+		spawn_kernel_thread(note_start, "suspended one", B_NORMAL_PRIORITY, (void*)(intptr_t)1234);
 	assert_true(thread > self);
 	assert_int_equal(shim_account_get(SHIM_OBJ_THREAD), 1);
 	assert_int_equal(find_thread("suspended one"), thread);
@@ -421,7 +447,8 @@ static void test_threads_spawn_resume_join(void** state)
 	assert_int_equal(spawn_kernel_thread(NULL, "none", B_NORMAL_PRIORITY, NULL), B_BAD_VALUE);
 }
 
-static void test_time_and_snooze(void** state)
+static void
+test_time_and_snooze(void** state)
 {
 	bigtime_t start = system_time();
 	assert_true(start > 0);
@@ -435,7 +462,8 @@ static void test_time_and_snooze(void** state)
 	assert_int_equal(snooze_until(0, B_SYSTEM_TIMEBASE), B_OK);
 }
 
-static status_t spin_until_released(void* data)
+static status_t
+spin_until_released(void* data)
 {
 	int32* flag = data;
 	while (atomic_get(flag) == 0)
@@ -443,7 +471,8 @@ static status_t spin_until_released(void* data)
 	return B_OK;
 }
 
-static status_t lock_and_return(void* data)
+static status_t
+lock_and_return(void* data)
 {
 	status_t status = mutex_lock(data);
 	if (status == B_OK)
@@ -452,7 +481,8 @@ static status_t lock_and_return(void* data)
 }
 
 /* a wait that ends by timeout leaves the thread running again */
-static status_t time_out_then_spin(void* data)
+static status_t
+time_out_then_spin(void* data)
 {
 	int32* flag = data;
 	sem_id sem = create_sem(0, "short wait");
@@ -464,7 +494,8 @@ static status_t time_out_then_spin(void* data)
 	return status;
 }
 
-static void test_wait_until_blocked(void** state)
+static void
+test_wait_until_blocked(void** state)
 {
 	assert_int_equal(shim_wait_until_blocked(987654, 1000), B_BAD_THREAD_ID);
 
@@ -494,28 +525,29 @@ static void test_wait_until_blocked(void** state)
 	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_sem_create_delete_ids, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_bad_values, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_would_block_and_timeouts, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_handoff, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_fifo_order, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_head_blocks_later_waiters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_timeout_of_head_unblocks_next, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_release_if_waiting_only, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_release_all, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_release_all_negative_status, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sem_delete_wakes_waiters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_interrupt_before_wait, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_interrupt_during_wait, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_interrupt_ignored_when_not_interruptible, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_interrupt_snooze, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_threads_spawn_resume_join, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_time_and_snooze, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_wait_until_blocked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_create_delete_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_bad_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_would_block_and_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_handoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_fifo_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_head_blocks_later_waiters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_timeout_of_head_unblocks_next, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_release_if_waiting_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_release_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_release_all_negative_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sem_delete_wakes_waiters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_before_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_during_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_interrupt_ignored_when_not_interruptible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_snooze, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_spawn_resume_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_and_snooze, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_until_blocked, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("kern", tests, NULL, NULL);
 }

@@ -19,21 +19,24 @@
 #define WAIT (5 * 1000 * 1000)
 
 /* a test that hangs (a lost wake-up) dies by SIGALRM instead of stalling the run */
-static int setup(void** state)
+static int
+setup(void** state)
 {
 	alarm(60);
 	shim_kern_init();
 	return 0;
 }
 
-static int teardown(void** state)
+static int
+teardown(void** state)
 {
 	shim_kern_fini();
 	alarm(0);
 	return 0;
 }
 
-static status_t join(thread_id thread)
+static status_t
+join(thread_id thread)
 {
 	status_t result = B_ERROR;
 	assert_int_equal(shim_thread_join(thread, &result), B_OK);
@@ -45,7 +48,7 @@ static status_t join(thread_id thread)
 struct lock_job {
 	mutex* lock;
 	sem_id got; /* released once the job holds the lock (if > 0) */
-	sem_id go; /* acquired before unlocking (if > 0) */
+	sem_id go;  /* acquired before unlocking (if > 0) */
 	int32 order;
 	thread_id self;
 	status_t lock_status; /* what mutex_lock returned */
@@ -53,7 +56,8 @@ struct lock_job {
 
 static int32 sOrder;
 
-static status_t lock_job_run(void* data)
+static status_t
+lock_job_run(void* data)
 {
 	struct lock_job* job = data;
 	job->self = find_thread(NULL);
@@ -72,7 +76,8 @@ static status_t lock_job_run(void* data)
 	return B_OK;
 }
 
-static thread_id start_blocked_lock_job(struct lock_job* job)
+static thread_id
+start_blocked_lock_job(struct lock_job* job)
 {
 	thread_id thread = shim_thread_spawn("locker", lock_job_run, job);
 	assert_true(thread > 0);
@@ -80,7 +85,8 @@ static thread_id start_blocked_lock_job(struct lock_job* job)
 	return thread;
 }
 
-static void test_mutex_uncontended_and_trylock(void** state)
+static void
+test_mutex_uncontended_and_trylock(void** state)
 {
 	mutex lock;
 	mutex_init(&lock, "plain");
@@ -98,7 +104,8 @@ static void test_mutex_uncontended_and_trylock(void** state)
 	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
 }
 
-static void test_mutex_handoff(void** state)
+static void
+test_mutex_handoff(void** state)
 {
 	mutex lock;
 	mutex_init(&lock, "handoff");
@@ -124,7 +131,8 @@ static void test_mutex_handoff(void** state)
 	delete_sem(go);
 }
 
-static void test_mutex_fifo(void** state)
+static void
+test_mutex_fifo(void** state)
 {
 	static mutex lock = MUTEX_INITIALIZER("fifo");
 	struct lock_job jobs[3];
@@ -143,7 +151,8 @@ static void test_mutex_fifo(void** state)
 	assert_int_equal(lock.holder, -1);
 }
 
-static void test_mutex_static_and_clone_name(void** state)
+static void
+test_mutex_static_and_clone_name(void** state)
 {
 	static mutex staticLock = MUTEX_INITIALIZER("static lock");
 	assert_int_equal(mutex_lock(&staticLock), B_OK);
@@ -165,7 +174,8 @@ static void test_mutex_static_and_clone_name(void** state)
 	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
 }
 
-static void test_mutex_destroy_wakes_waiters(void** state)
+static void
+test_mutex_destroy_wakes_waiters(void** state)
 {
 	mutex lock;
 	mutex_init(&lock, "doomed");
@@ -185,7 +195,8 @@ struct switch_job {
 	mutex* to;
 };
 
-static status_t switch_job_run(void* data)
+static status_t
+switch_job_run(void* data)
 {
 	struct switch_job* job = data;
 	mutex_lock(job->from);
@@ -195,7 +206,8 @@ static status_t switch_job_run(void* data)
 	return status;
 }
 
-static void test_mutex_switch_lock(void** state)
+static void
+test_mutex_switch_lock(void** state)
 {
 	mutex from, to;
 	mutex_init(&from, "from");
@@ -228,7 +240,8 @@ struct counter_job {
 	int rounds;
 };
 
-static status_t count_with_mutex(void* data)
+static status_t
+count_with_mutex(void* data)
 {
 	struct counter_job* job = data;
 	for (int i = 0; i < job->rounds; i++) {
@@ -243,7 +256,8 @@ static status_t count_with_mutex(void* data)
 	return B_OK;
 }
 
-static void test_mutex_contention(void** state)
+static void
+test_mutex_contention(void** state)
 {
 	mutex lock;
 	mutex_init(&lock, "contended");
@@ -262,7 +276,8 @@ static void test_mutex_contention(void** state)
 
 /* ---- spinlocks and interrupts -------------------------------------------------------------- */
 
-static status_t count_with_spinlock(void* data)
+static status_t
+count_with_spinlock(void* data)
 {
 	struct counter_job* job = data;
 	for (int i = 0; i < job->rounds; i++) {
@@ -275,7 +290,8 @@ static status_t count_with_spinlock(void* data)
 	return B_OK;
 }
 
-static void test_spinlock_and_interrupts(void** state)
+static void
+test_spinlock_and_interrupts(void** state)
 {
 	spinlock lock = B_SPINLOCK_INITIALIZER;
 	cpu_status outer = disable_interrupts();
@@ -303,7 +319,8 @@ static void test_spinlock_and_interrupts(void** state)
 
 /* ---- panics (each in a forked child) -------------------------------------------------------- */
 
-static void expect_panic(void (*action)(void), const char* fragment)
+static void
+expect_panic(void (*action)(void), const char* fragment)
 {
 	int pipeEnds[2];
 	assert_int_equal(pipe(pipeEnds), 0);
@@ -327,13 +344,14 @@ static void expect_panic(void (*action)(void), const char* fragment)
 	close(pipeEnds[0]);
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || strstr(output, "PANIC: ") == NULL ||
-	    strstr(output, fragment) == NULL)
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || strstr(output, "PANIC: ") == NULL
+		|| strstr(output, fragment) == NULL)
 		fail_msg("expected a panic mentioning \"%s\"; child status 0x%x, output:\n%s", fragment,
-		    status, output);
+			status, output);
 }
 
-static void block_under_spinlock(void)
+static void
+block_under_spinlock(void)
 {
 	static spinlock lock = B_SPINLOCK_INITIALIZER;
 	disable_interrupts();
@@ -341,33 +359,38 @@ static void block_under_spinlock(void)
 	acquire_sem_etc(create_sem(1, "never blocks"), 1, 0, 0);
 }
 
-static void lock_with_interrupts_disabled(void)
+static void
+lock_with_interrupts_disabled(void)
 {
 	static mutex lock = MUTEX_INITIALIZER("irq");
 	disable_interrupts();
 	mutex_lock(&lock);
 }
 
-static void unlock_not_held(void)
+static void
+unlock_not_held(void)
 {
 	static mutex lock = MUTEX_INITIALIZER("not mine");
 	mutex_unlock(&lock);
 }
 
-static void lock_twice(void)
+static void
+lock_twice(void)
 {
 	static mutex lock = MUTEX_INITIALIZER("twice");
 	mutex_lock(&lock);
 	mutex_lock(&lock);
 }
 
-static void spinlock_with_interrupts_enabled(void)
+static void
+spinlock_with_interrupts_enabled(void)
 {
 	static spinlock lock = B_SPINLOCK_INITIALIZER;
 	acquire_spinlock(&lock);
 }
 
-static void release_with_interrupts_disabled(void)
+static void
+release_with_interrupts_disabled(void)
 {
 	sem_id sem = create_sem(0, "irq release");
 	disable_interrupts();
@@ -375,12 +398,14 @@ static void release_with_interrupts_disabled(void)
 	release_sem(sem);
 }
 
-static void panic_with_message(void)
+static void
+panic_with_message(void)
 {
 	panic("driver state %d is broken", 42);
 }
 
-static void test_panics(void** state)
+static void
+test_panics(void** state)
 {
 	expect_panic(block_under_spinlock, "holding 1 spinlock");
 	expect_panic(block_under_spinlock, "holds 1 spinlock(s), interrupts disabled"); /* dump */
@@ -392,18 +417,19 @@ static void test_panics(void** state)
 	expect_panic(panic_with_message, "PANIC: driver state 42 is broken");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_mutex_uncontended_and_trylock, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mutex_handoff, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mutex_fifo, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mutex_static_and_clone_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mutex_destroy_wakes_waiters, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mutex_switch_lock, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mutex_contention, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_spinlock_and_interrupts, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_panics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_uncontended_and_trylock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_handoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_static_and_clone_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_destroy_wakes_waiters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_switch_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_contention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spinlock_and_interrupts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_panics, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("kern_lock", tests, NULL, NULL);
 }

@@ -27,14 +27,16 @@ void* shim_krealloc(void* block, size_t size);
 void shim_kfree(void* block);
 
 /* a test that hangs (a lost wake-up) dies by SIGALRM instead of stalling the run */
-static int setup(void** state)
+static int
+setup(void** state)
 {
 	alarm(60);
 	shim_kern_init();
 	return 0;
 }
 
-static int teardown(void** state)
+static int
+teardown(void** state)
 {
 	shim_kern_fini();
 	alarm(0);
@@ -43,7 +45,8 @@ static int teardown(void** state)
 
 /* ---- kernel heap, accounting, leak check ---------------------------------------------------- */
 
-static void test_heap_accounting(void** state)
+static void
+test_heap_accounting(void** state)
 {
 	char* block = shim_kmalloc(100);
 	assert_non_null(block);
@@ -77,7 +80,8 @@ static void test_heap_accounting(void** state)
 	assert_int_equal(shim_account_get(SHIM_OBJ_ALLOC), 0);
 }
 
-static void test_leak_check(void** state)
+static void
+test_leak_check(void** state)
 {
 	struct shim_objects baseline;
 	shim_objects_get(&baseline);
@@ -106,7 +110,8 @@ static void test_leak_check(void** state)
 
 /* ---- fault plans ---------------------------------------------------------------------------- */
 
-static void test_fault_nth(void** state)
+static void
+test_fault_nth(void** state)
 {
 	void* before = shim_kmalloc(1); /* calls before arming don't count towards nth */
 	assert_non_null(before);
@@ -141,7 +146,8 @@ static void test_fault_nth(void** state)
 	assert_int_equal(shim_fault_injected(SHIM_FAULT_ALLOC), 0);
 }
 
-static void test_fault_persistent_and_sites(void** state)
+static void
+test_fault_persistent_and_sites(void** state)
 {
 	shim_fault_fail_nth(SHIM_FAULT_SEM, 2, true);
 	sem_id first = create_sem(0, "first");
@@ -169,7 +175,8 @@ struct fault_job {
 	int32 failures;
 };
 
-static status_t fault_job_run(void* data)
+static status_t
+fault_job_run(void* data)
 {
 	struct fault_job* job = data;
 	for (int i = 0; i < job->calls; i++) {
@@ -179,7 +186,8 @@ static status_t fault_job_run(void* data)
 	return B_OK;
 }
 
-static void test_fault_thread_safety(void** state)
+static void
+test_fault_thread_safety(void** state)
 {
 	struct fault_job job = {.calls = 5000};
 	shim_fault_fail_nth(SHIM_FAULT_PUBLISH, 7777, false);
@@ -195,7 +203,8 @@ static void test_fault_thread_safety(void** state)
 
 /* ---- user memory ---------------------------------------------------------------------------- */
 
-static void test_user_alloc_layout(void** state)
+static void
+test_user_alloc_layout(void** state)
 {
 	char* first = shim_user_alloc(10);
 	char* second = shim_user_alloc(10);
@@ -226,7 +235,8 @@ static void test_user_alloc_layout(void** state)
 #endif
 }
 
-static void test_user_memcpy_rules(void** state)
+static void
+test_user_memcpy_rules(void** state)
 {
 	char* user = shim_user_alloc(16);
 	char kernel[16] = "kernel data!";
@@ -268,7 +278,8 @@ static void test_user_memcpy_rules(void** state)
 	shim_user_free(user2);
 }
 
-static void test_user_copy_faults(void** state)
+static void
+test_user_copy_faults(void** state)
 {
 	char* user = shim_user_alloc(8);
 	char kernel[8] = "abcdefg";
@@ -289,7 +300,8 @@ static void test_user_copy_faults(void** state)
 	shim_user_free(user);
 }
 
-static void test_user_strlcpy_and_memset(void** state)
+static void
+test_user_strlcpy_and_memset(void** state)
 {
 	char* user = shim_user_alloc(8);
 	shim_user_put(user, "hello", 6);
@@ -330,7 +342,8 @@ struct item {
 	list_link link;
 };
 
-static void test_list_basics(void** state)
+static void
+test_list_basics(void** state)
 {
 	struct list list;
 	list_init_etc(&list, offsetof(struct item, link));
@@ -351,11 +364,11 @@ static void test_list_basics(void** state)
 
 	int expected = 0;
 	for (struct item* item = list_get_next_item(&list, NULL); item != NULL;
-	     item = list_get_next_item(&list, item))
+		 item = list_get_next_item(&list, item))
 		assert_int_equal(item->value, expected++);
 	assert_int_equal(expected, 5);
 	for (struct item* item = list_get_prev_item(&list, NULL); item != NULL;
-	     item = list_get_prev_item(&list, item))
+		 item = list_get_prev_item(&list, item))
 		assert_int_equal(item->value, --expected);
 	assert_int_equal(expected, 0);
 	assert_ptr_equal(list_get_last_item(&list), &items[4]);
@@ -369,7 +382,8 @@ static void test_list_basics(void** state)
 	assert_null(list_get_next_item(&list, &items[3]));
 }
 
-static void test_list_links_and_move(void** state)
+static void
+test_list_links_and_move(void** state)
 {
 	struct list source, target;
 	list_init(&source); /* offset 0: the link is the item */
@@ -398,7 +412,8 @@ static void test_list_links_and_move(void** state)
 
 /* ---- per-boot reset ------------------------------------------------------------------------ */
 
-static void test_fini_resets_state(void** state)
+static void
+test_fini_resets_state(void** state)
 {
 	sem_id sem = create_sem(1, "old boot");
 	char* user = shim_user_alloc(8);
@@ -426,21 +441,22 @@ static void test_fini_resets_state(void** state)
 	dprintf("dprintf is quiet unless SHIM_VERBOSE is set\n");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_heap_accounting, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_leak_check, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fault_nth, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fault_persistent_and_sites, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fault_thread_safety, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_user_alloc_layout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_user_memcpy_rules, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_user_copy_faults, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_user_strlcpy_and_memset, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_list_basics, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_list_links_and_move, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fini_resets_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heap_accounting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leak_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_nth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_persistent_and_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_thread_safety, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_alloc_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_memcpy_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_copy_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_strlcpy_and_memset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_basics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_links_and_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fini_resets_state, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("kern_mem", tests, NULL, NULL);
 }

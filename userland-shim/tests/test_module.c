@@ -5,26 +5,30 @@
 static struct fake_module_state sDep, sNeedy, sInner, sOuter;
 static status_t sSelfGet;
 
-static status_t dep_std_ops(int32 op, ...)
+static status_t
+dep_std_ops(int32 op, ...)
 {
 	atomic_add(op == B_MODULE_INIT ? &sDep.inits : &sDep.uninits, 1);
 	return B_OK;
 }
 
-static status_t needy_std_ops(int32 op, ...)
+static status_t
+needy_std_ops(int32 op, ...)
 {
 	atomic_add(op == B_MODULE_INIT ? &sNeedy.inits : &sNeedy.uninits, 1);
 	return op == B_MODULE_INIT ? sNeedy.init_status : B_OK;
 }
 
-static status_t inner_std_ops(int32 op, ...)
+static status_t
+inner_std_ops(int32 op, ...)
 {
 	atomic_add(op == B_MODULE_INIT ? &sInner.inits : &sInner.uninits, 1);
 	return B_OK;
 }
 
 /* gets and puts another module from its own std_ops, as a driver's init may */
-static status_t outer_std_ops(int32 op, ...)
+static status_t
+outer_std_ops(int32 op, ...)
 {
 	atomic_add(op == B_MODULE_INIT ? &sOuter.inits : &sOuter.uninits, 1);
 	if (op == B_MODULE_INIT)
@@ -32,7 +36,8 @@ static status_t outer_std_ops(int32 op, ...)
 	return put_module("test/inner/v1");
 }
 
-static status_t self_std_ops(int32 op, ...)
+static status_t
+self_std_ops(int32 op, ...)
 {
 	if (op == B_MODULE_INIT)
 		sSelfGet = get_module("test/self/v1", NULL);
@@ -49,9 +54,10 @@ static module_info sNoOpsModule = {"test/no-ops/v1", 0, NULL};
 static module_info* sDepInfo;
 static module_dependency sNeedyDependencies[] = {{"test/dep/v1", &sDepInfo}, {NULL, NULL}};
 static module_dependency sMissingDependencies[] = {
-    {"test/dep/v1", &sDepInfo}, {"test/nowhere/v1", NULL}, {NULL, NULL}};
+	{"test/dep/v1", &sDepInfo}, {"test/nowhere/v1", NULL}, {NULL, NULL}};
 
-static int setup(void** state)
+static int
+setup(void** state)
 {
 	memset(&sDep, 0, sizeof(sDep));
 	memset(&sNeedy, 0, sizeof(sNeedy));
@@ -62,9 +68,9 @@ static int setup(void** state)
 	if (fake_net_setup(state) != 0)
 		return -1;
 	module_info* modules[] = {&sDepModule, &sNeedyModule, &sMissingModule, &sInnerModule,
-	    &sOuterModule, &sSelfModule, &sNoOpsModule};
+		&sOuterModule, &sSelfModule, &sNoOpsModule};
 	module_dependency* dependencies[] = {
-	    NULL, sNeedyDependencies, sMissingDependencies, NULL, NULL, NULL, NULL};
+		NULL, sNeedyDependencies, sMissingDependencies, NULL, NULL, NULL, NULL};
 	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
 		if (shim_module_register(modules[i], dependencies[i]) != B_OK)
 			return -1;
@@ -72,7 +78,8 @@ static int setup(void** state)
 	return 0;
 }
 
-static void test_boot_probes_device_modules(void** state)
+static void
+test_boot_probes_device_modules(void** state)
 {
 	/* every network/devices/ module was loaded once and put again */
 	assert_int_equal(sA.inits, 1);
@@ -95,7 +102,8 @@ static void test_boot_probes_device_modules(void** state)
 	assert_int_equal(sKeep.uninits, 0);
 }
 
-static void test_dependencies_before_init(void** state)
+static void
+test_dependencies_before_init(void** state)
 {
 	gBuf = NULL;
 	gStack = NULL;
@@ -113,7 +121,8 @@ static void test_dependencies_before_init(void** state)
 	assert_int_equal(sB.uninits, 2);
 }
 
-static void test_failed_init_undoes_dependencies(void** state)
+static void
+test_failed_init_undoes_dependencies(void** state)
 {
 	sNeedy.init_status = B_NO_MEMORY;
 	assert_int_equal(get_module("test/needy/v1", NULL), B_NO_MEMORY);
@@ -138,7 +147,8 @@ static void test_failed_init_undoes_dependencies(void** state)
 	assert_int_equal(sDep.uninits, 3);
 }
 
-static void test_unknown_modules(void** state)
+static void
+test_unknown_modules(void** state)
 {
 	module_info* info = (module_info*)&info;
 	assert_int_equal(get_module("test/unknown/v1", &info), B_ENTRY_NOT_FOUND);
@@ -151,7 +161,8 @@ static void test_unknown_modules(void** state)
 	assert_int_equal(put_module("test/no-ops/v1"), B_BAD_VALUE);
 }
 
-static void test_reentrant_std_ops(void** state)
+static void
+test_reentrant_std_ops(void** state)
 {
 	assert_int_equal(get_module("test/outer/v1", NULL), B_OK);
 	assert_int_equal(sOuter.inits, 1);
@@ -165,7 +176,8 @@ static void test_reentrant_std_ops(void** state)
 	assert_int_equal(put_module("test/self/v1"), B_OK);
 }
 
-static status_t get_put_thread(void* data)
+static status_t
+get_put_thread(void* data)
 {
 	for (int i = 0; i < 300; i++) {
 		if (get_module("test/outer/v1", NULL) != B_OK)
@@ -176,7 +188,8 @@ static status_t get_put_thread(void* data)
 	return B_OK;
 }
 
-static void test_concurrent_get_put(void** state)
+static void
+test_concurrent_get_put(void** state)
 {
 	thread_id threads[4];
 	for (int i = 0; i < 4; i++)
@@ -192,7 +205,8 @@ static void test_concurrent_get_put(void** state)
 	assert_int_equal(sInner.inits, sOuter.inits);
 }
 
-static void test_keep_loaded_unloaded_at_shutdown(void** state)
+static void
+test_keep_loaded_unloaded_at_shutdown(void** state)
 {
 	/* shutdown unloads B_KEEP_LOADED modules too, and returns their UNINIT error */
 	assert_int_equal(get_module("test/needy/v1", NULL), B_OK);
@@ -212,7 +226,8 @@ static void test_keep_loaded_unloaded_at_shutdown(void** state)
 	assert_int_equal(get_module("test/needy/v1", NULL), B_ENTRY_NOT_FOUND);
 }
 
-static void test_stack_modules(void** state)
+static void
+test_stack_modules(void** state)
 {
 	struct net_stack_module_info* stack;
 	assert_int_equal(get_module(NET_STACK_MODULE_NAME, (module_info**)&stack), B_OK);
@@ -237,7 +252,8 @@ static void test_stack_modules(void** state)
 	assert_int_equal(put_module(NET_DATALINK_MODULE_NAME), B_OK);
 }
 
-static void test_device_removed_from_the_driver(void** state)
+static void
+test_device_removed_from_the_driver(void** state)
 {
 	/* device_removed() called by the driver itself (not the reader) removes the interface */
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
@@ -250,21 +266,22 @@ static void test_device_removed_from_the_driver(void** state)
 	assert_int_equal(find_thread("fa/0 reader"), B_NAME_NOT_FOUND);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_boot_probes_device_modules, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_dependencies_before_init, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_failed_init_undoes_dependencies, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_modules, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_reentrant_std_ops, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_get_put, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_keep_loaded_unloaded_at_shutdown, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_stack_modules, setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_device_removed_from_the_driver, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_boot_probes_device_modules, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_dependencies_before_init, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_init_undoes_dependencies, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_modules, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_reentrant_std_ops, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_get_put, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_keep_loaded_unloaded_at_shutdown, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_stack_modules, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_device_removed_from_the_driver, setup, fake_net_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,8 @@
 static struct net_buffer_module_info* sBuffers;
 static struct shim_objects sBaseline;
 
-static int setup(void** state)
+static int
+setup(void** state)
 {
 	if (shim_boot_with(NULL, NULL) != B_OK)
 		return -1;
@@ -23,7 +24,8 @@ static int setup(void** state)
 	return get_module(NET_BUFFER_MODULE_NAME, (module_info**)&sBuffers) == B_OK ? 0 : -1;
 }
 
-static int teardown(void** state)
+static int
+teardown(void** state)
 {
 	shim_fault_clear();
 	put_module(NET_BUFFER_MODULE_NAME);
@@ -34,7 +36,8 @@ static int teardown(void** state)
 	return leaks == 0 ? 0 : -1;
 }
 
-static void expect_content(net_buffer* buffer, const char* content)
+static void
+expect_content(net_buffer* buffer, const char* content)
 {
 	size_t length = strlen(content);
 	char data[256];
@@ -43,7 +46,8 @@ static void expect_content(net_buffer* buffer, const char* content)
 	assert_memory_equal(data, content, length);
 }
 
-static void test_module_members(void** state)
+static void
+test_module_members(void** state)
 {
 	assert_string_equal(sBuffers->info.name, NET_BUFFER_MODULE_NAME);
 	assert_non_null(sBuffers->create);
@@ -57,7 +61,8 @@ static void test_module_members(void** state)
 	assert_non_null(sBuffers->write);
 }
 
-static void test_append_and_read(void** state)
+static void
+test_append_and_read(void** state)
 {
 	net_buffer* buffer = sBuffers->create(64);
 	assert_non_null(buffer);
@@ -75,7 +80,8 @@ static void test_append_and_read(void** state)
 	sBuffers->free(buffer);
 }
 
-static void test_out_of_range_is_bad_value(void** state)
+static void
+test_out_of_range_is_bad_value(void** state)
 {
 	net_buffer* buffer = sBuffers->create(0);
 	assert_int_equal(sBuffers->append(buffer, "abcdef", 6), B_OK);
@@ -91,7 +97,8 @@ static void test_out_of_range_is_bad_value(void** state)
 	sBuffers->free(buffer);
 }
 
-static void test_headers_and_trim(void** state)
+static void
+test_headers_and_trim(void** state)
 {
 	net_buffer* buffer = sBuffers->create(4);
 	assert_int_equal(sBuffers->append(buffer, "payload", 7), B_OK);
@@ -114,7 +121,8 @@ static void test_headers_and_trim(void** state)
 	sBuffers->free(buffer);
 }
 
-static void test_large_append_grows(void** state)
+static void
+test_large_append_grows(void** state)
 {
 	net_buffer* buffer = sBuffers->create(256);
 	static uint8 data[70000];
@@ -129,7 +137,8 @@ static void test_large_append_grows(void** state)
 	sBuffers->free(buffer);
 }
 
-static void test_user_pointers(void** state)
+static void
+test_user_pointers(void** state)
 {
 	net_buffer* buffer = sBuffers->create(8);
 	void* user = shim_user_alloc(16);
@@ -161,7 +170,8 @@ static void test_user_pointers(void** state)
 	sBuffers->free(buffer);
 }
 
-static void test_duplicate(void** state)
+static void
+test_duplicate(void** state)
 {
 	net_buffer* buffer = sBuffers->create(32);
 	assert_int_equal(sBuffers->append(buffer, "original", 8), B_OK);
@@ -188,7 +198,8 @@ static void test_duplicate(void** state)
 	sBuffers->free(copy);
 }
 
-static void test_fault_injection(void** state)
+static void
+test_fault_injection(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
@@ -216,7 +227,8 @@ static void test_fault_injection(void** state)
 	assert_int_equal(after.net_buffers, before.net_buffers);
 }
 
-static void test_accounting_and_recycling(void** state)
+static void
+test_accounting_and_recycling(void** state)
 {
 	struct shim_objects before, during, after;
 	shim_objects_get(&before);
@@ -245,18 +257,19 @@ static void test_accounting_and_recycling(void** state)
 	sBuffers->free(NULL);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_module_members, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_append_and_read, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_out_of_range_is_bad_value, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_headers_and_trim, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_large_append_grows, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_user_pointers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_accounting_and_recycling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_module_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_and_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_range_is_bad_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_headers_and_trim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_append_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_pointers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounting_and_recycling, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

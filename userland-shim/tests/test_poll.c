@@ -2,7 +2,8 @@
  * timeout, interrupt, POLLNVAL, close during poll, and the select sync pool functions. */
 #include "fake_device.h"
 
-static void test_poll_without_select_hook_is_ready(void** state)
+static void
+test_poll_without_select_hook_is_ready(void** state)
 {
 	assert_int_equal(devfs_publish_device("fake/plain", &sFakePlainHooks), B_OK);
 	int fd = shim_open("fake/plain", SHIM_O_RDWR);
@@ -16,7 +17,8 @@ static void test_poll_without_select_hook_is_ready(void** state)
 	assert_int_equal(devfs_unpublish_device("fake/plain", false), B_OK);
 }
 
-static void test_poll_selects_and_deselects(void** state)
+static void
+test_poll_selects_and_deselects(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	fake_set_readable(true);
@@ -24,8 +26,8 @@ static void test_poll_selects_and_deselects(void** state)
 	assert_int_equal(shim_poll(fds, 1, B_INFINITE_TIMEOUT), 1);
 	assert_int_equal(fds[0].revents, SHIM_POLLIN);
 	/* the requested event plus ERROR and DISCONNECTED, always with ref 0 */
-	int32 expected = SELECT_FLAG(B_SELECT_READ) | SELECT_FLAG(B_SELECT_ERROR) |
-	                 SELECT_FLAG(B_SELECT_DISCONNECTED);
+	int32 expected = SELECT_FLAG(B_SELECT_READ) | SELECT_FLAG(B_SELECT_ERROR)
+					 | SELECT_FLAG(B_SELECT_DISCONNECTED);
 	assert_int_equal(sFake.selected_mask, expected);
 	assert_int_equal(sFake.selects, 3);
 	assert_int_equal(sFake.select_refs, 0);
@@ -36,7 +38,8 @@ static void test_poll_selects_and_deselects(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_poll_timeout(void** state)
+static void
+test_poll_timeout(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
@@ -55,7 +58,8 @@ static void test_poll_timeout(void** state)
 	assert_int_equal(after.semaphores, before.semaphores);
 }
 
-static void test_poll_woken_by_notification(void** state)
+static void
+test_poll_woken_by_notification(void** state)
 {
 	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
 	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
@@ -72,7 +76,8 @@ static void test_poll_woken_by_notification(void** state)
 	assert_int_equal(shim_close(call.fds[0].fd), B_OK);
 }
 
-static void test_poll_reports_hangup_unrequested(void** state)
+static void
+test_poll_reports_hangup_unrequested(void** state)
 {
 	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
 	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
@@ -94,7 +99,8 @@ static void test_poll_reports_hangup_unrequested(void** state)
 	assert_int_equal(shim_close(call.fds[0].fd), B_OK);
 }
 
-static void test_poll_interrupted(void** state)
+static void
+test_poll_interrupted(void** state)
 {
 	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
 	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
@@ -114,11 +120,12 @@ static void test_poll_interrupted(void** state)
 	assert_int_equal(shim_close(call.fds[0].fd), B_OK);
 }
 
-static void test_poll_invalid_descriptor(void** state)
+static void
+test_poll_invalid_descriptor(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	struct shim_pollfd fds[3] = {
-	    {4321, SHIM_POLLIN, 0}, {-1, SHIM_POLLIN, 0x77}, {fd, SHIM_POLLIN, 0}};
+		{4321, SHIM_POLLIN, 0}, {-1, SHIM_POLLIN, 0x77}, {fd, SHIM_POLLIN, 0}};
 	assert_int_equal(shim_poll(fds, 3, B_INFINITE_TIMEOUT), 1);
 	assert_int_equal(fds[0].revents, SHIM_POLLNVAL);
 	assert_int_equal(fds[1].revents, 0);
@@ -129,7 +136,8 @@ static void test_poll_invalid_descriptor(void** state)
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-static void test_close_during_poll_deselects_first(void** state)
+static void
+test_close_during_poll_deselects_first(void** state)
 {
 	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
 	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
@@ -148,7 +156,8 @@ static void test_close_during_poll_deselects_first(void** state)
 	assert_null(sFake.pool);
 }
 
-static void test_poll_two_descriptors(void** state)
+static void
+test_poll_two_descriptors(void** state)
 {
 	int first = shim_open(FAKE_PATH, SHIM_O_RDWR);
 	assert_int_equal(devfs_publish_device("fake/plain", &sFakePlainHooks), B_OK);
@@ -166,18 +175,20 @@ static void test_poll_two_descriptors(void** state)
 }
 
 /* opaque selectsync stand-ins: the pool functions only compare them */
-static struct selectsync* fake_sync(int n)
+static struct selectsync*
+fake_sync(int n)
 {
 	return (struct selectsync*)(uintptr_t)(0x1000 * n);
 }
 
-static void test_select_pool_functions(void** state)
+static void
+test_select_pool_functions(void** state)
 {
 	struct shim_objects before, after;
 	shim_objects_get(&before);
 	select_sync_pool* pool = NULL;
 	assert_int_equal(
-	    remove_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_READ), B_ENTRY_NOT_FOUND);
+		remove_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_READ), B_ENTRY_NOT_FOUND);
 	assert_int_equal(add_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_READ), B_OK);
 	assert_non_null(pool);
 	assert_int_equal(add_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_WRITE), B_OK);
@@ -186,13 +197,13 @@ static void test_select_pool_functions(void** state)
 	assert_int_equal(after.select_entries, before.select_entries + 2);
 
 	assert_int_equal(
-	    remove_select_sync_pool_entry(&pool, fake_sync(3), B_SELECT_READ), B_ENTRY_NOT_FOUND);
+		remove_select_sync_pool_entry(&pool, fake_sync(3), B_SELECT_READ), B_ENTRY_NOT_FOUND);
 	assert_int_equal(remove_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_READ), B_OK);
 	shim_objects_get(&after);
 	assert_int_equal(after.select_entries, before.select_entries + 2);
 	assert_int_equal(remove_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_WRITE), B_OK);
 	assert_int_equal(
-	    remove_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_WRITE), B_ENTRY_NOT_FOUND);
+		remove_select_sync_pool_entry(&pool, fake_sync(1), B_SELECT_WRITE), B_ENTRY_NOT_FOUND);
 	assert_non_null(pool);
 	assert_int_equal(remove_select_sync_pool_entry(&pool, fake_sync(2), B_SELECT_READ), B_OK);
 	assert_null(pool);
@@ -208,7 +219,8 @@ static void test_select_pool_functions(void** state)
 	assert_int_equal(after.select_entries, before.select_entries);
 }
 
-static void test_select_pool_allocation_failure(void** state)
+static void
+test_select_pool_allocation_failure(void** state)
 {
 	select_sync_pool* pool = NULL;
 	shim_fault_fail_nth(SHIM_FAULT_ALLOC, 1, false);
@@ -222,7 +234,8 @@ static void test_select_pool_allocation_failure(void** state)
 	delete_select_sync_pool(pool);
 }
 
-static void test_poll_select_failure_means_not_selected(void** state)
+static void
+test_poll_select_failure_means_not_selected(void** state)
 {
 	/* a select hook that fails (pool allocation) leaves that event unselected: no deselect */
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
@@ -232,31 +245,32 @@ static void test_poll_select_failure_means_not_selected(void** state)
 	assert_int_equal(sFake.selects, 3);
 	assert_int_equal(sFake.deselects, 2);
 	assert_int_equal(
-	    sFake.deselected_mask, SELECT_FLAG(B_SELECT_ERROR) | SELECT_FLAG(B_SELECT_DISCONNECTED));
+		sFake.deselected_mask, SELECT_FLAG(B_SELECT_ERROR) | SELECT_FLAG(B_SELECT_DISCONNECTED));
 	assert_null(sFake.pool);
 	assert_int_equal(shim_close(fd), B_OK);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(
-	        test_poll_without_select_hook_is_ready, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_poll_selects_and_deselects, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_poll_timeout, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_poll_woken_by_notification, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_poll_reports_hangup_unrequested, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_poll_interrupted, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_poll_invalid_descriptor, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_close_during_poll_deselects_first, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_poll_two_descriptors, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_select_pool_functions, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_select_pool_allocation_failure, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_poll_select_failure_means_not_selected, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_poll_without_select_hook_is_ready, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_selects_and_deselects, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_timeout, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_woken_by_notification, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_poll_reports_hangup_unrequested, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_interrupted, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_invalid_descriptor, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_close_during_poll_deselects_first, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_two_descriptors, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_select_pool_functions, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_select_pool_allocation_failure, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_poll_select_failure_means_not_selected, fake_setup, fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,14 +26,16 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static status_t join(thread_id thread)
+static status_t
+join(thread_id thread)
 {
 	status_t result = B_ERROR;
 	assert_int_equal(shim_thread_join(thread, &result), B_OK);
 	return result;
 }
 
-static bigtime_t wall_time(void)
+static bigtime_t
+wall_time(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -41,7 +43,8 @@ static bigtime_t wall_time(void)
 }
 
 /* tape number `seed`: bytes from a fixed LCG, so every run of the test sees the same tapes */
-static void make_tape(uint8* tape, size_t length, uint32 seed)
+static void
+make_tape(uint8* tape, size_t length, uint32 seed)
 {
 	uint32 state = seed * 2654435761u + 12345;
 	for (size_t i = 0; i < length; i++) {
@@ -58,15 +61,16 @@ struct run {
 	uint64 decisions;
 };
 
-static void free_run(struct run* run)
+static void
+free_run(struct run* run)
 {
 	free(run->trace);
 	run->trace = NULL;
 }
 
 /* one input as a harness runs it: tape, boot, scenario, shutdown (which checks for leaks) */
-static void run_input(
-    const uint8* tape, size_t length, void (*scenario)(struct run*), struct run* run)
+static void
+run_input(const uint8* tape, size_t length, void (*scenario)(struct run*), struct run* run)
 {
 	memset(run, 0, sizeof(*run));
 	FILE* trace = open_memstream(&run->trace, &run->trace_length);
@@ -84,7 +88,8 @@ static void run_input(
 }
 
 /* the same without a trace, as a fuzzer runs inputs */
-static void run_quiet(const uint8* tape, size_t length, void (*scenario)(struct run*))
+static void
+run_quiet(const uint8* tape, size_t length, void (*scenario)(struct run*))
 {
 	struct run run;
 	memset(&run, 0, sizeof(run));
@@ -94,7 +99,8 @@ static void run_quiet(const uint8* tape, size_t length, void (*scenario)(struct 
 	assert_int_equal(shim_shutdown(), B_OK);
 }
 
-static void assert_same_run(const struct run* a, const struct run* b)
+static void
+assert_same_run(const struct run* a, const struct run* b)
 {
 	assert_string_equal(a->log, b->log);
 	assert_int_equal(a->decisions, b->decisions);
@@ -117,13 +123,15 @@ struct racer {
 	char name;
 };
 
-static void race_log(struct race* race, char c)
+static void
+race_log(struct race* race, char c)
 {
 	if (race->used < 200)
 		race->log[race->used++] = c;
 }
 
-static status_t racer_thread(void* data)
+static status_t
+racer_thread(void* data)
 {
 	struct racer* racer = data;
 	struct race* race = racer->race;
@@ -143,7 +151,8 @@ static status_t racer_thread(void* data)
 	return B_OK;
 }
 
-static void race_scenario(struct run* run)
+static void
+race_scenario(struct run* run)
 {
 	struct race race = {.log = run->log};
 	mutex_init(&race.lock, "race");
@@ -161,7 +170,8 @@ static void race_scenario(struct run* run)
 	mutex_destroy(&race.lock);
 }
 
-static void test_same_tape_same_trace(void** state)
+static void
+test_same_tape_same_trace(void** state)
 {
 	uint8 tape[TAPE_LENGTH], other[TAPE_LENGTH];
 	make_tape(tape, sizeof(tape), 1);
@@ -183,7 +193,8 @@ static void test_same_tape_same_trace(void** state)
 	free_run(&last);
 }
 
-static void test_tapes_steer_interleavings(void** state)
+static void
+test_tapes_steer_interleavings(void** state)
 {
 	char logs[TAPES][256];
 	int distinct = 0;
@@ -211,7 +222,7 @@ static void test_tapes_steer_interleavings(void** state)
 	run_input(NULL, 0, race_scenario, &plainAgain);
 	assert_same_run(&plain, &plainAgain);
 	print_message("%d distinct interleavings from %d tapes, e.g. %s / %s; no tape: %s\n", distinct,
-	    TAPES, logs[0], logs[distinct - 1], plain.log);
+		TAPES, logs[0], logs[distinct - 1], plain.log);
 	free_run(&plain);
 	free_run(&plainAgain);
 	assert_true(distinct >= 8);
@@ -226,7 +237,8 @@ struct timed {
 	bigtime_t returned;
 };
 
-static status_t timed_acquire(void* data)
+static status_t
+timed_acquire(void* data)
 {
 	struct timed* timed = data;
 	timed->status = acquire_sem_etc(timed->sem, 1, B_RELATIVE_TIMEOUT, 5 * SECOND);
@@ -234,7 +246,8 @@ static status_t timed_acquire(void* data)
 	return B_OK;
 }
 
-static void test_virtual_time(void** state)
+static void
+test_virtual_time(void** state)
 {
 	assert_int_equal(shim_boot(), B_OK);
 	bigtime_t wallStart = wall_time();
@@ -261,12 +274,14 @@ static void test_virtual_time(void** state)
 
 /* ---- deadlock report ------------------------------------------------------------------------ */
 
-static status_t acquire_forever(void* data)
+static status_t
+acquire_forever(void* data)
 {
 	return acquire_sem(*(sem_id*)data);
 }
 
-static void deadlock_child(void)
+static void
+deadlock_child(void)
 {
 	assert_int_equal(shim_boot(), B_OK);
 	sem_id first = create_sem(0, "held by nobody 1");
@@ -277,7 +292,8 @@ static void deadlock_child(void)
 	shim_thread_join(b, NULL);
 }
 
-static void test_deadlock_is_reported(void** state)
+static void
+test_deadlock_is_reported(void** state)
 {
 	int pipeEnds[2];
 	assert_int_equal(pipe(pipeEnds), 0);
@@ -302,12 +318,13 @@ static void test_deadlock_is_reported(void** state)
 	close(pipeEnds[0]);
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || strstr(output, "DEADLOCK") == NULL ||
-	    strstr(output, "waits on semaphore") == NULL ||
-	    strstr(output, "\"held by nobody 1\"") == NULL ||
-	    strstr(output, "\"held by nobody 2\"") == NULL || strstr(output, "\"waits for 1\"") == NULL)
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || strstr(output, "DEADLOCK") == NULL
+		|| strstr(output, "waits on semaphore") == NULL
+		|| strstr(output, "\"held by nobody 1\"") == NULL
+		|| strstr(output, "\"held by nobody 2\"") == NULL
+		|| strstr(output, "\"waits for 1\"") == NULL)
 		fail_msg("expected a deadlock report and SIGABRT; child status 0x%x, output:\n%s", status,
-		    output);
+			output);
 }
 
 /* ---- interrupts ----------------------------------------------------------------------------- */
@@ -318,7 +335,8 @@ struct interruptible {
 	status_t snooze;
 };
 
-static status_t interruptible_waits(void* data)
+static status_t
+interruptible_waits(void* data)
 {
 	struct interruptible* job = data;
 	job->acquire = acquire_sem_etc(job->sem, 1, B_CAN_INTERRUPT, 0);
@@ -327,7 +345,8 @@ static status_t interruptible_waits(void* data)
 	return B_OK;
 }
 
-static void interrupt_scenario(struct run* run)
+static void
+interrupt_scenario(struct run* run)
 {
 	struct interruptible job = {.sem = create_sem(0, "never released")};
 	thread_id thread = shim_thread_spawn("ctrl+c target", interruptible_waits, &job);
@@ -345,7 +364,8 @@ static void interrupt_scenario(struct run* run)
 	delete_sem(job.sem);
 }
 
-static void test_interrupt_blocked_thread(void** state)
+static void
+test_interrupt_blocked_thread(void** state)
 {
 	for (uint32 seed = 0; seed < 8; seed++) {
 		uint8 tape[TAPE_LENGTH];
@@ -367,14 +387,16 @@ struct reader {
 	ssize_t result;
 };
 
-static status_t read_one(void* data)
+static status_t
+read_one(void* data)
 {
 	struct reader* reader = data;
 	reader->result = shim_read(reader->fd, reader->buffer, sizeof(reader->buffer));
 	return B_OK;
 }
 
-static void driver_scenario(struct run* run)
+static void
+driver_scenario(struct run* run)
 {
 	assert_int_equal(shim_if_create("tap/0"), B_OK);
 	assert_int_equal(shim_if_up("tap/0"), B_OK);
@@ -393,10 +415,11 @@ static void driver_scenario(struct run* run)
 	assert_int_equal(shim_close(reader.fd), B_OK);
 	assert_int_equal(shim_if_delete("tap/0"), B_OK);
 	snprintf(
-	    run->log, sizeof(run->log), "read %zd at t=%lld", reader.result, (long long)system_time());
+		run->log, sizeof(run->log), "read %zd at t=%lld", reader.result, (long long)system_time());
 }
 
-static void test_driver_read_under_tapes(void** state)
+static void
+test_driver_read_under_tapes(void** state)
 {
 	for (uint32 seed = 0; seed < 12; seed++) {
 		uint8 tape[TAPE_LENGTH];
@@ -413,7 +436,8 @@ static void test_driver_read_under_tapes(void** state)
 /* ---- the worker pool: boot/shutdown cycles create no host threads -----------------------------
  */
 
-static int host_threads(void)
+static int
+host_threads(void)
 {
 	DIR* tasks = opendir("/proc/self/task");
 	assert_non_null(tasks);
@@ -426,14 +450,16 @@ static int host_threads(void)
 	return count;
 }
 
-static status_t write_one(void* data)
+static status_t
+write_one(void* data)
 {
 	uint8 frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 2, 0x08, 0x00};
 	ssize_t written = shim_write(*(int*)data, frame, sizeof(frame));
 	return written == sizeof(frame) ? B_OK : B_ERROR;
 }
 
-static void pool_scenario(struct run* run)
+static void
+pool_scenario(struct run* run)
 {
 	driver_scenario(run);
 	assert_int_equal(shim_if_create("tap/1"), B_OK);
@@ -448,7 +474,8 @@ static void pool_scenario(struct run* run)
 	assert_int_equal(shim_if_delete("tap/1"), B_OK);
 }
 
-static void test_pool_reused_across_boots(void** state)
+static void
+test_pool_reused_across_boots(void** state)
 {
 	struct run run;
 	run_input(NULL, 0, pool_scenario, &run);
@@ -461,7 +488,7 @@ static void test_pool_reused_across_boots(void** state)
 		free_run(&run);
 	}
 	print_message(
-	    "host threads: %d after the first input, %d after 100 more\n", before, host_threads());
+		"host threads: %d after the first input, %d after 100 more\n", before, host_threads());
 	assert_int_equal(host_threads(), before);
 }
 
@@ -473,7 +500,8 @@ struct ping_pong {
 	int rounds;
 };
 
-static status_t pong_thread(void* data)
+static status_t
+pong_thread(void* data)
 {
 	struct ping_pong* game = data;
 	for (int i = 0; i < game->rounds; i++) {
@@ -483,14 +511,16 @@ static status_t pong_thread(void* data)
 	return B_OK;
 }
 
-static status_t poll_briefly(void* data)
+static status_t
+poll_briefly(void* data)
 {
 	struct shim_pollfd pollfd = {*(int*)data, SHIM_POLLIN, 0};
 	return shim_poll(&pollfd, 1, 10000) >= 0 ? B_OK : B_ERROR;
 }
 
 /* a harness-sized input: 4 threads over a few operations on one interface */
-static void harness_scenario(struct run* run)
+static void
+harness_scenario(struct run* run)
 {
 	assert_int_equal(shim_if_create("tap/0"), B_OK);
 	assert_int_equal(shim_if_up("tap/0"), B_OK);
@@ -507,7 +537,8 @@ static void harness_scenario(struct run* run)
 	assert_int_equal(shim_if_delete("tap/0"), B_OK);
 }
 
-static void test_performance(void** state)
+static void
+test_performance(void** state)
 {
 	assert_int_equal(shim_boot(), B_OK);
 	mutex lock = MUTEX_INITIALIZER("bench");
@@ -552,28 +583,29 @@ static void test_performance(void** state)
 	bigtime_t inputTime = wall_time() - start;
 
 	print_message("decision without a switch: %.0f ns; handoff between workers: %.1f us "
-	              "(sem ping-pong round trip / 2)\n",
-	    pointTime * 1000.0 / points, pingTime / (2.0 * game.rounds));
+				  "(sem ping-pong round trip / 2)\n",
+		pointTime * 1000.0 / points, pingTime / (2.0 * game.rounds));
 	print_message("boot+shutdown: %.0f/s; harness-sized input (boot, tap up, 4 threads, send, "
-	              "read, write, poll, delete, shutdown): %.0f/s\n",
-	    cycles * 1e6 / bootTime, inputs * 1e6 / inputTime);
+				  "read, write, poll, delete, shutdown): %.0f/s\n",
+		cycles * 1e6 / bootTime, inputs * 1e6 / inputTime);
 }
 
-int main(void)
+int
+main(void)
 {
 	if (!shim_sched_is_deterministic()) {
 		printf("test_sched: skipped, needs the deterministic build (make test-det / SAN=det)\n");
 		return 0;
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same_tape_same_trace),
-	    cmocka_unit_test(test_tapes_steer_interleavings),
-	    cmocka_unit_test(test_virtual_time),
-	    cmocka_unit_test(test_deadlock_is_reported),
-	    cmocka_unit_test(test_interrupt_blocked_thread),
-	    cmocka_unit_test(test_driver_read_under_tapes),
-	    cmocka_unit_test(test_pool_reused_across_boots),
-	    cmocka_unit_test(test_performance),
+		cmocka_unit_test(test_same_tape_same_trace),
+		cmocka_unit_test(test_tapes_steer_interleavings),
+		cmocka_unit_test(test_virtual_time),
+		cmocka_unit_test(test_deadlock_is_reported),
+		cmocka_unit_test(test_interrupt_blocked_thread),
+		cmocka_unit_test(test_driver_read_under_tapes),
+		cmocka_unit_test(test_pool_reused_across_boots),
+		cmocka_unit_test(test_performance),
 	};
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
 }

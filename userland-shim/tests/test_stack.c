@@ -2,7 +2,8 @@
  * the reader thread, delete, the send path, the capture, and the ARP peer. */
 #include "fake_net_device.h"
 
-static void test_create_offers_name_in_order(void** state)
+static void
+test_create_offers_name_in_order(void** state)
 {
 	assert_int_equal(shim_if_create("fb/0"), B_OK);
 	/* fake_a was asked first and refused; fake_b accepted; the keep module was not asked */
@@ -16,7 +17,8 @@ static void test_create_offers_name_in_order(void** state)
 	assert_int_equal(shim_if_count(), 1);
 }
 
-static void test_foreign_name_refused(void** state)
+static void
+test_foreign_name_refused(void** state)
 {
 	assert_int_equal(shim_if_create("eth0"), B_DEVICE_NOT_FOUND);
 	assert_string_equal(sLog, "a:eth0 b:eth0 k:eth0 ");
@@ -28,7 +30,8 @@ static void test_foreign_name_refused(void** state)
 	assert_int_equal(sKeep.uninits, 0);
 }
 
-static void test_create_existing_and_bad_names(void** state)
+static void
+test_create_existing_and_bad_names(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
@@ -42,7 +45,8 @@ static void test_create_existing_and_bad_names(void** state)
 	assert_false(shim_if_exists("fa/9"));
 }
 
-static void test_datalink_control(void** state)
+static void
+test_datalink_control(void** state)
 {
 	struct net_datalink_module_info* datalink;
 	assert_int_equal(get_module(NET_DATALINK_MODULE_NAME, (module_info**)&datalink), B_OK);
@@ -54,7 +58,7 @@ static void test_datalink_control(void** state)
 	assert_int_equal(datalink->control(domain, SIOCAIFADDR, &request, &length), B_BAD_VALUE);
 	length = 0;
 	assert_int_equal(
-	    datalink->control(domain, SIOCAIFADDR, shim_user_bad_address(), &length), B_BAD_ADDRESS);
+		datalink->control(domain, SIOCAIFADDR, shim_user_bad_address(), &length), B_BAD_ADDRESS);
 	assert_int_equal(shim_if_count(), 0);
 
 	/* a request in user memory, 3-argument style (length 0) */
@@ -76,7 +80,8 @@ static void test_datalink_control(void** state)
 	assert_int_equal(put_module(NET_DATALINK_MODULE_NAME), B_OK);
 }
 
-static void test_up_spawns_reader_and_delivers(void** state)
+static void
+test_up_spawns_reader_and_delivers(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	struct shim_if_info info;
@@ -104,7 +109,8 @@ static void test_up_spawns_reader_and_delivers(void** state)
 	assert_int_equal(shim_stack_pending("fa/0"), 0);
 }
 
-static void test_up_failure(void** state)
+static void
+test_up_failure(void** state)
 {
 	struct shim_objects before, after;
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
@@ -123,7 +129,8 @@ static void test_up_failure(void** state)
 	assert_int_equal(sA.uninit_devices, 1);
 }
 
-static void test_down_clears_flag_then_joins(void** state)
+static void
+test_down_clears_flag_then_joins(void** state)
 {
 	struct shim_objects before, after;
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
@@ -155,7 +162,8 @@ static void test_down_clears_flag_then_joins(void** state)
 	assert_int_equal(sA.downs, 2);
 }
 
-static void test_delete_downs_uninits_and_puts(void** state)
+static void
+test_delete_downs_uninits_and_puts(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	assert_int_equal(shim_if_up("fa/0"), B_OK);
@@ -173,7 +181,8 @@ static void test_delete_downs_uninits_and_puts(void** state)
 	assert_int_equal(sA.init_devices, 2);
 }
 
-static void test_send_path(void** state)
+static void
+test_send_path(void** state)
 {
 	struct shim_objects before, after;
 	assert_int_equal(shim_if_create("fb/0"), B_OK);
@@ -204,7 +213,8 @@ static void test_send_path(void** state)
 	assert_int_equal(shim_stack_send("fz/0", "x", 1, type), B_BAD_VALUE);
 }
 
-static void test_receive_timeouts(void** state)
+static void
+test_receive_timeouts(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	char frame[8];
@@ -217,7 +227,8 @@ static void test_receive_timeouts(void** state)
 	assert_int_equal(shim_stack_pending("fz/0"), B_BAD_VALUE);
 }
 
-static void test_receive_errors_counted(void** state)
+static void
+test_receive_errors_counted(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	assert_int_equal(shim_if_up("fa/0"), B_OK);
@@ -232,7 +243,8 @@ static void test_receive_errors_counted(void** state)
 	assert_true(shim_if_exists("fa/0"));
 }
 
-static void test_device_not_found_removes_interface(void** state)
+static void
+test_device_not_found_removes_interface(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	assert_int_equal(shim_if_up("fa/0"), B_OK);
@@ -252,7 +264,8 @@ static void test_device_not_found_removes_interface(void** state)
 
 static const uint8 kRequesterMac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
 
-static void make_arp_request(uint8* frame, const uint8* targetIp)
+static void
+make_arp_request(uint8* frame, const uint8* targetIp)
 {
 	static const uint8 requesterIp[4] = {10, 0, 0, 2};
 	memset(frame, 0xff, 6);
@@ -269,7 +282,8 @@ static void make_arp_request(uint8* frame, const uint8* targetIp)
 }
 
 /* inject a frame and wait for it in the capture: everything before it was processed */
-static void sync_reader(const char* name)
+static void
+sync_reader(const char* name)
 {
 	char frame[64];
 	fake_inject(name, "sync", 4, B_OK);
@@ -281,7 +295,8 @@ static void sync_reader(const char* name)
 	}
 }
 
-static void test_arp_peer_answers(void** state)
+static void
+test_arp_peer_answers(void** state)
 {
 	static const uint8 ourIp[4] = {10, 0, 0, 1};
 	static const uint8 otherIp[4] = {10, 0, 0, 9};
@@ -321,7 +336,8 @@ static void test_arp_peer_answers(void** state)
 	assert_int_equal(info.received, 3);
 }
 
-static void test_arp_needs_ethernet_and_address(void** state)
+static void
+test_arp_needs_ethernet_and_address(void** state)
 {
 	static const uint8 ip[4] = {10, 0, 0, 1};
 	uint32 address;
@@ -348,7 +364,8 @@ static void test_arp_needs_ethernet_and_address(void** state)
 	assert_int_equal(info.arp_replies, 0);
 }
 
-static void test_if_info_fields(void** state)
+static void
+test_if_info_fields(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	assert_int_equal(shim_if_create("fb/7"), B_OK);
@@ -366,7 +383,8 @@ static void test_if_info_fields(void** state)
 	assert_int_equal(shim_if_info("fb/7", NULL), B_BAD_VALUE);
 }
 
-static void test_shutdown_deletes_interfaces(void** state)
+static void
+test_shutdown_deletes_interfaces(void** state)
 {
 	assert_int_equal(shim_if_create("fa/0"), B_OK);
 	assert_int_equal(shim_if_create("fb/0"), B_OK);
@@ -385,35 +403,36 @@ static void test_shutdown_deletes_interfaces(void** state)
 	assert_int_equal(shim_if_count(), 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(
-	        test_create_offers_name_in_order, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_foreign_name_refused, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_create_existing_and_bad_names, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_datalink_control, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_up_spawns_reader_and_delivers, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_up_failure, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_down_clears_flag_then_joins, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_delete_downs_uninits_and_puts, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_send_path, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_receive_timeouts, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_receive_errors_counted, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_device_not_found_removes_interface, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_arp_peer_answers, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_arp_needs_ethernet_and_address, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(test_if_info_fields, fake_net_setup, fake_net_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_shutdown_deletes_interfaces, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_create_offers_name_in_order, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_foreign_name_refused, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_create_existing_and_bad_names, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_datalink_control, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_up_spawns_reader_and_delivers, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_up_failure, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_down_clears_flag_then_joins, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_delete_downs_uninits_and_puts, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_send_path, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_receive_timeouts, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_receive_errors_counted, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_device_not_found_removes_interface, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_arp_peer_answers, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arp_needs_ethernet_and_address, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_if_info_fields, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_shutdown_deletes_interfaces, fake_net_setup, fake_net_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

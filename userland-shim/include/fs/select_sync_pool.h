@@ -12,10 +12,9 @@ typedef struct select_sync_pool select_sync_pool;
 extern "C" {
 #endif
 
-status_t add_select_sync_pool_entry(select_sync_pool** pool, struct selectsync* sync,
-	uint8 event);
-status_t remove_select_sync_pool_entry(select_sync_pool** pool, struct selectsync* sync,
-	uint8 event);
+status_t add_select_sync_pool_entry(select_sync_pool** pool, struct selectsync* sync, uint8 event);
+status_t remove_select_sync_pool_entry(
+	select_sync_pool** pool, struct selectsync* sync, uint8 event);
 void delete_select_sync_pool(select_sync_pool* pool);
 void notify_select_event_pool(select_sync_pool* pool, uint8 event);
 

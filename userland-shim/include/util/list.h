@@ -35,12 +35,14 @@ void* list_remove_head_item(struct list* list);
 void* list_remove_tail_item(struct list* list);
 void list_move_to_list(struct list* source, struct list* target);
 
-static inline bool list_is_empty(struct list* list)
+static inline bool
+list_is_empty(struct list* list)
 {
 	return list->link.next == (list_link*)list;
 }
 
-static inline void* list_get_first_item(struct list* list)
+static inline void*
+list_get_first_item(struct list* list)
 {
 	return list_get_next_item(list, NULL);
 }
