@@ -151,11 +151,16 @@ test: lint
 
 # ---- housekeeping ---------------------------------------------------------------------------
 
-format:
-	clang-format -i $(shell find driver userland-shim fuzz stress -name '*.[ch]')
+C_FILES = $(shell find driver userland-shim fuzz stress -name '*.[ch]' 2>/dev/null)
 
+format:
+	clang-format -i $(C_FILES)
+
+# every C file must already be formatted (.clang-format): a step of make test
 format-check:
-	@clang-format --dry-run -Werror $(shell find driver userland-shim fuzz stress -name '*.[ch]')
+	@clang-format --dry-run -Werror $(C_FILES) && echo "format-check: $(words $(C_FILES)) files ok"
+
+test: format-check
 
 # fuzzing (libFuzzer, AFL++, replayer, repro, corpora): fuzz/fuzz.mk
 ifneq ($(wildcard fuzz/fuzz.mk),)
