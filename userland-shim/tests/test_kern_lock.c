@@ -15,33 +15,10 @@
 #include <lock.h>
 
 #include "shim_internal.h"
+#include "kern_test.h"
 
 #define WAIT (5 * 1000 * 1000)
 
-/* a test that hangs (a lost wake-up) dies by SIGALRM instead of stalling the run */
-static int
-setup(void** state)
-{
-	alarm(60);
-	shim_kern_init();
-	return 0;
-}
-
-static int
-teardown(void** state)
-{
-	shim_kern_fini();
-	alarm(0);
-	return 0;
-}
-
-static status_t
-join(thread_id thread)
-{
-	status_t result = B_ERROR;
-	assert_int_equal(shim_thread_join(thread, &result), B_OK);
-	return result;
-}
 
 /* ---- mutexes ------------------------------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include <util/list.h>
 
 #include "shim_internal.h"
+#include "kern_test.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -26,22 +27,6 @@ void* shim_kcalloc(size_t count, size_t size);
 void* shim_krealloc(void* block, size_t size);
 void shim_kfree(void* block);
 
-/* a test that hangs (a lost wake-up) dies by SIGALRM instead of stalling the run */
-static int
-setup(void** state)
-{
-	alarm(60);
-	shim_kern_init();
-	return 0;
-}
-
-static int
-teardown(void** state)
-{
-	shim_kern_fini();
-	alarm(0);
-	return 0;
-}
 
 /* ---- kernel heap, accounting, leak check ---------------------------------------------------- */
 
