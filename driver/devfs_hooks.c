@@ -242,6 +242,10 @@ tuntap_read(void* _cookie, off_t position, void* data, size_t* _length)
 		buffer = NULL;
 
 out:
+	/* A reader woken for a packet that leaves without it (a fault on its buffer, ctrl+c) hands
+	 * the wake-up on: another reader may be blocked on the same descriptor. */
+	if (status != B_OK && unit->to_app.count > 0)
+		tuntap_wait_queue_wake(&unit->read_waiters, false);
 	mutex_unlock(&unit->lock);
 	if (status == B_OK)
 		gBufferModule->free(buffer);
