@@ -162,6 +162,14 @@ format-check:
 
 test: format-check
 
+# every reproducer in corpora/regressions/ replays clean, 20 times each (fuzz/fuzz.mk)
+ifneq ($(wildcard fuzz/fuzz.mk),)
+test: test-repro
+.PHONY: test-repro
+test-repro: check-deps
+	@$(MAKE) --no-print-directory repro
+endif
+
 # fuzzing (libFuzzer, AFL++, replayer, repro, corpora): fuzz/fuzz.mk
 ifneq ($(wildcard fuzz/fuzz.mk),)
 include fuzz/fuzz.mk
@@ -187,3 +195,8 @@ $(BUILD)/bench/%: stress/%.c $(BUILD)/none/libshim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) -O2 $< -Wl,--whole-archive $(BUILD)/none/libshim.a -Wl,--no-whole-archive \
 		$(LDLIBS) -o $@
+
+# overnight stress suite and benchmarks (stress, stress-smoke, bench): stress/stress.mk
+ifneq ($(wildcard stress/stress.mk),)
+include stress/stress.mk
+endif

@@ -1,0 +1,527 @@
+/* Shared core of the fuzz harnesses: the per-input lifecycle (boot, reset and leak check), traces,
+ * checks that abort with context, fault-plan bookkeeping and small shim helpers. */
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#ifdef FZ_DET
+#include "shim_sched.h"
+#endif
+
+bool fz_verbose;
+bool fz_reboot;
+FILE* fz_out;
+int fz_slot[FZ_SLOTS] = {-1, -1, -1, -1, -1, -1, -1, -1};
+
+const struct fz_sym fz_fault_syms[] = {{"alloc", SHIM_FAULT_ALLOC}, {"sem", SHIM_FAULT_SEM},
+	{"publish", SHIM_FAULT_PUBLISH}, {"copy", SHIM_FAULT_USER_COPY},
+	{"netbuf", SHIM_FAULT_NET_BUFFER}, {NULL, 0}};
+const struct fz_sym fz_ptr_syms[] = {{"user", FZ_PTR_USER}, {"bad", FZ_PTR_BAD},
+	{"null", FZ_PTR_NULL}, {"straddle", FZ_PTR_STRADDLE}, {"user", FZ_PTR_USER}, {NULL, 0}};
+
+static const struct fz_program* sProgram;
+static __thread const struct fz_op* tCurrentOp;
+static uint64 sDigest;
+static bool sBooted;
+static struct shim_objects sBaseline;
+
+/* ---- tracing and checks -------------------------------------------------------------------- */
+
+static const struct fz_sym kStatusNames[] = {{"B_OK", B_OK}, {"B_ERROR", B_ERROR},
+	{"B_NO_MEMORY", B_NO_MEMORY}, {"B_BAD_VALUE", B_BAD_VALUE}, {"B_NAME_IN_USE", B_NAME_IN_USE},
+	{"B_TIMED_OUT", B_TIMED_OUT}, {"B_INTERRUPTED", B_INTERRUPTED},
+	{"B_WOULD_BLOCK", B_WOULD_BLOCK}, {"B_BUSY", B_BUSY}, {"B_NOT_ALLOWED", B_NOT_ALLOWED},
+	{"B_BAD_DATA", B_BAD_DATA}, {"B_BAD_SEM_ID", B_BAD_SEM_ID}, {"B_NO_MORE_SEMS", B_NO_MORE_SEMS},
+	{"B_BAD_THREAD_ID", B_BAD_THREAD_ID}, {"B_NO_MORE_THREADS", B_NO_MORE_THREADS},
+	{"B_BAD_ADDRESS", B_BAD_ADDRESS}, {"B_FILE_ERROR", B_FILE_ERROR},
+	{"B_FILE_EXISTS", B_FILE_EXISTS}, {"B_ENTRY_NOT_FOUND", B_ENTRY_NOT_FOUND},
+	{"B_NOT_SUPPORTED", B_NOT_SUPPORTED}, {"B_DEV_INVALID_IOCTL", B_DEV_INVALID_IOCTL},
+	{"B_DEVICE_NOT_FOUND", B_DEVICE_NOT_FOUND}, {NULL, 0}};
+
+const char*
+fz_status_name(int64 status)
+{
+	static __thread char buffer[32];
+	const char* name = fz_sym_find(kStatusNames, status);
+	if (name != NULL)
+		return name;
+	snprintf(buffer, sizeof(buffer), status < 0 ? "error %lld" : "%lld", (long long)status);
+	return buffer;
+}
+
+static void
+digest_add(uint64 value)
+{
+	for (int i = 0; i < 8; i++) {
+		sDigest ^= (uint8)(value >> (8 * i));
+		sDigest *= 0x100000001b3ULL;
+	}
+}
+
+uint64
+fz_digest(void)
+{
+	return sDigest;
+}
+
+void
+fz_begin_op(const struct fz_op* op)
+{
+	tCurrentOp = op;
+	if (fz_verbose && (fz_harness.flags & FZ_THREADS)) {
+		flockfile(fz_out);
+		fprintf(fz_out, "[%3d] ", op->index);
+		fz_print_op(fz_out, op, false);
+		fputs("\n", fz_out);
+		funlockfile(fz_out);
+	}
+}
+
+void
+fz_end_op(int64 result)
+{
+	const struct fz_op* op = tCurrentOp;
+	if (op != NULL) {
+		flockfile(fz_out);
+		digest_add((uint64)op->index << 32 | (uint32)op->code);
+		digest_add((uint64)result);
+		if (fz_verbose) {
+			if (fz_harness.flags & FZ_THREADS)
+				fprintf(fz_out, "      # [%3d] t%d %s -> %s\n", op->index, op->thread,
+					fz_harness.ops[op->code].name, fz_status_name(result));
+			else {
+				fprintf(fz_out, "[%3d] ", op->index);
+				fz_print_op(fz_out, op, false);
+				fprintf(fz_out, "  # -> %s\n", fz_status_name(result));
+			}
+		}
+		funlockfile(fz_out);
+	}
+	tCurrentOp = NULL;
+}
+
+void
+fz_trace(const char* format, ...)
+{
+	if (!fz_verbose)
+		return;
+	va_list args;
+	va_start(args, format);
+	flockfile(fz_out);
+	fputs("      # ", fz_out);
+	vfprintf(fz_out, format, args);
+	fputs("\n", fz_out);
+	funlockfile(fz_out);
+	va_end(args);
+}
+
+void
+fz_fail(const char* format, ...)
+{
+	fflush(fz_out);
+	va_list args;
+	va_start(args, format);
+	fprintf(stderr, "\nfuzz %s: CHECK FAILED: ", fz_harness.name);
+	vfprintf(stderr, format, args);
+	va_end(args);
+	fputs("\n", stderr);
+	const struct fz_op* current = tCurrentOp;
+	if (current != NULL) {
+		fprintf(stderr, "  in op [%d]: ", current->index);
+		fz_print_op(stderr, current, false);
+		fputs("\n", stderr);
+	} else
+		fputs("  (between ops: setup, end-of-input checks or reset)\n", stderr);
+	if (sProgram != NULL && !fz_verbose) {
+		fputs("  program:\n", stderr);
+		for (int i = 0; i < sProgram->count; i++) {
+			fprintf(stderr, "  %s [%3d] ", current != NULL && current->index == i ? ">>" : "  ", i);
+			fz_print_op(stderr, &sProgram->ops[i], false);
+			fputs("\n", stderr);
+		}
+	}
+	fflush(stderr);
+	abort();
+}
+
+bool
+fz_in(int64 status, const int64* set)
+{
+	for (; *set != FZ_SET_END; set++) {
+		if (*set == status)
+			return true;
+	}
+	return false;
+}
+
+void
+fz_expect_in(const char* what, int64 status, const int64* set)
+{
+	if (fz_in(status, set))
+		return;
+	char expected[512];
+	size_t used = 0;
+	for (; *set != FZ_SET_END && used < sizeof(expected) - 40; set++)
+		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
+			used > 0 ? ", " : "", fz_status_name(*set));
+	fz_fail("%s returned %s; expected one of: %s", what, fz_status_name(status), expected);
+}
+
+void
+fz_expect(const char* what, int64 got, int64 want, int64 alt, int64 faults)
+{
+	if (got == want || got == alt)
+		return;
+	if (fz_faults_injected() > faults)
+		FZ_EXPECT_IN(what, got, want, alt, FZ_FAULT_STATUSES);
+	else if (want == alt)
+		fz_fail("%s returned %s, the contract says %s", what, fz_status_name(got),
+			fz_status_name(want));
+	else
+		fz_fail("%s returned %s, the contract says %s or %s", what, fz_status_name(got),
+			fz_status_name(want), fz_status_name(alt));
+}
+
+void
+fz_check_stats(const struct tuntap_stats* stats, const char* where)
+{
+	const struct tuntap_queue_stats* queues[2] = {&stats->to_app, &stats->to_stack};
+	for (int i = 0; i < 2; i++) {
+		const struct tuntap_queue_stats* q = queues[i];
+		FZ_CHECK(q->enqueued == q->dequeued + q->dropped + q->queued,
+			"%s: %s: enqueued %llu != dequeued %llu + dropped %llu + queued %llu", where,
+			i == 0 ? "to_app" : "to_stack", (unsigned long long)q->enqueued,
+			(unsigned long long)q->dequeued, (unsigned long long)q->dropped,
+			(unsigned long long)q->queued);
+		FZ_CHECK((q->queued == 0) == (q->queued_bytes == 0), "%s: %s: %llu packets but %llu bytes",
+			where, i == 0 ? "to_app" : "to_stack", (unsigned long long)q->queued,
+			(unsigned long long)q->queued_bytes);
+	}
+}
+
+/* ---- faults -------------------------------------------------------------------------------- */
+
+static struct {
+	bool armed;
+	bool persistent;
+	int64 target; /* the call number (shim_fault_calls) that fails first */
+} sPlan[SHIM_FAULT_SITE_COUNT];
+static int64 sQuietCalls[SHIM_FAULT_SITE_COUNT];
+static int sQuietDepth;
+
+void
+fz_fault_arm(int site, int64 nth, bool persistent)
+{
+	if (site < 0 || site >= SHIM_FAULT_SITE_COUNT)
+		return;
+	sPlan[site].armed = nth > 0;
+	sPlan[site].persistent = persistent;
+	sPlan[site].target = shim_fault_calls(site) + nth;
+	shim_fault_fail_nth(site, nth > 0 ? nth : 0, persistent);
+}
+
+void
+fz_quiet_begin(void)
+{
+	if (sQuietDepth++ > 0)
+		return;
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
+		sQuietCalls[site] = shim_fault_calls(site);
+		if (sPlan[site].armed)
+			shim_fault_fail_nth(site, 0, false);
+	}
+}
+
+void
+fz_quiet_end(void)
+{
+	if (--sQuietDepth > 0)
+		return;
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
+		if (!sPlan[site].armed)
+			continue;
+		int64 now = shim_fault_calls(site);
+		sPlan[site].target += now - sQuietCalls[site];
+		int64 nth = sPlan[site].target - now;
+		if (nth >= 1)
+			shim_fault_fail_nth(site, nth, sPlan[site].persistent);
+		else if (sPlan[site].persistent)
+			shim_fault_fail_nth(site, 1, true);
+		else
+			sPlan[site].armed = false;
+	}
+}
+
+void
+fz_faults_off(void)
+{
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
+		sPlan[site].armed = false;
+		shim_fault_fail_nth(site, 0, false);
+	}
+}
+
+int64
+fz_faults_injected(void)
+{
+	int64 total = 0;
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++)
+		total += shim_fault_injected(site);
+	return total;
+}
+
+/* ---- descriptors, user memory, names ------------------------------------------------------- */
+
+void*
+fz_user_pointer(int kind, size_t size, const void* init, size_t initSize)
+{
+	static const uint8 zeros[4096];
+	switch (kind) {
+		case FZ_PTR_BAD:
+			return shim_user_bad_address();
+		case FZ_PTR_NULL:
+			return NULL;
+		case FZ_PTR_STRADDLE:
+			return shim_user_straddle_end(size > 0 ? size : 1);
+		default: {
+			uint8* user = shim_user_alloc(size > 0 ? size : 1);
+			FZ_CHECK(user != NULL, "shim_user_alloc(%zu) failed", size);
+			for (size_t done = 0; done < size;) {
+				size_t chunk = size - done < sizeof(zeros) ? size - done : sizeof(zeros);
+				shim_user_put(user + done, zeros, chunk);
+				done += chunk;
+			}
+			if (init != NULL && initSize > 0)
+				shim_user_put(user, init, initSize < size ? initSize : size);
+			return user;
+		}
+	}
+}
+
+void
+fz_user_release(int kind, void* pointer)
+{
+	if (kind == FZ_PTR_USER && pointer != NULL)
+		shim_user_free(pointer);
+}
+
+void
+fz_pattern(uint8* out, size_t length, uint8 seed)
+{
+	/* out[i] = seed + 7 * i: one memcpy from a table (7 * 183 == 1 mod 256) */
+	static uint8 table[FZ_PATTERN_MAX + 256];
+	static bool ready;
+	if (!ready) {
+		for (size_t i = 0; i < sizeof(table); i++)
+			table[i] = (uint8)(7 * i);
+		ready = true;
+	}
+	if (length > FZ_PATTERN_MAX)
+		length = FZ_PATTERN_MAX;
+	memcpy(out, table + (uint8)(seed * 183), length);
+}
+
+const struct fz_sym fz_frame_syms[] = {{"ip4", FZ_IP4}, {"ip6", FZ_IP6}, {"af4", FZ_AF4},
+	{"af6", FZ_AF6}, {"bcast", FZ_BCAST}, {"arp", FZ_ARP}, {"badver", FZ_BADVER},
+	{"badaf", FZ_BADAF}, {NULL, 0}};
+const uint8 fz_app_mac[6] = {0x02, 0x41, 0x50, 0x50, 0x00, 0x01};
+const uint8 fz_app_ip[4] = {10, 0, 0, 2};
+const uint8 fz_peer_ip[4] = {10, 0, 0, 1};
+
+static void
+put_be(uint8* p, uint32 value, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8)(value >> (8 * (bytes - 1 - i)));
+}
+
+size_t
+fz_frame(uint8* out, size_t length, bool tap, int kind, uint8 seed)
+{
+	length = length < FZ_FRAME_MAX ? length : FZ_FRAME_MAX;
+	fz_pattern(out, length, seed);
+	uint8 head[64];
+	size_t size = 0;
+	bool v6 = kind == FZ_IP6 || kind == FZ_AF6;
+	if (tap) {
+		memset(head, kind == FZ_BCAST || kind == FZ_ARP ? 0xff : 0x06, 6);
+		memcpy(head + 6, fz_app_mac, 6);
+		put_be(head + 12, kind == FZ_ARP ? 0x0806 : v6 ? 0x86dd : 0x0800, 2);
+		size = 14;
+		if (kind == FZ_ARP) {
+			static const uint8 kRequest[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+			memcpy(head + 14, kRequest, 8);
+			memcpy(head + 22, fz_app_mac, 6);
+			memcpy(head + 28, fz_app_ip, 4);
+			memset(head + 32, 0, 6);
+			memcpy(head + 38, fz_peer_ip, 4);
+			size = 42;
+		}
+	} else if (kind == FZ_AF4 || kind == FZ_AF6 || kind == FZ_BADAF) {
+		put_be(head, kind == FZ_BADAF ? AF_LINK : v6 ? AF_INET6 : AF_INET, 4);
+		size = 4;
+	}
+	if (kind != FZ_ARP) {
+		head[size] = kind == FZ_BADVER ? 0x55 : v6 ? 0x60 : 0x45;
+		head[size + 1] = 0;
+		put_be(head + size + 2, (uint32)length, 2);
+		head[size + 4] = seed;
+		size += 5;
+	}
+	memcpy(out, head, size < length ? size : length);
+	return length;
+}
+
+static void* sStatsUser; /* user memory for fz_get_stats, allocated at boot */
+
+bool
+fz_get_stats(int fd, struct tuntap_stats* stats)
+{
+	fz_quiet_begin();
+	status_t status = shim_ioctl(fd, TUNTAP_GET_STATS, sStatsUser, sizeof(*stats));
+	fz_quiet_end();
+	if (status == B_OK)
+		shim_user_get(stats, sStatsUser, sizeof(*stats));
+	return status == B_OK;
+}
+
+static char sNoted[16][TUNTAP_NAME_LENGTH];
+static int sNotedCount;
+
+void
+fz_note_interface(const char* name)
+{
+	for (int i = 0; i < sNotedCount; i++) {
+		if (strcmp(sNoted[i], name) == 0)
+			return;
+	}
+	if (sNotedCount < 16)
+		snprintf(sNoted[sNotedCount++], TUNTAP_NAME_LENGTH, "%s", name);
+}
+
+void
+fz_delete_all_interfaces(void)
+{
+	char name[TUNTAP_NAME_LENGTH];
+	for (int i = 0; i < sNotedCount; i++) {
+		if (shim_if_exists(sNoted[i]))
+			shim_if_delete(sNoted[i]);
+	}
+	sNotedCount = 0;
+	for (int number = 0; shim_if_count() > 0; number++) {
+		FZ_CHECK(number <= 2 * FZ_MAX_OPS + 64,
+			"%d interfaces left that are not tun/N or tap/N with a small N", shim_if_count());
+		for (int kind = 0; kind < 2; kind++) {
+			snprintf(name, sizeof(name), "%s%d", kind == 0 ? "tun/" : "tap/", number);
+			if (shim_if_exists(name)) {
+				status_t status = shim_if_delete(name);
+				FZ_CHECK(status == B_OK, "reset: delete %s: %s", name, fz_status_name(status));
+			}
+		}
+	}
+	/* a reader that removed its own interface is joined by the next ifconfig call */
+	shim_if_down("");
+}
+
+/* ---- the per-input lifecycle --------------------------------------------------------------- */
+
+static void
+boot(void)
+{
+	status_t status = shim_boot();
+	FZ_CHECK(status == B_OK, "shim_boot: %s", fz_status_name(status));
+	sStatsUser = shim_user_alloc(sizeof(struct tuntap_stats));
+	shim_objects_get(&sBaseline);
+	sBooted = true;
+}
+
+static void
+reset(void)
+{
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++)
+		sPlan[site].armed = false;
+	sQuietDepth = 0;
+	shim_fault_clear();
+	for (int i = 0; i < FZ_SLOTS; i++) {
+		if (fz_slot[i] >= 0)
+			shim_close(fz_slot[i]);
+		fz_slot[i] = -1;
+	}
+	fz_delete_all_interfaces();
+	/* an interrupt the input left pending on this thread ends with this call */
+	shim_close(-1);
+	if (shim_leak_check(&sBaseline, "after the input") != 0)
+		fz_fail("objects left after the input (listed above)");
+}
+
+void
+fz_run_input(const uint8* data, size_t size)
+{
+	static struct fz_program program;
+	if (fz_out == NULL)
+		fz_out = stdout;
+	fz_decode(data, size, &program);
+	sProgram = &program;
+	sDigest = 0xcbf29ce484222325ULL;
+#ifdef FZ_DET
+	shim_sched_set_tape(program.tape, program.tape_size);
+	shim_sched_set_trace(fz_verbose ? fz_out : NULL);
+#endif
+	if (!sBooted)
+		boot();
+	fz_harness.run(&program);
+	tCurrentOp = NULL;
+	reset();
+	if (fz_reboot)
+		fz_finish();
+	sProgram = NULL;
+}
+
+status_t
+fz_finish(void)
+{
+	if (!sBooted)
+		return B_OK;
+	sBooted = false;
+	shim_user_free(sStatsUser);
+	status_t status = shim_shutdown();
+	FZ_CHECK(
+		status == B_OK, "shim_shutdown: %s (leak check; report above)", fz_status_name(status));
+	return status;
+}
+
+/* ---- libFuzzer entry points (the AFL++ and replay mains call the same functions) ----------- */
+
+static void
+finish_at_exit(void)
+{
+	fz_finish();
+}
+
+int
+LLVMFuzzerInitialize(int* argc, char*** argv)
+{
+	fz_out = stdout;
+	/* The deterministic scheduler's state (clock, thread ids, its round-robin count) restarts
+	 * only at boot: where threads make choices (harnesses with a tape), a fresh boot per input is
+	 * what makes an input replay exactly. A single-threaded harness needs only the reset. */
+	const char* reboot = getenv("FUZZ_REBOOT");
+#ifdef FZ_DET
+	bool byDefault = (fz_harness.flags & FZ_TAPE) != 0;
+#else
+	bool byDefault = false;
+#endif
+	fz_reboot = reboot != NULL ? strcmp(reboot, "1") == 0 : byDefault;
+	atexit(finish_at_exit);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+	fz_run_input(data, size);
+	return 0;
+}

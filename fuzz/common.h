@@ -1,0 +1,195 @@
+/* Shared core of the fuzz harnesses: the op-program format, the per-input lifecycle, checks that
+ * abort with context, fault plans, and frame and user-memory helpers (common.c, format.c). */
+#ifndef FUZZ_COMMON_H
+#define FUZZ_COMMON_H
+
+/*
+ * Input format (all three builds and the text seeds share it; any byte string is a program):
+ *   [u16 LE program length]   only harnesses with FZ_TAPE; the tape is what follows the program
+ *   op*                       op = [thread byte, FZ_THREADS only] [op byte % op count] args
+ * Argument encodings:
+ *   FZ_U8/U16/U32   little endian; bytes past the end of the input read as 0
+ *   FZ_ENUM         one byte, index % symbol count
+ *   FZ_CODE         one byte b: b < 0xf0 picks symbol b % count; else a raw u32 follows
+ *   FZ_DATA         u16 LE length, then that many bytes (fewer if the input ends)
+ * Text form, one op per line ('#' starts a comment): [tN] name arg..., each arg a number
+ * (decimal or 0x hex), a symbol name, x:HEX or "text" for data; `name=` prefixes are allowed and
+ * checked. A line `tape B B ...` or `tape x:HEX` appends to the choice tape. `-v` traces print
+ * ops in this same form, so a trace can be edited into a seed.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <SupportDefs.h>
+
+#include "shim.h"
+#include "tuntap.h"
+
+#define FZ_MAX_ARGS 6
+#define FZ_MAX_OPS 512
+#define FZ_SLOTS 8           /* descriptor slots an input can name */
+#define FZ_SET_END INT64_MIN /* terminates status sets */
+
+enum fz_kind { FZ_NONE = 0, FZ_U8, FZ_U16, FZ_U32, FZ_ENUM, FZ_CODE, FZ_DATA };
+
+struct fz_sym {
+	const char* name;
+	int64 value;
+};
+
+struct fz_arg {
+	const char* name;
+	enum fz_kind kind;
+	const struct fz_sym* syms; /* FZ_ENUM, FZ_CODE: NULL-name terminated */
+};
+
+struct fz_op_spec {
+	const char* name;
+	struct fz_arg args[FZ_MAX_ARGS];
+};
+
+struct fz_op {
+	int index;  /* position in the program */
+	int thread; /* FZ_THREADS harnesses */
+	int code;   /* index into the harness's op table */
+	int64 arg[FZ_MAX_ARGS];
+	const uint8* data; /* the FZ_DATA argument, if any */
+	size_t size;
+};
+
+struct fz_program {
+	struct fz_op ops[FZ_MAX_OPS];
+	int count;
+	const uint8* tape;
+	size_t tape_size;
+};
+
+#define FZ_THREADS 0x1 /* every op starts with a thread byte */
+#define FZ_TAPE 0x2    /* a choice tape follows the program */
+
+struct fz_harness {
+	const char* name;
+	const struct fz_op_spec* ops;
+	int op_count;
+	int threads; /* FZ_THREADS: thread numbers are byte % threads */
+	unsigned flags;
+	/* run one program; afterwards fz_run_input() closes the slots, deletes every interface,
+	 * clears the fault plans and checks that no shim object is left */
+	void (*run)(const struct fz_program* program);
+};
+
+/* each harness file defines its table */
+extern const struct fz_harness fz_harness;
+
+/* ---- running inputs ---------------------------------------------------------------------- */
+
+extern bool fz_verbose; /* trace every op and result (replayer -v) */
+/* shim_boot/shim_shutdown around every input: the replayer; the fuzzers for FZ_TAPE harnesses in
+ * the deterministic build (its scheduler restarts at boot); FUZZ_REBOOT=0|1 overrides */
+extern bool fz_reboot;
+extern FILE* fz_out; /* where traces go (stdout) */
+
+/* decode, boot if needed, run, reset, leak check; aborts on any failed check */
+void fz_run_input(const uint8* data, size_t size);
+/* shut down after the last input (full leak check); returns B_OK or aborts */
+status_t fz_finish(void);
+/* digest of every traced result of the last input (same digest = same run) */
+uint64 fz_digest(void);
+
+/* ---- the format --------------------------------------------------------------------------- */
+
+void fz_decode(const uint8* data, size_t size, struct fz_program* program);
+/* the first symbol with this value: NULL / "?" if none */
+const char* fz_sym_find(const struct fz_sym* syms, int64 value);
+const char* fz_sym_name(const struct fz_sym* syms, int64 value);
+void fz_print_op(FILE* out, const struct fz_op* op, bool full);
+/* assemble text into bytes; returns the length, or -1 with a message naming the line */
+ssize_t fz_assemble(const char* text, uint8* out, size_t capacity, char* error, size_t errorSize);
+
+/* ---- tracing and checks ------------------------------------------------------------------- */
+
+/* the op the calling thread is executing (named by failure reports), traced if verbose */
+void fz_begin_op(const struct fz_op* op);
+/* the op's result: traced as "op  # -> result" and added to the digest */
+void fz_end_op(int64 result);
+void fz_trace(const char* format, ...) __attribute__((format(printf, 1, 2)));
+const char* fz_status_name(int64 status);
+void fz_fail(const char* format, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define FZ_CHECK(condition, ...)  \
+	do {                          \
+		if (!(condition))         \
+			fz_fail(__VA_ARGS__); \
+	} while (0)
+
+/* fail unless status is one of the listed values */
+#define FZ_EXPECT_IN(what, status, ...) \
+	fz_expect_in(what, status, (const int64[]){__VA_ARGS__, FZ_SET_END})
+void fz_expect_in(const char* what, int64 status, const int64* set);
+bool fz_in(int64 status, const int64* set);
+
+/* `got` must be `want` or `alt`; after a fault was injected (fz_faults_injected() went past
+ * `faults`) also any status a fault can cause: FZ_FAULT_STATUSES */
+#define FZ_FAULT_STATUSES \
+	B_NO_MEMORY, B_NO_MORE_SEMS, B_BAD_ADDRESS, B_NO_MORE_THREADS, B_DEVICE_NOT_FOUND
+void fz_expect(const char* what, int64 got, int64 want, int64 alt, int64 faults);
+static inline void
+fz_expect1(const char* what, int64 got, int64 want, int64 faults)
+{
+	fz_expect(what, got, want, want, faults);
+}
+
+/* enqueued == dequeued + dropped + queued for both queues */
+void fz_check_stats(const struct tuntap_stats* stats, const char* where);
+
+/* ---- faults ------------------------------------------------------------------------------- */
+
+extern const struct fz_sym fz_fault_syms[];
+/* shim_fault_fail_nth, remembered so fz_quiet_begin/end can step around harness calls */
+void fz_fault_arm(int site, int64 nth, bool persistent);
+/* harness-internal calls (stats, names) between these neither trigger nor shift a fault plan */
+void fz_quiet_begin(void);
+void fz_quiet_end(void);
+/* disarm every site */
+void fz_faults_off(void);
+/* injections so far (all sites) */
+int64 fz_faults_injected(void);
+
+/* ---- descriptors, user memory, names ------------------------------------------------------ */
+
+extern int fz_slot[FZ_SLOTS]; /* shim descriptors, -1 when free; closed by the reset */
+
+enum fz_ptr { FZ_PTR_USER, FZ_PTR_BAD, FZ_PTR_NULL, FZ_PTR_STRADDLE };
+extern const struct fz_sym fz_ptr_syms[];
+/* a user pointer of the given kind for `size` bytes, holding `init` if it is a real buffer;
+ * release it with fz_user_release */
+void* fz_user_pointer(int kind, size_t size, const void* init, size_t initSize);
+void fz_user_release(int kind, void* pointer);
+/* TUNTAP_GET_STATS through a quiet ioctl; false if the descriptor cannot answer */
+bool fz_get_stats(int fd, struct tuntap_stats* stats);
+/* an interface name the reset must delete that is not tun/N or tap/N with a small N */
+void fz_note_interface(const char* name);
+/* delete every interface (noted names, then tun/N and tap/N, N counting up until none is left) */
+void fz_delete_all_interfaces(void);
+
+/* out[i] = seed + 7 * i, for i < min(length, FZ_PATTERN_MAX): packet payloads */
+#define FZ_PATTERN_MAX 65536
+void fz_pattern(uint8* out, size_t length, uint8 seed);
+
+/* ---- frames ------------------------------------------------------------------------------- */
+
+enum { FZ_IP4, FZ_IP6, FZ_AF4, FZ_AF6, FZ_BCAST, FZ_ARP, FZ_BADVER, FZ_BADAF };
+extern const struct fz_sym fz_frame_syms[];
+extern const uint8 fz_app_mac[6], fz_app_ip[4], fz_peer_ip[4];
+#define FZ_FRAME_MAX 20000
+/* The frame of `kind` a harness writes or sends, min(length, FZ_FRAME_MAX) bytes. TAP: an
+ * Ethernet header to 06:06:06:06:06:06 (broadcast for FZ_BCAST and FZ_ARP) from fz_app_mac; FZ_ARP:
+ * "who has fz_peer_ip? tell fz_app_ip". TUN: the AF prefix for the AF kinds (a wrong family for
+ * FZ_BADAF), the IP version nibble (5 for FZ_BADVER). Then the IP header's length (bytes 2-3) and
+ * identification (byte 4) hold the length and seed where they fit; the rest is fz_pattern(seed). */
+size_t fz_frame(uint8* out, size_t length, bool tap, int kind, uint8 seed);
+
+#endif

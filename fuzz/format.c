@@ -1,0 +1,385 @@
+/* The op-program format shared by every harness and build: decoding bytes into ops, printing ops
+ * as text (traces, -d) and assembling text programs (seeds) back into bytes. See common.h. */
+#include "common.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the format ---------------------------------------------------------------------------- */
+
+struct reader {
+	const uint8* data;
+	size_t end;
+	size_t pos;
+};
+
+static uint64
+take(struct reader* reader, int bytes)
+{
+	uint64 value = 0;
+	for (int i = 0; i < bytes; i++) {
+		if (reader->pos < reader->end)
+			value |= (uint64)reader->data[reader->pos++] << (8 * i);
+	}
+	return value;
+}
+
+static int
+sym_count(const struct fz_sym* syms)
+{
+	int count = 0;
+	while (syms[count].name != NULL)
+		count++;
+	return count;
+}
+
+void
+fz_decode(const uint8* data, size_t size, struct fz_program* program)
+{
+	struct reader reader = {data, size, 0};
+	program->count = 0;
+	program->tape = NULL;
+	program->tape_size = 0;
+	if (fz_harness.flags & FZ_TAPE) {
+		size_t length = take(&reader, 2);
+		reader.end = reader.pos + length < size ? reader.pos + length : size;
+		program->tape = data + reader.end;
+		program->tape_size = size - reader.end;
+	}
+	while (reader.pos < reader.end && program->count < FZ_MAX_OPS) {
+		struct fz_op* op = &program->ops[program->count];
+		memset(op, 0, sizeof(*op));
+		op->index = program->count++;
+		if (fz_harness.flags & FZ_THREADS)
+			op->thread = (int)(take(&reader, 1) % (uint64)fz_harness.threads);
+		op->code = (int)(take(&reader, 1) % (uint64)fz_harness.op_count);
+		const struct fz_arg* args = fz_harness.ops[op->code].args;
+		for (int i = 0; i < FZ_MAX_ARGS && args[i].kind != FZ_NONE; i++) {
+			switch (args[i].kind) {
+				case FZ_U8:
+					op->arg[i] = (int64)take(&reader, 1);
+					break;
+				case FZ_U16:
+					op->arg[i] = (int64)take(&reader, 2);
+					break;
+				case FZ_U32:
+					op->arg[i] = (int64)take(&reader, 4);
+					break;
+				case FZ_ENUM:
+					op->arg[i] =
+						args[i].syms[take(&reader, 1) % (uint64)sym_count(args[i].syms)].value;
+					break;
+				case FZ_CODE: {
+					uint64 selector = take(&reader, 1);
+					op->arg[i] =
+						selector < 0xf0
+							? args[i].syms[selector % (uint64)sym_count(args[i].syms)].value
+							: (int64)take(&reader, 4);
+					break;
+				}
+				case FZ_DATA: {
+					size_t length = take(&reader, 2);
+					size_t left = reader.end - reader.pos;
+					op->size = length < left ? length : left;
+					op->data = data + reader.pos;
+					reader.pos += op->size;
+					break;
+				}
+				case FZ_NONE:
+					break;
+			}
+		}
+	}
+}
+
+const char*
+fz_sym_find(const struct fz_sym* syms, int64 value)
+{
+	for (int i = 0; syms[i].name != NULL; i++) {
+		if (syms[i].value == value)
+			return syms[i].name;
+	}
+	return NULL;
+}
+
+const char*
+fz_sym_name(const struct fz_sym* syms, int64 value)
+{
+	const char* name = fz_sym_find(syms, value);
+	return name != NULL ? name : "?";
+}
+
+void
+fz_print_op(FILE* out, const struct fz_op* op, bool full)
+{
+	const struct fz_op_spec* spec = &fz_harness.ops[op->code];
+	if (fz_harness.flags & FZ_THREADS)
+		fprintf(out, "t%d ", op->thread);
+	fputs(spec->name, out);
+	for (int i = 0; i < FZ_MAX_ARGS && spec->args[i].kind != FZ_NONE; i++) {
+		const struct fz_arg* arg = &spec->args[i];
+		const char* name = arg->syms != NULL ? fz_sym_find(arg->syms, op->arg[i]) : NULL;
+		fprintf(out, " %s=", arg->name);
+		if (arg->kind == FZ_DATA) {
+			size_t shown = full || op->size <= 32 ? op->size : 32;
+			fputs("x:", out);
+			for (size_t j = 0; j < shown; j++)
+				fprintf(out, "%02x", op->data[j]);
+			if (shown < op->size)
+				fprintf(out, "...(%zu bytes)", op->size);
+		} else if (name != NULL)
+			fputs(name, out);
+		else if (arg->kind == FZ_CODE || arg->kind == FZ_U32)
+			fprintf(out, "0x%llx", (unsigned long long)op->arg[i]);
+		else
+			fprintf(out, "%lld", (long long)op->arg[i]);
+	}
+}
+
+/* ---- the assembler ------------------------------------------------------------------------- */
+
+struct writer {
+	uint8* out;
+	size_t capacity;
+	size_t length;
+};
+
+static bool
+put(struct writer* writer, uint64 value, int bytes)
+{
+	for (int i = 0; i < bytes; i++) {
+		if (writer->length >= writer->capacity)
+			return false;
+		writer->out[writer->length++] = (uint8)(value >> (8 * i));
+	}
+	return true;
+}
+
+static int
+hex_digit(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+/* x:HEX or "text" into writer (u16 length first when withLength) */
+static const char*
+put_data(struct writer* writer, const char* token, bool withLength)
+{
+	size_t start = writer->length;
+	if (withLength && !put(writer, 0, 2))
+		return "output too long";
+	if (strncmp(token, "x:", 2) == 0) {
+		for (const char* c = token + 2; *c != '\0'; c += 2) {
+			if (!isxdigit((unsigned char)c[0]) || !isxdigit((unsigned char)c[1]))
+				return "bad hex data";
+			if (!put(writer, (uint64)(hex_digit(c[0]) << 4 | hex_digit(c[1])), 1))
+				return "output too long";
+		}
+	} else if (token[0] == '"') {
+		size_t length = strlen(token);
+		if (length < 2 || token[length - 1] != '"')
+			return "unterminated string";
+		for (size_t i = 1; i + 1 < length; i++) {
+			if (!put(writer, (uint8)token[i], 1))
+				return "output too long";
+		}
+	} else
+		return "data must be x:HEX or \"text\"";
+	if (withLength) {
+		size_t length = writer->length - start - 2;
+		if (length > 0xffff)
+			return "data longer than 65535 bytes";
+		writer->out[start] = (uint8)length;
+		writer->out[start + 1] = (uint8)(length >> 8);
+	}
+	return NULL;
+}
+
+static bool
+parse_number(const char* token, int64* value)
+{
+	char* end;
+	*value = (int64)strtoll(token, &end, 0);
+	return end != token && *end == '\0';
+}
+
+static const char*
+put_arg(struct writer* writer, const struct fz_arg* arg, const char* token)
+{
+	const char* equals = strchr(token, '=');
+	if (equals != NULL && token[0] != '"' && strncmp(token, "x:", 2) != 0) {
+		if ((size_t)(equals - token) != strlen(arg->name)
+			|| strncmp(token, arg->name, strlen(arg->name)) != 0)
+			return "argument name does not match the op's argument at this position";
+		token = equals + 1;
+	}
+	int64 value = 0;
+	int index = -1;
+	if (arg->syms != NULL) {
+		for (int i = 0; arg->syms[i].name != NULL && index < 0; i++) {
+			if (strcmp(arg->syms[i].name, token) == 0)
+				index = i;
+		}
+		if (index < 0 && parse_number(token, &value)) {
+			for (int i = 0; arg->syms[i].name != NULL && index < 0; i++) {
+				if (arg->syms[i].value == value)
+					index = i;
+			}
+		}
+	}
+	switch (arg->kind) {
+		case FZ_DATA:
+			return put_data(writer, token, true);
+		case FZ_ENUM:
+			if (index < 0)
+				return "unknown symbol";
+			return put(writer, (uint64)index, 1) ? NULL : "output too long";
+		case FZ_CODE:
+			if (index >= 0)
+				return put(writer, (uint64)index, 1) ? NULL : "output too long";
+			if (!parse_number(token, &value))
+				return "not a number or known symbol";
+			return put(writer, 0xff, 1) && put(writer, (uint64)value, 4) ? NULL : "output too long";
+		default:
+			if (!parse_number(token, &value))
+				return "not a number";
+			int bytes = arg->kind == FZ_U8 ? 1 : arg->kind == FZ_U16 ? 2 : 4;
+			return put(writer, (uint64)value, bytes) ? NULL : "output too long";
+	}
+}
+
+/* split a line into whitespace-separated tokens ("..." kept whole), '#' ends it */
+static int
+tokenize(char* line, char** tokens, int max)
+{
+	int count = 0;
+	char* c = line;
+	while (*c != '\0' && count < max) {
+		while (isspace((unsigned char)*c))
+			c++;
+		if (*c == '\0' || *c == '#')
+			break;
+		tokens[count++] = c;
+		bool quoted = false;
+		while (*c != '\0' && (quoted || !isspace((unsigned char)*c))) {
+			if (*c == '"')
+				quoted = !quoted;
+			c++;
+		}
+		if (*c != '\0')
+			*c++ = '\0';
+	}
+	return count;
+}
+
+static const char*
+assemble_line(char* line, struct writer* program, struct writer* tape)
+{
+	char* tokens[FZ_MAX_ARGS + 3];
+	/* a line of a -v trace: "[ 12] op args  # -> result" */
+	char* start = line + strspn(line, " \t");
+	if (*start == '[' && strchr(start, ']') != NULL)
+		line = strchr(start, ']') + 1;
+	int count = tokenize(line, tokens, FZ_MAX_ARGS + 3);
+	if (count == 0)
+		return NULL;
+	if (strcmp(tokens[0], "tape") == 0) {
+		if (!(fz_harness.flags & FZ_TAPE))
+			return "this harness has no choice tape";
+		for (int i = 1; i < count; i++) {
+			int64 value;
+			const char* error = parse_number(tokens[i], &value)
+									? (put(tape, (uint64)value, 1) ? NULL : "tape too long")
+									: put_data(tape, tokens[i], false);
+			if (error != NULL)
+				return error;
+		}
+		return NULL;
+	}
+	int first = 0;
+	if (fz_harness.flags & FZ_THREADS) {
+		int64 thread = 0;
+		if (tokens[0][0] == 't' && parse_number(tokens[0] + 1, &thread))
+			first = 1;
+		if (thread < 0 || thread >= fz_harness.threads)
+			return "no such thread";
+		if (!put(program, (uint64)thread, 1))
+			return "output too long";
+	}
+	if (first >= count)
+		return "missing op name";
+	int code = -1;
+	for (int i = 0; i < fz_harness.op_count && code < 0; i++) {
+		if (strcmp(fz_harness.ops[i].name, tokens[first]) == 0)
+			code = i;
+	}
+	if (code < 0)
+		return "unknown op";
+	if (!put(program, (uint64)code, 1))
+		return "output too long";
+	const struct fz_arg* args = fz_harness.ops[code].args;
+	int given = count - first - 1;
+	for (int i = 0; i < FZ_MAX_ARGS && args[i].kind != FZ_NONE; i++) {
+		/* missing trailing arguments are 0 (first symbol, empty data) */
+		const char* error = i < given ? put_arg(program, &args[i], tokens[first + 1 + i])
+							: args[i].kind == FZ_DATA
+								? (put(program, 0, 2) ? NULL : "output too long")
+								: (put(program, 0,
+									   args[i].kind == FZ_U16   ? 2
+									   : args[i].kind == FZ_U32 ? 4
+																: 1)
+										? NULL
+										: "output too long");
+		if (error != NULL)
+			return error;
+		if (i + 1 == FZ_MAX_ARGS || args[i + 1].kind == FZ_NONE) {
+			if (given > i + 1)
+				return "too many arguments";
+		}
+	}
+	if (args[0].kind == FZ_NONE && given > 0)
+		return "too many arguments";
+	return NULL;
+}
+
+ssize_t
+fz_assemble(const char* text, uint8* out, size_t capacity, char* error, size_t errorSize)
+{
+	static uint8 tapeBuffer[65536];
+	bool withTape = (fz_harness.flags & FZ_TAPE) != 0;
+	size_t offset = withTape ? 2 : 0;
+	if (capacity < offset)
+		return -1;
+	struct writer program = {out + offset, capacity - offset, 0};
+	struct writer tape = {tapeBuffer, sizeof(tapeBuffer), 0};
+	char line[1 << 17];
+	int number = 0;
+	for (const char* c = text; *c != '\0';) {
+		const char* newline = strchr(c, '\n');
+		size_t length = newline != NULL ? (size_t)(newline - c) : strlen(c);
+		number++;
+		if (length >= sizeof(line)) {
+			snprintf(error, errorSize, "line %d: too long", number);
+			return -1;
+		}
+		memcpy(line, c, length);
+		line[length] = '\0';
+		const char* problem = assemble_line(line, &program, &tape);
+		if (problem != NULL) {
+			snprintf(error, errorSize, "line %d: %s", number, problem);
+			return -1;
+		}
+		c += length + (newline != NULL ? 1 : 0);
+	}
+	if (withTape) {
+		if (program.length > 0xffff || program.length + 2 + tape.length > capacity) {
+			snprintf(error, errorSize, "program too long");
+			return -1;
+		}
+		out[0] = (uint8)program.length;
+		out[1] = (uint8)(program.length >> 8);
+		memcpy(out + 2 + program.length, tapeBuffer, tape.length);
+	}
+	return (ssize_t)(offset + program.length + tape.length);
+}

@@ -1,0 +1,181 @@
+# Fuzzing: libFuzzer, AFL++ and a standalone replayer built from each harness fuzz/<target>.c, seed
+# compilation, fuzz runs, repro, minimize, merge, coverage, the CI smoke. Included by ../Makefile.
+#
+#   make fuzz [TARGET=ioctl] [FUZZ_TIME=60] [JOBS=1] [ENGINE=libfuzzer|afl]
+#   make repro [FILE=findings/ioctl/crash-...]   make minimize FILE=...   make merge
+#   make coverage                                 make fuzz-smoke (CI: each harness 15 s + repro)
+#
+# Harnesses link the deterministic shim (userland-shim/host_det.c, -DFZ_DET) when it exists, else
+# the free-running one (host.c); FZ_DET= forces the latter. Builds: $(BUILD)/fuzz/{det,free}/.
+
+FUZZ_TARGETS := $(filter-out common format replay afl_main compile_seed,\
+	$(basename $(notdir $(wildcard fuzz/*.c))))
+TARGET ?= $(FUZZ_TARGETS)
+FUZZ_TIME ?= 60
+SMOKE_TIME ?= 15
+JOBS ?= 1
+MAX_LEN ?=
+ENGINE ?= libfuzzer
+FILE ?=
+
+# FZ_DET= (empty) on the command line forces the free-running shim
+FZ_DET ?= $(if $(wildcard userland-shim/host_det.c),1,)
+FZ := $(BUILD)/fuzz/$(if $(FZ_DET),det,free)
+FZ_SHIM_SRCS := $(filter-out $(if $(FZ_DET),userland-shim/host.c,userland-shim/host_det.c),\
+	$(SHIM_SRCS))
+FZ_DEFS := $(if $(FZ_DET),-DFZ_DET)
+FZ_KHDRS := $(wildcard userland-shim/*.h userland-shim/include/*.h userland-shim/include/*/*.h \
+	driver/*.h)
+FZ_HDRS := $(FZ_KHDRS) $(wildcard fuzz/*.h)
+FZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FZ_AFL_ENV := AFL_QUIET=1
+
+# flavors: compiler, flags for driver + harness code, the shim objects they link, link flags, main
+FZ_CC_lf := $(CC)
+FZ_CF_lf := $(FZ_SANITIZE) -fsanitize=fuzzer-no-link
+FZ_SHIM_lf := san
+FZ_LD_lf := $(FZ_SANITIZE) -fsanitize=fuzzer
+FZ_MAIN_lf :=
+FZ_CC_rp := $(CC)
+FZ_CF_rp := $(FZ_SANITIZE)
+FZ_SHIM_rp := san
+FZ_LD_rp := $(FZ_SANITIZE)
+FZ_MAIN_rp := replay
+FZ_CC_afl := $(FZ_AFL_ENV) afl-clang-fast
+FZ_CF_afl :=
+FZ_SHIM_afl := plain
+FZ_LD_afl :=
+FZ_MAIN_afl := afl_main
+FZ_CC_aflcmp := $(FZ_AFL_ENV) AFL_LLVM_CMPLOG=1 afl-clang-fast
+FZ_CF_aflcmp :=
+FZ_SHIM_aflcmp := plain
+FZ_LD_aflcmp :=
+FZ_MAIN_aflcmp := afl_main
+FZ_CC_aflasan := $(FZ_AFL_ENV) afl-clang-fast
+FZ_CF_aflasan := $(FZ_SANITIZE)
+FZ_SHIM_aflasan := san
+FZ_LD_aflasan := $(FZ_SANITIZE)
+FZ_MAIN_aflasan := afl_main
+FZ_CC_cov := $(CC)
+FZ_CF_cov := -fprofile-instr-generate -fcoverage-mapping
+FZ_SHIM_cov := plain
+FZ_LD_cov := -fprofile-instr-generate
+FZ_MAIN_cov := replay
+FZ_FLAVORS := lf rp afl aflcmp aflasan cov
+FZ_CF_COMMON_lf := $(FZ_SANITIZE)
+FZ_CF_COMMON_rp := $(FZ_SANITIZE)
+FZ_CF_COMMON_aflasan := $(FZ_SANITIZE)
+
+# the shim itself is never instrumented for coverage: only the driver and the harness are
+$(FZ)/shim-san/%.o: userland-shim/%.c $(FZ_KHDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SHIM_CFLAGS) $(FZ_SANITIZE) -c $< -o $@
+$(FZ)/shim-plain/%.o: userland-shim/%.c $(FZ_KHDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+fz_shared = $(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o
+$(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
+
+define fz_flavor
+$(FZ)/$(1)/driver/%.o: driver/%.c $(FZ_KHDRS)
+	@mkdir -p $$(dir $$@)
+	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_CF_$(1)) -c $$< -o $$@
+$(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
+	@mkdir -p $$(dir $$@)
+	$(FZ_CC_$(1)) $$(SHIM_CFLAGS) -Ifuzz $(FZ_DEFS) $(FZ_CF_$(1)) -c $$< -o $$@
+# the shared code (decoder, lifecycle) is not worth coverage feedback: plain clang
+$(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o: $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) \
+		fuzz/fuzz.mk
+	@mkdir -p $$(dir $$@)
+	$(CC) $$(SHIM_CFLAGS) -Ifuzz $(FZ_DEFS) $(FZ_CF_COMMON_$(1)) -c $$< -o $$@
+$(addprefix $(FZ)/$(1)/,$(FUZZ_TARGETS)): $(FZ)/$(1)/%: $(FZ)/$(1)/fuzz/%.o $(FZ_SHARED_$(1)) \
+		$(if $(FZ_MAIN_$(1)),$(FZ)/$(1)/fuzz/$(FZ_MAIN_$(1)).o) \
+		$(patsubst %.c,$(FZ)/$(1)/%.o,$(DRIVER_SRCS)) \
+		$(patsubst userland-shim/%.c,$(FZ)/shim-$(FZ_SHIM_$(1))/%.o,$(FZ_SHIM_SRCS))
+	$(FZ_CC_$(1)) $(FZ_LD_$(1)) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach f,$(FZ_FLAVORS),$(eval $(call fz_flavor,$(f))))
+
+# the seed compiler links a harness for its op table (the replayer's objects)
+# objects reached only through pattern rules are kept, not deleted as intermediates
+.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(FUZZ_TARGETS) common format replay afl_main \
+	compile_seed,$(FZ)/$(f)/fuzz/$(o).o))
+$(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/compile_seed.o $(FZ)/rp/fuzz/%.o $(FZ_SHARED_rp) \
+		$(patsubst %.c,$(FZ)/rp/%.o,$(DRIVER_SRCS)) \
+		$(patsubst userland-shim/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))
+	$(CC) $(FZ_LD_rp) $^ $(LDLIBS) -o $@
+
+
+# ---- seeds: corpora/<target>/src/*.txt compiled to $(FZ)/seeds/<target>/<name> ----------------
+FZ_SEED_SRCS := $(wildcard $(foreach t,$(FUZZ_TARGETS),corpora/$(t)/src/*.txt))
+FZ_SEEDS := $(foreach s,$(FZ_SEED_SRCS),$(FZ)/seeds/$(word 2,$(subst /, ,$(s)))/$(basename \
+	$(notdir $(s))))
+define fz_seed_rule
+$(FZ)/seeds/$(1)/%: corpora/$(1)/src/%.txt $(FZ)/rp/$(1)-compile-seed
+	@mkdir -p $$(dir $$@)
+	@$(FZ)/rp/$(1)-compile-seed $$< $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fz_seed_rule,$(t))))
+
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage fuzz-smoke fuzz-help
+fuzz-deps:
+	@bash .ci/deps.sh fuzz
+
+fuzz-seeds: $(FZ_SEEDS)
+
+FZ_BINS_libfuzzer := $(foreach t,$(TARGET),$(FZ)/lf/$(t) $(FZ)/rp/$(t))
+FZ_BINS_afl := $(foreach t,$(TARGET),$(FZ)/afl/$(t) $(FZ)/aflcmp/$(t) $(FZ)/aflasan/$(t) \
+	$(FZ)/rp/$(t))
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FZ_BINS_$(ENGINE)) fuzz-seeds
+
+FZ_RUN := bash fuzz/run.sh
+FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
+	MAX_LEN="$(MAX_LEN)"
+
+fuzz: fuzz-build
+	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(TARGET)
+
+# ---- reproduction ----------------------------------------------------------------------------
+# the harness a file belongs to: TARGET= if given alone, else a path component naming one
+fz_target_of = $(or $(filter $(FUZZ_TARGETS),$(if $(filter 1,$(words $(TARGET))),$(TARGET))),\
+	$(firstword $(filter $(FUZZ_TARGETS),$(subst /, ,$(1)))))
+
+repro: check-deps
+ifeq ($(FILE),)
+	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/rp/$(t))
+	@$(FZ_RUN_ENV) $(FZ_RUN) repro-all $(FUZZ_TARGETS)
+else
+	@test -n "$(call fz_target_of,$(FILE))" || \
+		{ echo "repro: which harness is $(FILE) for? add TARGET=$(firstword $(FUZZ_TARGETS))" \
+			"(or $(wordlist 2,9,$(FUZZ_TARGETS)))" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(FZ)/rp/$(call fz_target_of,$(FILE))
+	@$(FZ_RUN_ENV) $(FZ_RUN) repro $(call fz_target_of,$(FILE)) $(FILE)
+endif
+
+minimize: fuzz-deps
+	@test -n "$(FILE)" -a -n "$(call fz_target_of,$(FILE))" || \
+		{ echo "usage: make minimize FILE=<input> [TARGET=<harness>]" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(FZ)/lf/$(call fz_target_of,$(FILE)) \
+		$(FZ)/rp/$(call fz_target_of,$(FILE)) $(FZ)/rp/$(call fz_target_of,$(FILE))-compile-seed
+	@$(FZ_RUN_ENV) $(FZ_RUN) minimize $(call fz_target_of,$(FILE)) $(FILE)
+
+merge: fuzz-deps
+	@$(MAKE) --no-print-directory $(foreach t,$(TARGET),$(FZ)/lf/$(t)) fuzz-seeds
+	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(TARGET)
+
+coverage: fuzz-deps
+	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds
+	@$(FZ_RUN_ENV) $(FZ_RUN) coverage $(FUZZ_TARGETS)
+
+# CI-sized: every harness SMOKE_TIME seconds from its corpus, then every regression 20 times
+fuzz-smoke: fuzz-deps
+	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/lf/$(t) $(FZ)/rp/$(t)) \
+		fuzz-seeds
+	@$(FZ_RUN_ENV) FUZZ_TIME=$(SMOKE_TIME) JOBS=1 $(FZ_RUN) libfuzzer $(FUZZ_TARGETS)
+	@$(FZ_RUN_ENV) $(FZ_RUN) repro-all $(FUZZ_TARGETS)
+
+fuzz-help:
+	@echo "make fuzz [TARGET=$(FUZZ_TARGETS)] [FUZZ_TIME=s] [JOBS=n] [ENGINE=libfuzzer|afl]"
+	@echo "make repro [FILE=f]   make minimize FILE=f   make merge   make coverage   make fuzz-smoke"

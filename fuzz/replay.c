@@ -1,0 +1,139 @@
+/* Standalone replayer of a fuzz harness: files or directories of inputs (*.txt programs assembled
+ * first), each on a fresh shim boot; -v traces ops and scheduling, -d decodes, -p one boot. */
+#include "common.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define INPUT_LIMIT (1 << 20)
+
+static bool sDecodeOnly;
+
+static bool
+ends_with(const char* text, const char* suffix)
+{
+	size_t length = strlen(text), suffixLength = strlen(suffix);
+	return length >= suffixLength && strcmp(text + length - suffixLength, suffix) == 0;
+}
+
+/* the input's bytes: the file itself, or for *.txt the assembled program */
+static ssize_t
+load(const char* path, uint8* buffer)
+{
+	static char text[INPUT_LIMIT + 1];
+	FILE* file = fopen(path, "rb");
+	if (file == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	bool isText = ends_with(path, ".txt");
+	size_t length = fread(isText ? (uint8*)text : buffer, 1, INPUT_LIMIT, file);
+	fclose(file);
+	if (!isText)
+		return (ssize_t)length;
+	text[length] = '\0';
+	char error[256];
+	ssize_t size = fz_assemble(text, buffer, INPUT_LIMIT, error, sizeof(error));
+	if (size < 0)
+		fprintf(stderr, "%s: %s\n", path, error);
+	return size;
+}
+
+static int
+replay_file(const char* path)
+{
+	static uint8 input[INPUT_LIMIT];
+	ssize_t size = load(path, input);
+	if (size < 0)
+		return 1;
+	if (sDecodeOnly) {
+		static struct fz_program program;
+		fz_decode(input, (size_t)size, &program);
+		printf("# %s: %d ops, tape %zu bytes\n", path, program.count, program.tape_size);
+		for (int i = 0; i < program.count; i++) {
+			fz_print_op(stdout, &program.ops[i], true);
+			fputs("\n", stdout);
+		}
+		if (program.tape_size > 0) {
+			fputs("tape x:", stdout);
+			for (size_t i = 0; i < program.tape_size; i++)
+				printf("%02x", program.tape[i]);
+			fputs("\n", stdout);
+		}
+		return 0;
+	}
+	if (fz_verbose)
+		printf("# %s (%zd bytes)\n", path, size);
+	fflush(stdout);
+	fz_run_input(input, (size_t)size);
+	printf("%s: ok, digest %016llx\n", path, (unsigned long long)fz_digest());
+	fflush(stdout);
+	return 0;
+}
+
+static bool
+skipped(const char* name)
+{
+	return name[0] == '.' || ends_with(name, ".desc") || ends_with(name, ".md");
+}
+
+static int
+replay_path(const char* path)
+{
+	struct stat info;
+	if (stat(path, &info) != 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (!S_ISDIR(info.st_mode))
+		return replay_file(path);
+	struct dirent** entries;
+	int count = scandir(path, &entries, NULL, alphasort);
+	int failures = 0;
+	for (int i = 0; i < count; i++) {
+		char child[4096];
+		snprintf(child, sizeof(child), "%s/%s", path, entries[i]->d_name);
+		struct stat childInfo;
+		if (!skipped(entries[i]->d_name) && stat(child, &childInfo) == 0
+			&& S_ISREG(childInfo.st_mode))
+			failures += replay_file(child);
+		free(entries[i]);
+	}
+	free(entries);
+	return failures;
+}
+
+int
+main(int argc, char** argv)
+{
+	fz_out = stdout;
+	fz_reboot = true;
+	int first = 1;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "-v") == 0)
+			fz_verbose = true;
+		else if (strcmp(argv[first], "-d") == 0)
+			sDecodeOnly = true;
+		else if (strcmp(argv[first], "-p") == 0)
+			fz_reboot = false;
+		else {
+			fprintf(stderr,
+				"usage: %s [-v] [-d] [-p] FILE|DIR...\n"
+				"  -v  trace every op and its result (and scheduling decisions in the\n"
+				"      deterministic build)\n"
+				"  -d  only decode: print each input as a text program\n"
+				"  -p  persistent: one boot for all inputs, as the fuzzers run them\n"
+				"Runs each input on a fresh shim boot; *.txt files are text programs.\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	int failures = 0;
+	for (int i = first; i < argc; i++)
+		failures += replay_path(argv[i]);
+	fz_finish();
+	return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Runs what fuzz/fuzz.mk builds: libFuzzer and AFL++ campaigns with progress and a summary table,
+# repro (20 identical runs), minimize, merge and coverage. Usage: run.sh MODE TARGET... [FILE]
+set -uo pipefail
+
+FZ=${FZ:?} FUZZ_TIME=${FUZZ_TIME:-60} JOBS=${JOBS:-1} FZ_DET=${FZ_DET:-}
+mode=$1
+shift
+export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# the shim's net_buffer cache keeps buffers in ASan-poisoned memory: let LSan see those pointers
+export LSAN_OPTIONS=use_poisoned=1
+REPRO_RUNS=20
+PROGRESS_EVERY=10
+summary=()
+findings=()
+
+# findings/<target>/* newer than the marker file, one `make repro` line each
+report_findings() {
+	local target=$1 marker=$2 f
+	for f in $(find "findings/$target" -maxdepth 1 -type f -newer "$marker" ! -name '*.log' \
+		2>/dev/null | sort); do
+		findings+=("$target: $f")
+		echo "  finding: $f"
+		echo "    make repro FILE=$f"
+	done
+}
+
+count_files() { find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l; }
+count_ids() { find "$1" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l; }
+
+# ---- libFuzzer -----------------------------------------------------------------------------------
+# JOBS processes share the working corpus (each reloads what the others add)
+libfuzzer_one() {
+	local t=$1 bin=$FZ/lf/$1 corpus=$FZ/corpus/$1 log=$FZ/logs/$1.log
+	mkdir -p "$corpus" "findings/$t" "$FZ/logs"
+	local marker=$FZ/logs/$t.start
+	touch "$marker"
+	local before
+	before=$(count_files "$corpus")
+	local dict=()
+	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+	# short programs run fast and find most bugs; ops needs room for four threads
+	local maxlen=${MAX_LEN:-$([ "$t" = ops ] && echo 512 || echo 256)}
+	echo "== libFuzzer $t: ${FUZZ_TIME}s, $JOBS job(s), corpus $corpus + corpora/$t + seeds"
+	local pids=() i
+	for ((i = 0; i < JOBS; i++)); do
+		"$bin" -max_total_time="$FUZZ_TIME" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+			-max_len="$maxlen" -artifact_prefix="findings/$t/" "${dict[@]}" \
+			"$corpus" "corpora/$t" "$FZ/seeds/$t" >"$log.$i" 2>&1 &
+		pids+=($!)
+	done
+	local start=$SECONDS
+	while kill -0 "${pids[0]}" 2>/dev/null; do
+		sleep 1
+		if (((SECONDS - start) % PROGRESS_EVERY == 0)); then
+			local line
+			line=$(grep -aE '^#[0-9]+' "$log.0" | tail -n 1)
+			printf '  [%s %3ds] %s\n' "$t" $((SECONDS - start)) "${line:-starting}"
+		fi
+	done
+	local rc=0 execs=0 rate=0 cov=0 ft=0 last
+	for ((i = 0; i < JOBS; i++)); do
+		wait "${pids[$i]}" || rc=$?
+		execs=$((execs + $(sed -n 's/^stat::number_of_executed_units: *//p' "$log.$i" | tail -n 1)))
+		rate=$((rate + $(sed -n 's/^stat::average_exec_per_sec: *//p' "$log.$i" | tail -n 1)))
+		last=$(grep -aE '^#[0-9]+.*cov: ' "$log.$i" | tail -n 1)
+		cov=$(max "$cov" "$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")")
+		ft=$(max "$ft" "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")")
+	done
+	cat "$log".* >"$log"
+	local nfind
+	nfind=$(find "findings/$t" -maxdepth 1 -type f -newer "$marker" 2>/dev/null | wc -l)
+	[ $rc -ne 0 ] && [ "$nfind" -eq 0 ] && { tail -n 40 "$log"; nfind="rc=$rc"; }
+	[ $rc -ne 0 ] && grep -aE 'CHECK FAILED|^SUMMARY|ERROR: (AddressSanitizer|libFuzzer)' "$log" |
+		head -n 3 | sed 's/^/  /'
+	summary+=("$(printf '%-8s %12s %9s %6s %7s %6s %9s' "$t" "$execs" "$rate" "$cov" "$ft" \
+		$(($(count_files "$corpus") - before)) "$nfind")")
+	report_findings "$t" "$marker"
+}
+
+max() { echo $(($1 > ${2:-0} ? $1 : ${2:-0})); }
+
+print_summary() {
+	local engine=$1
+	echo
+	echo "== $engine summary (${FUZZ_TIME}s per target, $JOBS job(s), $([ -n "$FZ_DET" ] &&
+		echo deterministic || echo free-running) shim)"
+	printf '%-8s %12s %9s %6s %7s %6s %9s\n' target execs exec/s "$3" "$4" new findings
+	local row
+	for row in "${summary[@]}"; do echo "$row"; done
+	if [ ${#findings[@]} -gt 0 ]; then
+		echo "findings (each reproduces with its line):"
+		local f
+		for f in "${findings[@]}"; do echo "  make repro FILE=${f#*: }"; done
+		return 1
+	fi
+	echo "no findings"
+}
+
+# ---- AFL++ ---------------------------------------------------------------------------------------
+afl_stat() { sed -n "s/^$2 *: *//p" "$1/fuzzer_stats" 2>/dev/null | head -n 1; }
+
+afl_one() {
+	local t=$1 out=$FZ/afl-out/$1 in=$FZ/afl-in/$1
+	mkdir -p "$out" "$in" "findings/$t" "$FZ/logs"
+	local marker=$FZ/logs/$t.start
+	touch "$marker"
+	cp -n "corpora/$t"/* "$FZ/seeds/$t"/* "$in"/ 2>/dev/null
+	[ "$(count_files "$in")" -gt 0 ] || printf '\0' >"$in/empty"
+	local dict=()
+	[ -f "fuzz/$t.dict" ] && dict=(-x "fuzz/$t.dict")
+	export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_AUTORESUME=1 AFL_FAST_CAL=1 \
+		AFL_CMPLOG_ONLY_NEW=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+		AFL_NO_WARN_INSTABILITY=1
+	# afl-fuzz insists on these; leaks are the harness's own check (every input, at exit)
+	local ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=1
+	local UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:symbolize=0
+	local LSAN_OPTIONS=use_poisoned=1:symbolize=0
+	echo "== AFL++ $t: ${FUZZ_TIME}s, 1 -M (+CMPLOG) and $((JOBS - 1)) -S instance(s)"
+	local pids=() i
+	for ((i = 0; i < JOBS; i++)); do
+		local role=(-S "s$i") bin=$FZ/afl/$t extra=()
+		if [ "$i" -eq 0 ]; then
+			role=(-M main)
+			extra=(-c "$FZ/aflcmp/$t")
+		elif [ $((i % 2)) -eq 1 ]; then
+			bin=$FZ/aflasan/$t # every other secondary runs under ASan+UBSan
+		fi
+		AFL_USE_ASAN=$([ "$bin" = "$FZ/aflasan/$t" ] && echo 1 || echo 0) \
+			afl-fuzz -i "$in" -o "$out" "${role[@]}" "${extra[@]}" "${dict[@]}" -V "$FUZZ_TIME" \
+			-t 10000 -m none -- "$bin" >"$FZ/logs/$t-afl-$i.log" 2>&1 &
+		pids+=($!)
+	done
+	local start=$SECONDS
+	while kill -0 "${pids[0]}" 2>/dev/null; do
+		sleep 1
+		if (((SECONDS - start) % PROGRESS_EVERY == 0)); then
+			# afl-fuzz 4.04c without its UI writes its stats files only every minute: count files
+			local queue=0 crashes=0 hangs=0 dir
+			for dir in "$out"/*/; do
+				queue=$((queue + $(count_ids "$dir/queue")))
+				crashes=$((crashes + $(count_ids "$dir/crashes")))
+				hangs=$((hangs + $(count_ids "$dir/hangs")))
+			done
+			printf '  [%s %3ds] %d instance(s): queue %d, crashes %d, hangs %d\n' "$t" \
+				$((SECONDS - start)) "$JOBS" "$queue" "$crashes" "$hangs"
+		fi
+	done
+	wait "${pids[@]}"
+	local execs=0 rate=0 dir
+	for dir in "$out"/*/; do
+		execs=$((execs + $(afl_stat "$dir" execs_done || echo 0)))
+		rate=$(awk -v a="$rate" -v b="$(afl_stat "$dir" execs_per_sec)" 'BEGIN {print a + b}')
+	done
+	local new=$(($(afl_stat "$out/main" corpus_count || echo 0) - $(count_files "$in")))
+	local crash n=0
+	for crash in "$out"/*/crashes/id:* "$out"/*/hangs/id:*; do
+		[ -f "$crash" ] || continue
+		local inst kind id
+		inst=$(basename "$(dirname "$(dirname "$crash")")")
+		kind=$(basename "$(dirname "$crash")")
+		id=$(basename "$crash" | sed 's/^id:\([0-9]*\).*/\1/')
+		local dest="findings/$t/afl-$inst-${kind%es}-$id"
+		[ "$kind" = crashes ] && dest="findings/$t/afl-$inst-crash-$id"
+		[ -f "$dest" ] || cp "$crash" "$dest"
+		n=$((n + 1))
+	done
+	[ "$(afl_stat "$out/main" execs_done)" ] || tail -n 30 "$FZ/logs/$t-afl-0.log"
+	summary+=("$(printf '%-8s %12s %9.0f %6s %7s %6s %9s' "$t" "$execs" "$rate" \
+		"$(afl_stat "$out/main" bitmap_cvg)" "$(afl_stat "$out/main" stability)" "$new" "$n")")
+	report_findings "$t" "$marker"
+}
+
+# ---- reproduction --------------------------------------------------------------------------------
+# one line summarizing a run: the exit status and the first line saying what went wrong, or the
+# digest of every op's result (deterministic builds must repeat it exactly)
+result_of() {
+	local out=$1 rc=$2 what
+	what=$(grep -aE 'CHECK FAILED|^SUMMARY: |deadlock|ERROR: AddressSanitizer|runtime error' \
+		<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ (pid [0-9]*)//; s/0x[0-9a-f]\{6,\}//g')
+	[ -z "$what" ] && what=$(grep -aE ': ok, digest ' <<<"$out" | tail -n 1 | sed 's/.*: ok/ok/')
+	echo "rc=$rc ${what:-no result line}"
+}
+
+repro_one() {
+	local t=$1 file=$2 bin=$FZ/rp/$1
+	echo "== repro $t $file"
+	[ -f "$file.desc" ] && echo "   $(cat "$file.desc")"
+	local out rc
+	out=$("$bin" -v "$file" 2>&1)
+	rc=$?
+	# the trace: ops, results and (deterministic build) scheduling decisions that had a choice
+	grep -av '(only)$' <<<"$out" | tail -n 400
+	local first
+	first=$(result_of "$out" $rc)
+	local same=1 i different=()
+	for ((i = 2; i <= REPRO_RUNS; i++)); do
+		local this rc2
+		out=$("$bin" "$file" 2>&1)
+		rc2=$?
+		this=$(result_of "$out" $rc2)
+		[ "$this" = "$first" ] || {
+			same=0
+			different+=("run $i: $this")
+		}
+	done
+	if [ $same -eq 1 ]; then
+		echo "== $file: $REPRO_RUNS/$REPRO_RUNS runs identical: $first"
+	elif [ -z "$FZ_DET" ] && [[ "$first" == "rc=0 ok"* ]] &&
+		! printf '%s\n' "${different[@]}" | grep -qv 'rc=0 ok'; then
+		echo "== $file: $REPRO_RUNS runs passed; traces differ (free-running shim: not deterministic)"
+	else
+		echo "== $file: NOT REPRODUCIBLE: run 1: $first"
+		printf '   %s\n' "${different[@]}"
+		return 1
+	fi
+	[ $rc -eq 0 ]
+}
+
+repro_all() {
+	local t failed=0 n=0 f
+	for t in "$@"; do
+		for f in "corpora/regressions/$t"/*; do
+			[ -f "$f" ] || continue
+			case $f in *.desc | *.md) continue ;; esac
+			n=$((n + 1))
+			if ! out=$(repro_one "$t" "$f" 2>&1); then
+				failed=$((failed + 1))
+				echo "$out" | tail -n 60
+			fi
+			echo "$out" | tail -n 1
+		done
+	done
+	echo "repro: $n regression input(s), $failed failed"
+	[ $failed -eq 0 ]
+}
+
+# ---- minimize, merge, coverage -------------------------------------------------------------------
+minimize() {
+	local t=$1 file=$2 out=$2.min
+	if [[ $file == *.txt ]]; then # a text program: minimize its compiled form
+		out=${file%.txt}.min
+		"$FZ/rp/$t-compile-seed" "$file" "$FZ/logs/minimize.in" || return 1
+		file=$FZ/logs/minimize.in
+	fi
+	"$FZ/lf/$t" -minimize_crash=1 -runs=20000 -max_total_time="$FUZZ_TIME" \
+		-exact_artifact_path="$out" "$file" >"$FZ/logs/minimize.log" 2>&1
+	[ -f "$out" ] || { tail -n 20 "$FZ/logs/minimize.log"; return 1; }
+	echo "minimized: $file ($(wc -c <"$file") bytes) -> $out ($(wc -c <"$out") bytes)"
+	"$FZ/rp/$t" -d "$out"
+	echo "make repro FILE=$out"
+}
+
+# corpora/<target>/ becomes the smallest set of its inputs, the working corpus and the seeds that
+# keeps every feature (libFuzzer's greedy set-cover merge); src/ stays as it is
+merge() {
+	local t
+	for t in "$@"; do
+		local out=$FZ/merge/$t before
+		rm -rf "$out"
+		mkdir -p "$out" "corpora/$t" "$FZ/corpus/$t"
+		before=$(count_files "corpora/$t")
+		"$FZ/lf/$t" -set_cover_merge=1 -timeout=10 "$out" "corpora/$t" "$FZ/corpus/$t" \
+			"$FZ/seeds/$t" >"$FZ/logs/merge-$t.log" 2>&1 || {
+			tail -n 20 "$FZ/logs/merge-$t.log"
+			return 1
+		}
+		find "corpora/$t" -maxdepth 1 -type f -delete
+		cp "$out"/* "corpora/$t"/
+		echo "merge $t: corpora/$t has $(count_files "corpora/$t") files ($before before)"
+	done
+}
+
+coverage() {
+	local dir=$FZ/coverage t
+	rm -rf "$dir"
+	mkdir -p "$dir/profiles"
+	for t in "$@"; do
+		local inputs=()
+		for d in "corpora/$t" "$FZ/seeds/$t" "corpora/regressions/$t" "$FZ/corpus/$t"; do
+			[ -d "$d" ] && [ "$(count_files "$d")" -gt 0 ] && inputs+=("$d")
+		done
+		[ ${#inputs[@]} -gt 0 ] || continue
+		# one process per input directory (a failing input ends its process: the rest still count)
+		local d
+		for d in "${inputs[@]}"; do
+			LLVM_PROFILE_FILE="$dir/profiles/$t-%p.profraw" "$FZ/cov/$t" "$d" >/dev/null 2>&1 ||
+				echo "coverage: some $t input in $d fails (make repro shows which)"
+		done
+	done
+	llvm-profdata-14 merge -sparse "$dir"/profiles/*.profraw -o "$dir/driver.profdata" || return 1
+	local objects=() t2
+	for t2 in "$@"; do objects+=(-object "$FZ/cov/$t2"); done
+	local srcs=(driver/*.c)
+	llvm-cov-14 show "${objects[@]:1}" -instr-profile="$dir/driver.profdata" -format=html \
+		-show-branches=count -output-dir="$dir/html" "${srcs[@]}" >/dev/null || return 1
+	llvm-cov-14 report "${objects[@]:1}" -instr-profile="$dir/driver.profdata" -show-branch-summary \
+		"${srcs[@]}" >"$dir/report.txt" || return 1
+	cat "$dir/report.txt"
+	awk '$1 == "TOTAL" {
+		printf "coverage of driver/: lines %s, branches %s, regions %s, functions %s\n", $10, $13, $4, $7
+	}' "$dir/report.txt"
+	echo "report: $dir/html/index.html"
+}
+
+case $mode in
+libfuzzer)
+	for t in "$@"; do libfuzzer_one "$t"; done
+	print_summary libFuzzer libfuzzer cov ft
+	;;
+afl)
+	for t in "$@"; do afl_one "$t"; done
+	print_summary AFL++ afl edges stabil
+	;;
+repro) repro_one "$1" "$2" ;;
+repro-all) repro_all "$@" ;;
+minimize) minimize "$1" "$2" ;;
+merge) merge "$@" ;;
+coverage) coverage "$@" ;;
+*)
+	echo "run.sh: unknown mode $mode" >&2
+	exit 2
+	;;
+esac
