@@ -182,20 +182,6 @@ endif
 clean:
 	rm -rf $(BUILD)
 
-# ---- benchmarks (make bench): no sanitizers, results in build/bench/ --------------------------------
-BENCH_SRCS := $(sort $(wildcard stress/bench_*.c))
-.PHONY: bench
-bench: check-deps $(patsubst stress/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-	@mkdir -p $(BUILD)/bench
-	@for b in $(patsubst stress/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)); do \
-		echo "== $$b (on $$(nproc) CPUs of $$(uname -n))"; $$b || exit 1; \
-	done | tee $(BUILD)/bench/results.txt
-
-$(BUILD)/bench/%: stress/%.c $(BUILD)/none/libshim.a
-	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) -O2 $< -Wl,--whole-archive $(BUILD)/none/libshim.a -Wl,--no-whole-archive \
-		$(LDLIBS) -o $@
-
 # overnight stress suite and benchmarks (stress, stress-smoke, bench): stress/stress.mk
 ifneq ($(wildcard stress/stress.mk),)
 include stress/stress.mk

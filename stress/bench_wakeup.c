@@ -1,5 +1,6 @@
 /* Wake-up latency of a reader blocked in read() on /dev/tap/0, through the driver's real devfs
  * path in the shim: woken by data from the stack, by ctrl+c, and by deleting the interface. */
+/* Usage: bench_wakeup [rounds] [--json FILE] */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ die(const char* what, ssize_t status)
 
 enum trigger { BY_DATA, BY_INTERRUPT, BY_DELETE };
 static const char* const kTriggerNames[] = {"data arrival", "ctrl+c (interrupt)", "delete"};
+static const char* const kTriggerKeys[] = {"data", "interrupt", "delete"};
 
 /* one round: a reader blocks, `trigger` wakes it; returns trigger -> reader-returned time */
 static bigtime_t
@@ -86,9 +88,21 @@ one_round(enum trigger trigger, bigtime_t* callTime)
 int
 main(int argc, char** argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : ROUNDS;
+	int rounds = ROUNDS;
+	const char* jsonPath = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+			jsonPath = argv[++i];
+		else
+			rounds = atoi(argv[i]);
+	}
 	if (rounds < 10)
 		rounds = 10;
+	FILE* json = jsonPath != NULL ? fopen(jsonPath, "w") : NULL;
+	if (jsonPath != NULL && json == NULL)
+		die("opening the JSON file", 0);
+	if (json != NULL)
+		fprintf(json, "{\"rounds\":%d,\"unit\":\"us\"", rounds);
 	status_t status = shim_boot();
 	if (status != B_OK)
 		die("shim_boot", status);
@@ -106,6 +120,19 @@ main(int argc, char** argv)
 			(long long)wake[rounds / 2], (long long)wake[rounds * 99 / 100],
 			(long long)wake[rounds - 1], (long long)call[rounds / 2],
 			(long long)call[rounds * 99 / 100]);
+		if (json != NULL) {
+			fprintf(json,
+				",\"%s\":{\"p50\":%lld,\"p99\":%lld,\"max\":%lld,\"call_p50\":%lld,"
+				"\"call_p99\":%lld}",
+				kTriggerKeys[trigger], (long long)wake[rounds / 2],
+				(long long)wake[rounds * 99 / 100], (long long)wake[rounds - 1],
+				(long long)call[rounds / 2], (long long)call[rounds * 99 / 100]);
+		}
+	}
+	printf("(goal: p99 < 1000 µs)\n");
+	if (json != NULL) {
+		fprintf(json, "}\n");
+		fclose(json);
 	}
 	free(wake);
 	free(call);

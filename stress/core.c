@@ -1,0 +1,576 @@
+/* The stress engine: seeded parameters, workers and their operation brackets, failures, the gate
+ * for the node check, and the monitor thread (progress line every 10 s, watchdog, result file). */
+#include "stress.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim_internal.h" /* shim_dump_threads */
+
+struct stress gStress;
+
+static struct worker sWorkers[MAX_WORKERS];
+static int32 sWorkerCount;
+static pthread_mutex_t sPrintLock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t sGate;
+static pthread_t sMonitor;
+static int32 sMonitorStop;
+
+static const char* const kOpNames[OP_KIND_COUNT] = {"read", "write", "poll", "ioctl", "open",
+	"close", "send", "recv", "create", "delete", "updown", "clone", "interrupt", "fault", "check",
+	"wait", "teardown", "shutdown"};
+
+const char*
+op_name(int kind)
+{
+	return kind >= 0 && kind < OP_KIND_COUNT ? kOpNames[kind] : "none";
+}
+
+/* ---- random numbers (splitmix64) ----------------------------------------------------------- */
+
+void
+rng_seed(struct rng* rng, uint64 seed)
+{
+	rng->state = seed;
+}
+
+uint64
+rng_next(struct rng* rng)
+{
+	uint64 z = (rng->state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int64
+rng_range(struct rng* rng, int64 low, int64 high)
+{
+	if (high <= low)
+		return low;
+	return low + (int64)(rng_next(rng) % (uint64)(high - low + 1));
+}
+
+bool
+rng_chance(struct rng* rng, int permille)
+{
+	return (int)(rng_next(rng) % 1000) < permille;
+}
+
+/* ---- parameters ---------------------------------------------------------------------------- */
+
+void
+note_param(const char* format, ...)
+{
+	size_t used = strlen(gStress.params);
+	if (used + 2 >= sizeof(gStress.params))
+		return;
+	if (used > 0)
+		gStress.params[used++] = ' ';
+	va_list args;
+	va_start(args, format);
+	vsnprintf(gStress.params + used, sizeof(gStress.params) - used, format, args);
+	va_end(args);
+}
+
+int64
+draw(const char* name, int64 low, int64 high)
+{
+	int64 value = rng_range(&gStress.rng, low, high);
+	note_param("%s=%lld", name, (long long)value);
+	return value;
+}
+
+/* ---- output and failures ------------------------------------------------------------------- */
+
+void
+stress_print(const char* format, ...)
+{
+	pthread_mutex_lock(&sPrintLock);
+	va_list args;
+	va_start(args, format);
+	vfprintf(stdout, format, args);
+	va_end(args);
+	fflush(stdout);
+	pthread_mutex_unlock(&sPrintLock);
+}
+
+const char*
+status_name(int64 status)
+{
+	switch (status) {
+		case B_OK:
+			return "B_OK";
+		case B_ERROR:
+			return "B_ERROR";
+		case B_NO_MEMORY:
+			return "B_NO_MEMORY";
+		case B_BAD_VALUE:
+			return "B_BAD_VALUE";
+		case B_NAME_IN_USE:
+			return "B_NAME_IN_USE";
+		case B_TIMED_OUT:
+			return "B_TIMED_OUT";
+		case B_INTERRUPTED:
+			return "B_INTERRUPTED";
+		case B_WOULD_BLOCK:
+			return "B_WOULD_BLOCK";
+		case B_BUSY:
+			return "B_BUSY";
+		case B_BAD_DATA:
+			return "B_BAD_DATA";
+		case B_NO_MORE_SEMS:
+			return "B_NO_MORE_SEMS";
+		case B_BAD_ADDRESS:
+			return "B_BAD_ADDRESS";
+		case B_FILE_ERROR:
+			return "B_FILE_ERROR";
+		case B_ENTRY_NOT_FOUND:
+			return "B_ENTRY_NOT_FOUND";
+		case B_DEVICE_NOT_FOUND:
+			return "B_DEVICE_NOT_FOUND";
+		default:
+			return status >= 0 ? "(count)" : "(other error)";
+	}
+}
+
+void
+stress_fail(struct worker* worker, const char* format, ...)
+{
+	char message[400];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(message, sizeof(message), format, args);
+	va_end(args);
+
+	int64 count = atomic_add64(&gStress.failures, 1);
+	pthread_mutex_lock(&sPrintLock);
+	if (count == 0) {
+		snprintf(gStress.first_failure, sizeof(gStress.first_failure), "%s: %s",
+			worker != NULL ? worker->name : "main", message);
+	}
+	if (count < 20) {
+		fprintf(stdout, "FAIL [%s seed=%llu] %s: %s\n", gStress.scenario,
+			(unsigned long long)gStress.seed, worker != NULL ? worker->name : "main", message);
+		fflush(stdout);
+	}
+	pthread_mutex_unlock(&sPrintLock);
+	/* the first failure ends the scenario: its state is suspect */
+	__atomic_store_n(&gStress.stop, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- workers ------------------------------------------------------------------------------- */
+
+static status_t
+worker_entry(void* data)
+{
+	struct worker* worker = data;
+	status_t status = worker->main(worker);
+	__atomic_store_n(&worker->done, 1, __ATOMIC_RELEASE);
+	return status;
+}
+
+/* only the main thread spawns workers: a slot is filled, then published by the count (release) */
+struct worker*
+worker_spawn(const char* name, worker_main main, void* data, bool interruptible)
+{
+	int32 index = __atomic_load_n(&sWorkerCount, __ATOMIC_RELAXED);
+	if (index >= MAX_WORKERS) {
+		fprintf(stderr, "stress: more than %d workers\n", MAX_WORKERS);
+		exit(2);
+	}
+	struct worker* worker = &sWorkers[index];
+	worker->index = index;
+	snprintf(worker->name, sizeof(worker->name), "%s", name);
+	worker->main = main;
+	worker->data = data;
+	worker->interruptible = interruptible;
+	rng_seed(&worker->rng, rng_next(&gStress.rng));
+	worker->op = -1;
+	worker->op_unit = -1;
+	if (main == NULL)
+		worker->thread = shim_current_thread(); /* the main thread's own record */
+	else {
+		worker->thread = shim_thread_spawn(worker->name, worker_entry, worker);
+		if (worker->thread < 0) {
+			fprintf(stderr, "stress: cannot spawn %s: %s\n", name, status_name(worker->thread));
+			exit(2);
+		}
+	}
+	__atomic_store_n(&sWorkerCount, index + 1, __ATOMIC_RELEASE);
+	return worker;
+}
+
+int
+worker_count(void)
+{
+	return __atomic_load_n(&sWorkerCount, __ATOMIC_ACQUIRE);
+}
+
+struct worker*
+worker_at(int index)
+{
+	return &sWorkers[index];
+}
+
+void
+interrupt_worker(struct worker* target)
+{
+	atomic_set64(&target->intr_time, system_time());
+	atomic_add64(&target->intr_sent, 1);
+	atomic_add64(&gStress.interrupts, 1);
+	shim_interrupt(target->thread);
+}
+
+void
+workers_stop_and_join(struct worker* self)
+{
+	__atomic_store_n(&gStress.stop, 1, __ATOMIC_RELEASE);
+	op_begin(self, OP_TEARDOWN, -1, 30 * SECOND);
+	for (bool all = false; !all;) {
+		all = true;
+		for (int i = 0; i < worker_count(); i++) {
+			struct worker* worker = worker_at(i);
+			if (worker->main == NULL || __atomic_load_n(&worker->done, __ATOMIC_ACQUIRE) != 0)
+				continue;
+			all = false;
+			interrupt_worker(worker);
+		}
+		if (!all)
+			snooze(5000);
+	}
+	for (int i = 0; i < worker_count(); i++) {
+		if (worker_at(i)->main != NULL)
+			shim_thread_join(worker_at(i)->thread, NULL);
+	}
+	op_end(self, OP_TEARDOWN);
+}
+
+/* ---- operation brackets -------------------------------------------------------------------- */
+
+int64
+faults_injected(void)
+{
+	int64 total = 0;
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++)
+		total += shim_fault_injected((enum shim_fault_site)site);
+	return total;
+}
+
+void
+op_begin(struct worker* worker, int kind, int unit, bigtime_t bound)
+{
+	worker->fault_mark = faults_injected();
+	__atomic_store_n(&worker->op_bound, bound, __ATOMIC_RELAXED);
+	__atomic_store_n(&worker->op_unit, unit, __ATOMIC_RELAXED);
+	__atomic_store_n(&worker->op_start, system_time(), __ATOMIC_RELAXED);
+	__atomic_store_n(&worker->op, kind, __ATOMIC_RELEASE);
+}
+
+void
+op_done(struct worker* worker, int kind, bool progress)
+{
+	__atomic_store_n(&worker->op, -1, __ATOMIC_RELEASE);
+	if (kind < OP_COUNTED) {
+		atomic_add64(&gStress.ops[kind], 1);
+		/* the agents (ctrl+c, fault plans, checks) keep going whatever the driver does */
+		if (progress && kind != OP_INTERRUPT && kind != OP_FAULT && kind != OP_CHECK)
+			__atomic_store_n(&gStress.last_progress, system_time(), __ATOMIC_RELAXED);
+	}
+}
+
+void
+op_end(struct worker* worker, int kind)
+{
+	op_done(worker, kind, true);
+}
+
+bool
+fault_during(const struct worker* worker)
+{
+	return faults_injected() != worker->fault_mark;
+}
+
+bool
+fault_error(const struct worker* worker, int64 status)
+{
+	return (status == B_NO_MEMORY || status == B_NO_MORE_SEMS || status == B_BAD_ADDRESS)
+		   && fault_during(worker);
+}
+
+bool
+create_fault(const struct worker* worker, int64 status)
+{
+	/* ENODEV: the stack answers a failed init_device with "no device module took the name" */
+	return fault_error(worker, status) || (status == B_DEVICE_NOT_FOUND && fault_during(worker));
+}
+
+void
+saw_interrupt(struct worker* worker, const char* what)
+{
+	worker->intr_seen++;
+	/* from the ctrl+c, or from the start of the call if the ctrl+c came first (pending) */
+	bigtime_t since = atomic_get64(&worker->intr_time);
+	bigtime_t start = __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED);
+	bigtime_t latency = system_time() - (start > since ? start : since);
+	if (latency > atomic_get64(&gStress.max_intr_latency))
+		atomic_set64(&gStress.max_intr_latency, latency);
+	if (latency > gStress.prompt_bound) {
+		stress_fail(worker, "%s returned B_INTERRUPTED %.3f s after the ctrl+c (bound %.1f s)",
+			what, latency / 1e6, gStress.prompt_bound / 1e6);
+	}
+	if (worker->intr_seen > atomic_get64(&worker->intr_sent)) {
+		stress_fail(worker, "%s returned B_INTERRUPTED %lld times, only %lld ctrl+c sent", what,
+			(long long)worker->intr_seen, (long long)atomic_get64(&worker->intr_sent));
+	}
+}
+
+/* ---- the gate and the node check ----------------------------------------------------------- */
+
+void
+gate_enter(struct worker* worker)
+{
+	op_begin(worker, OP_WAIT, -1, gStress.call_bound);
+	pthread_rwlock_rdlock(&sGate);
+	op_end(worker, OP_WAIT);
+}
+
+void
+gate_leave(void)
+{
+	pthread_rwlock_unlock(&sGate);
+}
+
+void
+check_nodes(struct worker* worker)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 200 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	op_begin(worker, OP_WAIT, -1, gStress.call_bound);
+	bool alone = pthread_rwlock_timedwrlock(&sGate, &until) == 0;
+	op_end(worker, OP_WAIT);
+	if (!alone)
+		return;
+	op_begin(worker, OP_CHECK, -1, gStress.call_bound);
+	int interfaces = shim_if_count();
+	int nodes = shim_count_nodes("tun/") + shim_count_nodes("tap/");
+	op_end(worker, OP_CHECK);
+	pthread_rwlock_unlock(&sGate);
+	atomic_add64(&gStress.node_checks, 1);
+	atomic_set64(&gStress.live_units, interfaces);
+	if (interfaces > atomic_get64(&gStress.max_live_units))
+		atomic_set64(&gStress.max_live_units, interfaces);
+	if (nodes - 2 != interfaces) {
+		stress_fail(worker, "%d interfaces but %d unit nodes published (plus the 2 clone nodes)",
+			interfaces, nodes - 2);
+	}
+}
+
+/* ---- monitor: progress lines, the watchdog, the result file -------------------------------- */
+
+static void
+format_elapsed(char* out, size_t size, bigtime_t elapsed)
+{
+	long long seconds = elapsed / SECOND;
+	snprintf(out, size, "%02lld:%02lld:%02lld", seconds / 3600, seconds / 60 % 60, seconds % 60);
+}
+
+static void
+print_progress(bigtime_t now, const int64* previous, bigtime_t period)
+{
+	char elapsed[32];
+	format_elapsed(elapsed, sizeof(elapsed), gStress.elapsed_base + now - gStress.start);
+	char rates[400];
+	size_t used = 0;
+	for (int kind = 0; kind < OP_COUNTED && used < sizeof(rates); kind++) {
+		int64 delta = atomic_get64(&gStress.ops[kind]) - previous[kind];
+		if (delta == 0 && kind > OP_IOCTL)
+			continue;
+		used += snprintf(rates + used, sizeof(rates) - used, " %s=%lld", op_name(kind),
+			(long long)(delta * SECOND / (period > 0 ? period : 1)));
+	}
+	stress_print("[%s] %-12s ops/s%s | packets %lld interrupts %lld deletes %lld live %lld "
+				 "mem %.1f KiB failures %lld\n",
+		elapsed, gStress.scenario, rates, (long long)atomic_get64(&gStress.packets),
+		(long long)atomic_get64(&gStress.interrupts), (long long)atomic_get64(&gStress.deletes),
+		(long long)atomic_get64(&gStress.live_units), atomic_get64(&gStress.alloc_bytes) / 1024.0,
+		(long long)atomic_get64(&gStress.failures));
+}
+
+static void
+watchdog_fire(const char* reason)
+{
+	pthread_mutex_lock(&sPrintLock);
+	bigtime_t now = system_time();
+	fprintf(stdout, "WATCHDOG [%s seed=%llu]: %s\n", gStress.scenario,
+		(unsigned long long)gStress.seed, reason);
+	fprintf(stdout, "stress workers (what each is doing now):\n");
+	for (int i = 0; i < worker_count(); i++) {
+		struct worker* worker = worker_at(i);
+		int32 op = __atomic_load_n(&worker->op, __ATOMIC_ACQUIRE);
+		fprintf(stdout, "  %-16s thread %-5d ", worker->name, (int)worker->thread);
+		if (__atomic_load_n(&worker->done, __ATOMIC_ACQUIRE) != 0)
+			fprintf(stdout, "returned\n");
+		else if (op < 0)
+			fprintf(stdout, "between calls\n");
+		else {
+			fprintf(stdout, "in %s (unit %d) for %.3f s\n", op_name(op),
+				(int)__atomic_load_n(&worker->op_unit, __ATOMIC_RELAXED),
+				(now - __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED)) / 1e6);
+		}
+	}
+	shim_dump_threads(stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&sPrintLock);
+	snprintf(gStress.first_failure, sizeof(gStress.first_failure), "watchdog: %s", reason);
+	atomic_add64(&gStress.failures, 1);
+	write_result("stall");
+	_exit(3);
+}
+
+static void
+watchdog_check(bigtime_t now)
+{
+	char reason[300];
+	/* while the scenario runs; teardown and shutdown are bounded call by call */
+	bigtime_t last = __atomic_load_n(&gStress.last_progress, __ATOMIC_RELAXED);
+	if (!stopping() && now - last > gStress.stall_timeout) {
+		snprintf(reason, sizeof(reason), "no operation completed for %.1f s", (now - last) / 1e6);
+		watchdog_fire(reason);
+	}
+	for (int i = 0; i < worker_count(); i++) {
+		struct worker* worker = worker_at(i);
+		int32 op = __atomic_load_n(&worker->op, __ATOMIC_ACQUIRE);
+		if (op < 0)
+			continue;
+		bigtime_t start = __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED);
+		bigtime_t bound = __atomic_load_n(&worker->op_bound, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&worker->op, __ATOMIC_ACQUIRE) == op && now - start > bound) {
+			snprintf(reason, sizeof(reason),
+				"%s blocked in %s on unit %d for %.1f s (bound %.1f s)", worker->name, op_name(op),
+				(int)__atomic_load_n(&worker->op_unit, __ATOMIC_RELAXED), (now - start) / 1e6,
+				bound / 1e6);
+			watchdog_fire(reason);
+		}
+	}
+}
+
+static void*
+monitor_main(void* data)
+{
+	(void)data;
+	int64 previous[OP_COUNTED] = {0};
+	bigtime_t lastLine = gStress.start;
+	bigtime_t period = gStress.progress_every;
+	/* lines fall on multiples of the period of the whole run's time */
+	bigtime_t next = gStress.start + period - gStress.elapsed_base % period;
+	while (__atomic_load_n(&sMonitorStop, __ATOMIC_ACQUIRE) == 0) {
+		usleep(50000);
+		bigtime_t now = system_time();
+		struct shim_objects objects;
+		shim_objects_get(&objects);
+		atomic_set64(&gStress.alloc_bytes, objects.alloc_bytes);
+		if (objects.alloc_bytes > atomic_get64(&gStress.max_alloc_bytes))
+			atomic_set64(&gStress.max_alloc_bytes, objects.alloc_bytes);
+		watchdog_check(now);
+		if (now >= next) {
+			print_progress(now, previous, now - lastLine);
+			for (int kind = 0; kind < OP_COUNTED; kind++)
+				previous[kind] = atomic_get64(&gStress.ops[kind]);
+			lastLine = now;
+			next += period;
+		}
+	}
+	return NULL;
+}
+
+void
+monitor_start(void)
+{
+	pthread_rwlockattr_t attributes;
+	pthread_rwlockattr_init(&attributes);
+	/* the node check must not starve behind a stream of shared holders */
+	pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&sGate, &attributes);
+	pthread_rwlockattr_destroy(&attributes);
+	__atomic_store_n(&gStress.last_progress, system_time(), __ATOMIC_RELAXED);
+	pthread_create(&sMonitor, NULL, monitor_main, NULL);
+}
+
+void
+monitor_stop(void)
+{
+	__atomic_store_n(&sMonitorStop, 1, __ATOMIC_RELEASE);
+	pthread_join(sMonitor, NULL);
+}
+
+static void
+json_string(FILE* out, const char* text)
+{
+	fputc('"', out);
+	for (const char* c = text; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if ((unsigned char)*c < 0x20)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+void
+write_result(const char* status)
+{
+	bigtime_t elapsed = system_time() - gStress.start;
+	/* one line for the runner to parse, then the JSON file */
+	int64 total = 0;
+	for (int kind = 0; kind < OP_COUNTED; kind++)
+		total += atomic_get64(&gStress.ops[kind]);
+	fprintf(stdout,
+		"RESULT scenario=%s seed=%llu status=%s seconds=%.1f ops=%lld packets=%lld "
+		"interrupts=%lld deletes=%lld max_live=%lld max_alloc_bytes=%lld failures=%lld\n",
+		gStress.scenario, (unsigned long long)gStress.seed, status, elapsed / 1e6, (long long)total,
+		(long long)atomic_get64(&gStress.packets), (long long)atomic_get64(&gStress.interrupts),
+		(long long)atomic_get64(&gStress.deletes), (long long)atomic_get64(&gStress.max_live_units),
+		(long long)atomic_get64(&gStress.max_alloc_bytes),
+		(long long)atomic_get64(&gStress.failures));
+	fflush(stdout);
+	if (gStress.result_path == NULL)
+		return;
+	FILE* out = fopen(gStress.result_path, "w");
+	if (out == NULL)
+		return;
+	fprintf(out, "{\"scenario\":\"%s\",\"seed\":%llu,\"status\":\"%s\",\"seconds\":%.1f,",
+		gStress.scenario, (unsigned long long)gStress.seed, status, elapsed / 1e6);
+	fprintf(out, "\"params\":");
+	json_string(out, gStress.params);
+	fprintf(out, ",\"ops\":{");
+	for (int kind = 0; kind < OP_COUNTED; kind++) {
+		fprintf(out, "%s\"%s\":%lld", kind > 0 ? "," : "", op_name(kind),
+			(long long)atomic_get64(&gStress.ops[kind]));
+	}
+	fprintf(out,
+		"},\"packets\":%lld,\"interrupts\":%lld,\"deletes\":%lld,\"exhausted\":%lld,"
+		"\"fault_windows\":%lld,\"node_checks\":%lld,\"max_live_units\":%lld,"
+		"\"max_alloc_bytes\":%lld,\"max_interrupt_latency_us\":%lld,\"failures\":%lld,"
+		"\"first_failure\":",
+		(long long)atomic_get64(&gStress.packets), (long long)atomic_get64(&gStress.interrupts),
+		(long long)atomic_get64(&gStress.deletes), (long long)atomic_get64(&gStress.exhausted),
+		(long long)atomic_get64(&gStress.fault_windows),
+		(long long)atomic_get64(&gStress.node_checks),
+		(long long)atomic_get64(&gStress.max_live_units),
+		(long long)atomic_get64(&gStress.max_alloc_bytes),
+		(long long)atomic_get64(&gStress.max_intr_latency),
+		(long long)atomic_get64(&gStress.failures));
+	json_string(out, gStress.first_failure);
+	fprintf(out, "}\n");
+	fclose(out);
+}

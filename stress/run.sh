@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# The overnight stress runner (make stress): shuffled scenarios in slots until the time budget is
+# spent, one stress process per slot, a log folder per run with a resumable state file, summaries.
+#
+# usage: stress/run.sh BINARY VARIANT
+# env:   DURATION (60; s/m/h suffixes)  SCENARIO (all; comma or space list)  SEED (random)
+#        RESUME (1: the latest unfinished run, or a run folder)  STALL_TIMEOUT (10)  OP_BOUND (5)
+#        CALL_BOUND (= STALL_TIMEOUT)  PROMPT_BOUND (2)  PROGRESS (10)  INJECT_STALL (unit|global)
+#        SLOT_MAX (300)
+#        STOP_ON_FAIL (1: end the run at the first failing slot)  STRESS_LOGS (stress-logs)
+set -u
+bin=$1
+variant=$2
+logroot=${STRESS_LOGS:-stress-logs}
+
+die() {
+	echo "stress: $*" >&2
+	exit 2
+}
+
+# seconds (integer) from 90, 90s, 10m, 8h, 1.5h
+seconds_of() {
+	local text=$1
+	[[ $text =~ ^([0-9]+(\.[0-9]+)?)([smh]?)$ ]] ||
+		die "bad duration '$text' (use 90, 90s, 10m, 8h)"
+	local unit=1
+	case ${BASH_REMATCH[3]} in m) unit=60 ;; h) unit=3600 ;; esac
+	awk -v v="${BASH_REMATCH[1]}" -v u=$unit 'BEGIN { printf "%d", v * u + 0.5 }'
+}
+
+now() { date +%s.%N; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+
+# a 64-bit mix (splitmix-like) in bash's wrapping arithmetic, printed as a 13-digit number
+mix() {
+	local z=$(($1 + 0x9e3779b97f4a7c15 * ($2 + 1)))
+	z=$(((z ^ ((z >> 30) & 0x3ffffffff)) * 0xbf58476d1ce4e5b9))
+	z=$(((z ^ ((z >> 27) & 0x1fffffffff)) * 0x94d049bb133111eb))
+	z=$((z ^ ((z >> 31) & 0x1ffffffff)))
+	echo $(((z & 0x7fffffffffffffff) % 10000000000000))
+}
+
+# the scenario list shuffled for a round (Fisher-Yates with mix())
+shuffled() {
+	local round=$1
+	local -a list
+	read -r -a list <<<"$scenarios"
+	local i j tmp
+	for ((i = ${#list[@]} - 1; i > 0; i--)); do
+		j=$(($(mix "$run_seed" $((round * 1000 + i))) % (i + 1)))
+		tmp=${list[i]}
+		list[i]=${list[j]}
+		list[j]=$tmp
+	done
+	echo "${list[@]}"
+}
+
+save_state() {
+	cat >"$dir/state.tmp" <<EOF
+run_seed=$run_seed
+seed_given=$seed_given
+variant=$variant
+duration_s=$duration_s
+slot_s=$slot_s
+scenarios="$scenarios"
+next_slot=$next_slot
+used_s=$used_s
+failures=$failures
+started="$started"
+finished=$finished
+stall_timeout="$stall_timeout"
+op_bound="$op_bound"
+call_bound="$call_bound"
+prompt_bound="$prompt_bound"
+progress="$progress"
+inject_stall="$inject_stall"
+EOF
+	mv "$dir/state.tmp" "$dir/state"
+}
+
+# the whole run is one function: bash parses it before running it, so editing this file while an
+# overnight run goes on does not disturb that run
+main() {
+	# ---- a new run, or the one to resume ------------------------------------------------------
+	all=$("$bin" --list | cut -f1 | tr '\n' ' ') || die "cannot run $bin"
+	if [ -n "${RESUME:-}" ] && [ "${RESUME}" != 0 ]; then
+		if [ -d "$RESUME" ]; then
+			dir=$RESUME
+		else
+			dir=""
+			for candidate in $(printf '%s\n' "$logroot"/*/ | sort -r); do
+				if [ -f "$candidate/state" ] && grep -q '^finished=0' "$candidate/state"; then
+					dir=${candidate%/}
+					break
+				fi
+			done
+			[ -n "$dir" ] || die "RESUME: no unfinished run under $logroot/"
+		fi
+		# shellcheck disable=SC1091
+		. "$dir/state" || die "RESUME: cannot read $dir/state"
+		[ "$variant" = "$2" ] || die "RESUME: that run used SAN variant $variant, not $2"
+		echo "stress: resuming $dir at slot $next_slot (${used_s}s of ${duration_s}s used)"
+	else
+		duration_s=$(seconds_of "${DURATION:-60}")
+		scenarios=$(echo "${SCENARIO:-$all}" | tr ',' ' ' | xargs)
+		for s in $scenarios; do
+			[[ " $all " == *" $s "* ]] || die "unknown scenario '$s' (known: $all)"
+		done
+		count=$(echo "$scenarios" | wc -w)
+		slot_max=$(seconds_of "${SLOT_MAX:-300}")
+		slot_s=$((duration_s / count))
+		[ "$slot_s" -gt "$slot_max" ] && slot_s=$slot_max
+		[ "$slot_s" -lt 3 ] && slot_s=3
+		if [ -n "${SEED:-}" ]; then
+			run_seed=$SEED
+			seed_given=1
+		else
+			run_seed=$(($(od -An -N6 -tu8 /dev/urandom | tr -d ' ') % 10000000000000))
+			seed_given=0
+		fi
+		stall_timeout=${STALL_TIMEOUT:-10}
+		op_bound=${OP_BOUND:-5}
+		call_bound=${CALL_BOUND:-$stall_timeout}
+		prompt_bound=${PROMPT_BOUND:-2}
+		progress=${PROGRESS:-10}
+		inject_stall=${INJECT_STALL:-}
+		next_slot=0
+		used_s=0
+		failures=0
+		finished=0
+		started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+		dir=$logroot/$(date +%Y%m%d-%H%M%S)
+		[ -e "$dir" ] && dir=$dir-$$
+		mkdir -p "$dir" || die "cannot create $dir"
+		save_state
+		echo "stress: run $dir: seed=$run_seed SAN=$variant duration=${duration_s}s" \
+			"slots of ${slot_s}s, scenarios: $scenarios"
+	fi
+	count=$(echo "$scenarios" | wc -w)
+
+	# ---- the slots ----------------------------------------------------------------------------
+	while :; do
+		remaining=$(minus "$duration_s" "$used_s")
+		awk -v r="$remaining" 'BEGIN { exit !(r >= 1) }' || break
+		round=$((next_slot / count))
+		scenario=$(shuffled $round | cut -d' ' -f$((next_slot % count + 1)))
+		slot_len=$(awk -v s="$slot_s" -v r="$remaining" 'BEGIN { printf "%d", (r < s ? r : s) }')
+		[ "$slot_len" -lt 1 ] && break
+		if [ "$next_slot" = 0 ] && [ "$seed_given" = 1 ]; then
+			seed=$run_seed
+		else
+			seed=$(mix "$run_seed" "$next_slot")
+		fi
+		# one second of each slot is left for teardown, shim_shutdown and the leak check
+		run_len=$((slot_len > 2 ? slot_len - 1 : slot_len))
+		tag=$(printf 'slot-%04d-%s' "$next_slot" "$scenario")
+		log=$dir/$tag.log
+		result=$dir/$tag.json
+		rm -f "$result"
+		args=(--scenario "$scenario" --seed "$seed" --duration "$run_len" --elapsed-base "$used_s"
+			--result "$result" --stall-timeout "$stall_timeout" --op-bound "$op_bound"
+			--call-bound "$call_bound" --prompt-bound "$prompt_bound" --progress "$progress")
+		[ -n "$inject_stall" ] && args+=(--inject-stall "$inject_stall")
+		echo "== slot $next_slot: $scenario seed=$seed ${slot_len}s"
+		t0=$(now)
+		: >"$log"
+		"$bin" "${args[@]}" >>"$log" 2>&1 &
+		pid=$!
+		# the console gets the progress, failure and result lines while the log gets everything
+		tail -n +1 -f --pid=$pid "$log" 2>/dev/null |
+			grep --line-buffered -E '^(\[|FAIL|WATCHDOG|params:|RESULT|PANIC|stall:)' &
+		tailer=$!
+		wait $pid
+		rc=$?
+		wait $tailer 2>/dev/null
+		if [ "$variant" = tsan ] && grep -q 'unexpected memory mapping' "$log"; then
+			# clang < 18 TSan and high mmap randomization: retry without ASLR
+			setarch "$(uname -m)" -R "$bin" "${args[@]}" >"$log" 2>&1
+			rc=$?
+			grep -E '^(\[|FAIL|WATCHDOG|RESULT)' "$log"
+		fi
+		used_s=$(awk -v u="$used_s" -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.1f", u + a - b }')
+
+		status=$(sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' "$result" 2>/dev/null)
+		[ -n "$status" ] || status=crash
+		reports='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer'
+		reports="$reports|runtime error:"
+		sanitizer=$(grep -c -E "$reports" "$log")
+		if [ $rc -ne 0 ] || [ "$status" != pass ] || [ "$sanitizer" -gt 0 ]; then
+			failures=$((failures + 1))
+			[ "$status" = pass ] && status=sanitizer
+			cp "$log" "$dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
+			[ -f "$result" ] || printf '{"scenario":"%s","seed":%s,"status":"crash","exit":%d}\n' \
+				"$scenario" "$seed" $rc >"$result"
+			san_name=$variant
+			case $variant in asan) san_name=address ;; tsan) san_name=thread ;; esac
+			repro="make stress SCENARIO=$scenario SEED=$seed DURATION=$slot_len SAN=$san_name"
+			first=$(sed -n 's/.*"first_failure":"\(.*\)"}.*/\1/p' "$result")
+			[ -n "$first" ] || first=$(grep -m1 -E 'ERROR|WARNING|PANIC|FAIL' "$log")
+			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$next_slot" "$scenario" "$seed" "$status" "$repro" \
+				"$first" >>"$dir/failures.tsv"
+			echo "FAIL: slot $next_slot scenario=$scenario seed=$seed status=$status" \
+				"exit=$rc: $first"
+			echo "FAIL: log $dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
+			echo "FAIL: reproduce: $repro"
+		fi
+		next_slot=$((next_slot + 1))
+		save_state
+		[ "$failures" -gt 0 ] && [ "${STOP_ON_FAIL:-0}" = 1 ] && break
+	done
+
+	# ---- summaries ----------------------------------------------------------------------------
+	finished=1
+	save_state
+	{
+		echo "stress run $dir"
+		echo "seed $run_seed, SAN=$variant, budget ${duration_s}s, used ${used_s}s," \
+			"slots $next_slot, failures $failures, started $started"
+		echo
+		printf '%-13s %5s %8s %12s %11s %10s %8s %8s %9s\n' scenario slots seconds ops packets \
+			interrupts deletes max_live failures
+		cat "$dir"/slot-*.log 2>/dev/null | awk '/^RESULT /{
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			s = v["scenario"]; n[s]++; sec[s] += v["seconds"]; ops[s] += v["ops"]
+			pk[s] += v["packets"]; it[s] += v["interrupts"]; de[s] += v["deletes"]
+			if (v["max_live"] > ml[s]) ml[s] = v["max_live"]; fa[s] += v["failures"]
+		} END { for (s in n) printf "%-13s %5d %8.1f %12d %11d %10d %8d %8d %9d\n", s, n[s], sec[s],
+			ops[s], pk[s], it[s], de[s], ml[s], fa[s] }' | sort
+		if [ -f "$dir/failures.tsv" ]; then
+			echo
+			echo "failures (slot, scenario, seed, status, reproduce, first failure):"
+			cat "$dir/failures.tsv"
+		fi
+	} >"$dir/summary.txt"
+	{
+		printf '{"run":{"dir":"%s","seed":%s,"san":"%s","duration_s":%s,"used_s":%s,"slots":%s,' \
+			"$dir" "$run_seed" "$variant" "$duration_s" "$used_s" "$next_slot"
+		printf '"failures":%s,"started":"%s","finished":"%s"},"slots":[' "$failures" "$started" \
+			"$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		first=1
+		for f in "$dir"/slot-*.json; do
+			[ -f "$f" ] || continue
+			[ $first = 1 ] || printf ','
+			first=0
+			tr -d '\n' <"$f"
+		done
+		printf '],"failures":['
+		first=1
+		if [ -f "$dir/failures.tsv" ]; then
+			while IFS=$'\t' read -r slot scenario seed status repro message; do
+				[ $first = 1 ] || printf ','
+				first=0
+				message=${message//\\/\\\\}
+				printf '{"slot":%s,"scenario":"%s","seed":%s,"status":"%s",' \
+					"$slot" "$scenario" "$seed" "$status"
+				printf '"reproduce":"%s","first":"%s"}' "$repro" "${message//\"/\\\"}"
+			done <"$dir/failures.tsv"
+		fi
+		printf ']}\n'
+	} >"$dir/summary.json"
+	echo
+	cat "$dir/summary.txt"
+	extra=""
+	[ -f "$dir/failures.tsv" ] && extra=", fail-*.log"
+	echo "stress: logs in $dir (summary.txt, summary.json, state$extra)"
+	[ "$failures" -eq 0 ]
+}
+
+main "$@"
+exit $?

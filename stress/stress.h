@@ -1,0 +1,316 @@
+/* Overnight stress suite: the engine every scenario shares (seeded parameters, workers under a
+ * watchdog, operation accounting, failures) and the unit engine with checked packet streams. */
+#ifndef STRESS_H
+#define STRESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <OS.h>
+
+#include "shim.h"
+#include "tuntap.h"
+
+/* ---- random numbers: every parameter and every choice derives from the run's seed ---------- */
+
+struct rng {
+	uint64 state;
+};
+
+void rng_seed(struct rng* rng, uint64 seed);
+uint64 rng_next(struct rng* rng);
+int64 rng_range(struct rng* rng, int64 low, int64 high); /* low..high inclusive */
+bool rng_chance(struct rng* rng, int permille);
+
+/* ---- operations, workers, the watchdog ----------------------------------------------------- */
+
+enum op_kind {
+	OP_READ,
+	OP_WRITE,
+	OP_POLL,
+	OP_IOCTL,
+	OP_OPEN,
+	OP_CLOSE,
+	OP_SEND,   /* shim_stack_send */
+	OP_RECV,   /* shim_stack_receive */
+	OP_CREATE, /* ifconfig create */
+	OP_DELETE, /* ifconfig delete */
+	OP_UPDOWN,
+	OP_CLONE, /* open of a clone node */
+	OP_INTERRUPT,
+	OP_FAULT,             /* arming or disarming a fault plan */
+	OP_CHECK,             /* invariant checks */
+	OP_COUNTED,           /* kinds above count as progress and per-kind ops; those below do not */
+	OP_WAIT = OP_COUNTED, /* waiting on the suite's own locks (gate, unit hand-over) */
+	OP_TEARDOWN,
+	OP_SHUTDOWN,
+	OP_KIND_COUNT
+};
+
+const char* op_name(int kind);
+
+#define MAX_WORKERS 512
+#define SECOND 1000000LL
+
+struct worker;
+typedef status_t (*worker_main)(struct worker* worker);
+
+struct worker {
+	int index;
+	char name[32];
+	thread_id thread;
+	worker_main main;
+	void* data;
+	bool interruptible; /* the ctrl+c storm may aim at it */
+	struct rng rng;
+	uint32 dead_life;    /* a unit life this worker saw deleted */
+	int32 op;            /* atomic: enum op_kind in progress, -1 none */
+	int64 op_start;      /* atomic */
+	int64 op_bound;      /* atomic: microseconds */
+	int32 op_unit;       /* atomic: the unit it is about, -1 none */
+	int64 fault_mark;    /* faults injected in total when the operation began */
+	int32 done;          /* atomic */
+	int64 intr_sent;     /* atomic: interrupts aimed at this worker */
+	int64 intr_seen;     /* B_INTERRUPTED returns it got */
+	int64 intr_time;     /* atomic: when the last one was sent */
+	int64 mark;          /* atomic: packets the stack had sent when the current read/poll began */
+	int64 suspect;       /* checker: op_start of a call seen blocked with work ready */
+	int64 suspect_since; /* checker: when it was first seen so */
+};
+
+struct stress {
+	const char* scenario;
+	uint64 seed;
+	bigtime_t duration, start, deadline;
+	bigtime_t stall_timeout;  /* no operation completed for this long: stall */
+	bigtime_t op_bound;       /* bound of ifconfig create/delete/up/down: they never wait */
+	bigtime_t call_bound;     /* bound of any other call (a poll: its timeout + this) */
+	bigtime_t progress_every; /* progress line period */
+	bigtime_t prompt_bound;   /* ctrl+c and delete must wake a blocked call within this */
+	bigtime_t elapsed_base;   /* run time before this scenario (the runner's) */
+	const char* inject_stall; /* NULL, "unit" or "global": the watchdog demonstration */
+	const char* result_path;
+	struct rng rng; /* the main thread's: parameters */
+	char params[1024];
+
+	int32 stop;
+	int64 ops[OP_COUNTED];
+	int64 last_progress;
+	int64 packets, interrupts, deletes, failures, exhausted, fault_windows;
+	int64 live_units, max_live_units, alloc_bytes, max_alloc_bytes, node_checks;
+	int64 max_intr_latency; /* microseconds from ctrl+c to B_INTERRUPTED */
+	char first_failure[512];
+};
+
+extern struct stress gStress;
+
+/* a parameter drawn from the seed, recorded for the first line and the result */
+int64 draw(const char* name, int64 low, int64 high);
+void note_param(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+struct worker* worker_spawn(const char* name, worker_main main, void* data, bool interruptible);
+int worker_count(void);
+struct worker* worker_at(int index);
+/* set the stop flag, interrupt every worker until each has returned, join them all */
+void workers_stop_and_join(struct worker* self);
+/* aim a ctrl+c at a worker (counted, so its B_INTERRUPTED returns can be checked) */
+void interrupt_worker(struct worker* target);
+
+static inline bool
+stopping(void)
+{
+	return __atomic_load_n(&gStress.stop, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* every call into the shim is bracketed: the watchdog sees what each worker waits in */
+void op_begin(struct worker* worker, int kind, int unit, bigtime_t bound);
+void op_end(struct worker* worker, int kind);
+/* the same; `progress` false for a call that only found nothing to do (a poll or a receive that
+ * timed out, EAGAIN): those do not hold off the no-progress watchdog */
+void op_done(struct worker* worker, int kind, bool progress);
+/* a fault was injected (anywhere) since the current operation began */
+bool fault_during(const struct worker* worker);
+int64 faults_injected(void);
+/* an error an injected fault explains: B_NO_MEMORY, B_NO_MORE_SEMS, B_BAD_ADDRESS */
+bool fault_error(const struct worker* worker, int64 status);
+/* the same, for a call that creates a unit (ifconfig, clone open): ENODEV too */
+bool create_fault(const struct worker* worker, int64 status);
+/* a B_INTERRUPTED return: checked against the interrupts aimed at the worker */
+void saw_interrupt(struct worker* worker, const char* what);
+
+void stress_fail(struct worker* worker, const char* format, ...)
+	__attribute__((format(printf, 2, 3)));
+const char* status_name(int64 status);
+void stress_print(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+/* the gate: every stack-side call that can create, delete or hold an interface runs inside it
+ * (shared); the node check takes it alone, so "live units == published nodes" holds exactly */
+void gate_enter(struct worker* worker);
+void gate_leave(void);
+void check_nodes(struct worker* worker);
+
+void monitor_start(void);
+void monitor_stop(void);
+void write_result(const char* status);
+
+/* ---- units: a TUN or TAP unit worked by readers, a writer, the stack peer, pollers --------- */
+
+#define MAX_UNITS 64
+#define MAX_READERS 3
+#define RING_SIZE 65536 /* sequence numbers kept per stream for drop/duplicate marks */
+
+/* what a receiver saw last on one stream */
+struct rx_state {
+	uint32 life;
+	uint64 last;
+	bool have;
+};
+
+struct stream {
+	uint64 next;                       /* the sender's next sequence number */
+	int64 ok, tail_dropped, received;  /* atomic */
+	uint8 dropped_bits[RING_SIZE / 8]; /* sender: "counted as dropped" */
+	uint8 seen_bits[RING_SIZE / 8];    /* receivers: "delivered" */
+};
+
+struct unit_config {
+	bool tap;
+	int readers;      /* blocking (or non-blocking) readers of the descriptor */
+	bool writer;      /* one application writer */
+	bool sender;      /* the stack peer sends */
+	bool receiver;    /* the stack peer receives */
+	int pollers;      /* pollers that only watch */
+	bool consumer;    /* one poll-driven reader+writer (non-blocking) instead */
+	bool ioctls;      /* an ioctl worker (harmless gets) */
+	bool up;          /* lives are up (writes reach the stack) */
+	bool nonblocking; /* open with O_NONBLOCK */
+	bool managed;     /* a manager cycles delete/create under I/O */
+	int min_size, max_size;
+	int burst, pause_us;          /* sender: packets per burst, pause after it */
+	int life_min_ms, life_max_ms; /* managed: life time */
+	int blocked_permille;         /* managed: delete with the readers blocked */
+	int poll_timeout_max_ms;      /* pollers: 0 = also infinite polls */
+};
+
+struct unit {
+	int index;
+	char name[TUNTAP_NAME_LENGTH];
+	char path[TUNTAP_NAME_LENGTH + 8];
+	struct unit_config config;
+
+	pthread_mutex_t lock; /* hand-over of the descriptor between lives */
+	pthread_cond_t changed;
+	int fd;
+	uint32 life;
+	bool live, closing;
+	int users;
+	uint32 deleting_life;       /* atomic: ENODEV is legitimate on this life */
+	pthread_rwlock_t life_lock; /* stack-side calls (shared) vs delete/create (alone) */
+	bool exists;                /* interface exists; under life_lock */
+	int32 hold;                 /* atomic: the sender pauses */
+
+	struct stream to_app, to_stack;
+	int64 reads_ok, writes_ok, stack_received; /* atomic */
+	int64 stack_lost;         /* frames the peer's capture lost to an injected copy fault */
+	struct rx_state stack_rx; /* the stack receiver's (one per unit) */
+	struct worker* readers[MAX_READERS];
+	int reader_count;
+	struct worker* writer;     /* the application writer, if any */
+	struct worker* pollers[2]; /* pollers that only watch */
+	struct worker* manager;
+};
+
+/* packets.c: the payload (link header, sequence header, filler, checksum) and its checks */
+#define PACKET_MAX 2048
+size_t packet_min_length(const struct unit* unit);
+size_t packet_max_length(const struct unit* unit);
+void packet_build(
+	const struct unit* unit, int toApp, uint32 life, uint64 seq, size_t length, uint8* out);
+/* the sender consumed `seq` (accepted, or counted as dropped when `dropped`) */
+void stream_advance(struct stream* stream, uint64 seq, bool dropped);
+/* a packet the application read; `single`: the only reader, so gaps must be counted drops */
+void check_app_packet(struct worker* self, struct unit* unit, uint32 life, const uint8* data,
+	ssize_t length, struct rx_state* state, bool single);
+/* a frame the stack peer received; `consecutive`: nothing may be missing within a life */
+void check_stack_frame(struct worker* self, struct unit* unit, uint32 life, const uint8* data,
+	ssize_t length, struct rx_state* state, bool consecutive);
+void check_stats_identity(struct worker* self, struct unit* unit, const struct tuntap_stats* stats);
+/* stable unit, workers gone: drain both ways, then every counter must match exactly */
+void unit_exact_end(struct worker* self, struct unit* unit);
+
+/* the engine's seams (units.c, unit_workers.c) */
+struct unit_view {
+	int fd;
+	uint32 life;
+};
+/* wait for a usable life of the unit and hold it (false when stopping) */
+bool unit_enter(struct worker* self, struct unit* unit, struct unit_view* view);
+void unit_leave(struct unit* unit);
+/* ENODEV (or POLLHUP) is legitimate once this life's delete began */
+bool unit_deleted(struct unit* unit, uint32 life);
+/* the current life is being closed: leave it */
+bool unit_closing(struct unit* unit);
+status_t reader_main(struct worker* self);
+status_t writer_main(struct worker* self);
+status_t poller_main(struct worker* self);
+status_t consumer_main(struct worker* self);
+status_t ioctl_main(struct worker* self);
+status_t sender_main(struct worker* self);
+status_t receiver_main(struct worker* self);
+
+void units_init(void);
+struct unit* unit_add(const struct unit_config* config);
+int unit_count(void);
+struct unit* unit_at(int index);
+/* a random unit configuration from the seed, noted as one token "u<index>=..." */
+void unit_config_draw(struct unit_config* config, int index);
+void unit_config_note_life(const struct unit_config* config, int index);
+/* after the workers returned: exact end checks on stable units, then delete and close all */
+void units_finish(struct worker* self);
+/* one GET_STATS identity check on every live unit (the checker calls it) */
+void units_check_stats(struct worker* self);
+
+/* ---- agents scenarios combine (each in its scenario's file) -------------------------------- */
+
+struct interrupter_config {
+	int min_us, max_us; /* pause between two interrupts */
+	int quiet_permille; /* share of quiet phases (no ctrl+c) where lost wake-ups show */
+};
+status_t interrupter_main(struct worker* self);
+
+struct churn_config {
+	int range;       /* unit numbers 0..range-1 for ifconfig */
+	int target_live; /* steer creates/deletes toward this many units */
+	int keep_fds;    /* descriptors a churner keeps open */
+	int max_up;
+};
+status_t churn_main(struct worker* self);
+
+struct observer_config {
+	int max_fds;
+	int timeout_max_ms;
+};
+status_t observer_main(struct worker* self);
+
+struct faulter_config {
+	int window_max_us, pause_max_us, nth_max;
+};
+status_t faulter_main(struct worker* self);
+void faults_disarm(void);
+
+/* ---- scenarios ----------------------------------------------------------------------------- */
+
+struct scenario {
+	const char* name;
+	const char* about;
+	void (*setup)(struct worker* self); /* draw parameters, add units, spawn agents */
+};
+
+extern const struct scenario kCtrlcStorm, kDeleteStorm, kAllocChurn, kSelectStorm, kFaultStorm,
+	kMixed;
+
+/* the watchdog demonstration (stall.c): hold a lock forever in a path the scenario waits on */
+void stall_inject(struct worker* self, const char* kind);
+
+#endif

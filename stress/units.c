@@ -1,0 +1,414 @@
+/* The unit engine: units with one descriptor per life (create, up, open; delete, close), the hand-
+ * over of that descriptor to the workers, and the manager that deletes and re-creates a unit. */
+#include "stress.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct unit* sUnits[MAX_UNITS];
+static int32 sUnitCount;
+
+/* ENODEV (or POLLHUP) is legitimate once this life's delete began */
+bool
+unit_deleted(struct unit* unit, uint32 life)
+{
+	return atomic_get((int32*)&unit->deleting_life) == (int32)life;
+}
+
+bool
+unit_closing(struct unit* unit)
+{
+	return __atomic_load_n(&unit->closing, __ATOMIC_ACQUIRE);
+}
+
+/* ---- descriptor hand-over: workers use the descriptor of the current life ------------------ */
+
+bool
+unit_enter(struct worker* self, struct unit* unit, struct unit_view* view)
+{
+	op_begin(self, OP_WAIT, unit->index, gStress.stall_timeout);
+	pthread_mutex_lock(&unit->lock);
+	while (!unit->live || unit->closing || unit->life == self->dead_life) {
+		if (stopping()) {
+			pthread_mutex_unlock(&unit->lock);
+			op_end(self, OP_WAIT);
+			return false;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&unit->changed, &unit->lock, &until);
+	}
+	unit->users++;
+	view->fd = unit->fd;
+	view->life = unit->life;
+	pthread_mutex_unlock(&unit->lock);
+	op_end(self, OP_WAIT);
+	return true;
+}
+
+void
+unit_leave(struct unit* unit)
+{
+	pthread_mutex_lock(&unit->lock);
+	if (--unit->users == 0)
+		pthread_cond_broadcast(&unit->changed);
+	pthread_mutex_unlock(&unit->lock);
+}
+
+/* ---- lives: create (+up), open; delete, close ---------------------------------------------- */
+
+/* run `call` until it succeeds or fails for a reason other than an injected fault */
+#define RETRY_FAULTS(status, kind, call)                                                       \
+	do {                                                                                       \
+		op_begin(                                                                              \
+			self, kind, unit->index, kind == OP_OPEN ? gStress.call_bound : gStress.op_bound); \
+		status = (call);                                                                       \
+		op_end(self, kind);                                                                    \
+	} while (status < 0 && create_fault(self, status) && !stopping() && (snooze(1000), 1))
+
+static bool
+life_begin(struct worker* self, struct unit* unit)
+{
+	status_t status;
+	op_begin(self, OP_WAIT, unit->index, gStress.call_bound);
+	pthread_rwlock_wrlock(&unit->life_lock);
+	op_end(self, OP_WAIT);
+	gate_enter(self);
+	RETRY_FAULTS(status, OP_CREATE, shim_if_create(unit->name));
+	if (status == B_OK && unit->config.up)
+		RETRY_FAULTS(status, OP_UPDOWN, shim_if_up(unit->name));
+	gate_leave();
+	if (status != B_OK) {
+		pthread_rwlock_unlock(&unit->life_lock);
+		if (!stopping())
+			stress_fail(self, "%s: create/up: %s", unit->name, status_name(status));
+		return false;
+	}
+	pthread_mutex_lock(&unit->lock);
+	unit->exists = true;
+	unit->life++;
+	pthread_mutex_unlock(&unit->lock);
+	pthread_rwlock_unlock(&unit->life_lock);
+
+	int mode = SHIM_O_RDWR | (unit->config.nonblocking ? SHIM_O_NONBLOCK : 0);
+	int fd;
+	RETRY_FAULTS(fd, OP_OPEN, shim_open(unit->path, mode));
+	if (fd < 0) {
+		if (!stopping())
+			stress_fail(self, "%s: open: %s", unit->path, status_name(fd));
+		return false;
+	}
+	pthread_mutex_lock(&unit->lock);
+	unit->fd = fd;
+	unit->live = true;
+	unit->closing = false;
+	pthread_cond_broadcast(&unit->changed);
+	pthread_mutex_unlock(&unit->lock);
+	return true;
+}
+
+static void
+life_end(struct worker* self, struct unit* unit)
+{
+	status_t status = B_OK;
+	atomic_set((int32*)&unit->deleting_life, (int32)unit->life);
+	op_begin(self, OP_WAIT, unit->index, gStress.call_bound);
+	pthread_rwlock_wrlock(&unit->life_lock);
+	op_end(self, OP_WAIT);
+	if (unit->exists) {
+		gate_enter(self);
+		RETRY_FAULTS(status, OP_DELETE, shim_if_delete(unit->name));
+		gate_leave();
+		unit->exists = false;
+		atomic_add64(&gStress.deletes, 1);
+	}
+	pthread_rwlock_unlock(&unit->life_lock);
+	if (status != B_OK)
+		stress_fail(self, "%s: delete: %s", unit->name, status_name(status));
+
+	/* every worker leaves the stale descriptor (each got ENODEV, promptly), then it is closed */
+	op_begin(self, OP_WAIT, unit->index, gStress.call_bound);
+	pthread_mutex_lock(&unit->lock);
+	__atomic_store_n(&unit->closing, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&unit->changed);
+	bigtime_t deleted = system_time();
+	bool reported = false;
+	while (unit->users > 0) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&unit->changed, &unit->lock, &until);
+		if (unit->users > 0 && !reported && system_time() - deleted > gStress.prompt_bound) {
+			stress_fail(self,
+				"%s: %d workers still in calls on the descriptor %.1f s after the "
+				"delete (blocked calls must wake with ENODEV)",
+				unit->name, unit->users, gStress.prompt_bound / 1e6);
+			reported = true;
+		}
+	}
+	int fd = unit->live ? unit->fd : -1;
+	unit->live = false;
+	unit->fd = -1;
+	pthread_mutex_unlock(&unit->lock);
+	op_end(self, OP_WAIT);
+	if (fd >= 0) {
+		op_begin(self, OP_CLOSE, unit->index, gStress.call_bound);
+		status = shim_close(fd);
+		op_end(self, OP_CLOSE);
+		if (status != B_OK)
+			stress_fail(
+				self, "%s: close of the stale descriptor: %s", unit->name, status_name(status));
+	}
+}
+
+/* ---- the manager: delete and re-create under load ------------------------------------------ */
+
+static status_t
+manager_main(struct worker* self)
+{
+	struct unit* unit = self->data;
+	while (!stopping()) {
+		if (!unit->live && !life_begin(self, unit))
+			break;
+		bigtime_t end =
+			system_time()
+			+ rng_range(&self->rng, unit->config.life_min_ms, unit->config.life_max_ms) * 1000;
+		while (!stopping() && system_time() < end)
+			snooze(2000);
+		if (stopping())
+			break;
+		if (unit->reader_count > 0 && rng_chance(&self->rng, unit->config.blocked_permille)) {
+			/* delete with the readers blocked: the sender pauses, the reader drains and waits */
+			atomic_set(&unit->hold, 1);
+			op_begin(self, OP_WAIT, unit->index, gStress.call_bound);
+			shim_wait_until_blocked(unit->readers[0]->thread, 200000);
+			op_end(self, OP_WAIT);
+		}
+		life_end(self, unit);
+		atomic_set(&unit->hold, 0);
+	}
+	return B_OK;
+}
+
+/* ---- units --------------------------------------------------------------------------------- */
+
+void
+units_init(void)
+{
+	atomic_set(&sUnitCount, 0);
+}
+
+int
+unit_count(void)
+{
+	return atomic_get(&sUnitCount);
+}
+
+struct unit*
+unit_at(int index)
+{
+	return sUnits[index];
+}
+
+void
+unit_config_draw(struct unit_config* config, int index)
+{
+	struct rng* rng = &gStress.rng;
+	memset(config, 0, sizeof(*config));
+	config->tap = rng_chance(rng, 500);
+	config->readers = (int)rng_range(rng, 1, MAX_READERS);
+	config->writer = config->sender = config->receiver = true;
+	config->pollers = (int)rng_range(rng, 0, 2);
+	config->ioctls = rng_chance(rng, 500);
+	config->up = rng_chance(rng, 700);
+	config->nonblocking = rng_chance(rng, 300);
+	config->min_size = (int)rng_range(rng, 64, 200);
+	config->max_size = (int)rng_range(rng, config->min_size, 1500);
+	config->burst = (int)rng_range(rng, 1, 64);
+	config->pause_us = (int)rng_range(rng, 0, 2000);
+	config->life_min_ms = 5;
+	config->life_max_ms = (int)rng_range(rng, 20, 500);
+	config->blocked_permille = (int)rng_range(rng, 0, 1000);
+	config->poll_timeout_max_ms = 0;
+	note_param("u%d=%s,r%d,p%d,i%d,%s,%s,%d-%dB,burst%d,pause%dus", index,
+		config->tap ? "tap" : "tun", config->readers, config->pollers, config->ioctls,
+		config->up ? "up" : "down", config->nonblocking ? "nb" : "blk", config->min_size,
+		config->max_size, config->burst, config->pause_us);
+}
+
+/* the manager's knobs, noted once it is known the unit is managed */
+void
+unit_config_note_life(const struct unit_config* config, int index)
+{
+	note_param("u%d.life=%d-%dms,blocked%d/1000", index, config->life_min_ms, config->life_max_ms,
+		config->blocked_permille);
+}
+
+struct unit*
+unit_add(const struct unit_config* config)
+{
+	struct worker* self = worker_at(0);
+	int index = atomic_add(&sUnitCount, 1);
+	struct unit* unit = calloc(1, sizeof(*unit));
+	unit->index = index;
+	unit->config = *config;
+	/* a unit number range of its own, away from what churners and clones use */
+	snprintf(unit->name, sizeof(unit->name), "%s%d", config->tap ? "tap/" : "tun/", 60000 + index);
+	snprintf(unit->path, sizeof(unit->path), "/dev/%s", unit->name);
+	if ((size_t)unit->config.max_size > packet_max_length(unit))
+		unit->config.max_size = (int)packet_max_length(unit);
+	if ((size_t)unit->config.min_size < packet_min_length(unit))
+		unit->config.min_size = (int)packet_min_length(unit);
+	if (unit->config.max_size < unit->config.min_size)
+		unit->config.max_size = unit->config.min_size;
+	unit->fd = -1;
+	pthread_mutex_init(&unit->lock, NULL);
+	pthread_cond_init(&unit->changed, NULL);
+	pthread_rwlockattr_t attributes;
+	pthread_rwlockattr_init(&attributes);
+	pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&unit->life_lock, &attributes);
+	pthread_rwlockattr_destroy(&attributes);
+	sUnits[index] = unit;
+
+	if (!config->managed && !life_begin(self, unit))
+		return unit;
+	char name[32];
+	int readers = config->consumer ? 0 : config->readers;
+	for (int i = 0; i < readers && i < MAX_READERS; i++) {
+		snprintf(name, sizeof(name), "reader-%d.%d", index, i);
+		unit->readers[unit->reader_count++] = worker_spawn(name, reader_main, unit, true);
+	}
+#define SPAWN(condition, label, main, interruptible)             \
+	do {                                                         \
+		if (condition) {                                         \
+			snprintf(name, sizeof(name), "%s-%d", label, index); \
+			worker_spawn(name, main, unit, interruptible);       \
+		}                                                        \
+	} while (0)
+	SPAWN(config->consumer, "consumer", consumer_main, true);
+	if (config->writer && !config->consumer) {
+		snprintf(name, sizeof(name), "writer-%d", index);
+		unit->writer = worker_spawn(name, writer_main, unit, true);
+	}
+	SPAWN(config->sender, "sender", sender_main, false);
+	SPAWN(config->receiver, "receiver", receiver_main, false);
+	SPAWN(config->ioctls, "ioctl", ioctl_main, true);
+	for (int i = 0; i < config->pollers && i < 2; i++) {
+		snprintf(name, sizeof(name), "%s-%d", i == 0 ? "poller" : "poller2", index);
+		unit->pollers[i] = worker_spawn(name, poller_main, unit, true);
+	}
+#undef SPAWN
+	if (config->managed) {
+		snprintf(name, sizeof(name), "manager-%d", index);
+		unit->manager = worker_spawn(name, manager_main, unit, false);
+	}
+	return unit;
+}
+
+/* a call blocked for PROMPT_BOUND while what it waits for is there, still so a quarter of that
+ * later: a lost wake-up */
+static void
+check_blocked(struct worker* self, struct unit* unit, struct worker* worker, int kind, bool ready,
+	const char* what)
+{
+	if (worker == NULL)
+		return;
+	int32 op = __atomic_load_n(&worker->op, __ATOMIC_ACQUIRE);
+	bigtime_t start = __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED);
+	bigtime_t now = system_time();
+	if (op != kind || !ready || now - start < gStress.prompt_bound) {
+		worker->suspect = 0;
+		return;
+	}
+	if (worker->suspect != start) {
+		worker->suspect = start;
+		worker->suspect_since = now;
+	} else if (now - worker->suspect_since >= gStress.prompt_bound / 4) {
+		stress_fail(self, "%s: %s blocked in %s for %.1f s, %.1f s of it while %s: a lost wake-up",
+			unit->name, worker->name, op_name(kind), (now - start) / 1e6,
+			(now - worker->suspect_since) / 1e6, what);
+		worker->suspect = 0;
+	}
+}
+
+static void
+check_lost_wakeups(struct worker* self, struct unit* unit, const struct tuntap_stats* stats)
+{
+	/* readers and pollers (always POLLIN): packets send_data accepted since the call began must
+	 * have woken it (wake-one goes round the waiters; a poll is notified on the transition) */
+	int64 sent = atomic_get64(&unit->to_app.ok);
+	for (int i = 0; i < unit->reader_count + 2; i++) {
+		struct worker* worker =
+			i < unit->reader_count ? unit->readers[i] : unit->pollers[i - unit->reader_count];
+		if (worker == NULL)
+			continue;
+		bool arrived = sent - atomic_get64(&worker->mark) >= 2;
+		check_blocked(self, unit, worker, i < unit->reader_count ? OP_READ : OP_POLL, arrived,
+			"packets arrived");
+	}
+	/* writes block only while up and full; the stack's reader thread keeps draining */
+	size_t room = TUNTAP_DEFAULT_QUEUE_BYTES - (size_t)stats->to_stack.queued_bytes;
+	bool writable = unit->config.up && stats->to_stack.queued < TUNTAP_DEFAULT_QUEUE_PACKETS
+					&& room >= packet_max_length(unit);
+	check_blocked(self, unit, unit->writer, OP_WRITE, writable, "the queue has room");
+}
+
+void
+units_check_stats(struct worker* self)
+{
+	for (int i = 0; i < unit_count(); i++) {
+		struct unit* unit = unit_at(i);
+		pthread_mutex_lock(&unit->lock);
+		bool usable = unit->live && !unit->closing;
+		struct unit_view view = {unit->fd, unit->life};
+		if (usable)
+			unit->users++;
+		pthread_mutex_unlock(&unit->lock);
+		if (!usable)
+			continue;
+		struct tuntap_stats stats;
+		op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
+		status_t status =
+			shim_ioctl_buf(view.fd, TUNTAP_GET_STATS, &stats, sizeof(stats), sizeof(stats));
+		op_end(self, OP_IOCTL);
+		if (status == B_OK) {
+			check_stats_identity(self, unit, &stats);
+			check_lost_wakeups(self, unit, &stats);
+		} else if (status == B_INTERRUPTED)
+			saw_interrupt(self, "ioctl");
+		else if (!(status == B_DEVICE_NOT_FOUND && unit_deleted(unit, view.life))
+				 && !fault_error(self, status))
+			stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, status_name(status));
+		unit_leave(unit);
+	}
+}
+
+void
+units_finish(struct worker* self)
+{
+	for (int i = 0; i < unit_count(); i++) {
+		struct unit* unit = unit_at(i);
+		if (unit->live && !unit->config.managed && gStress.failures == 0)
+			unit_exact_end(self, unit);
+		life_end(self, unit);
+	}
+	for (int i = 0; i < unit_count(); i++) {
+		struct unit* unit = unit_at(i);
+		pthread_rwlock_destroy(&unit->life_lock);
+		pthread_cond_destroy(&unit->changed);
+		pthread_mutex_destroy(&unit->lock);
+		free(unit);
+		sUnits[i] = NULL;
+	}
+	atomic_set(&sUnitCount, 0);
+}
