@@ -219,10 +219,9 @@ do_io(struct churner* churner)
 	op_end(self, OP_IOCTL);
 	kept_result(self, "TUNTAP_GET_STATS", status);
 	if (status == B_OK) {
-		struct unit* none = calloc(1, sizeof(struct unit));
-		snprintf(none->name, sizeof(none->name), "(kept fd %d)", kept->fd);
-		check_stats_identity(self, none, &stats);
-		free(none);
+		char name[32];
+		snprintf(name, sizeof(name), "(kept fd %d)", kept->fd);
+		check_stats_identity(self, name, &stats);
 	}
 }
 

@@ -8,7 +8,7 @@
 #define PACKET_MAGIC 0x53545253u
 #define TO_APP 1
 #define TO_STACK 2
-#define GAP_SCAN_LIMIT 8192
+#define GAP_SCAN_LIMIT (RING_SIZE / 2)
 
 struct packet_header {
 	uint32 magic;
@@ -113,40 +113,44 @@ packet_verify(const struct unit* unit, int direction, const uint8* data, size_t 
 	return NULL;
 }
 
-/* ---- marks: one bit per sequence number, RING_SIZE of them --------------------------------- */
+/* ---- marks: slot seq % RING_SIZE holds seq + 1 (0: empty) -------------------------------------
+ * A slot can be taken over by a later sequence number (the sender may drop tens of thousands while
+ * a reader sleeps): a mark then answers "unknown" rather than a wrong yes or no. */
 
-static bool
-mark_test(uint8* bits, uint64 seq)
+enum mark { MARK_NO, MARK_YES, MARK_UNKNOWN };
+
+static enum mark
+mark_get(uint64* slots, uint64 seq)
 {
-	uint8 bit = (uint8)(1u << (seq % 8));
-	return (__atomic_load_n(&bits[seq % RING_SIZE / 8], __ATOMIC_ACQUIRE) & bit) != 0;
+	uint64 value = __atomic_load_n(&slots[seq % RING_SIZE], __ATOMIC_ACQUIRE);
+	if (value == seq + 1)
+		return MARK_YES;
+	return value > seq + 1 ? MARK_UNKNOWN : MARK_NO;
 }
 
-static bool
-mark_test_and_set(uint8* bits, uint64 seq)
+/* mark seq; returns what was there for it */
+static enum mark
+mark_set(uint64* slots, uint64 seq)
 {
-	uint8 bit = (uint8)(1u << (seq % 8));
-	return (__atomic_fetch_or(&bits[seq % RING_SIZE / 8], bit, __ATOMIC_ACQ_REL) & bit) != 0;
-}
-
-static void
-mark_clear(uint8* bits, uint64 seq)
-{
-	uint8 bit = (uint8)(1u << (seq % 8));
-	__atomic_fetch_and(&bits[seq % RING_SIZE / 8], (uint8)~bit, __ATOMIC_ACQ_REL);
+	uint64* slot = &slots[seq % RING_SIZE];
+	uint64 value = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	while (value < seq + 1
+		   && !__atomic_compare_exchange_n(
+			   slot, &value, seq + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	}
+	if (value == seq + 1)
+		return MARK_YES;
+	return value > seq + 1 ? MARK_UNKNOWN : MARK_NO;
 }
 
 void
 stream_advance(struct stream* stream, uint64 seq, bool dropped)
 {
 	if (dropped) {
-		mark_test_and_set(stream->dropped_bits, seq);
+		mark_set(stream->dropped, seq);
 		atomic_add64(&stream->tail_dropped, 1);
 	} else
 		atomic_add64(&stream->ok, 1);
-	/* the marks of seq + 1 last described seq + 1 - RING_SIZE, long consumed */
-	mark_clear(stream->dropped_bits, seq + 1);
-	mark_clear(stream->seen_bits, seq + 1);
 	stream->next = seq + 1;
 }
 
@@ -170,13 +174,13 @@ check_app_packet(struct worker* self, struct unit* unit, uint32 life, const uint
 		stress_fail(self, "%s: read seq %llu after seq %llu: duplicated or reordered", unit->name,
 			(unsigned long long)header.seq, (unsigned long long)state->last);
 	}
-	if (mark_test(unit->to_app.dropped_bits, header.seq)) {
+	if (mark_get(unit->to_app.dropped, header.seq) == MARK_YES) {
 		stress_fail(self,
 			"%s: seq %llu was counted as dropped (send_data B_WOULD_BLOCK) yet "
 			"delivered",
 			unit->name, (unsigned long long)header.seq);
 	}
-	if (mark_test_and_set(unit->to_app.seen_bits, header.seq)) {
+	if (mark_set(unit->to_app.seen, header.seq) == MARK_YES) {
 		stress_fail(
 			self, "%s: seq %llu delivered twice", unit->name, (unsigned long long)header.seq);
 	}
@@ -186,7 +190,10 @@ check_app_packet(struct worker* self, struct unit* unit, uint32 life, const uint
 		if (end - state->last > GAP_SCAN_LIMIT)
 			end = state->last + GAP_SCAN_LIMIT;
 		for (uint64 seq = state->last + 1; seq < end; seq++) {
-			if (!mark_test(unit->to_app.dropped_bits, seq)) {
+			enum mark mark = mark_get(unit->to_app.dropped, seq);
+			if (mark == MARK_UNKNOWN)
+				break;
+			if (mark == MARK_NO) {
 				stress_fail(self,
 					"%s: seq %llu lost: sent (B_OK), never read, not dropped "
 					"(read seq %llu after %llu)",
@@ -236,22 +243,21 @@ check_stack_frame(struct worker* self, struct unit* unit, uint32 life, const uin
 }
 
 static void
-check_queue_identity(struct worker* self, struct unit* unit, const char* which,
+check_queue_identity(struct worker* self, const char* name, const char* which,
 	const struct tuntap_queue_stats* queue)
 {
 	if (queue->enqueued != queue->dequeued + queue->dropped + queue->queued) {
 		stress_fail(self, "%s: %s enqueued %llu != dequeued %llu + dropped %llu + queued %llu",
-			unit->name, which, (unsigned long long)queue->enqueued,
-			(unsigned long long)queue->dequeued, (unsigned long long)queue->dropped,
-			(unsigned long long)queue->queued);
+			name, which, (unsigned long long)queue->enqueued, (unsigned long long)queue->dequeued,
+			(unsigned long long)queue->dropped, (unsigned long long)queue->queued);
 	}
 }
 
 void
-check_stats_identity(struct worker* self, struct unit* unit, const struct tuntap_stats* stats)
+check_stats_identity(struct worker* self, const char* name, const struct tuntap_stats* stats)
 {
-	check_queue_identity(self, unit, "to_app", &stats->to_app);
-	check_queue_identity(self, unit, "to_stack", &stats->to_stack);
+	check_queue_identity(self, name, "to_app", &stats->to_app);
+	check_queue_identity(self, name, "to_stack", &stats->to_stack);
 }
 
 /* ---- exact end of a stable unit ------------------------------------------------------------ */
@@ -323,7 +329,7 @@ unit_exact_end(struct worker* self, struct unit* unit)
 	struct shim_if_info info;
 	if (!get_stats(self, unit, &stats) || shim_if_info(unit->name, &info) != B_OK)
 		return;
-	check_stats_identity(self, unit, &stats);
+	check_stats_identity(self, unit->name, &stats);
 	const struct stream* toApp = &unit->to_app;
 	/* every packet the stack sent was read once or counted as dropped, nothing else */
 	EXPECT_COUNT("to_app.enqueued", stats.to_app.enqueued,

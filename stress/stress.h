@@ -158,7 +158,7 @@ void write_result(const char* status);
 
 #define MAX_UNITS 64
 #define MAX_READERS 3
-#define RING_SIZE 65536 /* sequence numbers kept per stream for drop/duplicate marks */
+#define RING_SIZE 16384 /* marks kept per stream: slot seq % RING_SIZE holds seq + 1 */
 
 /* what a receiver saw last on one stream */
 struct rx_state {
@@ -168,10 +168,10 @@ struct rx_state {
 };
 
 struct stream {
-	uint64 next;                       /* the sender's next sequence number */
-	int64 ok, tail_dropped, received;  /* atomic */
-	uint8 dropped_bits[RING_SIZE / 8]; /* sender: "counted as dropped" */
-	uint8 seen_bits[RING_SIZE / 8];    /* receivers: "delivered" */
+	uint64 next;                      /* the sender's next sequence number */
+	int64 ok, tail_dropped, received; /* atomic */
+	uint64 dropped[RING_SIZE];        /* sender: "counted as dropped" */
+	uint64 seen[RING_SIZE];           /* receivers: "delivered" */
 };
 
 struct unit_config {
@@ -235,7 +235,7 @@ void check_app_packet(struct worker* self, struct unit* unit, uint32 life, const
 /* a frame the stack peer received; `consecutive`: nothing may be missing within a life */
 void check_stack_frame(struct worker* self, struct unit* unit, uint32 life, const uint8* data,
 	ssize_t length, struct rx_state* state, bool consecutive);
-void check_stats_identity(struct worker* self, struct unit* unit, const struct tuntap_stats* stats);
+void check_stats_identity(struct worker* self, const char* name, const struct tuntap_stats* stats);
 /* stable unit, workers gone: drain both ways, then every counter must match exactly */
 void unit_exact_end(struct worker* self, struct unit* unit);
 

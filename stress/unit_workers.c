@@ -32,14 +32,19 @@ app_error(struct worker* self, struct unit* unit, const struct unit_view* view, 
 	return true;
 }
 
-/* after a ctrl+c or a fault the application may do something else for a while; a reader that
- * was woken for the packet it left behind must have handed the wake-up on to the other readers */
+/* after a ctrl+c or an error the application may do something else for a while (at most one
+ * such break every 5-20 s); a reader that was woken for the packet it left behind must have
+ * handed the wake-up on to the other readers */
 static void
-take_a_break(struct worker* self, struct unit* unit)
+take_a_break(struct worker* self, struct unit* unit, bigtime_t* allowed)
 {
-	bigtime_t end = system_time() + rng_range(&self->rng, 500, 4000) * 1000;
+	bigtime_t now = system_time();
+	if (now < *allowed)
+		return;
+	bigtime_t end = now + rng_range(&self->rng, 500, 4000) * 1000;
 	while (system_time() < end && !stopping() && !unit_closing(unit))
 		snooze(10000);
+	*allowed = system_time() + rng_range(&self->rng, 5000, 20000) * 1000;
 }
 
 status_t
@@ -50,21 +55,36 @@ reader_main(struct worker* self)
 	bigtime_t bound = gStress.call_bound;
 	uint8 buffer[PACKET_MAX];
 	struct unit_view view;
+	/* every 1-5 s a buggy application reads into a bad buffer: B_BAD_ADDRESS, and the packet
+	 * stays queued for the next read (anybody's) */
+	bigtime_t nextBad = system_time() + rng_range(&self->rng, 1000, 5000) * 1000;
+	bigtime_t breakAllowed = 0;
 	while (!stopping() && unit_enter(self, unit, &view)) {
 		struct rx_state state = {0};
 		while (!stopping() && !unit_closing(unit)) {
+			bool bad = system_time() >= nextBad;
+			if (bad)
+				nextBad = system_time() + rng_range(&self->rng, 1000, 5000) * 1000;
 			atomic_set64(&self->mark, atomic_get64(&unit->to_app.ok));
 			op_begin(self, OP_READ, unit->index, bound);
-			ssize_t length = shim_read(view.fd, buffer, sizeof(buffer));
+			ssize_t length = bad ? shim_read_user(view.fd, shim_user_bad_address(), PACKET_MAX)
+								 : shim_read(view.fd, buffer, sizeof(buffer));
 			op_done(self, OP_READ, length != B_WOULD_BLOCK);
+			if (length > 0 && bad) {
+				stress_fail(self, "%s: a read into a bad buffer returned %zd", unit->name, length);
+				break;
+			}
 			if (length > 0)
 				check_app_packet(self, unit, view.life, buffer, length, &state, single);
 			else if (length == B_WOULD_BLOCK && unit->config.nonblocking)
 				snooze(rng_range(&self->rng, 20, 500));
-			else if (app_error(self, unit, &view, "read", length))
+			else if (bad && length == B_BAD_ADDRESS) {
+				if (rng_chance(&self->rng, 500))
+					take_a_break(self, unit, &breakAllowed);
+			} else if (app_error(self, unit, &view, "read", length))
 				break;
-			else if (rng_chance(&self->rng, 30))
-				take_a_break(self, unit);
+			else if (rng_chance(&self->rng, 100))
+				take_a_break(self, unit, &breakAllowed);
 		}
 		unit_leave(unit);
 	}
@@ -269,7 +289,7 @@ ioctl_main(struct worker* self)
 							!= (unit->config.tap ? TUNTAP_MODE_TAP : TUNTAP_MODE_TUN))
 				stress_fail(self, "%s: TUNTAP_GET_INFO mode %u", unit->name, argument.info.mode);
 			else if (op == TUNTAP_GET_STATS)
-				check_stats_identity(self, unit, &argument.stats);
+				check_stats_identity(self, unit->name, &argument.stats);
 			else if (op == FIONREAD && argument.count < 0)
 				stress_fail(self, "%s: FIONREAD %d", unit->name, argument.count);
 			snooze(rng_range(&self->rng, 0, 2000));
@@ -281,48 +301,64 @@ ioctl_main(struct worker* self)
 
 /* ---- stack side ---------------------------------------------------------------------------- */
 
+/* one packet from the stack; false when the burst should end (no interface now) */
+static bool
+sender_send(struct worker* self, struct unit* unit)
+{
+	uint8 packet[PACKET_MAX];
+	uint64 seq = unit->to_app.next;
+	size_t length = random_length(self, unit);
+	pthread_rwlock_rdlock(&unit->life_lock);
+	bool exists = unit->exists;
+	packet_build(unit, true, unit->life, seq, length, packet);
+	op_begin(self, OP_SEND, unit->index, gStress.call_bound);
+	status_t status = shim_stack_send(unit->name, packet, length, 0);
+	op_end(self, OP_SEND);
+	pthread_rwlock_unlock(&unit->life_lock);
+	if (status == B_OK || status == B_WOULD_BLOCK)
+		stream_advance(&unit->to_app, seq, status == B_WOULD_BLOCK);
+	else if (status == B_BAD_VALUE && exists && fault_during(self)) {
+		/* the driver could not read the packet's first byte (a user-copy fault in the shim's
+		 * net_buffer read): refused and counted as dropped */
+		stream_advance(&unit->to_app, seq, true);
+	} else if (status == B_BAD_VALUE && !exists) {
+		snooze(1000);
+		return false;
+	} else if (!fault_error(self, status)) {
+		stress_fail(self, "%s: send_data: %s", unit->name, status_name(status));
+		return false;
+	}
+	return true;
+}
+
+/* the stack's sender: bursts most of the time, and trickle phases (an idle VPN's keepalives:
+ * single packets seconds apart) where a lost wake-up cannot hide behind the next packet */
 status_t
 sender_main(struct worker* self)
 {
 	struct unit* unit = self->data;
-	uint8 packet[PACKET_MAX];
+	bool trickle = false;
+	bigtime_t phaseEnd = 0;
 	while (!stopping()) {
 		if (atomic_get(&unit->hold) != 0) {
 			snooze(1000);
 			continue;
 		}
-		int burst = (int)rng_range(&self->rng, 1, unit->config.burst);
-		for (int i = 0; i < burst && !stopping(); i++) {
-			uint64 seq = unit->to_app.next;
-			size_t length = random_length(self, unit);
-			pthread_rwlock_rdlock(&unit->life_lock);
-			bool exists = unit->exists;
-			packet_build(unit, true, unit->life, seq, length, packet);
-			op_begin(self, OP_SEND, unit->index, gStress.call_bound);
-			status_t status = shim_stack_send(unit->name, packet, length, 0);
-			op_end(self, OP_SEND);
-			pthread_rwlock_unlock(&unit->life_lock);
-			if (status == B_OK || status == B_WOULD_BLOCK)
-				stream_advance(&unit->to_app, seq, status == B_WOULD_BLOCK);
-			else if (status == B_BAD_VALUE && exists && fault_during(self)) {
-				/* the driver could not read the packet's first byte (a user-copy fault in
-				 * the shim's net_buffer read): refused and counted as dropped */
-				stream_advance(&unit->to_app, seq, true);
-			} else if (status == B_BAD_VALUE && !exists) {
-				snooze(1000);
-				break;
-			} else if (!fault_error(self, status)) {
-				stress_fail(self, "%s: send_data: %s", unit->name, status_name(status));
-				return B_ERROR;
-			}
+		if (system_time() >= phaseEnd) {
+			trickle = rng_chance(&self->rng, 250);
+			phaseEnd = system_time() + rng_range(&self->rng, 1000, trickle ? 12000 : 8000) * 1000;
 		}
-		if (rng_chance(&self->rng, 5)) {
-			/* silence now and then: a wake-up lost at the end of a burst shows as a reader
-			 * asleep next to queued packets, no later packet rescuing it */
-			bigtime_t end = system_time() + rng_range(&self->rng, 500, 4000) * 1000;
-			while (system_time() < end && !stopping())
+		if (trickle) {
+			sender_send(self, unit);
+			bigtime_t end = system_time() + rng_range(&self->rng, 300, 4000) * 1000;
+			while (system_time() < end && !stopping() && atomic_get(&unit->hold) == 0)
 				snooze(10000);
-		} else if (unit->config.pause_us > 0)
+			continue;
+		}
+		int burst = (int)rng_range(&self->rng, 1, unit->config.burst);
+		for (int i = 0; i < burst && !stopping() && sender_send(self, unit); i++) {
+		}
+		if (unit->config.pause_us > 0)
 			snooze(rng_range(&self->rng, 0, unit->config.pause_us));
 	}
 	return B_OK;

@@ -344,17 +344,23 @@ check_blocked(struct worker* self, struct unit* unit, struct worker* worker, int
 static void
 check_lost_wakeups(struct worker* self, struct unit* unit, const struct tuntap_stats* stats)
 {
-	/* readers and pollers (always POLLIN): packets send_data accepted since the call began must
-	 * have woken it (wake-one goes round the waiters; a poll is notified on the transition) */
+	/* A reader: packets queued all along, or for a lone reader packets that arrived since its
+	 * call began (with several readers, wake-one goes round them: others may take those). A
+	 * poller (always POLLIN): packets that arrived since its poll began (every poller hears of
+	 * the transition, or of a queue already non-empty when it began). */
 	int64 sent = atomic_get64(&unit->to_app.ok);
-	for (int i = 0; i < unit->reader_count + 2; i++) {
-		struct worker* worker =
-			i < unit->reader_count ? unit->readers[i] : unit->pollers[i - unit->reader_count];
-		if (worker == NULL)
-			continue;
-		bool arrived = sent - atomic_get64(&worker->mark) >= 2;
-		check_blocked(self, unit, worker, i < unit->reader_count ? OP_READ : OP_POLL, arrived,
-			"packets arrived");
+	for (int i = 0; i < unit->reader_count; i++) {
+		struct worker* reader = unit->readers[i];
+		bool ready = stats->to_app.queued > 0
+					 || (unit->reader_count == 1 && sent - atomic_get64(&reader->mark) >= 2);
+		check_blocked(self, unit, reader, OP_READ, ready, "packets are there for it");
+	}
+	for (int i = 0; i < 2; i++) {
+		struct worker* poller = unit->pollers[i];
+		if (poller != NULL) {
+			check_blocked(self, unit, poller, OP_POLL, sent - atomic_get64(&poller->mark) >= 2,
+				"packets arrived");
+		}
 	}
 	/* writes block only while up and full; the stack's reader thread keeps draining */
 	size_t room = TUNTAP_DEFAULT_QUEUE_BYTES - (size_t)stats->to_stack.queued_bytes;
@@ -382,7 +388,7 @@ units_check_stats(struct worker* self)
 			shim_ioctl_buf(view.fd, TUNTAP_GET_STATS, &stats, sizeof(stats), sizeof(stats));
 		op_end(self, OP_IOCTL);
 		if (status == B_OK) {
-			check_stats_identity(self, unit, &stats);
+			check_stats_identity(self, unit->name, &stats);
 			check_lost_wakeups(self, unit, &stats);
 		} else if (status == B_INTERRUPTED)
 			saw_interrupt(self, "ioctl");
