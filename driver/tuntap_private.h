@@ -92,6 +92,7 @@ typedef struct tuntap_unit {
 	int32 ref_count;       /* the table's + one per cookie */
 	uint32 mode;           /* TUNTAP_MODE_* */
 	uint32 number;
+	char lock_name[32]; /* "tuntap unit tap/0": a stall dump names the unit whose lock is held */
 
 	mutex lock;           /* everything below */
 	bool published;       /* node published, visible to open */

@@ -187,7 +187,8 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 	unit->number = number;
 	unit->ref_count = 1;
 	unit->read_waiters.sem = unit->write_waiters.sem = unit->stack_waiters.sem = -1;
-	mutex_init(&unit->lock, "tuntap unit");
+	snprintf(unit->lock_name, sizeof(unit->lock_name), "tuntap unit %s", name);
+	mutex_init(&unit->lock, unit->lock_name);
 	packet_queue_init(&unit->to_app, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);
 	packet_queue_init(&unit->to_stack, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);
 	init_device_fields(unit, name);

@@ -79,6 +79,33 @@ waiters_remove(mutex* lock, struct shim_waiter* waiter)
 		lock->waiters_tail = previous;
 }
 
+/* the per-thread list of held mutexes, for dumps (shim_dump_threads) */
+static void
+held_add(struct shim_thread* self, mutex* lock)
+{
+	int32 count = self->held_count;
+	if (count < SHIM_HELD_MAX)
+		__atomic_store_n(&self->held[count], lock, __ATOMIC_RELAXED);
+	__atomic_store_n(&self->held_count, count + 1, __ATOMIC_RELEASE);
+}
+
+static void
+held_remove(struct shim_thread* self, mutex* lock)
+{
+	int32 count = self->held_count;
+	int32 last = min_c(count, SHIM_HELD_MAX) - 1;
+	for (int32 i = last; i >= 0; i--) {
+		if (self->held[i] == lock) {
+			/* keep the order: a dump lists them oldest first */
+			for (int32 j = i; j < last; j++)
+				__atomic_store_n(&self->held[j], self->held[j + 1], __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	if (count > 0)
+		__atomic_store_n(&self->held_count, count - 1, __ATOMIC_RELEASE);
+}
+
 void
 mutex_init(mutex* lock, const char* name)
 {
@@ -115,6 +142,8 @@ mutex_destroy(mutex* lock)
 	if (holder != -1 && holder != self->id)
 		panic("mutex_destroy: mutex \"%s\" (%p) is held by thread %" PRId32, mutex_name(lock), lock,
 			holder);
+	if (holder == self->id)
+		held_remove(self, lock);
 
 	host_lock* stripe = mutex_stripe(lock);
 	host_lock_acquire(stripe);
@@ -153,6 +182,7 @@ mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* from)
 	if (holder_swap(lock, -1, self->id, &holder)) {
 		waiters_remove(lock, &waiter);
 		host_lock_release(stripe);
+		held_add(self, lock);
 		if (from != NULL)
 			mutex_unlock(from);
 		return B_OK;
@@ -165,6 +195,8 @@ mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* from)
 	while (__atomic_load_n(&waiter.done, __ATOMIC_ACQUIRE) == 0)
 		shim_block_park(self, B_INFINITE_TIMEOUT);
 	shim_block_end(self);
+	if (waiter.status == B_OK)
+		held_add(self, lock);
 	return waiter.status;
 }
 
@@ -175,8 +207,10 @@ mutex_lock(mutex* lock)
 	shim_assert_may_block_self(self, "mutex_lock");
 	host_schedule_point(HOST_POINT_MUTEX_LOCK);
 	thread_id holder;
-	if (holder_swap(lock, -1, self->id, &holder))
+	if (holder_swap(lock, -1, self->id, &holder)) {
+		held_add(self, lock);
 		return B_OK;
+	}
 	if (holder == self->id)
 		panic("mutex_lock: thread %" PRId32 " locks mutex \"%s\" (%p) it already holds", self->id,
 			mutex_name(lock), lock);
@@ -187,8 +221,11 @@ status_t
 mutex_trylock(mutex* lock)
 {
 	host_schedule_point(HOST_POINT_MUTEX_LOCK);
-	if (holder_swap(lock, -1, shim_thread_self()->id, NULL))
+	struct shim_thread* self = shim_thread_self();
+	if (holder_swap(lock, -1, self->id, NULL)) {
+		held_add(self, lock);
 		return B_OK;
+	}
 	host_schedule_point(HOST_POINT_BUSY_WAIT); /* callers may spin on it: let the holder run */
 	return B_WOULD_BLOCK;
 }
@@ -202,6 +239,7 @@ mutex_unlock(mutex* lock)
 	if (holder != self->id)
 		panic("mutex_unlock: thread %" PRId32 " unlocks mutex \"%s\" (%p) held by %" PRId32,
 			self->id, mutex_name(lock), lock, holder);
+	held_remove(self, lock);
 
 	if (waiters_head(lock) == NULL) {
 		__atomic_store_n(&lock->holder, -1, __ATOMIC_SEQ_CST);
@@ -242,6 +280,7 @@ mutex_switch_lock(mutex* from, mutex* to)
 			mutex_name(from), from);
 	shim_assert_may_block_self(self, "mutex_switch_lock");
 	if (holder_swap(to, -1, self->id, &holder)) {
+		held_add(self, to);
 		mutex_unlock(from);
 		return B_OK;
 	}

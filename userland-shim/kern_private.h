@@ -51,6 +51,8 @@ struct shim_waiter {
 	int32 done;      /* atomic; 1 once a waker has taken the waiter off the queue */
 };
 
+#define SHIM_HELD_MAX 8
+
 struct shim_thread {
 	struct shim_thread* next; /* registry list, under the registry lock */
 	struct shim_thread* previous;
@@ -62,6 +64,11 @@ struct shim_thread {
 	int32 spinlocks;           /* written by the thread itself; atomic for dumps */
 	int32 interrupts_disabled; /* idem */
 	host_parker parker;
+
+	/* mutexes the thread holds, oldest first, so a stall dump names what a stuck thread keeps;
+	 * written by the thread itself (past SHIM_HELD_MAX only counted) */
+	int32 held_count; /* atomic for dumps */
+	struct mutex* held[SHIM_HELD_MAX];
 
 	host_lock info_lock; /* what the thread waits on, for dumps */
 	int32 wait_kind;

@@ -6,6 +6,8 @@
 
 #include "kern_private.h"
 
+#include <lock.h>
+
 /*
  * Every pthread that calls into the shim has a struct shim_thread: kernel threads get one from
  * spawn_kernel_thread(), any other thread (the test's main thread, cmocka) registers itself on
@@ -496,6 +498,17 @@ shim_wait_until_blocked(thread_id id, bigtime_t timeout)
 
 /* ---- dumps and per-boot reset -------------------------------------------------------------- */
 
+/* the name of a registered thread, for dumps (registry lock held or the registry busy) */
+static const char*
+thread_name_of(thread_id id)
+{
+	for (struct shim_thread* thread = sThreads; thread != NULL; thread = thread->next) {
+		if (thread->id == id)
+			return thread->name;
+	}
+	return "?";
+}
+
 static void
 dump_thread(FILE* out, struct shim_thread* thread)
 {
@@ -509,8 +522,8 @@ dump_thread(FILE* out, struct shim_thread* thread)
 				fprintf(out, "waits on semaphore %" PRId32 " \"%s\"", thread->wait_object,
 					thread->wait_name);
 			else if (thread->wait_kind == SHIM_WAIT_MUTEX)
-				fprintf(out, "waits on mutex \"%s\" held by thread %" PRId32, thread->wait_name,
-					thread->wait_object);
+				fprintf(out, "waits on mutex \"%s\" held by thread %" PRId32 " \"%s\"",
+					thread->wait_name, thread->wait_object, thread_name_of(thread->wait_object));
 			else if (thread->wait_kind == SHIM_WAIT_THREAD)
 				fprintf(out, "waits for thread %" PRId32 " \"%s\"", thread->wait_object,
 					thread->wait_name);
@@ -536,6 +549,14 @@ dump_thread(FILE* out, struct shim_thread* thread)
 		fprintf(out, ", holds %" PRId32 " spinlock(s)", spinlocks);
 	if (__atomic_load_n(&thread->interrupts_disabled, __ATOMIC_RELAXED))
 		fprintf(out, ", interrupts disabled");
+	int32 held = __atomic_load_n(&thread->held_count, __ATOMIC_ACQUIRE);
+	for (int32 i = 0; i < min_c(held, SHIM_HELD_MAX); i++) {
+		struct mutex* lock = __atomic_load_n(&thread->held[i], __ATOMIC_RELAXED);
+		fprintf(out, "%s\"%s\"", i == 0 ? ", holds mutex " : ", ",
+			lock != NULL && lock->name != NULL ? lock->name : "?");
+	}
+	if (held > SHIM_HELD_MAX)
+		fprintf(out, " and %" PRId32 " more", held - SHIM_HELD_MAX);
 	fprintf(out, "\n");
 }
 

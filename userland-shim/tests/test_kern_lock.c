@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,6 +151,56 @@ test_mutex_static_and_clone_name(void** state)
 	mutex_destroy(&cloned);
 	mutex_destroy(&borrowed);
 	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
+}
+
+/* the stall dump names the mutexes each thread holds and the holder a waiter waits for */
+static char*
+dump_text(void)
+{
+	char* text = NULL;
+	size_t size = 0;
+	FILE* out = open_memstream(&text, &size);
+	assert_non_null(out);
+	shim_dump_threads(out);
+	fclose(out);
+	return text;
+}
+
+static void
+test_mutex_dump_names_holder(void** state)
+{
+	mutex first, second, third;
+	mutex_init(&first, "kept first");
+	mutex_init(&second, "kept second");
+	mutex_init(&third, "switched to");
+	struct lock_job job = {.lock = &second};
+
+	assert_int_equal(mutex_lock(&first), B_OK);
+	assert_int_equal(mutex_trylock(&second), B_OK);
+	thread_id thread = start_blocked_lock_job(&job);
+	char expected[128];
+	char* text = dump_text();
+	assert_non_null(strstr(text, ", holds mutex \"kept first\", \"kept second\"\n"));
+	snprintf(expected, sizeof(expected), "waits on mutex \"kept second\" held by thread %d \"",
+		(int)find_thread(NULL));
+	assert_non_null(strstr(text, expected));
+	free(text);
+
+	/* released out of order, then a switch: only what is still held is named */
+	mutex_unlock(&second);
+	assert_int_equal(join(thread), B_OK);
+	assert_int_equal(mutex_switch_lock(&first, &third), B_OK);
+	text = dump_text();
+	assert_non_null(strstr(text, ", holds mutex \"switched to\"\n"));
+	assert_null(strstr(text, "kept"));
+	free(text);
+	mutex_unlock(&third);
+	text = dump_text();
+	assert_null(strstr(text, "holds mutex"));
+	free(text);
+	mutex_destroy(&first);
+	mutex_destroy(&second);
+	mutex_destroy(&third);
 }
 
 static void
@@ -402,6 +454,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mutex_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutex_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutex_static_and_clone_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutex_dump_names_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutex_destroy_wakes_waiters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutex_switch_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutex_contention, setup, teardown),
