@@ -5,7 +5,11 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "host.h"
@@ -58,25 +62,15 @@ host_lock_release(host_lock* lock)
 
 /* ---- parkers ----------------------------------------------------------------------------- */
 
-void
-host_parker_init(host_parker* parker)
-{
-	pthread_condattr_t attributes;
-	host_check(pthread_condattr_init(&attributes), "pthread_condattr_init");
-	host_check(
-		pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC), "pthread_condattr_setclock");
-	host_check(pthread_cond_init(&parker->condition, &attributes), "pthread_cond_init");
-	pthread_condattr_destroy(&attributes);
-	host_check(pthread_mutex_init(&parker->mutex, NULL), "pthread_mutex_init");
-	parker->permit = 0;
-}
+/*
+ * A parker is one futex word, `permit`: 0 nothing, 1 a permit, -1 the owner sleeps in the kernel.
+ * host_park() first spins for up to sParkSpinUs (SHIM_PARK_SPIN_US, default 20) watching for the
+ * permit, then sleeps; host_unpark() makes a futex wake call only when the owner sleeps. A wake-up
+ * across CPUs costs 20-40 µs on a VM, far more than a Haiku kernel's context switch: without the
+ * spin, a reader woken for every packet measures Linux's scheduler, not the driver.
+ */
 
-void
-host_parker_destroy(host_parker* parker)
-{
-	host_check(pthread_cond_destroy(&parker->condition), "pthread_cond_destroy");
-	host_check(pthread_mutex_destroy(&parker->mutex), "pthread_mutex_destroy");
-}
+static int32 sParkSpinUs = -1;
 
 static struct timespec
 host_timespec(bigtime_t time)
@@ -87,35 +81,92 @@ host_timespec(bigtime_t time)
 	return spec;
 }
 
+static int32
+park_spin_us(void)
+{
+	int32 spin = __atomic_load_n(&sParkSpinUs, __ATOMIC_RELAXED);
+	if (spin < 0) {
+		const char* value = getenv("SHIM_PARK_SPIN_US");
+		spin = value != NULL ? (int32)strtol(value, NULL, 10) : 20;
+		if (spin < 0)
+			spin = 0;
+		__atomic_store_n(&sParkSpinUs, spin, __ATOMIC_RELAXED);
+	}
+	return spin;
+}
+
+void
+host_parker_init(host_parker* parker)
+{
+	parker->permit = 0;
+}
+
+void
+host_parker_destroy(host_parker* parker)
+{
+	(void)parker;
+}
+
+static bool
+take_permit(host_parker* parker)
+{
+	int32 expected = 1;
+	return __atomic_compare_exchange_n(
+		&parker->permit, &expected, 0, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static long
+futex_call(int32* word, int op, int32 value, const struct timespec* deadline)
+{
+	return syscall(
+		SYS_futex, word, op | FUTEX_PRIVATE_FLAG, value, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
 bool
 host_park(host_parker* parker, bigtime_t deadline)
 {
-	bool unparked = true;
-	host_check(pthread_mutex_lock(&parker->mutex), "pthread_mutex_lock");
-	if (parker->permit == 0) {
-		if (deadline == B_INFINITE_TIMEOUT) {
-			host_check(pthread_cond_wait(&parker->condition, &parker->mutex), "pthread_cond_wait");
-		} else {
-			struct timespec spec = host_timespec(deadline);
-			int error = pthread_cond_timedwait(&parker->condition, &parker->mutex, &spec);
-			if (error != ETIMEDOUT)
-				host_check(error, "pthread_cond_timedwait");
-		}
-		/* a wake-up without the permit is spurious or the deadline */
-		unparked = parker->permit != 0 || host_time() < deadline;
+	bigtime_t spinEnd = host_time() + park_spin_us();
+	for (uint32 round = 0;; round++) {
+		if (take_permit(parker))
+			return true;
+		if ((round & 63) == 63 && host_time() >= min_c(spinEnd, deadline))
+			break;
+		host_cpu_relax();
 	}
-	parker->permit = 0;
-	host_check(pthread_mutex_unlock(&parker->mutex), "pthread_mutex_unlock");
-	return unparked;
+	for (;;) {
+		int32 expected = 0;
+		if (!__atomic_compare_exchange_n(
+				&parker->permit, &expected, -1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			/* the permit came (expected == 1): only this thread clears it */
+			__atomic_store_n(&parker->permit, 0, __ATOMIC_RELAXED);
+			return true;
+		}
+		struct timespec spec;
+		if (deadline != B_INFINITE_TIMEOUT)
+			spec = host_timespec(deadline);
+		long result = futex_call(
+			&parker->permit, FUTEX_WAIT_BITSET, -1, deadline != B_INFINITE_TIMEOUT ? &spec : NULL);
+		if (result != 0 && errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
+			host_check(errno, "futex wait");
+		if (take_permit(parker))
+			return true;
+		/* still -1 (timeout or spurious), or 0 if a wake raced: withdraw, or take the permit */
+		expected = -1;
+		if (!__atomic_compare_exchange_n(
+				&parker->permit, &expected, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			if (take_permit(parker))
+				return true;
+		}
+		if (deadline != B_INFINITE_TIMEOUT && host_time() >= deadline)
+			return false;
+	}
 }
 
 void
 host_unpark(host_parker* parker)
 {
-	host_check(pthread_mutex_lock(&parker->mutex), "pthread_mutex_lock");
-	parker->permit = 1;
-	host_check(pthread_cond_signal(&parker->condition), "pthread_cond_signal");
-	host_check(pthread_mutex_unlock(&parker->mutex), "pthread_mutex_unlock");
+	if (__atomic_exchange_n(&parker->permit, 1, __ATOMIC_RELEASE) == -1)
+		futex_call(&parker->permit, FUTEX_WAKE, 1, NULL);
 }
 
 /* ---- threads ----------------------------------------------------------------------------- */
