@@ -63,8 +63,11 @@ bench: check-deps $(addprefix $(BUILD)/bench/,$(BENCH_NAMES))
 		|| { cat $(BUILD)/bench/results.txt; exit 1; }
 	@$(BUILD)/bench/bench_wakeup --json $(BUILD)/bench/wakeup.json >>$(BUILD)/bench/results.txt \
 		|| { cat $(BUILD)/bench/results.txt; exit 1; }
-	@printf '{"handoff":%s,"wakeup":%s}\n' "$$(cat $(BUILD)/bench/handoff.json)" \
-		"$$(cat $(BUILD)/bench/wakeup.json)" >$(BUILD)/bench/results.json
+	@bash stress/bench_fuzz.sh $(FZ) $(BUILD)/bench/fuzz.json $(FUZZ_TARGETS) \
+		>>$(BUILD)/bench/results.txt || { cat $(BUILD)/bench/results.txt; exit 1; }
+	@printf '{"handoff":%s,"wakeup":%s,"fuzz":%s}\n' "$$(cat $(BUILD)/bench/handoff.json)" \
+		"$$(cat $(BUILD)/bench/wakeup.json)" "$$(cat $(BUILD)/bench/fuzz.json)" \
+		>$(BUILD)/bench/results.json
 	@cat $(BUILD)/bench/results.txt
 	@echo "bench: $(BUILD)/bench/results.txt, $(BUILD)/bench/results.json"
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# make bench's last table: libFuzzer exec/s of each harness already built (make fuzz-build),
+# a fixed-seed run of BENCH_FUZZ_SECONDS over its committed corpus; nothing is run if none exists.
+set -euo pipefail
+
+# usage: bench_fuzz.sh <fuzz build dir, e.g. build/fuzz/det> <json out> <targets...>
+dir=$1
+json=$2
+shift 2
+seconds=${BENCH_FUZZ_SECONDS:-10}
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+entries=()
+printed=0
+for target in "$@"; do
+	binary=$dir/lf/$target
+	if [ ! -x "$binary" ]; then
+		continue
+	fi
+	if [ $printed -eq 0 ]; then
+		echo "fuzz exec/s: libFuzzer (ASan+UBSan), ${seconds} s per harness from its corpus, -seed=1"
+		printf '  %-8s %10s %12s %8s\n' target exec/s executions new
+		printed=1
+	fi
+	mkdir -p "$scratch/$target"
+	dict=()
+	[ -f "fuzz/$target.dict" ] && dict=(-dict="fuzz/$target.dict")
+	log=$scratch/$target.log
+	status=0
+	"$binary" -seed=1 -max_total_time="$seconds" -print_final_stats=1 "${dict[@]}" \
+		"$scratch/$target" "corpora/$target" >"$log" 2>&1 || status=$?
+	if [ $status -ne 0 ]; then
+		echo "bench_fuzz: $target exited with $status (a finding?): see make fuzz TARGET=$target" >&2
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
+	stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
+	rate=$(stat average_exec_per_sec)
+	runs=$(stat number_of_executed_units)
+	added=$(stat new_units_added)
+	printf '  %-8s %10s %12s %8s\n' "$target" "$rate" "$runs" "$added"
+	entries+=("\"$target\":{\"exec_per_sec\":$rate,\"executions\":$runs,\"seconds\":$seconds}")
+done
+if [ $printed -eq 0 ]; then
+	echo "fuzz exec/s: no libFuzzer build in $dir/lf (make fuzz-build first)"
+fi
+(
+	IFS=,
+	echo "{${entries[*]}}"
+) >"$json"
