@@ -2,6 +2,7 @@
  * and queue limits, faults; every frame must arrive byte for byte or be refused as documented. */
 #include "common.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -68,6 +69,15 @@ static const struct fz_op_spec kOps[] = {
 		{{"site", FZ_ENUM, fz_fault_syms}, {"nth", FZ_U8}, {"persistent", FZ_ENUM, kOnOff}}},
 	[POLL] = {"poll", {{"slot", FZ_U8}, {"events", FZ_ENUM, kEvents}}},
 };
+
+/* everything but the frame arrays (12 KiB an interface; only head and count say what is used) */
+static void
+iface_clear(struct iface* ifc)
+{
+	memset(ifc, 0, offsetof(struct iface, to_stack));
+	ifc->to_stack.head = ifc->to_stack.count = ifc->to_app.head = ifc->to_app.count = 0;
+	memset(&ifc->arp_replies, 0, sizeof(*ifc) - offsetof(struct iface, arp_replies));
+}
 
 static size_t
 frame_bytes(uint8* out, const struct iface* ifc, const struct frame* frame)
@@ -374,13 +384,15 @@ do_iface(const struct fz_op* op, int64 faults)
 		status = shim_if_create(name);
 		fz_expect1("create", status, B_OK, faults);
 		if (status == B_OK && !ifc->exists) {
-			*ifc = (struct iface){.exists = true,
-				.tap = index >= 2,
-				.owner = -1,
-				.generation = ifc->generation + 1,
-				.mtu = TUNTAP_DEFAULT_MTU,
-				.packets = TUNTAP_DEFAULT_QUEUE_PACKETS,
-				.bytes = TUNTAP_DEFAULT_QUEUE_BYTES};
+			int generation = ifc->generation + 1;
+			iface_clear(ifc);
+			ifc->exists = true;
+			ifc->tap = index >= 2;
+			ifc->owner = -1;
+			ifc->generation = generation;
+			ifc->mtu = TUNTAP_DEFAULT_MTU;
+			ifc->packets = TUNTAP_DEFAULT_QUEUE_PACKETS;
+			ifc->bytes = TUNTAP_DEFAULT_QUEUE_BYTES;
 		}
 	} else if (op->code == IPV4) {
 		uint32 address;
@@ -535,7 +547,8 @@ do_poll(const struct fz_op* op, int slot)
 static void
 run(const struct fz_program* program)
 {
-	memset(sIf, 0, sizeof(sIf));
+	for (int index = 0; index < IFACES; index++)
+		iface_clear(&sIf[index]);
 	memset(sSlotIf, 0, sizeof(sSlotIf));
 	for (int i = 0; i < program->count; i++) {
 		const struct fz_op* op = &program->ops[i];

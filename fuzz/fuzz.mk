@@ -3,7 +3,8 @@
 #
 #   make fuzz [TARGET=ioctl] [FUZZ_TIME=60] [JOBS=1] [ENGINE=libfuzzer|afl]
 #   make repro [FILE=findings/ioctl/crash-...]   make minimize FILE=...   make merge
-#   make coverage                                 make fuzz-smoke (CI: each harness 15 s + repro)
+#   make coverage                                 make fuzz-smoke (each harness 15 s + repro)
+#   make fuzz-ci (CI: fixed seed, bounded runs)   make oss-fuzz-check (fuzz/oss-fuzz/build.sh)
 #
 # Harnesses link the deterministic shim (userland-shim/host_det.c, -DFZ_DET) when it exists, else
 # the free-running one (host.c); FZ_DET= forces the latter. Builds: $(BUILD)/fuzz/{det,free}/.
@@ -118,7 +119,8 @@ $(FZ)/seeds/$(1)/%: corpora/$(1)/src/%.txt $(FZ)/rp/$(1)-compile-seed
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fz_seed_rule,$(t))))
 
-.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage fuzz-smoke fuzz-help
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage fuzz-smoke fuzz-help \
+	fuzz-ci oss-fuzz-check
 fuzz-deps:
 	@bash .ci/deps.sh fuzz
 
@@ -176,6 +178,27 @@ fuzz-smoke: fuzz-deps
 	@$(FZ_RUN_ENV) FUZZ_TIME=$(SMOKE_TIME) JOBS=1 $(FZ_RUN) libfuzzer $(FUZZ_TARGETS)
 	@$(FZ_RUN_ENV) $(FZ_RUN) repro-all $(FUZZ_TARGETS)
 
+# CI: each harness from its committed corpus with a fixed seed, at most CI_RUNS executions and
+# CI_TIME seconds (whichever ends first); fails on any finding. The regressions are test-repro.
+CI_RUNS ?= 30000
+CI_TIME ?= 12
+fuzz-ci: check-deps
+	@$(MAKE) --no-print-directory $(foreach t,$(TARGET),$(FZ)/lf/$(t)) fuzz-seeds
+	@$(FZ_RUN_ENV) CI_RUNS=$(CI_RUNS) CI_TIME=$(CI_TIME) $(FZ_RUN) ci $(TARGET)
+
+# OSS-Fuzz / ClusterFuzzLite: fuzz/oss-fuzz/build.sh run as OSS-Fuzz would (libFuzzer, ASan+UBSan),
+# then every target OSS_FUZZ_TIME seconds from its seed zip with its .options and dictionary
+OSS_FUZZ_OUT ?= $(BUILD)/oss-fuzz/out
+OSS_FUZZ_TIME ?= 5
+oss-fuzz-check: check-deps
+	@CC=clang CXX=clang++ CFLAGS='-fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
+		CXXFLAGS='-fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
+		LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=$(abspath $(OSS_FUZZ_OUT)) \
+		WORK=$(abspath $(BUILD)/oss-fuzz) JOBS=2 bash fuzz/oss-fuzz/build.sh >$(BUILD)/oss-fuzz.log \
+		2>&1 || { tail -n 30 $(BUILD)/oss-fuzz.log; exit 1; }
+	@bash fuzz/oss-fuzz/check.sh $(OSS_FUZZ_OUT) $(OSS_FUZZ_TIME)
+
 fuzz-help:
 	@echo "make fuzz [TARGET=$(FUZZ_TARGETS)] [FUZZ_TIME=s] [JOBS=n] [ENGINE=libfuzzer|afl]"
 	@echo "make repro [FILE=f]   make minimize FILE=f   make merge   make coverage   make fuzz-smoke"
+	@echo "make fuzz-ci [CI_RUNS=n] [CI_TIME=s]   make oss-fuzz-check [OSS_FUZZ_TIME=s]"

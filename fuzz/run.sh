@@ -4,6 +4,7 @@
 set -uo pipefail
 
 FZ=${FZ:?} FUZZ_TIME=${FUZZ_TIME:-60} JOBS=${JOBS:-1} FZ_DET=${FZ_DET:-}
+CI_RUNS=${CI_RUNS:-30000} CI_TIME=${CI_TIME:-12}
 mode=$1
 shift
 export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
@@ -172,6 +173,47 @@ afl_one() {
 	report_findings "$t" "$marker"
 }
 
+# ---- CI smoke ------------------------------------------------------------------------------------
+# Each harness from the committed corpus and seeds: a fixed seed, CI_RUNS executions at most and
+# CI_TIME seconds at most (whichever ends first), new inputs into a scratch directory. Fails on any
+# finding, naming its `make repro` line.
+ci_one() {
+	local t=$1 bin=$FZ/lf/$1 scratch=$FZ/ci/$1 log=$FZ/logs/ci-$1.log
+	rm -rf "$scratch"
+	mkdir -p "$scratch" "findings/$t" "$FZ/logs"
+	local dict=()
+	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+	local maxlen=256 start=$SECONDS rc
+	[ "$t" = ops ] && maxlen=512
+	"$bin" -seed=1 -runs="$CI_RUNS" -max_total_time="$CI_TIME" -timeout=10 -rss_limit_mb=4096 \
+		-max_len="$maxlen" -print_final_stats=1 -artifact_prefix="findings/$t/ci-" "${dict[@]}" \
+		"$scratch" "corpora/$t" "$FZ/seeds/$t" >"$log" 2>&1
+	rc=$?
+	local execs rate
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	printf '  %-8s %8s execs %7s exec/s %3ds  %s\n' "$t" "${execs:-?}" "${rate:-?}" \
+		$((SECONDS - start)) "$([ $rc -eq 0 ] && echo ok || echo "FAILED (rc=$rc)")"
+	if [ $rc -ne 0 ]; then
+		grep -aE 'CHECK FAILED|^SUMMARY|ERROR: (AddressSanitizer|libFuzzer)|DEADLOCK' "$log" |
+			head -n 3 | sed 's/^/    /'
+		local f
+		grep -ao "findings/$t/ci-[^ ]*" "$log" | sort -u | while read -r f; do
+			[ -f "$f" ] && echo "    make repro FILE=$f"
+		done
+		echo "    log: $log"
+	fi
+	return $rc
+}
+
+ci() {
+	local t failed=0 start=$SECONDS
+	echo "== fuzz-ci: each harness -seed=1, at most $CI_RUNS runs and ${CI_TIME}s"
+	for t in "$@"; do ci_one "$t" || failed=$((failed + 1)); done
+	echo "fuzz-ci: $# harness(es), $failed failed, $((SECONDS - start))s"
+	[ $failed -eq 0 ]
+}
+
 # ---- reproduction --------------------------------------------------------------------------------
 # one line summarizing a run: the exit status and the first line saying what went wrong, or the
 # digest of every op's result (deterministic builds must repeat it exactly)
@@ -313,6 +355,7 @@ afl)
 	for t in "$@"; do afl_one "$t"; done
 	print_summary AFL++ afl edges stabil
 	;;
+ci) ci "$@" ;;
 repro) repro_one "$1" "$2" ;;
 repro-all) repro_all "$@" ;;
 minimize) minimize "$1" "$2" ;;

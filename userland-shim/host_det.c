@@ -144,7 +144,8 @@ table_add(struct vthread* thread)
 	thread->id = sDet.next_id++;
 	thread->state = V_RUNNABLE;
 	thread->deadline = B_INFINITE_TIMEOUT;
-	sDet.threads[sDet.count++] = thread;
+	sDet.threads[sDet.count] = thread;
+	__atomic_store_n(&sDet.count, sDet.count + 1, __ATOMIC_RELEASE);
 }
 
 static void
@@ -153,7 +154,7 @@ table_remove(struct vthread* thread)
 	int32 index = 0;
 	while (sDet.threads[index] != thread)
 		index++;
-	sDet.count--;
+	__atomic_store_n(&sDet.count, sDet.count - 1, __ATOMIC_RELEASE);
 	memmove(&sDet.threads[index], &sDet.threads[index + 1],
 		sizeof(*sDet.threads) * (sDet.count - index));
 }
@@ -303,11 +304,28 @@ choose(struct vthread* self, int kind)
 	return next;
 }
 
+/* The runner is the only thread (a single-threaded harness): do what choose() would do at a point
+ * where it can go on, without the scans, and return true. Without sDet.mutex too: only the runner
+ * changes the clock and the counters, and a thread attaching meanwhile (table_add under the mutex)
+ * waits for the baton anyway, as if it had come after this decision. */
+static inline bool
+alone_tick(void)
+{
+	if (__atomic_load_n(&sDet.count, __ATOMIC_ACQUIRE) != 1 || sDet.trace != NULL || sDet.stopped)
+		return false;
+	__atomic_store_n(&sDet.now, sDet.now + DET_QUANTUM, __ATOMIC_RELAXED);
+	sDet.slice++;
+	sDet.decisions++;
+	return true;
+}
+
 /* a scheduling point: hand the baton over and wait until it comes back (unless self exited) */
 static void
 reschedule(struct vthread* self, int kind)
 {
 	if (sDet.stopped)
+		return;
+	if (self->state == V_RUNNABLE && alone_tick())
 		return;
 	struct vthread* next = choose(self, kind);
 	if (next == self)
@@ -595,6 +613,8 @@ host_lock_release(host_lock* lock)
 		return;
 	int kind = self->deferred - 1;
 	self->deferred = 0;
+	if (alone_tick())
+		return;
 	pthread_mutex_lock(&sDet.mutex);
 	reschedule(self, kind);
 	pthread_mutex_unlock(&sDet.mutex);
@@ -657,6 +677,8 @@ host_schedule_point(enum host_point kind)
 		self->deferred = kind + 1;
 		return;
 	}
+	if (alone_tick())
+		return;
 	pthread_mutex_lock(&sDet.mutex);
 	reschedule(self, kind);
 	pthread_mutex_unlock(&sDet.mutex);

@@ -59,13 +59,24 @@ static addr_t sCursor;
 
 /* ---- byte movers that may touch the arena --------------------------------------------------- */
 
+#if SHIM_ASAN
+/* volatile word accesses: the compiler may not turn these loops into (intercepted) memcpy or
+ * memset calls; aligned(1) because either side may be at any address */
+typedef uint64 __attribute__((aligned(1), may_alias)) unaligned_word;
+#endif
+
 NO_ASAN static void
 arena_copy(void* to, const void* from, size_t size)
 {
 #if SHIM_ASAN
+	volatile unaligned_word* targetWords = to;
+	const volatile unaligned_word* sourceWords = from;
+	size_t words = size / sizeof(uint64);
+	for (size_t i = 0; i < words; i++)
+		targetWords[i] = sourceWords[i];
 	volatile uint8* target = to;
 	const volatile uint8* source = from;
-	for (size_t i = 0; i < size; i++)
+	for (size_t i = words * sizeof(uint64); i < size; i++)
 		target[i] = source[i];
 #else
 	memcpy(to, from, size);
@@ -76,8 +87,13 @@ NO_ASAN static void
 arena_fill(void* to, uint8 value, size_t size)
 {
 #if SHIM_ASAN
+	volatile unaligned_word* targetWords = to;
+	uint64 word = value * 0x0101010101010101ULL;
+	size_t words = size / sizeof(uint64);
+	for (size_t i = 0; i < words; i++)
+		targetWords[i] = word;
 	volatile uint8* target = to;
-	for (size_t i = 0; i < size; i++)
+	for (size_t i = words * sizeof(uint64); i < size; i++)
 		target[i] = value;
 #else
 	memset(to, value, size);

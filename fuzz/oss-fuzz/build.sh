@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# OSS-Fuzz / ClusterFuzzLite build script: every fuzz/<target>.c harness into $OUT/<target>, with
+# its seed corpus zip, dictionary and .options beside it. Honours CC, CFLAGS, CXX, CXXFLAGS,
+# LIB_FUZZING_ENGINE and OUT as OSS-Fuzz sets them; `make oss-fuzz-check` runs it locally.
+set -euo pipefail
+
+# the repository: two levels up from this script, or the working directory (OSS-Fuzz copies the
+# script to $SRC/build.sh and runs it from the project's WORKDIR)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[ -d "$root/driver" ] && [ -d "$root/fuzz" ] || root=$PWD
+cd "$root"
+
+: "${CC:=clang}"
+: "${CFLAGS:=}"
+: "${LIB_FUZZING_ENGINE:?LIB_FUZZING_ENGINE (e.g. -fsanitize=fuzzer) is not set}"
+: "${OUT:?OUT is not set}"
+# libFuzzer's and AFL++'s engine libraries are C++: link with the C++ driver when there is one
+LINK=${CXX:-$CC}
+LINK_FLAGS=${CXXFLAGS:-$CFLAGS}
+WORK_DIR=${WORK:-$OUT}/tuntap-build
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+# the project's own flags (as the Makefile's): no -Werror, a newer compiler may warn more
+COMMON=(-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+	-Iuserland-shim/include)
+DRIVER_FLAGS=("${COMMON[@]}" -D_KERNEL_MODE -Idriver)
+SHIM_FLAGS=("${COMMON[@]}" -D_GNU_SOURCE -Iuserland-shim -Idriver)
+# the deterministic shim (one runner at a time, choice tape, virtual time), as `make fuzz` uses
+FUZZ_FLAGS=("${SHIM_FLAGS[@]}" -Ifuzz -DFZ_DET)
+
+# CFLAGS for the shim and the harnesses' shared code: the sanitizers, not coverage (as fuzz.mk:
+# only the driver and each harness give the engine feedback)
+# shellcheck disable=SC2206
+all_cflags=($CFLAGS)
+plain_cflags=()
+for flag in "${all_cflags[@]}"; do
+	case $flag in
+	-fsanitize=fuzzer-no-link | -fsanitize-coverage=* | -fprofile-instr-generate | \
+		-fcoverage-mapping) ;;
+	*) plain_cflags+=("$flag") ;;
+	esac
+done
+
+targets=()
+for source in fuzz/*.c; do
+	name=$(basename "$source" .c)
+	case $name in common | format | replay | afl_main | compile_seed) ;; *) targets+=("$name") ;; esac
+done
+drivers=(driver/*.c)
+shims=()
+for source in userland-shim/*.c; do
+	[ "$source" = userland-shim/host.c ] || shims+=("$source")
+done
+
+rm -rf "$WORK_DIR"
+mkdir -p "$WORK_DIR/obj" "$OUT"
+
+# compile: object path, then the compiler arguments
+compile() {
+	local object=$1
+	shift
+	echo "  CC $object"
+	"$CC" "$@" -c -o "$object"
+}
+objects=()
+pids=()
+wait_some() {
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+}
+for source in "${drivers[@]}"; do
+	object=$WORK_DIR/obj/driver-$(basename "$source" .c).o
+	wait_some
+	compile "$object" "${DRIVER_FLAGS[@]}" "${all_cflags[@]}" "$source" &
+	pids+=($!)
+	objects+=("$object")
+done
+for source in "${shims[@]}"; do
+	object=$WORK_DIR/obj/shim-$(basename "$source" .c).o
+	wait_some
+	compile "$object" "${SHIM_FLAGS[@]}" "${plain_cflags[@]}" "$source" &
+	pids+=($!)
+	objects+=("$object")
+done
+for name in common format; do
+	object=$WORK_DIR/obj/fuzz-$name.o
+	wait_some
+	compile "$object" "${FUZZ_FLAGS[@]}" "${plain_cflags[@]}" "fuzz/$name.c" &
+	pids+=($!)
+	objects+=("$object")
+done
+for name in "${targets[@]}"; do
+	wait_some
+	compile "$WORK_DIR/obj/target-$name.o" "${FUZZ_FLAGS[@]}" "${all_cflags[@]}" "fuzz/$name.c" &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+
+# flat zip of a directory's regular files (zip -j, else Python's zipfile)
+zip_flat() {
+	local zipfile=$1 directory=$2
+	rm -f "$zipfile"
+	if command -v zip >/dev/null; then
+		find "$directory" -maxdepth 1 -type f -print0 | xargs -0 -r zip -q -j "$zipfile"
+	else
+		python3 - "$zipfile" "$directory" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as archive:
+    for name in sorted(os.listdir(sys.argv[2])):
+        path = os.path.join(sys.argv[2], name)
+        if os.path.isfile(path):
+            archive.write(path, name)
+PY
+	fi
+}
+
+for name in "${targets[@]}"; do
+	echo "  LINK $OUT/$name"
+	# shellcheck disable=SC2086
+	"$LINK" $LINK_FLAGS "$WORK_DIR/obj/target-$name.o" "${objects[@]}" $LIB_FUZZING_ENGINE \
+		-lpthread -o "$OUT/$name"
+	# the merged corpus (binary inputs); the text seeds in src/ are compiled by `make fuzz-seeds`
+	if [ -d "corpora/$name" ]; then
+		zip_flat "$OUT/${name}_seed_corpus.zip" "corpora/$name"
+	fi
+	[ -f "fuzz/$name.dict" ] && cp "fuzz/$name.dict" "$OUT/$name.dict"
+	# ops programs drive four threads: they need more room (as run.sh's -max_len)
+	maxlen=256
+	[ "$name" = ops ] && maxlen=512
+	cat >"$OUT/$name.options" <<EOF
+[libfuzzer]
+max_len = $maxlen
+timeout = 10
+$([ -f "fuzz/$name.dict" ] && echo "dict = $name.dict")
+EOF
+done
+rm -rf "$WORK_DIR"
+echo "oss-fuzz build: ${targets[*]} in $OUT"
