@@ -2,6 +2,8 @@
  * worker on the application side; the stack peer's sender and receiver on the other. */
 #include "stress.h"
 
+#include "shim_internal.h" /* shim_dump_semaphores */
+
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -28,6 +30,18 @@ app_error(struct worker* self, struct unit* unit, const struct unit_view* view, 
 	}
 	if (fault_error(self, status))
 		return false;
+	if (status == B_NO_MORE_SEMS || status == B_NO_MEMORY) {
+		/* no fault injected during the call: exhaustion, so say what is live */
+		struct shim_objects live;
+		shim_objects_get(&live);
+		stress_fail(self,
+			"%s on %s (life %u): %s with no fault injected during the call (live: %lld "
+			"semaphores, %lld allocations, %lld net_buffers, %lld nodes)",
+			what, unit->name, view->life, status_name(status), (long long)live.semaphores,
+			(long long)live.allocations, (long long)live.net_buffers, (long long)live.nodes);
+		shim_dump_semaphores(stdout);
+		return true;
+	}
 	stress_fail(self, "%s on %s (life %u): %s", what, unit->name, view->life, status_name(status));
 	return true;
 }

@@ -4,6 +4,8 @@
 
 #include "kern_private.h"
 
+#include <string.h>
+
 /*
  * Model (equivalent to Haiku's count/net_count pair): a slot holds `count`, the units banked, and
  * a FIFO of waiters (records on the waiting threads' stacks) wanting `demand` units in total.
@@ -33,6 +35,7 @@ static struct sem_slot sSems[SEM_TABLE_SIZE];
 static int32 sTableReady;     /* atomic; slot locks initialized */
 static int32 sUsedSems;       /* under sTableLock */
 static sem_id sNextSemID = 1; /* under sTableLock */
+static int32 sSlotsTouched;   /* under sTableLock: slots below it held a semaphore this boot */
 
 /* callers hold sTableLock */
 static void
@@ -129,6 +132,8 @@ create_sem(int32 count, const char* name)
 		slot = &sSems[id % SEM_TABLE_SIZE];
 	} while (atomic_get(&slot->id) != 0);
 
+	if (id % SEM_TABLE_SIZE >= sSlotsTouched)
+		sSlotsTouched = id % SEM_TABLE_SIZE + 1;
 	host_lock_acquire(&slot->lock);
 	slot->count = count;
 	slot->demand = 0;
@@ -297,13 +302,14 @@ get_sem_count(sem_id id, int32* _count)
 	return B_OK;
 }
 
-/* per boot: delete every semaphore left (waking its waiters) and restart the ids */
+/* per boot: delete every semaphore left (waking its waiters) and restart the ids; only the slots
+ * this boot used can hold one (a scan of the whole table would cost more than the boot itself) */
 void
 shim_sems_reset(void)
 {
 	host_lock_acquire(&sTableLock);
 	table_init_locked();
-	for (int i = 0; i < SEM_TABLE_SIZE; i++) {
+	for (int i = 0; i < sSlotsTouched; i++) {
 		struct sem_slot* slot = &sSems[i];
 		if (atomic_get(&slot->id) == 0)
 			continue;
@@ -314,5 +320,47 @@ shim_sems_reset(void)
 	}
 	sUsedSems = 0;
 	sNextSemID = 1;
+	sSlotsTouched = 0;
 	host_lock_release(&sTableLock);
+}
+
+/* ---- dumps ----------------------------------------------------------------------------------- */
+
+void
+shim_dump_semaphores(FILE* out)
+{
+	/* live semaphores counted by name: a leak shows as one name growing */
+	enum { MAX_NAMES = 32 };
+	char names[MAX_NAMES][B_OS_NAME_LENGTH];
+	int32 counts[MAX_NAMES];
+	int nameCount = 0;
+	int32 other = 0, total = 0;
+	host_lock_acquire(&sTableLock);
+	for (int i = 0; i < SEM_TABLE_SIZE; i++) {
+		struct sem_slot* slot = &sSems[i];
+		if (__atomic_load_n(&slot->id, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		char name[B_OS_NAME_LENGTH];
+		host_lock_acquire(&slot->lock);
+		strlcpy(name, slot->name, sizeof(name));
+		host_lock_release(&slot->lock);
+		total++;
+		int n = 0;
+		while (n < nameCount && strcmp(names[n], name) != 0)
+			n++;
+		if (n == nameCount && nameCount < MAX_NAMES) {
+			strlcpy(names[nameCount], name, sizeof(names[0]));
+			counts[nameCount++] = 0;
+		}
+		if (n < nameCount)
+			counts[n]++;
+		else
+			other++;
+	}
+	host_lock_release(&sTableLock);
+	fprintf(out, "live semaphores: %" PRId32 " of %d\n", total, SEM_TABLE_SIZE);
+	for (int n = 0; n < nameCount; n++)
+		fprintf(out, "  %6" PRId32 "  \"%s\"\n", counts[n], names[n]);
+	if (other > 0)
+		fprintf(out, "  %6" PRId32 "  (other names)\n", other);
 }

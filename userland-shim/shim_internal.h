@@ -46,6 +46,8 @@ void shim_syscall_exit(void);
 bool shim_interrupt_pending(void);
 /* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
 void shim_dump_threads(FILE* out);
+/* print the live semaphores counted by name (a leak shows as one name growing) */
+void shim_dump_semaphores(FILE* out);
 
 /* ---- boot (boot.c) -------------------------------------------------------------------------- */
 /* shim_boot() is shim_boot_with(<the linked driver's modules[]>, <its module_dependencies[]>) */
