@@ -173,6 +173,7 @@ endif
 # fuzzing (libFuzzer, AFL++, replayer, repro, corpora): fuzz/fuzz.mk
 ifneq ($(wildcard fuzz/fuzz.mk),)
 include fuzz/fuzz.mk
+-include fuzz/bugs.mk
 else
 fuzz:
 	@echo "make fuzz: the fuzzing harnesses are not built yet (issue 3); run 'make test'." >&2
@@ -186,3 +187,5 @@ clean:
 ifneq ($(wildcard stress/stress.mk),)
 include stress/stress.mk
 endif
+-include userland-shim/fuse/fuse.mk
+-include userland-shim/e2e/e2e.mk

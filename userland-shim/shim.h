@@ -184,6 +184,24 @@ int shim_leak_check(const struct shim_objects* baseline, const char* where);
 /* notify_select_event() calls that reached a selectsync since boot (idle-wake-up tests) */
 int64 shim_select_notifications(void);
 
+/* ---- daemon support (userland-shim/fuse/): interface names, stack-side sinks, interrupts ---- */
+
+#define SHIM_IF_NAME_LENGTH 32 /* IF_NAMESIZE */
+/* copy the names of up to `max` interfaces (creation order) to names; returns how many exist */
+int shim_if_list(char (*names)[SHIM_IF_NAME_LENGTH], int max);
+
+/* A stack-side sink for interface `name`: each frame receive_data delivers goes to
+ * sink(cookie, frame, length, type) on the stack's reader thread instead of the peer's capture
+ * and ARP answerer (still counted as received; frame valid during the call only). Keyed by name:
+ * it stays across delete and re-create. sink NULL removes it; once that returns, no call of the
+ * old sink is running. B_NAME_IN_USE if `name` has a sink already. */
+typedef void (*shim_stack_sink)(void* cookie, const void* frame, size_t length, int32 type);
+status_t shim_stack_set_sink(const char* name, shim_stack_sink sink, void* cookie);
+
+/* end a "syscall" made outside shim.h: consume the calling thread's pending interrupt (a daemon
+ * thread interrupted just after its call returned must not carry that into its next call) */
+void shim_interrupt_consume(void);
+
 #ifdef __cplusplus
 }
 #endif

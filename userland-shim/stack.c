@@ -561,3 +561,26 @@ shim_if_info(const char* name, struct shim_if_info* info)
 	shim_stack_put_interface(interface);
 	return B_OK;
 }
+
+/* ---- shim.h: daemon support ------------------------------------------------------------------ */
+
+int
+shim_if_list(char (*names)[SHIM_IF_NAME_LENGTH], int max)
+{
+	int count = 0;
+	mutex_lock(&sDeviceLock);
+	for (struct shim_interface* interface = sInterfaces; interface != NULL;
+		 interface = interface->next) {
+		if (count < max && names != NULL)
+			snprintf(names[count], SHIM_IF_NAME_LENGTH, "%s", interface->name);
+		count++;
+	}
+	mutex_unlock(&sDeviceLock);
+	return count;
+}
+
+void
+shim_interrupt_consume(void)
+{
+	shim_syscall_exit();
+}

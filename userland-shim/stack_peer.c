@@ -167,9 +167,14 @@ arp_answer(struct shim_interface* interface, net_buffer* frame)
 	return buffer;
 }
 
+static int32 sSinkCount; /* sinks installed (shim_stack_set_sink), read without their lock */
+static bool sink_deliver(struct shim_interface* interface, net_buffer* buffer);
+
 void
 shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
 {
+	if (atomic_get(&sSinkCount) != 0 && sink_deliver(interface, buffer))
+		return;
 	net_device* device = interface->device;
 	atomic_add64(&interface->received, 1);
 	__atomic_fetch_add(&device->stats.receive.packets, 1, __ATOMIC_SEQ_CST);
@@ -182,7 +187,6 @@ shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
 	if (reply != NULL)
 		shim_stack_transmit(interface, reply, &interface->arp_replies);
 }
-
 
 /* ---- shim.h: the stack side ------------------------------------------------------------------ */
 
@@ -237,4 +241,86 @@ shim_stack_pending(const char* name)
 	mutex_unlock(&interface->capture.lock);
 	shim_stack_put_interface(interface);
 	return count;
+}
+
+/* ---- shim.h: stack-side sinks (the daemon's Linux bridge) ---------------------------------- */
+
+#define SINK_MAX_FRAME (16384 + 64) /* the driver's largest MTU plus any header */
+
+struct peer_sink {
+	struct peer_sink* next;
+	char name[SHIM_IF_NAME_LENGTH];
+	shim_stack_sink sink;
+	void* cookie;
+};
+
+/* held while a sink runs, so removing one waits for its call to end */
+static mutex sSinkLock = MUTEX_INITIALIZER("shim stack sinks");
+static struct peer_sink* sSinks;
+
+static struct peer_sink*
+sink_find_locked(const char* name)
+{
+	for (struct peer_sink* entry = sSinks; entry != NULL; entry = entry->next) {
+		if (strcmp(entry->name, name) == 0)
+			return entry;
+	}
+	return NULL;
+}
+
+/* the frame goes to the interface's sink, if it has one: true when it was consumed */
+static bool
+sink_deliver(struct shim_interface* interface, net_buffer* buffer)
+{
+	mutex_lock(&sSinkLock);
+	struct peer_sink* entry = sink_find_locked(interface->name);
+	if (entry == NULL) {
+		mutex_unlock(&sSinkLock);
+		return false;
+	}
+	net_device* device = interface->device;
+	atomic_add64(&interface->received, 1);
+	__atomic_fetch_add(&device->stats.receive.packets, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&device->stats.receive.bytes, buffer->size, __ATOMIC_SEQ_CST);
+	uint8 frame[SINK_MAX_FRAME];
+	size_t length = buffer->size;
+	if (length <= sizeof(frame) && gShimNetBufferModule.read(buffer, 0, frame, length) == B_OK)
+		entry->sink(entry->cookie, frame, length, buffer->type);
+	mutex_unlock(&sSinkLock);
+	gShimNetBufferModule.free(buffer);
+	return true;
+}
+
+status_t
+shim_stack_set_sink(const char* name, shim_stack_sink sink, void* cookie)
+{
+	if (name == NULL || strlen(name) >= SHIM_IF_NAME_LENGTH)
+		return B_BAD_VALUE;
+	mutex_lock(&sSinkLock);
+	struct peer_sink** link = &sSinks;
+	while (*link != NULL && strcmp((*link)->name, name) != 0)
+		link = &(*link)->next;
+	status_t status = B_OK;
+	if (sink == NULL) {
+		struct peer_sink* entry = *link;
+		if (entry == NULL)
+			status = B_ENTRY_NOT_FOUND;
+		else {
+			*link = entry->next;
+			shim_host_free(entry);
+			atomic_add(&sSinkCount, -1);
+		}
+	} else if (*link != NULL)
+		status = B_NAME_IN_USE;
+	else {
+		struct peer_sink* entry = shim_host_alloc(sizeof(struct peer_sink));
+		memset(entry, 0, sizeof(*entry));
+		strcpy(entry->name, name);
+		entry->sink = sink;
+		entry->cookie = cookie;
+		*link = entry;
+		atomic_add(&sSinkCount, 1);
+	}
+	mutex_unlock(&sSinkLock);
+	return status;
 }

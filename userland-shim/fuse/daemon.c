@@ -1,0 +1,183 @@
+/* tuntapfs: boots the shim with the driver, mounts its devfs through libfuse3's low-level API,
+ * serves the control socket; on SIGTERM or unmount closes everything and runs the leak check. */
+#include "tuntapfs.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BARE_SPECS_MAX 16
+#define FUSE_MAX_THREADS 64
+#define FUSE_IDLE_THREADS 8
+
+static struct fuse_session* sSession;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tuntapfs MOUNTPOINT --control SOCKET [--foreground] [--debug]\n"
+					"                [--bare NAME=LINUXTAP ...]\n");
+	exit(2);
+}
+
+static void
+on_stop_signal(int signal)
+{
+	(void)signal;
+	if (sSession != NULL)
+		fuse_session_exit(sSession);
+	control_request_stop();
+}
+
+/* libfuse signals request threads with SIGUSR1 for interrupts: never let it kill us */
+static void
+on_sigusr1(int signal)
+{
+	(void)signal;
+}
+
+static void
+set_handler(int signal, void (*handler)(int))
+{
+	struct sigaction action;
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = handler;
+	sigemptyset(&action.sa_mask);
+	sigaction(signal, &action, NULL);
+}
+
+static void
+stop_signals(sigset_t* set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+struct options {
+	const char* mountpoint;
+	const char* control;
+	const char* bare[BARE_SPECS_MAX];
+	int bareCount;
+	bool foreground, debug;
+};
+
+static void
+parse_options(int argc, char** argv, struct options* options)
+{
+	memset(options, 0, sizeof(*options));
+	for (int i = 1; i < argc; i++) {
+		bool hasValue = i + 1 < argc;
+		if (strcmp(argv[i], "--control") == 0 && hasValue)
+			options->control = argv[++i];
+		else if (strcmp(argv[i], "--foreground") == 0 || strcmp(argv[i], "-f") == 0)
+			options->foreground = true;
+		else if (strcmp(argv[i], "--debug") == 0)
+			options->debug = true;
+		else if (strcmp(argv[i], "--bare") == 0 && hasValue && options->bareCount < BARE_SPECS_MAX)
+			options->bare[options->bareCount++] = argv[++i];
+		else if (argv[i][0] != '-' && options->mountpoint == NULL)
+			options->mountpoint = argv[i];
+		else
+			usage();
+	}
+	if (options->mountpoint == NULL || options->control == NULL)
+		usage();
+}
+
+int
+main(int argc, char** argv)
+{
+	struct options options;
+	parse_options(argc, argv, &options);
+	const char* mountpoint = options.mountpoint;
+	const char* control = options.control;
+	bool debug = options.debug;
+
+	set_handler(SIGUSR1, on_sigusr1);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* the Linux devices and the socket first: errors show before we daemonize */
+	for (int i = 0; i < options.bareCount; i++) {
+		char error[256];
+		if (bare_add(options.bare[i], error, sizeof(error)) != 0) {
+			fprintf(stderr, "tuntapfs: %s\n", error);
+			return 2;
+		}
+	}
+	if (control_listen(control) != 0)
+		return 2;
+
+	char* fuseArgv[] = {
+		argv[0], "-o", "fsname=tuntapfs,subtype=tuntapfs", debug ? "-d" : NULL, NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, fuseArgv);
+	sSession = fuse_session_new(&args, &gTuntapfsOps, sizeof(gTuntapfsOps), NULL);
+	if (sSession == NULL) {
+		fprintf(stderr, "tuntapfs: cannot create the FUSE session\n");
+		control_stop();
+		return 2;
+	}
+	if (fuse_session_mount(sSession, mountpoint) != 0) {
+		fprintf(stderr, "tuntapfs: cannot mount on %s\n", mountpoint);
+		fuse_session_destroy(sSession);
+		control_stop();
+		return 2;
+	}
+	if (fuse_daemonize(options.foreground) != 0) {
+		fuse_session_unmount(sSession);
+		fuse_session_destroy(sSession);
+		control_stop();
+		return 2;
+	}
+
+	/* every thread but this one keeps the stop signals blocked (libfuse's workers do too), so
+	 * the handler interrupts the session loop's wait here */
+	sigset_t stops, previous;
+	stop_signals(&stops);
+	pthread_sigmask(SIG_BLOCK, &stops, &previous);
+	status_t status = shim_boot();
+	if (status != B_OK || poller_start() != 0 || bare_start() != 0 || control_start() != 0) {
+		fprintf(stderr, "tuntapfs: cannot start (%d)\n", (int)status);
+		fuse_session_unmount(sSession);
+		fuse_session_destroy(sSession);
+		return 2;
+	}
+	set_handler(SIGTERM, on_stop_signal);
+	set_handler(SIGINT, on_stop_signal);
+	set_handler(SIGHUP, on_stop_signal);
+	printf("tuntapfs: mounted on %s, control socket %s\n", mountpoint, control);
+	fflush(stdout);
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+
+	struct fuse_loop_config* config = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(config, FUSE_MAX_THREADS);
+	fuse_loop_cfg_set_idle_threads(config, FUSE_IDLE_THREADS);
+	int loop = fuse_session_loop_mt(sSession, config);
+	fuse_loop_cfg_destroy(config);
+	pthread_sigmask(SIG_BLOCK, &stops, NULL);
+
+	/* no request runs now: take everything down, then the shim's own leak check */
+	control_stop();
+	bridge_detach_all();
+	handles_close_all();
+	poller_stop();
+	bare_shutdown();
+	bare_free_all();
+	fuse_session_unmount(sSession);
+	fuse_session_destroy(sSession);
+	sSession = NULL;
+
+	status = shim_shutdown();
+	if (status != B_OK) {
+		fprintf(stderr, "tuntapfs: leak (shim_shutdown: %d, report above)\n", (int)status);
+		return 1;
+	}
+	printf("tuntapfs: no leak\n");
+	fflush(stdout);
+	return loop != 0 && loop != SIGTERM && loop != SIGINT && loop != SIGHUP ? 3 : 0;
+}
