@@ -29,15 +29,11 @@ struct churner {
 static bool
 exhaustion(int64 status)
 {
-	struct shim_objects objects;
-	shim_objects_get(&objects);
-	bool full = objects.semaphores >= 4096 - 256;
-	if (status == B_DEVICE_NOT_FOUND || status == B_BUSY
-		|| ((status == B_NO_MEMORY || status == B_NO_MORE_SEMS) && full)) {
+	if (status == B_DEVICE_NOT_FOUND || status == B_BUSY) {
 		atomic_add64(&gStress.exhausted, 1);
 		return true;
 	}
-	return false;
+	return table_exhausted(status);
 }
 
 static void

@@ -157,6 +157,9 @@ stress_fail(struct worker* worker, const char* format, ...)
 		fflush(stdout);
 	}
 	pthread_mutex_unlock(&sPrintLock);
+	/* the call the failure is about was the worker's last on that unit */
+	if (worker != NULL)
+		history_write_program(__atomic_load_n(&worker->op_unit, __ATOMIC_RELAXED), worker, message);
 	/* the first failure ends the scenario: its state is suspect */
 	__atomic_store_n(&gStress.stop, 1, __ATOMIC_RELEASE);
 }
@@ -259,9 +262,59 @@ faults_injected(void)
 	return total;
 }
 
+/* the history: every call that can go into an ops program (on a unit; fault plans) */
+static struct op_record*
+current_record(struct worker* worker)
+{
+	int64 count = __atomic_load_n(&worker->history_count, __ATOMIC_RELAXED);
+	return &worker->history[(count - 1) % HISTORY_SIZE];
+}
+
+#define SET(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELAXED)
+
+static void
+history_begin(struct worker* worker, int kind, int unit)
+{
+	worker->recording = kind < OP_COUNTED && kind != OP_CHECK && (unit >= 0 || kind == OP_FAULT);
+	if (!worker->recording)
+		return;
+	int64 count = __atomic_load_n(&worker->history_count, __ATOMIC_RELAXED);
+	struct op_record* record = &worker->history[count % HISTORY_SIZE];
+	SET(record->start, system_time());
+	SET(record->end, (int64)0);
+	SET(record->result, (int64)NO_RESULT);
+	SET(record->a, (int64)0);
+	SET(record->b, (int64)0);
+	SET(record->fd, (int32)-1);
+	SET(record->kind, (int16)kind);
+	SET(record->unit, (int16)unit);
+	__atomic_store_n(&worker->history_count, count + 1, __ATOMIC_RELEASE);
+}
+
+void
+op_args(struct worker* worker, int fd, int64 a, int64 b)
+{
+	if (!worker->recording)
+		return;
+	struct op_record* record = current_record(worker);
+	SET(record->fd, (int32)fd);
+	SET(record->a, a);
+	SET(record->b, b);
+}
+
+void
+op_result(struct worker* worker, int64 result)
+{
+	if (worker->recording)
+		SET(current_record(worker)->result, result);
+}
+
+#undef SET
+
 void
 op_begin(struct worker* worker, int kind, int unit, bigtime_t bound)
 {
+	history_begin(worker, kind, unit);
 	worker->fault_mark = faults_injected();
 	__atomic_store_n(&worker->op_bound, bound, __ATOMIC_RELAXED);
 	__atomic_store_n(&worker->op_unit, unit, __ATOMIC_RELAXED);
@@ -273,6 +326,8 @@ void
 op_done(struct worker* worker, int kind, bool progress)
 {
 	__atomic_store_n(&worker->op, -1, __ATOMIC_RELEASE);
+	if (worker->recording)
+		__atomic_store_n(&current_record(worker)->end, system_time(), __ATOMIC_RELAXED);
 	if (kind < OP_COUNTED) {
 		atomic_add64(&gStress.ops[kind], 1);
 		/* the agents (ctrl+c, fault plans, checks) keep going whatever the driver does */
@@ -298,6 +353,19 @@ fault_error(const struct worker* worker, int64 status)
 {
 	return (status == B_NO_MEMORY || status == B_NO_MORE_SEMS || status == B_BAD_ADDRESS)
 		   && fault_during(worker);
+}
+
+bool
+table_exhausted(int64 status)
+{
+	if (status != B_NO_MEMORY && status != B_NO_MORE_SEMS)
+		return false;
+	struct shim_objects objects;
+	shim_objects_get(&objects);
+	if (objects.semaphores < STRESS_SEMS_FULL)
+		return false;
+	atomic_add64(&gStress.exhausted, 1);
+	return true;
 }
 
 bool
@@ -405,8 +473,21 @@ print_progress(bigtime_t now, const int64* previous, bigtime_t period)
 }
 
 static void
-watchdog_fire(const char* reason)
+watchdog_fire(const char* reason, const struct worker* culprit)
 {
+	/* the unit of the stuck call; for no progress at all, the one blocked longest on a unit */
+	bigtime_t longest = -1;
+	for (int i = 0; culprit == NULL && i < worker_count(); i++) {
+		struct worker* worker = worker_at(i);
+		int32 unit = __atomic_load_n(&worker->op_unit, __ATOMIC_RELAXED);
+		bigtime_t start = __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&worker->op, __ATOMIC_ACQUIRE) >= 0 && unit >= 0
+			&& (longest < 0 || start < longest)) {
+			longest = start;
+			culprit = worker;
+		}
+	}
+
 	pthread_mutex_lock(&sPrintLock);
 	bigtime_t now = system_time();
 	fprintf(stdout, "WATCHDOG [%s seed=%llu]: %s\n", gStress.scenario,
@@ -430,6 +511,10 @@ watchdog_fire(const char* reason)
 	fflush(stdout);
 	pthread_mutex_unlock(&sPrintLock);
 	snprintf(gStress.first_failure, sizeof(gStress.first_failure), "watchdog: %s", reason);
+	if (culprit != NULL) {
+		history_write_program(
+			__atomic_load_n(&culprit->op_unit, __ATOMIC_RELAXED), culprit, gStress.first_failure);
+	}
 	atomic_add64(&gStress.failures, 1);
 	write_result("stall");
 	_exit(3);
@@ -443,7 +528,7 @@ watchdog_check(bigtime_t now)
 	bigtime_t last = __atomic_load_n(&gStress.last_progress, __ATOMIC_RELAXED);
 	if (!stopping() && now - last > gStress.stall_timeout) {
 		snprintf(reason, sizeof(reason), "no operation completed for %.1f s", (now - last) / 1e6);
-		watchdog_fire(reason);
+		watchdog_fire(reason, NULL);
 	}
 	for (int i = 0; i < worker_count(); i++) {
 		struct worker* worker = worker_at(i);
@@ -457,7 +542,7 @@ watchdog_check(bigtime_t now)
 				"%s blocked in %s on unit %d for %.1f s (bound %.1f s)", worker->name, op_name(op),
 				(int)__atomic_load_n(&worker->op_unit, __ATOMIC_RELAXED), (now - start) / 1e6,
 				bound / 1e6);
-			watchdog_fire(reason);
+			watchdog_fire(reason, worker);
 		}
 	}
 }

@@ -23,7 +23,10 @@ interrupter_main(struct worker* self)
 			struct worker* target = worker_at((int)rng_range(&self->rng, 0, worker_count() - 1));
 			if (!target->interruptible || __atomic_load_n(&target->done, __ATOMIC_ACQUIRE) != 0)
 				continue;
-			op_begin(self, OP_INTERRUPT, -1, gStress.call_bound);
+			/* noted on the unit the target works on, for that unit's history */
+			op_begin(self, OP_INTERRUPT, __atomic_load_n(&target->op_unit, __ATOMIC_RELAXED),
+				gStress.call_bound);
+			op_args(self, -1, target->index, 0);
 			interrupt_worker(target);
 			op_end(self, OP_INTERRUPT);
 			break;

@@ -23,11 +23,13 @@ faulter_main(struct worker* self)
 		bool persistent = rng_chance(&self->rng, 300);
 		/* the plan is global: it hits whichever thread makes the nth call */
 		op_begin(self, OP_FAULT, -1, gStress.call_bound);
+		op_args(self, -1, site, nth);
 		shim_fault_fail_nth(site, nth, persistent);
 		op_end(self, OP_FAULT);
 		atomic_add64(&gStress.fault_windows, 1);
 		snooze(rng_range(&self->rng, 100, config->window_max_us));
 		op_begin(self, OP_FAULT, -1, gStress.call_bound);
+		op_args(self, -1, site, 0);
 		shim_fault_fail_nth(site, 0, false);
 		op_end(self, OP_FAULT);
 	}

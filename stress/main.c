@@ -34,8 +34,8 @@ usage(void)
 	fprintf(stderr,
 		"usage: stress --scenario NAME [--seed N] [--duration D] [--stall-timeout D]\n"
 		"              [--op-bound D] [--call-bound D] [--progress D] [--elapsed-base D]\n"
-		"              [--prompt-bound D] [--result FILE]"
-		" [--inject-stall unit|global]\n"
+		"              [--prompt-bound D] [--result FILE] [--ops-out FILE.ops.txt]\n"
+		"              [--inject-stall unit|global]\n"
 		"       stress --list\n"
 		"D: seconds, or a number with s, m or h. Scenarios:");
 	for (int i = 0; i < SCENARIO_COUNT; i++)
@@ -111,6 +111,8 @@ main(int argc, char** argv)
 			gStress.elapsed_base = duration_option(value);
 		else if (strcmp(option, "--result") == 0)
 			gStress.result_path = value;
+		else if (strcmp(option, "--ops-out") == 0)
+			gStress.ops_path = value;
 		else if (strcmp(option, "--inject-stall") == 0) {
 			if (strcmp(value, "unit") != 0 && strcmp(value, "global") != 0)
 				usage();

@@ -8,6 +8,8 @@
 #        CALL_BOUND (= STALL_TIMEOUT)  PROMPT_BOUND (2)  PROGRESS (10)  INJECT_STALL (unit|global)
 #        SLOT_MAX (300)
 #        STOP_ON_FAIL (1: end the run at the first failing slot)  STRESS_LOGS (stress-logs)
+#        OPS_REPLAY (1; 0: do not build or run the fuzz replayer on a failure's ops program)
+#        OPS_REPLAYS (3: replays of it)
 set -u
 bin=$1
 variant=$2
@@ -53,6 +55,51 @@ shuffled() {
 		list[j]=$tmp
 	done
 	echo "${list[@]}"
+}
+
+# A failure's ops program (stress/history.c) through the fuzz replayer (the `ops` harness, as
+# `make repro` runs it), a few times, each bounded: one line saying whether it reproduces. Never
+# fails and never hangs the stress run.
+replay_ops() {
+	local file=$1 build=${bin%/stress/*/stress} fz rp out rc i first="" log=${1%.txt}.replay.log
+	fz=$build/fuzz/$([ -f userland-shim/host_det.c ] && echo det || echo free)
+	rp=$fz/rp/ops
+	local repro="make repro TARGET=ops FILE=$file"
+	if [ "${OPS_REPLAY:-1}" != 1 ]; then
+		echo "FAIL: ops program: $file (not replayed: OPS_REPLAY=0); replay: $repro"
+		return 0
+	fi
+	# up to date with the driver the stress binary ran (make: a no-op when it is)
+	timeout 600 make --no-print-directory -j2 "$rp" "$rp-compile-seed" >"$log" 2>&1 </dev/null
+	if [ ! -x "$rp" ] || [ ! -x "$rp-compile-seed" ]; then
+		echo "FAIL: ops program: $file (not replayed: cannot build $rp, see $log); replay: $repro"
+		return 0
+	fi
+	if ! timeout 20 "$rp-compile-seed" "$file" "${file%.txt}.bin" >>"$log" 2>&1; then
+		echo "FAIL: ops program: $file (not replayed: it does not assemble, see $log)"
+		return 0
+	fi
+	for ((i = 1; i <= ${OPS_REPLAYS:-3}; i++)); do
+		out=$(timeout -k 5 60 "$rp" "$file" 2>&1 </dev/null)
+		rc=$?
+		printf '== replay %d: exit %d\n%s\n' "$i" "$rc" "$out" >>"$log"
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			first=${first:-"the replayer timed out"}
+		elif [ $rc -ne 0 ]; then
+			first=$(grep -a -m1 -E 'CHECK FAILED|ERROR: |runtime error|deadlock' <<<"$out")
+			first=${first:-"exit $rc"}
+			break
+		fi
+	done
+	if [ -z "$first" ]; then
+		echo "FAIL: ops program: $file (passes: the race needs the free-running interleaving)"
+	elif [ "$first" = "the replayer timed out" ]; then
+		echo "FAIL: ops program: $file (not decided: the replayer timed out, see $log)"
+	else
+		echo "FAIL: ops program: $file (replays: reproduces the failure: ${first# })"
+	fi
+	echo "FAIL: ops replay: $repro"
+	return 0
 }
 
 save_state() {
@@ -156,9 +203,10 @@ main() {
 		tag=$(printf 'slot-%04d-%s' "$next_slot" "$scenario")
 		log=$dir/$tag.log
 		result=$dir/$tag.json
-		rm -f "$result"
+		ops=$dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.ops.txt
+		rm -f "$result" "$ops"
 		args=(--scenario "$scenario" --seed "$seed" --duration "$run_len" --elapsed-base "$used_s"
-			--result "$result" --stall-timeout "$stall_timeout" --op-bound "$op_bound"
+			--result "$result" --ops-out "$ops" --stall-timeout "$stall_timeout" --op-bound "$op_bound"
 			--call-bound "$call_bound" --prompt-bound "$prompt_bound" --progress "$progress")
 		[ -n "$inject_stall" ] && args+=(--inject-stall "$inject_stall")
 		echo "== slot $next_slot: $scenario seed=$seed ${slot_len}s"
@@ -203,6 +251,7 @@ main() {
 				"exit=$rc: $first"
 			echo "FAIL: log $dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
 			echo "FAIL: reproduce: $repro"
+			[ -f "$ops" ] && replay_ops "$ops"
 		fi
 		next_slot=$((next_slot + 1))
 		save_state

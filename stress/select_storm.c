@@ -54,8 +54,10 @@ idle_poller_main(struct worker* self)
 		struct shim_pollfd poll = {unit->fd, SHIM_POLLIN, 0};
 		bigtime_t timeout = rng_range(&self->rng, 200, 2000) * 1000;
 		op_begin(self, OP_POLL, unit->index, timeout + gStress.call_bound);
+		op_args(self, unit->fd, poll.events, timeout);
 		int ready = shim_poll(&poll, 1, timeout);
 		op_done(self, OP_POLL, ready != 0);
+		op_result(self, ready > 0 ? poll.revents : ready);
 		if (ready == B_INTERRUPTED)
 			saw_interrupt(self, "idle poll");
 		else if (ready != 0 && !fault_error(self, ready))

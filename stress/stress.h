@@ -56,6 +56,18 @@ const char* op_name(int kind);
 struct worker;
 typedef status_t (*worker_main)(struct worker* worker);
 
+/* The calls a worker made, for the ops program written on a failure (history.c): a ring per
+ * worker, written only by its worker, every field an atomic (relaxed) so others may read it. */
+#define HISTORY_SIZE 64
+#define NO_RESULT INT64_MIN
+struct op_record {
+	int64 start, end; /* system_time(); end 0 while the call is under way */
+	int64 result;     /* NO_RESULT when not noted */
+	int64 a, b;       /* what matters of the arguments (op_args) */
+	int32 fd;
+	int16 kind, unit;
+};
+
 struct worker {
 	int index;
 	char name[32];
@@ -77,6 +89,9 @@ struct worker {
 	int64 mark;          /* atomic: packets the stack had sent when the current read/poll began */
 	int64 suspect;       /* checker: op_start of a call seen blocked with work ready */
 	int64 suspect_since; /* checker: when it was first seen so */
+	bool recording;      /* the call under way has a history record */
+	int64 history_count; /* atomic: records ever written; the newest at (count - 1) % size */
+	struct op_record history[HISTORY_SIZE];
 };
 
 struct stress {
@@ -91,7 +106,8 @@ struct stress {
 	bigtime_t elapsed_base;   /* run time before this scenario (the runner's) */
 	const char* inject_stall; /* NULL, "unit" or "global": the watchdog demonstration */
 	const char* result_path;
-	struct rng rng; /* the main thread's: parameters */
+	const char* ops_path; /* where the ops program of the first unit failure goes, or NULL */
+	struct rng rng;       /* the main thread's: parameters */
 	char params[1024];
 
 	int32 stop;
@@ -129,12 +145,23 @@ void op_end(struct worker* worker, int kind);
 /* the same; `progress` false for a call that only found nothing to do (a poll or a receive that
  * timed out, EAGAIN): those do not hold off the no-progress watchdog */
 void op_done(struct worker* worker, int kind, bool progress);
+/* the call under way (after op_begin): its descriptor and arguments, for the history; then its
+ * result (after the call) */
+void op_args(struct worker* worker, int fd, int64 a, int64 b);
+void op_result(struct worker* worker, int64 result);
+/* the first failure tied to a unit: an ops program replaying that unit's recent history (the
+ * workers' rings) goes to gStress.ops_path; `culprit` is the worker the failure is about */
+void history_write_program(int unit, const struct worker* culprit, const char* failure);
 /* a fault was injected (anywhere) since the current operation began */
 bool fault_during(const struct worker* worker);
 int64 faults_injected(void);
 /* an error an injected fault explains: B_NO_MEMORY, B_NO_MORE_SEMS, B_BAD_ADDRESS */
 bool fault_error(const struct worker* worker, int64 status);
 /* the same, for a call that creates a unit (ifconfig, clone open): ENODEV too */
+/* B_NO_MORE_SEMS or B_NO_MEMORY with the shim's semaphore table (4096; a unit takes 4) nearly
+ * full: churners may fill it, and then a poll's or a unit's semaphore is refused (counted) */
+#define STRESS_SEMS_FULL (4096 - 256)
+bool table_exhausted(int64 status);
 bool create_fault(const struct worker* worker, int64 status);
 /* a B_INTERRUPTED return: checked against the interrupts aimed at the worker */
 void saw_interrupt(struct worker* worker, const char* what);

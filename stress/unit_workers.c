@@ -28,7 +28,7 @@ app_error(struct worker* self, struct unit* unit, const struct unit_view* view, 
 		self->dead_life = view->life;
 		return true;
 	}
-	if (fault_error(self, status))
+	if (fault_error(self, status) || table_exhausted(status))
 		return false;
 	if (status == B_NO_MORE_SEMS || status == B_NO_MEMORY) {
 		/* no fault injected during the call: exhaustion, so say what is live */
@@ -81,9 +81,11 @@ reader_main(struct worker* self)
 				nextBad = system_time() + rng_range(&self->rng, 1000, 5000) * 1000;
 			atomic_set64(&self->mark, atomic_get64(&unit->to_app.ok));
 			op_begin(self, OP_READ, unit->index, bound);
+			op_args(self, view.fd, PACKET_MAX, bad);
 			ssize_t length = bad ? shim_read_user(view.fd, shim_user_bad_address(), PACKET_MAX)
 								 : shim_read(view.fd, buffer, sizeof(buffer));
 			op_done(self, OP_READ, length != B_WOULD_BLOCK);
+			op_result(self, length);
 			if (length > 0 && bad) {
 				stress_fail(self, "%s: a read into a bad buffer returned %zd", unit->name, length);
 				break;
@@ -135,8 +137,10 @@ writer_main(struct worker* self)
 			size_t length = random_length(self, unit);
 			packet_build(unit, false, view.life, seq, length, packet);
 			op_begin(self, OP_WRITE, unit->index, bound);
+			op_args(self, view.fd, (int64)length, 0);
 			ssize_t written = shim_write(view.fd, packet, length);
 			op_done(self, OP_WRITE, written != B_WOULD_BLOCK);
+			op_result(self, written);
 			if (written == (ssize_t)length) {
 				stream_advance(&unit->to_stack, seq, false);
 				atomic_add64(&unit->writes_ok, 1);
@@ -198,8 +202,10 @@ poller_main(struct worker* self)
 			atomic_set64(&self->mark, atomic_get64(&unit->to_app.ok));
 			op_begin(self, OP_POLL, unit->index,
 				timeout == B_INFINITE_TIMEOUT ? gStress.call_bound : timeout + gStress.call_bound);
+			op_args(self, view.fd, poll.events, timeout);
 			int ready = shim_poll(&poll, 1, timeout);
 			op_done(self, OP_POLL, ready != 0);
+			op_result(self, ready > 0 ? poll.revents : ready);
 			if (ready >= 0) {
 				if (ready > 0 && check_revents(self, unit, &view, &poll))
 					break;
@@ -230,8 +236,10 @@ consumer_main(struct worker* self)
 			struct shim_pollfd poll = {view.fd, SHIM_POLLIN | (write ? SHIM_POLLOUT : 0), 0};
 			bigtime_t timeout = rng_range(&self->rng, 1, 50) * 1000;
 			op_begin(self, OP_POLL, unit->index, timeout + gStress.call_bound);
+			op_args(self, view.fd, poll.events, timeout);
 			int ready = shim_poll(&poll, 1, timeout);
 			op_done(self, OP_POLL, ready != 0);
+			op_result(self, ready > 0 ? poll.revents : ready);
 			if (ready < 0) {
 				if (app_error(self, unit, &view, "poll", ready))
 					break;
@@ -241,8 +249,10 @@ consumer_main(struct worker* self)
 				break;
 			if ((poll.revents & SHIM_POLLIN) != 0) {
 				op_begin(self, OP_READ, unit->index, gStress.call_bound);
+				op_args(self, view.fd, sizeof(buffer), 0);
 				ssize_t length = shim_read(view.fd, buffer, sizeof(buffer));
 				op_end(self, OP_READ);
+				op_result(self, length);
 				if (length > 0)
 					check_app_packet(self, unit, view.life, buffer, length, &state, true);
 				else if (length == B_WOULD_BLOCK)
@@ -255,8 +265,10 @@ consumer_main(struct worker* self)
 				size_t length = random_length(self, unit);
 				packet_build(unit, false, view.life, seq, length, packet);
 				op_begin(self, OP_WRITE, unit->index, gStress.call_bound);
+				op_args(self, view.fd, (int64)length, 0);
 				ssize_t written = shim_write(view.fd, packet, length);
 				op_end(self, OP_WRITE);
+				op_result(self, written);
 				if (written == (ssize_t)length) {
 					stream_advance(&unit->to_stack, seq, false);
 					atomic_add64(&unit->writes_ok, 1);
@@ -289,8 +301,10 @@ ioctl_main(struct worker* self)
 			uint32 op = kOps[rng_range(&self->rng, 0, 3)];
 			memset(&argument, 0, sizeof(argument));
 			op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
+			op_args(self, view.fd, op, 0);
 			status_t status = shim_ioctl_buf(view.fd, op, &argument, sizeof(argument), 0);
 			op_end(self, OP_IOCTL);
+			op_result(self, status);
 			if (status != B_OK) {
 				if (app_error(self, unit, &view, "ioctl", status))
 					break;
@@ -326,8 +340,10 @@ sender_send(struct worker* self, struct unit* unit)
 	bool exists = unit->exists;
 	packet_build(unit, true, unit->life, seq, length, packet);
 	op_begin(self, OP_SEND, unit->index, gStress.call_bound);
+	op_args(self, -1, (int64)length, 0);
 	status_t status = shim_stack_send(unit->name, packet, length, 0);
 	op_end(self, OP_SEND);
+	op_result(self, status);
 	pthread_rwlock_unlock(&unit->life_lock);
 	if (status == B_OK || status == B_WOULD_BLOCK)
 		stream_advance(&unit->to_app, seq, status == B_WOULD_BLOCK);
@@ -392,8 +408,10 @@ receiver_main(struct worker* self)
 		}
 		uint32 life = unit->life;
 		op_begin(self, OP_RECV, unit->index, gStress.call_bound);
+		op_args(self, -1, 2000, 0);
 		ssize_t length = shim_stack_receive(unit->name, buffer, sizeof(buffer), 2000);
 		op_done(self, OP_RECV, length != B_TIMED_OUT && length != B_WOULD_BLOCK);
+		op_result(self, length);
 		pthread_rwlock_unlock(&unit->life_lock);
 		if (length > 0)
 			check_stack_frame(self, unit, life, buffer, length, &unit->stack_rx, unit->config.up);

@@ -62,13 +62,16 @@ unit_leave(struct unit* unit)
 
 /* ---- lives: create (+up), open; delete, close ---------------------------------------------- */
 
-/* run `call` until it succeeds or fails for a reason other than an injected fault */
-#define RETRY_FAULTS(status, kind, call)                                                       \
+/* run `call` until it succeeds or fails for a reason other than an injected fault; `arg`: what
+ * the history notes of it (up or down, the open mode) */
+#define RETRY_FAULTS(status, kind, arg, call)                                                  \
 	do {                                                                                       \
 		op_begin(                                                                              \
 			self, kind, unit->index, kind == OP_OPEN ? gStress.call_bound : gStress.op_bound); \
+		op_args(self, -1, arg, 0);                                                             \
 		status = (call);                                                                       \
 		op_end(self, kind);                                                                    \
+		op_result(self, status);                                                               \
 	} while (status < 0 && create_fault(self, status) && !stopping() && (snooze(1000), 1))
 
 static bool
@@ -79,9 +82,9 @@ life_begin(struct worker* self, struct unit* unit)
 	pthread_rwlock_wrlock(&unit->life_lock);
 	op_end(self, OP_WAIT);
 	gate_enter(self);
-	RETRY_FAULTS(status, OP_CREATE, shim_if_create(unit->name));
+	RETRY_FAULTS(status, OP_CREATE, 0, shim_if_create(unit->name));
 	if (status == B_OK && unit->config.up)
-		RETRY_FAULTS(status, OP_UPDOWN, shim_if_up(unit->name));
+		RETRY_FAULTS(status, OP_UPDOWN, 1, shim_if_up(unit->name));
 	gate_leave();
 	if (status != B_OK) {
 		pthread_rwlock_unlock(&unit->life_lock);
@@ -97,7 +100,7 @@ life_begin(struct worker* self, struct unit* unit)
 
 	int mode = SHIM_O_RDWR | (unit->config.nonblocking ? SHIM_O_NONBLOCK : 0);
 	int fd;
-	RETRY_FAULTS(fd, OP_OPEN, shim_open(unit->path, mode));
+	RETRY_FAULTS(fd, OP_OPEN, mode, shim_open(unit->path, mode));
 	if (fd < 0) {
 		if (!stopping())
 			stress_fail(self, "%s: open: %s", unit->path, status_name(fd));
@@ -122,7 +125,7 @@ life_end(struct worker* self, struct unit* unit)
 	op_end(self, OP_WAIT);
 	if (unit->exists) {
 		gate_enter(self);
-		RETRY_FAULTS(status, OP_DELETE, shim_if_delete(unit->name));
+		RETRY_FAULTS(status, OP_DELETE, 0, shim_if_delete(unit->name));
 		gate_leave();
 		unit->exists = false;
 		atomic_add64(&gStress.deletes, 1);
@@ -162,8 +165,10 @@ life_end(struct worker* self, struct unit* unit)
 	op_end(self, OP_WAIT);
 	if (fd >= 0) {
 		op_begin(self, OP_CLOSE, unit->index, gStress.call_bound);
+		op_args(self, fd, 0, 0);
 		status = shim_close(fd);
 		op_end(self, OP_CLOSE);
+		op_result(self, status);
 		if (status != B_OK)
 			stress_fail(
 				self, "%s: close of the stale descriptor: %s", unit->name, status_name(status));
@@ -384,9 +389,11 @@ units_check_stats(struct worker* self)
 			continue;
 		struct tuntap_stats stats;
 		op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
+		op_args(self, view.fd, TUNTAP_GET_STATS, 0);
 		status_t status =
 			shim_ioctl_buf(view.fd, TUNTAP_GET_STATS, &stats, sizeof(stats), sizeof(stats));
 		op_end(self, OP_IOCTL);
+		op_result(self, status);
 		if (status == B_OK) {
 			check_stats_identity(self, unit->name, &stats);
 			check_lost_wakeups(self, unit, &stats);
