@@ -174,6 +174,12 @@ bool fz_get_stats(int fd, struct tuntap_stats* stats);
 void fz_note_interface(const char* name);
 /* delete every interface (noted names, then tun/N and tap/N, N counting up until none is left) */
 void fz_delete_all_interfaces(void);
+/* "tun/N" (tap false) or "tap/N", formatted once per process for the N the harnesses reach
+ * (N <= FZ_UNIT_NAMES_MAX), else into a per-thread buffer the next call reuses */
+#define FZ_UNIT_NAMES_MAX (2 * FZ_MAX_OPS + 64)
+const char* fz_unit_name(bool tap, int number);
+/* "/dev/" + fz_sym_name(syms, value), formatted once per process (syms: a harness's table) */
+const char* fz_dev_path(const struct fz_sym* syms, int64 value);
 
 /* out[i] = seed + 7 * i, for i < min(length, FZ_PATTERN_MAX): packet payloads */
 #define FZ_PATTERN_MAX 65536

@@ -448,9 +448,7 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 	}
 	int index = (int)op->arg[1];
 	struct iface* ifc = &sIf[index];
-	char path[32];
-	snprintf(path, sizeof(path), "/dev/%s", fz_sym_name(kNames, index));
-	int fd = shim_open(path, SHIM_O_RDWR | SHIM_O_NONBLOCK);
+	int fd = shim_open(fz_dev_path(kNames, index), SHIM_O_RDWR | SHIM_O_NONBLOCK);
 	fz_expect1("open", fd >= 0 ? B_OK : fd,
 		!ifc->exists      ? B_ENTRY_NOT_FOUND
 		: ifc->owner >= 0 ? B_BUSY

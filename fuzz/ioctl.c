@@ -77,14 +77,26 @@ static const struct fz_op_spec kOps[] = {
 		{{"site", FZ_ENUM, fz_fault_syms}, {"nth", FZ_U8}, {"persistent", FZ_ENUM, kOnOff}}},
 };
 
+/* the live unit of that kind and number (no strcmp: intercepted and hooked under libFuzzer) */
 static struct unit*
-live_unit(const char* name)
+live_unit_of(bool tap, uint32 number)
 {
 	for (int i = 0; i < sUnitCount; i++) {
-		if (!sUnits[i].gone && strcmp(sUnits[i].name, name) == 0)
+		if (!sUnits[i].gone && sUnits[i].tap == tap && sUnits[i].number == number)
 			return &sUnits[i];
 	}
 	return NULL;
+}
+
+/* the live unit named kNames[index]; units only ever have the names of kNames[0..5] or a clone's
+ * "tun/N"/"tap/N" (a create of any other name fails its check), so kind and number identify one */
+static struct unit*
+live_unit(int64 index)
+{
+	static const uint32 kNumbers[6] = {0, 1, 0, 1, 65535, 9};
+	if (index < 0 || index >= 6)
+		return NULL;
+	return live_unit_of(index == 2 || index == 3 || index == 5, kNumbers[index]);
 }
 
 static struct unit*
@@ -280,7 +292,10 @@ do_io(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 							   : B_OK;
 	if (op->code == WRITE) {
 		bool af = unit != NULL && unit->header;
-		fz_frame(frame, length, unit != NULL && unit->tap, af ? FZ_AF4 : FZ_IP4, (uint8)op->index);
+		/* the bytes only matter where the shim hands them to the driver (no B_FILE_ERROR) */
+		if (want != B_FILE_ERROR && length > 0)
+			fz_frame(
+				frame, length, unit != NULL && unit->tap, af ? FZ_AF4 : FZ_IP4, (uint8)op->index);
 		size_t minimum = unit == NULL ? 0 : unit->tap ? 14 : af ? 24 : 20;
 		size_t maximum = unit == NULL ? 0 : unit->mtu + (unit->tap ? 14 : af ? 4 : 0);
 		if (want == B_OK && length > 0)
@@ -324,13 +339,16 @@ do_send(const struct fz_op* op, int64 faults)
 {
 	static uint8 frame[FZ_FRAME_MAX];
 	const char* name = fz_sym_name(kNames, op->arg[0]);
-	struct unit* unit = live_unit(name);
+	struct unit* unit = live_unit(op->arg[0]);
 	size_t length = (size_t)op->arg[1] % FZ_FRAME_MAX, link = unit != NULL && unit->tap ? 14 : 0;
 	if (unit != NULL && unit->count == MAX_QUEUE) {
 		fz_trace("not called: the model's queue is full");
 		return 0;
 	}
-	fz_frame(frame, length, link != 0, (int)op->arg[2], (uint8)op->index);
+	/* without an interface (the model's unit; checked after every create and delete) the stack
+	 * rejects the send before it reads a byte */
+	if (unit != NULL && length > 0)
+		fz_frame(frame, length, link != 0, (int)op->arg[2], (uint8)op->index);
 	struct shim_if_info before, after;
 	shim_if_info(name, &before);
 	int64 status = shim_stack_send(name, frame, length, 0);
@@ -363,26 +381,26 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 		shim_close(fz_slot[slot]);
 		close_model(slot);
 	}
-	char name[TUNTAP_NAME_LENGTH], device[TUNTAP_NAME_LENGTH + 8];
+	const char* name = NULL;
 	struct unit* unit = NULL;
 	int64 want = B_OK;
 	if (path >= 10 && sUnitCount == MAX_UNITS) {
 		fz_trace("not called: the model holds no more units");
 		return 0;
 	}
-	for (int number = 0; path >= 10; number++) {
+	for (uint32 number = 0; path >= 10; number++) {
 		/* a clone open takes the lowest free number of its kind */
-		snprintf(name, sizeof(name), "%s%d", path == 10 ? "tun/" : "tap/", number);
-		if (live_unit(name) == NULL)
+		if (live_unit_of(path == 11, number) == NULL) {
+			name = fz_unit_name(path == 11, (int)number);
 			break;
+		}
 	}
 	if (path < 10) {
-		snprintf(name, sizeof(name), "%s", fz_sym_name(kNames, path));
-		unit = live_unit(name);
+		name = fz_sym_name(kNames, path);
+		unit = live_unit(path);
 		want = unit == NULL ? B_ENTRY_NOT_FOUND : unit->owner >= 0 ? B_BUSY : B_OK;
 	}
-	snprintf(device, sizeof(device), "/dev/%s", fz_sym_name(kPaths, path));
-	int fd = shim_open(device, (int)op->arg[2]);
+	int fd = shim_open(fz_dev_path(kPaths, path), (int)op->arg[2]);
 	fz_expect1("open", fd >= 0 ? B_OK : fd, want, faults);
 	if (path >= 10) {
 		FZ_CHECK(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
@@ -405,7 +423,7 @@ static int64
 do_create_delete(const struct fz_op* op, int64 faults)
 {
 	const char* name = fz_sym_name(kNames, op->arg[0]);
-	struct unit* unit = live_unit(name);
+	struct unit* unit = live_unit(op->arg[0]);
 	int64 status;
 	if (op->code == DELETE) {
 		status = shim_if_delete(name);

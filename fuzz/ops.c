@@ -272,8 +272,7 @@ do_iface(struct worker* self, const struct fz_op* op)
 static int64
 do_open(struct worker* self, const struct fz_op* op)
 {
-	char path[32];
-	snprintf(path, sizeof(path), "/dev/%s", fz_sym_name(kPaths, op->arg[1]));
+	const char* path = fz_dev_path(kPaths, op->arg[1]);
 	int fd = shim_open(path, SHIM_O_RDWR | (op->arg[2] != 0 ? SHIM_O_NONBLOCK : 0));
 	if (fd >= 0)
 		take_slot((int)(op->arg[0] % FZ_SLOTS), fd);
@@ -452,11 +451,10 @@ run(const struct fz_program* program)
 	shim_fault_clear();
 
 	/* quiescent now: a node exists exactly for each interface, counters hold */
-	char name[TUNTAP_NAME_LENGTH];
 	int interfaces[2] = {0, 0}, count = shim_if_count();
 	for (int n = 0; n < FZ_MAX_OPS + 8 && (n < 8 || interfaces[0] + interfaces[1] < count); n++) {
 		for (int kind = 0; kind < 2; kind++) {
-			snprintf(name, sizeof(name), "%s/%d", kind == 0 ? "tun" : "tap", n);
+			const char* name = fz_unit_name(kind != 0, n);
 			bool exists = shim_if_exists(name);
 			FZ_CHECK(shim_node_exists(name) == exists, "%s: interface %s but node %s", name,
 				exists ? "exists" : "is gone", exists ? "missing" : "still published");

@@ -25,14 +25,14 @@ static bool
 inside(const char* inner, const char* outer)
 {
 	size_t length = strlen(outer);
-	return strncmp(inner, outer, length) == 0 && inner[length] == '/';
+	return shim_str_prefix(inner, outer, length) && inner[length] == '/';
 }
 
 struct devfs_node*
 devfs_find_node_locked(const char* path)
 {
 	for (struct devfs_node* node = sNodes; node != NULL; node = node->next) {
-		if (strcmp(node->path, path) == 0)
+		if (shim_str_equal(node->path, path))
 			return node;
 	}
 	return NULL;
@@ -44,7 +44,7 @@ devfs_count_nodes_locked(const char* prefix)
 	size_t length = strlen(prefix);
 	int count = 0;
 	for (struct devfs_node* node = sNodes; node != NULL; node = node->next) {
-		if (strncmp(node->path, prefix, length) == 0)
+		if (shim_str_prefix(node->path, prefix, length))
 			count++;
 	}
 	return count;
@@ -217,8 +217,12 @@ devfs_publish_device(const char* path, device_hooks* calls)
 	size_t length = strlen(path);
 	if (length >= DEVFS_PATH_MAX)
 		return B_NAME_TOO_LONG;
-	if (path[length - 1] == '/' || strstr(path, "//") != NULL)
+	if (path[length - 1] == '/')
 		return B_BAD_VALUE;
+	for (size_t i = 1; i < length; i++) {
+		if (path[i] == '/' && path[i - 1] == '/')
+			return B_BAD_VALUE; /* "//" */
+	}
 	if (shim_fault_check(SHIM_FAULT_PUBLISH))
 		return B_NO_MEMORY;
 
@@ -230,7 +234,7 @@ devfs_publish_device(const char* path, device_hooks* calls)
 
 	mutex_lock(&gDevfsLock);
 	for (struct devfs_node* other = sNodes; other != NULL; other = other->next) {
-		if (strcmp(other->path, path) == 0 || inside(other->path, path)
+		if (shim_str_equal(other->path, path) || inside(other->path, path)
 			|| inside(path, other->path)) {
 			mutex_unlock(&gDevfsLock);
 			shim_host_free(node->path);
@@ -253,7 +257,7 @@ devfs_unpublish_device(const char* path, bool disconnect)
 
 	mutex_lock(&gDevfsLock);
 	struct devfs_node** link = &sNodes;
-	while (*link != NULL && strcmp((*link)->path, path) != 0)
+	while (*link != NULL && !shim_str_equal((*link)->path, path))
 		link = &(*link)->next;
 	struct devfs_node* node = *link;
 	if (node == NULL) {

@@ -49,7 +49,7 @@ static struct module_entry*
 find_module(const char* name)
 {
 	for (struct module_entry* entry = sModules; entry != NULL; entry = entry->next) {
-		if (strcmp(entry->info->name, name) == 0)
+		if (shim_str_equal(entry->info->name, name))
 			return entry;
 	}
 	return NULL;
@@ -223,7 +223,7 @@ shim_module_name_at(const char* prefix, int index)
 	size_t length = prefix != NULL ? strlen(prefix) : 0;
 	lock_modules();
 	for (struct module_entry* entry = sModules; entry != NULL; entry = entry->next) {
-		if (length > 0 && strncmp(entry->info->name, prefix, length) != 0)
+		if (length > 0 && !shim_str_prefix(entry->info->name, prefix, length))
 			continue;
 		if (index-- == 0) {
 			name = entry->info->name;

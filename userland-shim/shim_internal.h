@@ -71,4 +71,32 @@ void shim_devfs_fini(void); /* closes all descriptors still open */
 void shim_stack_init(void); /* registers the stack, buffer and datalink modules */
 void shim_stack_fini(void); /* deletes every interface */
 
+/* strcmp(a, b) == 0 and strncmp(a, b, length) == 0 as plain loops, for the shim's name and path
+ * lookups: under the fuzzers the libc calls are intercepted (ASan, libFuzzer's compare hooks) and
+ * cost far more than the compare; those names are never fuzzer bytes */
+static inline bool
+shim_str_equal(const char* a, const char* b)
+{
+	if (a == b)
+		return true;
+	for (;; a++, b++) {
+		if (*a != *b)
+			return false;
+		if (*a == '\0')
+			return true;
+	}
+}
+
+static inline bool
+shim_str_prefix(const char* a, const char* b, size_t length)
+{
+	for (size_t i = 0; i < length; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (a[i] == '\0')
+			return true;
+	}
+	return true;
+}
+
 #endif

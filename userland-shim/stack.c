@@ -39,7 +39,7 @@ find_locked(const char* name)
 {
 	for (struct shim_interface* interface = sInterfaces; interface != NULL;
 		 interface = interface->next) {
-		if (strcmp(interface->name, name) == 0)
+		if (shim_str_equal(interface->name, name))
 			return interface;
 	}
 	return NULL;
@@ -267,7 +267,8 @@ allocate_interface(const char* name, net_device* device, struct net_device_modul
 		shim_host_free(interface);
 		return NULL;
 	}
-	snprintf(interface->name, sizeof(interface->name), "%s", name);
+	/* the name fits: datalink_control() terminates it at IF_NAMESIZE - 1 */
+	memcpy(interface->name, name, strnlen(name, sizeof(interface->name) - 1));
 	mutex_init(&interface->op_lock, "shim interface ops");
 	interface->device = device;
 	interface->module = module;
@@ -439,13 +440,15 @@ shim_stack_fini(void)
 static status_t
 control_with_name(int32 option, const char* name, uint32 address, bool setAddress)
 {
-	if (name == NULL || strlen(name) >= IF_NAMESIZE)
+	size_t nameLength = name != NULL ? strlen(name) : 0;
+	if (name == NULL || nameLength >= IF_NAMESIZE)
 		return B_BAD_VALUE;
 	reap_zombies();
+	/* the names fit (checked above): memcpy after the memset, not snprintf, on this hot path */
 	if (option == SIOCAIFADDR) {
 		struct ifaliasreq request;
 		memset(&request, 0, sizeof(request));
-		snprintf(request.ifra_name, sizeof(request.ifra_name), "%s", name);
+		memcpy(request.ifra_name, name, nameLength);
 		if (setAddress) {
 			uint8* in = (uint8*)&request.ifra_addr;
 			in[0] = 16;
@@ -457,7 +460,7 @@ control_with_name(int32 option, const char* name, uint32 address, bool setAddres
 	}
 	struct ifreq request;
 	memset(&request, 0, sizeof(request));
-	snprintf(request.ifr_name, sizeof(request.ifr_name), "%s", name);
+	memcpy(request.ifr_name, name, nameLength);
 	request.ifr_addr.sa_family = AF_UNSPEC;
 	size_t length = sizeof(request);
 	return datalink_control(&sInetDomain, SIOCDIFADDR, &request, &length);
@@ -561,6 +564,7 @@ shim_if_info(const char* name, struct shim_if_info* info)
 	shim_stack_put_interface(interface);
 	return B_OK;
 }
+
 
 /* ---- shim.h: daemon support ------------------------------------------------------------------ */
 
