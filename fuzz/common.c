@@ -30,28 +30,6 @@ static struct shim_objects sBaseline;
 
 /* ---- tracing and checks -------------------------------------------------------------------- */
 
-static const struct fz_sym kStatusNames[] = {{"B_OK", B_OK}, {"B_ERROR", B_ERROR},
-	{"B_NO_MEMORY", B_NO_MEMORY}, {"B_BAD_VALUE", B_BAD_VALUE}, {"B_NAME_IN_USE", B_NAME_IN_USE},
-	{"B_TIMED_OUT", B_TIMED_OUT}, {"B_INTERRUPTED", B_INTERRUPTED},
-	{"B_WOULD_BLOCK", B_WOULD_BLOCK}, {"B_BUSY", B_BUSY}, {"B_NOT_ALLOWED", B_NOT_ALLOWED},
-	{"B_BAD_DATA", B_BAD_DATA}, {"B_BAD_SEM_ID", B_BAD_SEM_ID}, {"B_NO_MORE_SEMS", B_NO_MORE_SEMS},
-	{"B_BAD_THREAD_ID", B_BAD_THREAD_ID}, {"B_NO_MORE_THREADS", B_NO_MORE_THREADS},
-	{"B_BAD_ADDRESS", B_BAD_ADDRESS}, {"B_FILE_ERROR", B_FILE_ERROR},
-	{"B_FILE_EXISTS", B_FILE_EXISTS}, {"B_ENTRY_NOT_FOUND", B_ENTRY_NOT_FOUND},
-	{"B_NOT_SUPPORTED", B_NOT_SUPPORTED}, {"B_DEV_INVALID_IOCTL", B_DEV_INVALID_IOCTL},
-	{"B_DEVICE_NOT_FOUND", B_DEVICE_NOT_FOUND}, {NULL, 0}};
-
-const char*
-fz_status_name(int64 status)
-{
-	static __thread char buffer[32];
-	const char* name = fz_sym_find(kStatusNames, status);
-	if (name != NULL)
-		return name;
-	snprintf(buffer, sizeof(buffer), status < 0 ? "error %lld" : "%lld", (long long)status);
-	return buffer;
-}
-
 static void
 digest_add(uint64 value)
 {
@@ -91,11 +69,11 @@ fz_end_op(int64 result)
 		if (fz_verbose) {
 			if (fz_harness.flags & FZ_THREADS)
 				fprintf(fz_out, "      # [%3d] t%d %s -> %s\n", op->index, op->thread,
-					fz_harness.ops[op->code].name, fz_status_name(result));
+					fz_harness.ops[op->code].name, shim_status_name(result));
 			else {
 				fprintf(fz_out, "[%3d] ", op->index);
 				fz_print_op(fz_out, op, false);
-				fprintf(fz_out, "  # -> %s\n", fz_status_name(result));
+				fprintf(fz_out, "  # -> %s\n", shim_status_name(result));
 			}
 		}
 		funlockfile(fz_out);
@@ -166,8 +144,8 @@ fz_expect_in(const char* what, int64 status, const int64* set)
 	size_t used = 0;
 	for (; *set != FZ_SET_END && used < sizeof(expected) - 40; set++)
 		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
-			used > 0 ? ", " : "", fz_status_name(*set));
-	fz_fail("%s returned %s; expected one of: %s", what, fz_status_name(status), expected);
+			used > 0 ? ", " : "", shim_status_name(*set));
+	fz_fail("%s returned %s; expected one of: %s", what, shim_status_name(status), expected);
 }
 
 void
@@ -178,11 +156,11 @@ fz_expect(const char* what, int64 got, int64 want, int64 alt, int64 faults)
 	if (fz_faults_injected() > faults)
 		FZ_EXPECT_IN(what, got, want, alt, FZ_FAULT_STATUSES);
 	else if (want == alt)
-		fz_fail("%s returned %s, the contract says %s", what, fz_status_name(got),
-			fz_status_name(want));
+		fz_fail("%s returned %s, the contract says %s", what, shim_status_name(got),
+			shim_status_name(want));
 	else
-		fz_fail("%s returned %s, the contract says %s or %s", what, fz_status_name(got),
-			fz_status_name(want), fz_status_name(alt));
+		fz_fail("%s returned %s, the contract says %s or %s", what, shim_status_name(got),
+			shim_status_name(want), shim_status_name(alt));
 }
 
 void
@@ -487,7 +465,7 @@ fz_delete_all_interfaces(void)
 			const char* name = fz_unit_name(kind != 0, number);
 			if (shim_if_exists(name)) {
 				status_t status = shim_if_delete(name);
-				FZ_CHECK(status == B_OK, "reset: delete %s: %s", name, fz_status_name(status));
+				FZ_CHECK(status == B_OK, "reset: delete %s: %s", name, shim_status_name(status));
 			}
 		}
 	}
@@ -501,7 +479,7 @@ static void
 boot(void)
 {
 	status_t status = shim_boot();
-	FZ_CHECK(status == B_OK, "shim_boot: %s", fz_status_name(status));
+	FZ_CHECK(status == B_OK, "shim_boot: %s", shim_status_name(status));
 	sStatsUser = shim_user_alloc(sizeof(struct tuntap_stats));
 	shim_objects_get(&sBaseline);
 	sBooted = true;
@@ -558,7 +536,7 @@ fz_finish(void)
 	shim_user_free(sStatsUser);
 	status_t status = shim_shutdown();
 	FZ_CHECK(
-		status == B_OK, "shim_shutdown: %s (leak check; report above)", fz_status_name(status));
+		status == B_OK, "shim_shutdown: %s (leak check; report above)", shim_status_name(status));
 	return status;
 }
 

@@ -116,7 +116,6 @@ void fz_begin_op(const struct fz_op* op);
 /* the op's result: traced as "op  # -> result" and added to the digest */
 void fz_end_op(int64 result);
 void fz_trace(const char* format, ...) __attribute__((format(printf, 1, 2)));
-const char* fz_status_name(int64 status);
 void fz_fail(const char* format, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #define FZ_CHECK(condition, ...)  \

@@ -530,7 +530,7 @@ do_poll(const struct fz_op* op, int slot)
 		return status; /* a select entry it could not get: nothing to say about readiness */
 	if (usable != B_OK) {
 		FZ_CHECK(pollfd.revents == (fz_slot[slot] < 0 ? 0 : SHIM_POLLHUP),
-			"poll on a %s descriptor: revents 0x%x", fz_status_name(usable), pollfd.revents);
+			"poll on a %s descriptor: revents 0x%x", shim_status_name(usable), pollfd.revents);
 	} else {
 		FZ_CHECK((pollfd.revents & ~(SHIM_POLLIN | SHIM_POLLOUT)) == 0
 					 && (!(op->arg[1] & SHIM_POLLIN) || (readable ? in != 0 : mayRead || in == 0))
@@ -606,7 +606,7 @@ run(const struct fz_program* program)
 			int op = at(&ifc->to_stack, i)->op;
 			int64 status = do_receive(index, FZ_FRAME_MAX, DRAIN_TIMEOUT);
 			FZ_CHECK(status >= 0, "%s: the frame written by op [%d] never reached the stack (%s)",
-				fz_sym_name(kNames, index), op, fz_status_name(status));
+				fz_sym_name(kNames, index), op, shim_status_name(status));
 			i = -1; /* the queue moved: look again from its head */
 		}
 	}

@@ -404,7 +404,7 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 	fz_expect1("open", fd >= 0 ? B_OK : fd, want, faults);
 	if (path >= 10) {
 		FZ_CHECK(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
-			"clone open returned %s but %s %s", fz_status_name(fd), name,
+			"clone open returned %s but %s %s", shim_status_name(fd), name,
 			fd >= 0 ? "is missing" : "exists");
 		if (fd >= 0)
 			unit = new_unit(name);
@@ -448,7 +448,7 @@ do_create_delete(const struct fz_op* op, int64 faults)
 	bool exists = unit != NULL && !unit->gone;
 	FZ_CHECK(shim_node_exists(name) == exists && shim_if_exists(name) == exists,
 		"%s %s returned %s; the interface and node should %s", kOps[op->code].name, name,
-		fz_status_name(status), exists ? "exist" : "be gone");
+		shim_status_name(status), exists ? "exist" : "be gone");
 	return status;
 }
 

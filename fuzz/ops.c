@@ -408,7 +408,7 @@ run(const struct fz_program* program)
 		worker->ops[worker->count++] = &program->ops[i];
 	}
 	sDone = create_sem(0, "fuzz ops done");
-	FZ_CHECK(sDone >= 0, "create_sem: %s", fz_status_name(sDone));
+	FZ_CHECK(sDone >= 0, "create_sem: %s", shim_status_name(sDone));
 	thread_id threads[THREADS];
 	int running = 0;
 	for (int t = 0; t < THREADS; t++) {
@@ -418,7 +418,7 @@ run(const struct fz_program* program)
 						 ? shim_thread_spawn("fuzz worker", worker_main, &sWorkers[t])
 						 : -1;
 		FZ_CHECK(sWorkers[t].count == 0 || threads[t] >= 0, "cannot spawn: %s",
-			fz_status_name(threads[t]));
+			shim_status_name(threads[t]));
 		running += threads[t] >= 0;
 	}
 	/* every call blocked once the program has run returns on ctrl+c, promptly */

@@ -97,45 +97,6 @@ stress_print(const char* format, ...)
 	pthread_mutex_unlock(&sPrintLock);
 }
 
-const char*
-status_name(int64 status)
-{
-	switch (status) {
-		case B_OK:
-			return "B_OK";
-		case B_ERROR:
-			return "B_ERROR";
-		case B_NO_MEMORY:
-			return "B_NO_MEMORY";
-		case B_BAD_VALUE:
-			return "B_BAD_VALUE";
-		case B_NAME_IN_USE:
-			return "B_NAME_IN_USE";
-		case B_TIMED_OUT:
-			return "B_TIMED_OUT";
-		case B_INTERRUPTED:
-			return "B_INTERRUPTED";
-		case B_WOULD_BLOCK:
-			return "B_WOULD_BLOCK";
-		case B_BUSY:
-			return "B_BUSY";
-		case B_BAD_DATA:
-			return "B_BAD_DATA";
-		case B_NO_MORE_SEMS:
-			return "B_NO_MORE_SEMS";
-		case B_BAD_ADDRESS:
-			return "B_BAD_ADDRESS";
-		case B_FILE_ERROR:
-			return "B_FILE_ERROR";
-		case B_ENTRY_NOT_FOUND:
-			return "B_ENTRY_NOT_FOUND";
-		case B_DEVICE_NOT_FOUND:
-			return "B_DEVICE_NOT_FOUND";
-		default:
-			return status >= 0 ? "(count)" : "(other error)";
-	}
-}
-
 void
 stress_fail(struct worker* worker, const char* format, ...)
 {
@@ -198,7 +159,8 @@ worker_spawn(const char* name, worker_main main, void* data, bool interruptible)
 	else {
 		worker->thread = shim_thread_spawn(worker->name, worker_entry, worker);
 		if (worker->thread < 0) {
-			fprintf(stderr, "stress: cannot spawn %s: %s\n", name, status_name(worker->thread));
+			fprintf(
+				stderr, "stress: cannot spawn %s: %s\n", name, shim_status_name(worker->thread));
 			exit(2);
 		}
 	}

@@ -136,7 +136,7 @@ print_result(FILE* out, const struct event* event)
 	if (record->result == NO_RESULT)
 		fprintf(out, "done");
 	else if (record->result < 0)
-		fprintf(out, "%s", status_name(record->result));
+		fprintf(out, "%s", shim_status_name(record->result));
 	else if (record->kind == OP_POLL)
 		fprintf(out, "revents 0x%llx", (long long)record->result);
 	else

@@ -138,7 +138,7 @@ main(int argc, char** argv)
 
 	status_t status = shim_boot();
 	if (status != B_OK) {
-		fprintf(stderr, "stress: shim_boot: %s\n", status_name(status));
+		fprintf(stderr, "stress: shim_boot: %s\n", shim_status_name(status));
 		return 2;
 	}
 	gStress.start = system_time();
@@ -164,7 +164,8 @@ main(int argc, char** argv)
 	status = shim_shutdown();
 	op_end(self, OP_SHUTDOWN);
 	if (status != B_OK)
-		stress_fail(self, "shim_shutdown: %s (leak check or module unload)", status_name(status));
+		stress_fail(
+			self, "shim_shutdown: %s (leak check or module unload)", shim_status_name(status));
 	monitor_stop();
 	bool failed = atomic_get64(&gStress.failures) != 0;
 	write_result(failed ? "fail" : "pass");

@@ -270,7 +270,7 @@ get_stats(struct worker* self, struct unit* unit, struct tuntap_stats* stats)
 		shim_ioctl_buf(unit->fd, TUNTAP_GET_STATS, stats, sizeof(*stats), sizeof(*stats));
 	op_end(self, OP_IOCTL);
 	if (status != B_OK)
-		stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, status_name(status));
+		stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, shim_status_name(status));
 	return status == B_OK;
 }
 
@@ -297,7 +297,7 @@ unit_exact_end(struct worker* self, struct unit* unit)
 		if (length == B_WOULD_BLOCK)
 			break;
 		if (length <= 0) {
-			stress_fail(self, "%s: draining read: %s", unit->name, status_name(length));
+			stress_fail(self, "%s: draining read: %s", unit->name, shim_status_name(length));
 			return;
 		}
 		check_app_packet(self, unit, unit->life, buffer, length, &drain, false);
@@ -320,7 +320,8 @@ unit_exact_end(struct worker* self, struct unit* unit)
 		if (length == B_WOULD_BLOCK)
 			break;
 		if (length <= 0) {
-			stress_fail(self, "%s: draining the stack peer: %s", unit->name, status_name(length));
+			stress_fail(
+				self, "%s: draining the stack peer: %s", unit->name, shim_status_name(length));
 			return;
 		}
 		check_stack_frame(self, unit, unit->life, buffer, length, &unit->stack_rx, unit->config.up);

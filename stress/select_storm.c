@@ -31,7 +31,7 @@ observer_main(struct worker* self)
 		if (ready == B_INTERRUPTED)
 			saw_interrupt(self, "poll");
 		else if (ready < 0 && !fault_error(self, ready))
-			stress_fail(self, "poll of %d units: %s", count, status_name(ready));
+			stress_fail(self, "poll of %d units: %s", count, shim_status_name(ready));
 		bool writable = false;
 		for (int i = 0; ready > 0 && i < count; i++) {
 			if ((fds[i].revents & ~fds[i].events) != 0)

@@ -168,7 +168,6 @@ void saw_interrupt(struct worker* worker, const char* what);
 
 void stress_fail(struct worker* worker, const char* format, ...)
 	__attribute__((format(printf, 2, 3)));
-const char* status_name(int64 status);
 void stress_print(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
 /* the gate: every stack-side call that can create, delete or hold an interface runs inside it

@@ -37,12 +37,13 @@ app_error(struct worker* self, struct unit* unit, const struct unit_view* view, 
 		stress_fail(self,
 			"%s on %s (life %u): %s with no fault injected during the call (live: %lld "
 			"semaphores, %lld allocations, %lld net_buffers, %lld nodes)",
-			what, unit->name, view->life, status_name(status), (long long)live.semaphores,
+			what, unit->name, view->life, shim_status_name(status), (long long)live.semaphores,
 			(long long)live.allocations, (long long)live.net_buffers, (long long)live.nodes);
 		shim_dump_semaphores(stdout);
 		return true;
 	}
-	stress_fail(self, "%s on %s (life %u): %s", what, unit->name, view->life, status_name(status));
+	stress_fail(
+		self, "%s on %s (life %u): %s", what, unit->name, view->life, shim_status_name(status));
 	return true;
 }
 
@@ -355,7 +356,7 @@ sender_send(struct worker* self, struct unit* unit)
 		snooze(1000);
 		return false;
 	} else if (!fault_error(self, status)) {
-		stress_fail(self, "%s: send_data: %s", unit->name, status_name(status));
+		stress_fail(self, "%s: send_data: %s", unit->name, shim_status_name(status));
 		return false;
 	}
 	return true;
@@ -420,7 +421,7 @@ receiver_main(struct worker* self)
 			atomic_add64(&unit->stack_lost, 1);
 			unit->stack_rx.have = false;
 		} else if (length != B_TIMED_OUT && length != B_WOULD_BLOCK) {
-			stress_fail(self, "%s: stack receive: %s", unit->name, status_name(length));
+			stress_fail(self, "%s: stack receive: %s", unit->name, shim_status_name(length));
 			return B_ERROR;
 		}
 	}

@@ -89,7 +89,7 @@ life_begin(struct worker* self, struct unit* unit)
 	if (status != B_OK) {
 		pthread_rwlock_unlock(&unit->life_lock);
 		if (!stopping())
-			stress_fail(self, "%s: create/up: %s", unit->name, status_name(status));
+			stress_fail(self, "%s: create/up: %s", unit->name, shim_status_name(status));
 		return false;
 	}
 	pthread_mutex_lock(&unit->lock);
@@ -103,7 +103,7 @@ life_begin(struct worker* self, struct unit* unit)
 	RETRY_FAULTS(fd, OP_OPEN, mode, shim_open(unit->path, mode));
 	if (fd < 0) {
 		if (!stopping())
-			stress_fail(self, "%s: open: %s", unit->path, status_name(fd));
+			stress_fail(self, "%s: open: %s", unit->path, shim_status_name(fd));
 		return false;
 	}
 	pthread_mutex_lock(&unit->lock);
@@ -132,7 +132,7 @@ life_end(struct worker* self, struct unit* unit)
 	}
 	pthread_rwlock_unlock(&unit->life_lock);
 	if (status != B_OK)
-		stress_fail(self, "%s: delete: %s", unit->name, status_name(status));
+		stress_fail(self, "%s: delete: %s", unit->name, shim_status_name(status));
 
 	/* every worker leaves the stale descriptor (each got ENODEV, promptly), then it is closed */
 	op_begin(self, OP_WAIT, unit->index, gStress.call_bound);
@@ -170,8 +170,8 @@ life_end(struct worker* self, struct unit* unit)
 		op_end(self, OP_CLOSE);
 		op_result(self, status);
 		if (status != B_OK)
-			stress_fail(
-				self, "%s: close of the stale descriptor: %s", unit->name, status_name(status));
+			stress_fail(self, "%s: close of the stale descriptor: %s", unit->name,
+				shim_status_name(status));
 	}
 }
 
@@ -401,7 +401,7 @@ units_check_stats(struct worker* self)
 			saw_interrupt(self, "ioctl");
 		else if (!(status == B_DEVICE_NOT_FOUND && unit_deleted(unit, view.life))
 				 && !fault_error(self, status))
-			stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, status_name(status));
+			stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, shim_status_name(status));
 		unit_leave(unit);
 	}
 }

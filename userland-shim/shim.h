@@ -184,6 +184,9 @@ int shim_leak_check(const struct shim_objects* baseline, const char* where);
 /* notify_select_event() calls that reached a selectsync since boot (idle-wake-up tests) */
 int64 shim_select_notifications(void);
 
+/* the B_* name of a status ("B_WOULD_BLOCK"), else the number as text (per-thread buffer) */
+const char* shim_status_name(int64 status);
+
 /* ---- daemon support (userland-shim/fuse/): interface names, stack-side sinks, interrupts ---- */
 
 #define SHIM_IF_NAME_LENGTH 32 /* IF_NAMESIZE */

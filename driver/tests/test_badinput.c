@@ -48,7 +48,7 @@ ioctl_matrix(int fd, bool tap)
 				status_t status = shim_ioctl(fd, kCodes[i].op, pointers[p], lengths[l]);
 				if (status != B_BAD_ADDRESS) {
 					fail_msg("%s, pointer %zu, len %zu: %s, expected B_BAD_ADDRESS", kCodes[i].name,
-						p, lengths[l], tu_status_name(status));
+						p, lengths[l], shim_status_name(status));
 				}
 			}
 		}
@@ -59,7 +59,7 @@ ioctl_matrix(int fd, bool tap)
 			status_t status = shim_ioctl_buf(fd, kCodes[i].op, buffer, size, length);
 			if (status != B_BAD_VALUE) {
 				fail_msg("%s with len %zu: %s, expected B_BAD_VALUE", kCodes[i].name, length,
-					tu_status_name(status));
+					shim_status_name(status));
 			}
 		}
 		/* valid memory, long lengths: only the argument's size is used */
@@ -176,7 +176,7 @@ test_read_bad_user_buffer_keeps_packet(void** state)
 	for (size_t p = 0; p < sizeof(pointers) / sizeof(pointers[0]); p++) {
 		ssize_t result = shim_read_user(fd, pointers[p], sizeof(packet));
 		if (result != B_BAD_ADDRESS)
-			fail_msg("read to bad pointer %zu: %s", p, tu_status_name(result));
+			fail_msg("read to bad pointer %zu: %s", p, shim_status_name(result));
 		TU_EXPECT(tu_fionread(fd), sizeof(packet));
 	}
 	/* a failing copy, wherever it fails */
@@ -215,10 +215,10 @@ test_write_bad_user_buffer_queues_nothing(void** state)
 	for (size_t p = 0; p < sizeof(pointers) / sizeof(pointers[0]); p++) {
 		ssize_t result = shim_write_user(tap, pointers[p], 100);
 		if (result != B_BAD_ADDRESS)
-			fail_msg("TAP write from bad pointer %zu: %s", p, tu_status_name(result));
+			fail_msg("TAP write from bad pointer %zu: %s", p, shim_status_name(result));
 		result = shim_write_user(tun, pointers[p], 100);
 		if (result != B_BAD_ADDRESS)
-			fail_msg("TUN write from bad pointer %zu: %s", p, tu_status_name(result));
+			fail_msg("TUN write from bad pointer %zu: %s", p, shim_status_name(result));
 	}
 	tu_assert_same_objects(&before, "after writes from bad pointers");
 	assert_int_equal(tu_stats(tap).to_stack.enqueued, 0);

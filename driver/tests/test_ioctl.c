@@ -109,8 +109,8 @@ test_every_ioctl_with_len_zero_and_exact(void** state)
 		status_t a = shim_ioctl_buf(fd, kIoctls[i].op, zero, kIoctls[i].size, 0);
 		status_t b = shim_ioctl_buf(fd, kIoctls[i].op, exact, kIoctls[i].size, kIoctls[i].size);
 		if (a != B_OK || b != B_OK) {
-			fail_msg("%s: len 0 -> %s, len %zu -> %s", kIoctls[i].name, tu_status_name(a),
-				kIoctls[i].size, tu_status_name(b));
+			fail_msg("%s: len 0 -> %s, len %zu -> %s", kIoctls[i].name, shim_status_name(a),
+				kIoctls[i].size, shim_status_name(b));
 		}
 		if (!kIoctls[i].in && kIoctls[i].op != TUNTAP_GET_STATS)
 			assert_memory_equal(zero, exact, kIoctls[i].size);
@@ -139,14 +139,14 @@ test_short_len_is_bad_value_and_long_len_ok(void** state)
 				shim_ioctl_buf(fd, kIoctls[i].op, argument, kIoctls[i].size, shortLengths[s]);
 			if (status != B_BAD_VALUE) {
 				fail_msg("%s with len %zu: %s, expected B_BAD_VALUE", kIoctls[i].name,
-					shortLengths[s], tu_status_name(status));
+					shortLengths[s], shim_status_name(status));
 			}
 			expect_unchanged(fd, &before, kIoctls[i].name);
 		}
 		valid_argument(fd, &kIoctls[i], argument);
 		status_t status = shim_ioctl_buf(fd, kIoctls[i].op, argument, 512, 512);
 		if (status != B_OK)
-			fail_msg("%s with len 512: %s", kIoctls[i].name, tu_status_name(status));
+			fail_msg("%s with len 512: %s", kIoctls[i].name, shim_status_name(status));
 	}
 	tu_finish();
 }
@@ -165,7 +165,7 @@ test_null_and_bad_pointers_are_bad_address(void** state)
 				status_t status = shim_ioctl(fd, kIoctls[i].op, pointers[p], withLength ? size : 0);
 				if (status != B_BAD_ADDRESS) {
 					fail_msg("%s with a %s pointer (len %zu): %s, expected B_BAD_ADDRESS",
-						kIoctls[i].name, kinds[p], withLength ? size : 0, tu_status_name(status));
+						kIoctls[i].name, kinds[p], withLength ? size : 0, shim_status_name(status));
 				}
 			}
 		}
@@ -218,7 +218,7 @@ test_unknown_codes_are_invalid_ioctl(void** state)
 		status_t c = shim_ioctl(fd, codes[i], NULL, 0);
 		if (a != B_DEV_INVALID_IOCTL || b != B_DEV_INVALID_IOCTL || c != B_DEV_INVALID_IOCTL) {
 			fail_msg("op %#x: %s / %s / %s, expected B_DEV_INVALID_IOCTL", codes[i],
-				tu_status_name(a), tu_status_name(b), tu_status_name(c));
+				shim_status_name(a), shim_status_name(b), shim_status_name(c));
 		}
 	}
 	expect_unchanged(fd, &before, "unknown codes");
@@ -246,7 +246,7 @@ test_set_mtu_range(void** state)
 		uint32 mtu = bad[i];
 		status_t status = shim_ioctl_buf(fd, TUNTAP_SET_MTU, &mtu, sizeof(mtu), 0);
 		if (status != B_BAD_VALUE)
-			fail_msg("SET_MTU %u: %s, expected B_BAD_VALUE", bad[i], tu_status_name(status));
+			fail_msg("SET_MTU %u: %s, expected B_BAD_VALUE", bad[i], shim_status_name(status));
 		expect_unchanged(fd, &before, "a refused SET_MTU");
 	}
 	tu_finish();
@@ -340,7 +340,7 @@ test_set_info_applies_limits_and_refuses_bad_values(void** state)
 			shim_ioctl_buf(fd, TUNTAP_SET_INFO, &attempt, sizeof(attempt), sizeof(attempt));
 		if (status != B_BAD_VALUE) {
 			fail_msg("SET_INFO mtu %u packets %u bytes %u: %s, expected B_BAD_VALUE", bad[i].mtu,
-				bad[i].packets, bad[i].bytes, tu_status_name(status));
+				bad[i].packets, bad[i].bytes, shim_status_name(status));
 		}
 		expect_unchanged(fd, &before, "a refused SET_INFO");
 	}
@@ -439,7 +439,7 @@ test_user_copy_fault_changes_nothing(void** state)
 			shim_fault_clear();
 			if (status != B_BAD_ADDRESS) {
 				fail_msg("%s with a failing user_memcpy: %s, expected B_BAD_ADDRESS",
-					kIoctls[i].name, tu_status_name(status));
+					kIoctls[i].name, shim_status_name(status));
 			}
 			expect_unchanged(fd, &before, kIoctls[i].name);
 		}
@@ -478,7 +478,7 @@ test_stale_descriptor_ioctls_are_device_not_found(void** state)
 		status_t b = shim_ioctl_buf(fd, kIoctls[i].op, argument, kIoctls[i].size, kIoctls[i].size);
 		if (a != B_DEVICE_NOT_FOUND || b != B_DEVICE_NOT_FOUND) {
 			fail_msg("%s on a stale descriptor: %s / %s, expected B_DEVICE_NOT_FOUND",
-				kIoctls[i].name, tu_status_name(a), tu_status_name(b));
+				kIoctls[i].name, shim_status_name(a), shim_status_name(b));
 		}
 	}
 	TU_OK(shim_ioctl(fd, B_SET_NONBLOCKING_IO, NULL, 0));

@@ -46,7 +46,7 @@ expect_parse(const char* name, uint32 mode, uint32 number)
 	uint32 gotMode = 0xdead, gotNumber = 0xbeef;
 	status_t status = tuntap_parse_name(name, &gotMode, &gotNumber);
 	if (status != B_OK)
-		fail_msg("tuntap_parse_name(\"%s\") = %s", name, tu_status_name(status));
+		fail_msg("tuntap_parse_name(\"%s\") = %s", name, shim_status_name(status));
 	assert_int_equal(gotMode, mode);
 	assert_int_equal(gotNumber, number);
 }
@@ -73,7 +73,7 @@ test_parse_refuses_everything_else(void** state)
 		status_t status = tuntap_parse_name(kBadNames[i], &mode, &number);
 		if (status != B_BAD_VALUE) {
 			fail_msg("tuntap_parse_name(\"%s\") = %s, expected B_BAD_VALUE", kBadNames[i],
-				tu_status_name(status));
+				shim_status_name(status));
 		}
 	}
 	tu_finish();
@@ -89,7 +89,7 @@ test_init_device_refuses_bad_names_without_side_effect(void** state)
 		status_t status = gTuntapModule.init_device(kBadNames[i], &device);
 		if (status != B_BAD_VALUE) {
 			fail_msg("init_device(\"%s\") = %s, expected B_BAD_VALUE", kBadNames[i],
-				tu_status_name(status));
+				shim_status_name(status));
 		}
 		assert_ptr_equal(device, (net_device*)(uintptr_t)0x1234);
 		tu_assert_same_objects(&before, kBadNames[i]);
@@ -110,7 +110,7 @@ test_if_create_bad_names_leaves_nothing(void** state)
 		status_t status = shim_if_create(kBadNames[i]);
 		if (status != B_DEVICE_NOT_FOUND) {
 			fail_msg("shim_if_create(\"%s\") = %s, expected B_DEVICE_NOT_FOUND", kBadNames[i],
-				tu_status_name(status));
+				shim_status_name(status));
 		}
 		assert_false(shim_if_exists(kBadNames[i]));
 		assert_int_equal(shim_count_nodes(""), nodes);

@@ -29,55 +29,6 @@
 
 /* ---- status assertions -------------------------------------------------------------------- */
 
-static inline const char*
-tu_status_name(int64 status)
-{
-	switch (status) {
-		case B_OK:
-			return "B_OK";
-		case B_ERROR:
-			return "B_ERROR";
-		case B_NO_MEMORY:
-			return "B_NO_MEMORY";
-		case B_BAD_VALUE:
-			return "B_BAD_VALUE";
-		case B_NAME_IN_USE:
-			return "B_NAME_IN_USE";
-		case B_TIMED_OUT:
-			return "B_TIMED_OUT";
-		case B_INTERRUPTED:
-			return "B_INTERRUPTED";
-		case B_WOULD_BLOCK:
-			return "B_WOULD_BLOCK";
-		case B_BUSY:
-			return "B_BUSY";
-		case B_NOT_ALLOWED:
-			return "B_NOT_ALLOWED";
-		case B_BAD_DATA:
-			return "B_BAD_DATA";
-		case B_BAD_SEM_ID:
-			return "B_BAD_SEM_ID";
-		case B_NO_MORE_SEMS:
-			return "B_NO_MORE_SEMS";
-		case B_BAD_ADDRESS:
-			return "B_BAD_ADDRESS";
-		case B_FILE_ERROR:
-			return "B_FILE_ERROR";
-		case B_FILE_EXISTS:
-			return "B_FILE_EXISTS";
-		case B_ENTRY_NOT_FOUND:
-			return "B_ENTRY_NOT_FOUND";
-		case B_NOT_SUPPORTED:
-			return "B_NOT_SUPPORTED";
-		case B_DEV_INVALID_IOCTL:
-			return "B_DEV_INVALID_IOCTL";
-		case B_DEVICE_NOT_FOUND:
-			return "B_DEVICE_NOT_FOUND";
-		default:
-			return status >= 0 ? "(count)" : "(other error)";
-	}
-}
-
 /* the test line that called the helper now running, for failure messages (0: none) */
 static int tu_caller_line;
 
@@ -91,18 +42,19 @@ static int tu_caller_line;
 	} while (0)
 
 /* assert that a status or byte count equals the expected one, naming both on failure */
-#define TU_EXPECT(expression, expected)                                                            \
-	do {                                                                                           \
-		int64 tuActual_ = (int64)(expression);                                                     \
-		int64 tuExpected_ = (int64)(expected);                                                     \
-		if (tuActual_ != tuExpected_ && tu_caller_line != 0) {                                     \
-			fail_msg("%s = %s (%lld), expected %s (%lld) [called from line %d]", #expression,      \
-				tu_status_name(tuActual_), (long long)tuActual_, tu_status_name(tuExpected_),      \
-				(long long)tuExpected_, tu_caller_line);                                           \
-		} else if (tuActual_ != tuExpected_) {                                                     \
-			fail_msg("%s = %s (%lld), expected %s (%lld)", #expression, tu_status_name(tuActual_), \
-				(long long)tuActual_, tu_status_name(tuExpected_), (long long)tuExpected_);        \
-		}                                                                                          \
+#define TU_EXPECT(expression, expected)                                                           \
+	do {                                                                                          \
+		int64 tuActual_ = (int64)(expression);                                                    \
+		int64 tuExpected_ = (int64)(expected);                                                    \
+		if (tuActual_ != tuExpected_ && tu_caller_line != 0) {                                    \
+			fail_msg("%s = %s (%lld), expected %s (%lld) [called from line %d]", #expression,     \
+				shim_status_name(tuActual_), (long long)tuActual_, shim_status_name(tuExpected_), \
+				(long long)tuExpected_, tu_caller_line);                                          \
+		} else if (tuActual_ != tuExpected_) {                                                    \
+			fail_msg("%s = %s (%lld), expected %s (%lld)", #expression,                           \
+				shim_status_name(tuActual_), (long long)tuActual_, shim_status_name(tuExpected_), \
+				(long long)tuExpected_);                                                          \
+		}                                                                                         \
 	} while (0)
 
 #define TU_OK(expression) TU_EXPECT(expression, B_OK)
@@ -182,7 +134,7 @@ tu_open_ok(const char* path, int mode)
 {
 	int fd = tu_open(path, mode);
 	if (fd < 0)
-		fail_msg("open %s: %s (%d)", path, tu_status_name(fd), fd);
+		fail_msg("open %s: %s (%d)", path, shim_status_name(fd), fd);
 	return fd;
 }
 
@@ -305,7 +257,7 @@ tu_setup(void** state)
 	tu_caller_line = 0;
 	status_t status = shim_boot();
 	if (status != B_OK) {
-		fprintf(stderr, "shim_boot: %s (%d)\n", tu_status_name(status), (int)status);
+		fprintf(stderr, "shim_boot: %s (%d)\n", shim_status_name(status), (int)status);
 		return -1;
 	}
 	shim_fault_clear();
@@ -340,7 +292,7 @@ tu_teardown(void** state)
 
 	status_t status = shim_shutdown();
 	if (status != B_OK) {
-		fprintf(stderr, "shim_shutdown: %s (%d)\n", tu_status_name(status), (int)status);
+		fprintf(stderr, "shim_shutdown: %s (%d)\n", shim_status_name(status), (int)status);
 		return -1;
 	}
 	return 0;
@@ -490,7 +442,7 @@ tu_call_spawn(struct tu_call* call)
 	call->thread = shim_thread_spawn("tu_call", tu_call_thread, call);
 	if (call->thread < 0) {
 		call->used = false;
-		fail_msg("shim_thread_spawn: %s", tu_status_name(call->thread));
+		fail_msg("shim_thread_spawn: %s", shim_status_name(call->thread));
 	}
 	return call;
 }

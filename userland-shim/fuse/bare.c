@@ -130,21 +130,11 @@ static void*
 reader(void* data)
 {
 	struct bare_file* bare = data;
-	struct pollfd fds[2] = {{bare->fd, POLLIN, 0}, {bare->stop, POLLIN, 0}};
 	char* buffer = malloc(FRAME_MAX);
 	while (buffer != NULL) {
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+		ssize_t length = linuxtun_read_frame(bare->fd, bare->stop, buffer, FRAME_MAX);
+		if (length <= 0)
 			break;
-		if (fds[1].revents != 0)
-			break;
-		if (fds[0].revents == 0)
-			continue;
-		ssize_t length = read(bare->fd, buffer, FRAME_MAX);
-		if (length <= 0) {
-			if (length < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			break;
-		}
 		struct frame* frame = malloc(sizeof(struct frame) + (size_t)length);
 		if (frame == NULL)
 			continue;

@@ -57,20 +57,10 @@ from_linux(void* data)
 {
 	struct bridge* bridge = data;
 	char* frame = malloc(FRAME_MAX);
-	struct pollfd fds[2] = {{bridge->fd, POLLIN, 0}, {bridge->stop, POLLIN, 0}};
 	while (frame != NULL) {
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+		ssize_t length = linuxtun_read_frame(bridge->fd, bridge->stop, frame, FRAME_MAX);
+		if (length <= 0)
 			break;
-		if (fds[1].revents != 0)
-			break;
-		if (fds[0].revents == 0)
-			continue;
-		ssize_t length = read(bridge->fd, frame, FRAME_MAX);
-		if (length <= 0) {
-			if (length < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			break;
-		}
 		int32 type = 0;
 		if (!bridge->tap)
 			type = (frame[0] & 0xf0) == 0x60 ? FRAME_TYPE_IPV6 : FRAME_TYPE_IPV4;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -42,4 +43,25 @@ linuxtun_open(const char* name, bool tap, char* error, size_t errorSize)
 		return -err;
 	}
 	return fd;
+}
+
+ssize_t
+linuxtun_read_frame(int fd, int stop, void* buffer, size_t size)
+{
+	struct pollfd fds[2] = {{fd, POLLIN, 0}, {stop, POLLIN, 0}};
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[1].revents != 0)
+			return 0;
+		if (fds[0].revents == 0)
+			continue;
+		ssize_t length = read(fd, buffer, size);
+		if (length > 0)
+			return length;
+		if (length == 0)
+			return -EIO;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
 }

@@ -86,6 +86,9 @@ void poller_disarm(struct handle* handle);
 /* attach to the existing Linux device `name` (IFF_TAP or IFF_TUN, IFF_NO_PI, non-blocking);
  * returns the descriptor or -errno with a message in error */
 int linuxtun_open(const char* name, bool tap, char* error, size_t errorSize);
+/* wait for the next frame on the non-blocking `fd` (poll, no busy loop) and read it; 0 once the
+ * `stop` descriptor is readable, a negative errno when the device fails */
+ssize_t linuxtun_read_frame(int fd, int stop, void* buffer, size_t size);
 
 /* ---- bare packet files: FUSE <-> Linux TAP without the driver (bare.c) ----------------- */
 /* "NAME=LINUXTAP": attach to the Linux device now; bare_start() starts the readers (after
