@@ -61,6 +61,7 @@ enum host_point {
 	HOST_POINT_SEM_RELEASE,
 	HOST_POINT_MUTEX_LOCK,
 	HOST_POINT_MUTEX_UNLOCK,
+	HOST_POINT_MUTEX_RELEASED, /* just after: a thread may run before the unlocker goes on */
 	HOST_POINT_SPINLOCK,
 	HOST_POINT_USER_COPY,
 	HOST_POINT_ALLOC,

@@ -67,8 +67,8 @@ enum {
 };
 
 static const char* const kPointNames[POINT_KIND_COUNT] = {"sem_acquire", "sem_release",
-	"mutex_lock", "mutex_unlock", "spinlock", "user_memcpy", "alloc", "notify", "busy_wait", "park",
-	"unpark", "create", "exit", "join", "sleep", "yield"};
+	"mutex_lock", "mutex_unlock", "mutex_released", "spinlock", "user_memcpy", "alloc", "notify",
+	"busy_wait", "park", "unpark", "create", "exit", "join", "sleep", "yield"};
 
 struct vthread {
 	pthread_cond_t wake; /* under sDet.mutex: signalled when it becomes current */

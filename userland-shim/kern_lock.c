@@ -230,10 +230,21 @@ mutex_trylock(mutex* lock)
 	return B_WOULD_BLOCK;
 }
 
+static void mutex_release(mutex* lock);
+
+/* Two scheduling points: before the release (a contender may come and queue) and after it (a
+ * thread may run before the unlocker goes on, so code the unlocker runs unlocked can race) */
 void
 mutex_unlock(mutex* lock)
 {
 	host_schedule_point(HOST_POINT_MUTEX_UNLOCK);
+	mutex_release(lock);
+	host_schedule_point(HOST_POINT_MUTEX_RELEASED);
+}
+
+static void
+mutex_release(mutex* lock)
+{
 	struct shim_thread* self = shim_thread_self();
 	thread_id holder = __atomic_load_n(&lock->holder, __ATOMIC_SEQ_CST);
 	if (holder != self->id)
