@@ -103,6 +103,12 @@ bare_add(const char* spec, char* error, size_t errorSize)
 		return -1;
 	}
 	bare->stop = eventfd(0, EFD_CLOEXEC);
+	if (bare->stop < 0) {
+		snprintf(error, errorSize, "--bare %s: eventfd: %s", bare->name, strerror(errno));
+		close(bare->fd);
+		free(bare);
+		return -1;
+	}
 	pthread_mutex_init(&bare->lock, NULL);
 	pthread_cond_init(&bare->cond, NULL);
 	sBare[sBareCount++] = bare;
@@ -165,8 +171,9 @@ int
 bare_start(void)
 {
 	for (int i = 0; i < sBareCount; i++) {
-		if (pthread_create(&sBare[i]->reader, NULL, reader, sBare[i]) != 0)
-			return -1;
+		int error = pthread_create(&sBare[i]->reader, NULL, reader, sBare[i]);
+		if (error != 0)
+			return error;
 		sBare[i]->started = true;
 	}
 	return 0;

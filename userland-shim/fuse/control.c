@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,9 +19,12 @@
 
 #define LINE_MAX_LENGTH 512
 #define IF_LIST_MAX 1024
-#define IFF_UP_FLAG 0x0001 /* Haiku's IFF_UP */
+#define IFF_UP_FLAG 0x0001      /* Haiku's IFF_UP */
+#define CLIENT_DEADLINE_MS 5000 /* to send the command line; as long again to take the reply */
+#define CLIENT_SEND_TIMEOUT_S 2 /* each write of the reply */
 
 static int sListen = -1;
+static int sSessionFd = -1;
 static int sStopPipe[2] = {-1, -1};
 static char sPath[108];
 static pthread_t sThread;
@@ -286,6 +290,35 @@ command_addr(struct reply* reply, const char* name, const char* address)
 		reply_error(reply, "addr %s: %s", name, status_text(status));
 }
 
+/* the arguments each command takes at most */
+static const struct {
+	const char* name;
+	int arguments;
+	const char* usage;
+} kUsages[] = {
+	{"create", 1, "create tun/N|tap/N|tun|tap"},
+	{"up", 1, "up NAME"},
+	{"down", 1, "down NAME"},
+	{"delete", 1, "delete NAME"},
+	{"list", 0, "list"},
+	{"bridge", 2, "bridge NAME LINUXDEV"},
+	{"unbridge", 1, "unbridge NAME"},
+	{"leaks", 0, "leaks"},
+	{"addr", 2, "addr NAME A.B.C.D"},
+};
+
+static bool
+arguments_fit(struct reply* reply, const char* command, int arguments)
+{
+	for (size_t i = 0; i < sizeof(kUsages) / sizeof(kUsages[0]); i++) {
+		if (strcmp(kUsages[i].name, command) == 0 && arguments > kUsages[i].arguments) {
+			reply_error(reply, "usage: %s", kUsages[i].usage);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void
 run_command(char* line, struct reply* reply)
 {
@@ -294,15 +327,15 @@ run_command(char* line, struct reply* reply)
 	char* save = NULL;
 	for (char* word = strtok_r(line, " \t\r\n", &save); word != NULL;
 		 word = strtok_r(NULL, " \t\r\n", &save)) {
-		if (count == 4) {
-			reply_error(reply, "too many arguments");
-			return;
-		}
-		words[count++] = word;
+		if (count < 4)
+			words[count] = word;
+		count++;
 	}
 	const char* command = words[0];
 	if (command == NULL)
 		reply_error(reply, "empty command");
+	else if (!arguments_fit(reply, command, count - 1))
+		return;
 	else if (strcmp(command, "create") == 0)
 		command_create(reply, words[1]);
 	else if (strcmp(command, "up") == 0)
@@ -333,25 +366,65 @@ run_command(char* line, struct reply* reply)
 
 /* ---- the socket ---------------------------------------------------------------------------- */
 
+static long long
+now_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* read the command line within the deadline: 0, or -1 with the error in reply */
+static int
+read_line(int client, char* line, size_t size, long long deadline, struct reply* reply)
+{
+	size_t used = 0;
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct pollfd fd = {client, POLLIN, 0};
+		int ready = left > 0 ? poll(&fd, 1, (int)left) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			reply_error(reply, "timed out reading the command (%d ms)", CLIENT_DEADLINE_MS);
+			return -1;
+		}
+		ssize_t got = ready > 0 ? read(client, line + used, size - 1 - used) : -1;
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			reply_error(reply, "reading the command: %s", strerror(errno));
+			return -1;
+		}
+		used += (size_t)got;
+		line[used] = '\0';
+		char* end = memchr(line, '\n', used);
+		if (end != NULL) {
+			*end = '\0'; /* whatever follows the line is ignored */
+			return 0;
+		}
+		if (got == 0)
+			return 0; /* the last line without its newline */
+		if (used == size - 1) {
+			reply_error(reply, "line too long (at most %zu bytes)", size - 2);
+			return -1;
+		}
+	}
+}
+
+/* one command per connection; a slow client is cut off (this thread serves everyone) */
 static void
 serve(int client)
 {
-	struct timeval timeout = {2, 0};
-	setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	long long deadline = now_ms() + CLIENT_DEADLINE_MS;
+	struct timeval timeout = {CLIENT_SEND_TIMEOUT_S, 0};
+	setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	char line[LINE_MAX_LENGTH];
-	size_t used = 0;
-	while (used < sizeof(line) - 1) {
-		ssize_t got = read(client, line + used, sizeof(line) - 1 - used);
-		if (got <= 0)
-			break;
-		used += (size_t)got;
-		if (memchr(line, '\n', used) != NULL)
-			break;
-	}
-	line[used] = '\0';
 	struct reply reply = {NULL, 0, 0, false};
-	run_command(line, &reply);
-	for (size_t sent = 0; sent < reply.length;) {
+	if (read_line(client, line, sizeof(line), deadline, &reply) == 0)
+		run_command(line, &reply);
+	deadline = now_ms() + CLIENT_DEADLINE_MS;
+	for (size_t sent = 0; sent < reply.length && now_ms() < deadline;) {
 		ssize_t wrote = write(client, reply.text + sent, reply.length - sent);
 		if (wrote <= 0)
 			break;
@@ -375,14 +448,16 @@ static void*
 control_thread(void* unused)
 {
 	(void)unused;
-	struct pollfd fds[2] = {{sListen, POLLIN, 0}, {sStopPipe[0], POLLIN, 0}};
+	/* the session's /dev/fuse reports POLLERR once the connection is gone (unmount, abort):
+	 * then blocked requests must end too, or the session loop never finishes joining them */
+	struct pollfd fds[3] = {{sListen, POLLIN, 0}, {sStopPipe[0], POLLIN, 0}, {sSessionFd, 0, 0}};
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, sSessionFd >= 0 ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (fds[1].revents != 0)
+		if (fds[1].revents != 0 || (fds[2].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
 			break;
 		if ((fds[0].revents & POLLIN) == 0)
 			continue;
@@ -407,15 +482,36 @@ control_listen(const char* path)
 		return -1;
 	}
 	snprintf(address.sun_path, sizeof(address.sun_path), "%s", path);
-	snprintf(sPath, sizeof(sPath), "%s", path);
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "tuntapfs: control socket %s: exists and is no socket\n", path);
+			return -1;
+		}
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool live = probe >= 0 && connect(probe, (struct sockaddr*)&address, sizeof(address)) == 0;
+		if (probe >= 0)
+			close(probe);
+		if (live) {
+			fprintf(stderr, "tuntapfs: another tuntapfs is using %s\n", path);
+			return -1;
+		}
+		unlink(path); /* a stale socket of an earlier run */
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "tuntapfs: control socket %s: %s\n", path, strerror(errno));
+		return -1;
+	}
 	sListen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sListen < 0 || pipe2(sStopPipe, O_CLOEXEC) != 0) {
+	if (sListen < 0 || pipe2(sStopPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		perror("tuntapfs: control socket");
 		return -1;
 	}
-	unlink(path); /* a stale socket of an earlier run */
-	if (bind(sListen, (struct sockaddr*)&address, sizeof(address)) != 0
-		|| listen(sListen, 16) != 0) {
+	if (bind(sListen, (struct sockaddr*)&address, sizeof(address)) != 0) {
+		fprintf(stderr, "tuntapfs: control socket %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	snprintf(sPath, sizeof(sPath), "%s", path); /* ours now: control_stop removes it */
+	if (listen(sListen, 16) != 0) {
 		fprintf(stderr, "tuntapfs: control socket %s: %s\n", path, strerror(errno));
 		return -1;
 	}
@@ -423,10 +519,12 @@ control_listen(const char* path)
 }
 
 int
-control_start(void)
+control_start(int sessionFd)
 {
-	if (pthread_create(&sThread, NULL, control_thread, NULL) != 0)
-		return -1;
+	sSessionFd = sessionFd;
+	int error = pthread_create(&sThread, NULL, control_thread, NULL);
+	if (error != 0)
+		return error;
 	sStarted = true;
 	return 0;
 }
@@ -450,8 +548,11 @@ control_stop(void)
 	}
 	if (sListen >= 0) {
 		close(sListen);
-		unlink(sPath);
 		sListen = -1;
+	}
+	if (sPath[0] != '\0') {
+		unlink(sPath);
+		sPath[0] = '\0';
 	}
 	for (int i = 0; i < 2; i++) {
 		if (sStopPipe[i] >= 0)

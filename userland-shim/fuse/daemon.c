@@ -3,6 +3,7 @@
 #include "tuntapfs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,10 @@
 #include <unistd.h>
 
 #define BARE_SPECS_MAX 16
-#define FUSE_MAX_THREADS 64
+/* each blocking read holds a worker until it returns: the cap must stay above the number of
+ * readers that can block at once (one per unit, the shim holds about 1023 interfaces), or the
+ * mount freezes; workers beyond FUSE_IDLE_THREADS end once idle */
+#define FUSE_MAX_THREADS 2048
 #define FUSE_IDLE_THREADS 8
 
 static struct fuse_session* sSession;
@@ -59,6 +63,38 @@ stop_signals(sigset_t* set)
 	sigaddset(set, SIGQUIT);
 }
 
+/* the control socket's absolute path: its directory's realpath + its name (fuse_daemonize()
+ * changes to / even in the foreground); false with a message on error */
+static bool
+absolute_socket_path(const char* path, char* absolute, size_t size)
+{
+	char directory[PATH_MAX];
+	const char* slash = strrchr(path, '/');
+	const char* name = slash != NULL ? slash + 1 : path;
+	if (slash == NULL)
+		snprintf(directory, sizeof(directory), ".");
+	else if (slash == path)
+		snprintf(directory, sizeof(directory), "/");
+	else
+		snprintf(directory, sizeof(directory), "%.*s", (int)(slash - path), path);
+	char resolved[PATH_MAX];
+	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		fprintf(stderr, "tuntapfs: control socket %s: not a file name\n", path);
+		return false;
+	}
+	if (realpath(directory, resolved) == NULL) {
+		fprintf(stderr, "tuntapfs: control socket %s: %s: %s\n", path, directory, strerror(errno));
+		return false;
+	}
+	int length =
+		snprintf(absolute, size, "%s%s%s", resolved, strcmp(resolved, "/") == 0 ? "" : "/", name);
+	if (length < 0 || (size_t)length >= size) {
+		fprintf(stderr, "tuntapfs: control socket path too long: %s\n", path);
+		return false;
+	}
+	return true;
+}
+
 struct options {
 	const char* mountpoint;
 	const char* control;
@@ -95,12 +131,24 @@ main(int argc, char** argv)
 {
 	struct options options;
 	parse_options(argc, argv, &options);
-	const char* mountpoint = options.mountpoint;
-	const char* control = options.control;
 	bool debug = options.debug;
+	/* absolute paths: fuse_daemonize() changes to / even in the foreground */
+	char mountpoint[PATH_MAX], control[PATH_MAX];
+	if (realpath(options.mountpoint, mountpoint) == NULL) {
+		fprintf(stderr, "tuntapfs: mountpoint %s: %s\n", options.mountpoint, strerror(errno));
+		return 2;
+	}
+	if (!absolute_socket_path(options.control, control, sizeof(control)))
+		return 2;
 
 	set_handler(SIGUSR1, on_sigusr1);
 	signal(SIGPIPE, SIG_IGN);
+	/* the stop signals wait until their handlers are in place (a default SIGTERM after the
+	 * mount would leave it stale); every thread but this one keeps them blocked (libfuse's
+	 * workers do too), so the handler interrupts the session loop's wait here */
+	sigset_t stops, previous;
+	stop_signals(&stops);
+	pthread_sigmask(SIG_BLOCK, &stops, &previous);
 
 	/* the Linux devices and the socket first: errors show before we daemonize */
 	for (int i = 0; i < options.bareCount; i++) {
@@ -110,13 +158,16 @@ main(int argc, char** argv)
 			return 2;
 		}
 	}
-	if (control_listen(control) != 0)
+	if (control_listen(control) != 0) {
+		control_stop();
 		return 2;
+	}
 
 	char* fuseArgv[] = {
 		argv[0], "-o", "fsname=tuntapfs,subtype=tuntapfs", debug ? "-d" : NULL, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, fuseArgv);
 	sSession = fuse_session_new(&args, &gTuntapfsOps, sizeof(gTuntapfsOps), NULL);
+	fuse_opt_free_args(&args); /* parsing copied argv[0]; the session keeps nothing of it */
 	if (sSession == NULL) {
 		fprintf(stderr, "tuntapfs: cannot create the FUSE session\n");
 		control_stop();
@@ -129,20 +180,28 @@ main(int argc, char** argv)
 		return 2;
 	}
 	if (fuse_daemonize(options.foreground) != 0) {
+		fprintf(stderr, "tuntapfs: cannot daemonize\n");
 		fuse_session_unmount(sSession);
 		fuse_session_destroy(sSession);
 		control_stop();
 		return 2;
 	}
 
-	/* every thread but this one keeps the stop signals blocked (libfuse's workers do too), so
-	 * the handler interrupts the session loop's wait here */
-	sigset_t stops, previous;
-	stop_signals(&stops);
-	pthread_sigmask(SIG_BLOCK, &stops, &previous);
+	const char* step = "boot the shim";
+	int error = 0;
 	status_t status = shim_boot();
-	if (status != B_OK || poller_start() != 0 || bare_start() != 0 || control_start() != 0) {
-		fprintf(stderr, "tuntapfs: cannot start (%d)\n", (int)status);
+	if (status != B_OK)
+		error = status_to_errno(status);
+	else if ((error = poller_start()) != 0)
+		step = "start the poll watcher";
+	else if ((error = bare_start()) != 0)
+		step = "start the bare file readers";
+	else if ((error = control_start(fuse_session_fd(sSession))) != 0)
+		step = "start the control thread";
+	if (error != 0) {
+		fprintf(stderr, "tuntapfs: cannot %s: %s\n", step,
+			status != B_OK ? shim_status_name(status) : strerror(error));
+		control_stop();
 		fuse_session_unmount(sSession);
 		fuse_session_destroy(sSession);
 		return 2;

@@ -21,7 +21,6 @@
 #include "tuntapfs_ioctl.h"
 
 #define READ_MAX (64 * 1024) /* more than any frame: MTU 16384 + header */
-#define DIR_ENTRY_MAX 512
 
 static pthread_mutex_t sHandlesLock = PTHREAD_MUTEX_INITIALIZER;
 static struct handle* sHandles;
@@ -63,8 +62,9 @@ status_to_errno(status_t status)
 		case B_DEV_INVALID_IOCTL:
 			return ENOTTY;
 		case B_NOT_ALLOWED:
-		case B_PERMISSION_DENIED:
 			return EPERM;
+		case B_PERMISSION_DENIED:
+			return EACCES;
 		case B_TIMED_OUT:
 			return ETIMEDOUT;
 		default:
@@ -205,22 +205,54 @@ op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, struct
 	op_getattr(req, ino, fi);
 }
 
+struct dir_entry {
+	char name[SHIM_IF_NAME_LENGTH];
+	fuse_ino_t ino;
+	mode_t mode;
+};
+
 struct dir_listing {
-	int count;
-	char names[DIR_ENTRY_MAX][SHIM_IF_NAME_LENGTH];
-	fuse_ino_t inos[DIR_ENTRY_MAX];
-	mode_t modes[DIR_ENTRY_MAX];
+	int count, capacity;
+	struct dir_entry* entries;
+	bool failed; /* out of memory */
 };
 
 static void
 listing_add(struct dir_listing* listing, const char* name, fuse_ino_t ino, mode_t mode)
 {
-	if (listing->count >= DIR_ENTRY_MAX)
-		return;
-	snprintf(listing->names[listing->count], SHIM_IF_NAME_LENGTH, "%s", name);
-	listing->inos[listing->count] = ino;
-	listing->modes[listing->count] = mode;
-	listing->count++;
+	if (listing->count == listing->capacity) {
+		int capacity = listing->capacity > 0 ? listing->capacity * 2 : 16;
+		struct dir_entry* entries =
+			realloc(listing->entries, (size_t)capacity * sizeof(struct dir_entry));
+		if (entries == NULL) {
+			listing->failed = true;
+			return;
+		}
+		listing->entries = entries;
+		listing->capacity = capacity;
+	}
+	struct dir_entry* entry = &listing->entries[listing->count++];
+	snprintf(entry->name, sizeof(entry->name), "%s", name);
+	entry->ino = ino;
+	entry->mode = mode;
+}
+
+typedef char if_name[SHIM_IF_NAME_LENGTH];
+
+/* every interface name (malloc'ed, sized by the shim's count); NULL when out of memory */
+static if_name*
+list_interfaces(int* count)
+{
+	for (;;) {
+		int capacity = shim_if_list(NULL, 0) + 16; /* room for some created meanwhile */
+		if_name* names = malloc((size_t)capacity * sizeof(if_name));
+		if (names == NULL)
+			return NULL;
+		*count = shim_if_list(names, capacity);
+		if (*count <= capacity)
+			return names;
+		free(names);
+	}
 }
 
 static void
@@ -242,11 +274,13 @@ list_directory(fuse_ino_t ino, struct dir_listing* listing)
 		snprintf(path, sizeof(path), "%s/clone", kKinds[kind]);
 		if (shim_node_exists(path))
 			listing_add(listing, "clone", node_ino(kind, "clone"), S_IFREG);
-		static char names[DIR_ENTRY_MAX][SHIM_IF_NAME_LENGTH];
-		static pthread_mutex_t namesLock = PTHREAD_MUTEX_INITIALIZER;
-		pthread_mutex_lock(&namesLock);
-		int count = shim_if_list(names, DIR_ENTRY_MAX);
-		for (int i = 0; i < count && i < DIR_ENTRY_MAX; i++) {
+		int count = 0;
+		if_name* names = list_interfaces(&count);
+		if (names == NULL) {
+			listing->failed = true;
+			return;
+		}
+		for (int i = 0; i < count; i++) {
 			size_t prefix = strlen(kKinds[kind]);
 			if (strncmp(names[i], kKinds[kind], prefix) != 0 || names[i][prefix] != '/'
 				|| !shim_node_exists(names[i]))
@@ -256,7 +290,7 @@ list_directory(fuse_ino_t ino, struct dir_listing* listing)
 			if (node != 0)
 				listing_add(listing, leaf, node, S_IFREG);
 		}
-		pthread_mutex_unlock(&namesLock);
+		free(names);
 	}
 }
 
@@ -268,30 +302,31 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, struct fus
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	struct dir_listing* listing = calloc(1, sizeof(*listing));
+	struct dir_listing listing = {0, 0, NULL, false};
 	char* buffer = malloc(size);
-	if (listing == NULL || buffer == NULL) {
-		free(listing);
+	if (buffer != NULL)
+		list_directory(ino, &listing);
+	if (buffer == NULL || listing.failed) {
+		free(listing.entries);
 		free(buffer);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	list_directory(ino, listing);
 	size_t used = 0;
-	for (int i = (int)offset; i < listing->count; i++) {
+	for (int i = (int)offset; i < listing.count; i++) {
 		struct stat st;
 		memset(&st, 0, sizeof(st));
-		st.st_ino = listing->inos[i];
-		st.st_mode = listing->modes[i];
+		st.st_ino = listing.entries[i].ino;
+		st.st_mode = listing.entries[i].mode;
 		size_t need = fuse_add_direntry(
-			req, buffer + used, size - used, listing->names[i], &st, (off_t)i + 1);
+			req, buffer + used, size - used, listing.entries[i].name, &st, (off_t)i + 1);
 		if (need > size - used)
 			break;
 		used += need;
 	}
 	fuse_reply_buf(req, buffer, used);
 	free(buffer);
-	free(listing);
+	free(listing.entries);
 }
 
 
@@ -611,6 +646,11 @@ op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* arg, struct fus
 {
 	(void)ino, (void)arg, (void)out_bufsz;
 	struct handle* handle = (struct handle*)(uintptr_t)fi->fh;
+	/* a directory has no handle (no opendir: fi->fh is 0) and no ioctls */
+	if ((flags & FUSE_IOCTL_DIR) != 0 || handle == NULL) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
 	if ((flags & FUSE_IOCTL_COMPAT) != 0) {
 		fuse_reply_err(req, ENOSYS);
 		return;

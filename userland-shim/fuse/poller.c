@@ -61,8 +61,13 @@ poller_arm(struct handle* handle, uint32_t events, struct fuse_pollhandle* ph)
 	}
 	if (index < 0)
 		index = sArmedCount++;
-	else if (handle->ph != NULL)
-		fuse_pollhandle_destroy(handle->ph);
+	else {
+		/* armed already (another poller on the file): wait for both sets of events; the new
+		 * kernel handle notifies every poller of the file */
+		events |= sArmed[index].events;
+		if (handle->ph != NULL)
+			fuse_pollhandle_destroy(handle->ph);
+	}
 	handle->ph = ph;
 	handle->poll_events = events;
 	handle->armed = true;
@@ -137,8 +142,9 @@ watcher(void* unused)
 int
 poller_start(void)
 {
-	if (pthread_create(&sThread, NULL, watcher, NULL) != 0)
-		return -1;
+	int error = pthread_create(&sThread, NULL, watcher, NULL);
+	if (error != 0)
+		return error;
 	pthread_mutex_lock(&sLock);
 	while (sWatcher < 0)
 		pthread_cond_wait(&sStarted, &sLock);

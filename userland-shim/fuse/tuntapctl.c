@@ -1,6 +1,7 @@
 /* tuntapctl: the command-line client of tuntapfs's control socket (create, up, down, delete,
  * list, bridge, unbridge, leaks, addr): sends one command line, prints the reply. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ main(int argc, char** argv)
 	}
 	line[used++] = '\n';
 
+	/* a connection the daemon closed is a write error (exit 1), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	int fd = connect_control(argv[2]);
 	if (fd < 0)
 		return 1;

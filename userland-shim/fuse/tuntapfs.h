@@ -75,6 +75,7 @@ void request_leave(struct request* request);
 void request_end(struct request* request);
 
 /* ---- poll watcher for shim descriptors (poller.c) ----------------------------------------- */
+/* 0 or an errno */
 int poller_start(void);
 void poller_stop(void);
 /* wait for events on handle's descriptor and notify ph once they come (takes ph) */
@@ -92,7 +93,7 @@ ssize_t linuxtun_read_frame(int fd, int stop, void* buffer, size_t size);
 
 /* ---- bare packet files: FUSE <-> Linux TAP without the driver (bare.c) ----------------- */
 /* "NAME=LINUXTAP": attach to the Linux device now; bare_start() starts the readers (after
- * daemonizing) */
+ * daemonizing; 0 or an errno) */
 int bare_add(const char* spec, char* error, size_t errorSize);
 int bare_start(void);
 int bare_count(void);
@@ -118,9 +119,12 @@ const char* bridge_device(const char* name, char* buffer, size_t size);
 void bridge_detach_all(void);
 
 /* ---- control socket (control.c) ----------------------------------------------------------- */
-/* bind and listen on the unix socket path (before daemonizing); -1 with a message on error */
+/* bind and listen on the unix socket path (before daemonizing); -1 with a message on error:
+ * also if path is no socket, or a live one (another daemon uses it) */
 int control_listen(const char* path);
-int control_start(void);
+/* start the control thread (0 or an errno); it also watches the FUSE session's descriptor and
+ * quiesces as on a stop once the connection is gone (unmount, abort) */
+int control_start(int sessionFd);
 /* async-signal safe: the control thread quiesces (deletes every interface, wakes bare readers,
  * so blocked requests end) and stops */
 void control_request_stop(void);
