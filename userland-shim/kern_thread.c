@@ -522,7 +522,10 @@ dump_thread(FILE* out, struct shim_thread* thread)
 				fprintf(out, "waits on semaphore %" PRId32 " \"%s\"", thread->wait_object,
 					thread->wait_name);
 			else if (thread->wait_kind == SHIM_WAIT_MUTEX)
-				fprintf(out, "waits on mutex \"%s\" held by thread %" PRId32 " \"%s\"",
+				/* the holder when it queued: hand-offs may have moved the mutex on since; the
+				 * threads' "holds mutex" lists say who has it now */
+				fprintf(out,
+					"waits on mutex \"%s\" (held by thread %" PRId32 " \"%s\" when it queued)",
 					thread->wait_name, thread->wait_object, thread_name_of(thread->wait_object));
 			else if (thread->wait_kind == SHIM_WAIT_THREAD)
 				fprintf(out, "waits for thread %" PRId32 " \"%s\"", thread->wait_object,

@@ -181,7 +181,7 @@ test_mutex_dump_names_holder(void** state)
 	char expected[128];
 	char* text = dump_text();
 	assert_non_null(strstr(text, ", holds mutex \"kept first\", \"kept second\"\n"));
-	snprintf(expected, sizeof(expected), "waits on mutex \"kept second\" held by thread %d \"",
+	snprintf(expected, sizeof(expected), "waits on mutex \"kept second\" (held by thread %d \"",
 		(int)find_thread(NULL));
 	assert_non_null(strstr(text, expected));
 	free(text);
