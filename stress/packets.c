@@ -262,13 +262,20 @@ check_stats_identity(struct worker* self, const char* name, const struct tuntap_
 
 /* ---- exact end of a stable unit ------------------------------------------------------------ */
 
+status_t
+unit_stats(struct worker* self, struct unit* unit, int fd, struct tuntap_stats* stats)
+{
+	op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
+	status_t status = shim_ioctl_buf(fd, TUNTAP_GET_STATS, stats, sizeof(*stats), sizeof(*stats));
+	op_end(self, OP_IOCTL);
+	return status;
+}
+
+/* a stable unit's counters: failing to get them is a failure */
 static bool
 get_stats(struct worker* self, struct unit* unit, struct tuntap_stats* stats)
 {
-	op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
-	status_t status =
-		shim_ioctl_buf(unit->fd, TUNTAP_GET_STATS, stats, sizeof(*stats), sizeof(*stats));
-	op_end(self, OP_IOCTL);
+	status_t status = unit_stats(self, unit, unit->fd, stats);
 	if (status != B_OK)
 		stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, shim_status_name(status));
 	return status == B_OK;

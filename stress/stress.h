@@ -261,6 +261,8 @@ void check_app_packet(struct worker* self, struct unit* unit, uint32 life, const
 /* a frame the stack peer received; `consecutive`: nothing may be missing within a life */
 void check_stack_frame(struct worker* self, struct unit* unit, uint32 life, const uint8* data,
 	ssize_t length, struct rx_state* state, bool consecutive);
+/* TUNTAP_GET_STATS on `fd` of `unit`, bracketed for the watchdog */
+status_t unit_stats(struct worker* self, struct unit* unit, int fd, struct tuntap_stats* stats);
 void check_stats_identity(struct worker* self, const char* name, const struct tuntap_stats* stats);
 /* stable unit, workers gone: drain both ways, then every counter must match exactly */
 void unit_exact_end(struct worker* self, struct unit* unit);

@@ -220,16 +220,6 @@ poller_main(struct worker* self)
 	return B_OK;
 }
 
-/* the descriptor's queue counters, for a check (false if the unit is going away) */
-static bool
-queue_stats(struct worker* self, struct unit* unit, int fd, struct tuntap_stats* stats)
-{
-	op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
-	status_t status = shim_ioctl_buf(fd, TUNTAP_GET_STATS, stats, sizeof(*stats), sizeof(*stats));
-	op_end(self, OP_IOCTL);
-	return status == B_OK;
-}
-
 /* select-storm: the only reader and writer of its descriptor, driven by poll. Readiness must be
  * exactly what read and write do: POLLIN means a read succeeds, POLLOUT a write; and a POLLIN
  * poll that times out must not have had a packet queued all along (one poll in four is checked:
@@ -249,7 +239,8 @@ consumer_main(struct worker* self)
 			struct shim_pollfd poll = {view.fd, SHIM_POLLIN | (write ? SHIM_POLLOUT : 0), 0};
 			bigtime_t timeout = rng_range(&self->rng, 1, 50) * 1000;
 			struct tuntap_stats before;
-			bool checked = rng_chance(&self->rng, 250) && queue_stats(self, unit, view.fd, &before)
+			bool checked = rng_chance(&self->rng, 250)
+						   && unit_stats(self, unit, view.fd, &before) == B_OK
 						   && before.to_app.queued > 0;
 			op_begin(self, OP_POLL, unit->index, timeout + gStress.call_bound);
 			op_args(self, view.fd, poll.events, timeout);
@@ -257,7 +248,7 @@ consumer_main(struct worker* self)
 			op_done(self, OP_POLL, ready != 0);
 			op_result(self, ready > 0 ? poll.revents : ready);
 			struct tuntap_stats after;
-			if (ready == 0 && checked && queue_stats(self, unit, view.fd, &after)
+			if (ready == 0 && checked && unit_stats(self, unit, view.fd, &after) == B_OK
 				&& after.to_app.queued > 0 && after.to_app.dequeued == before.to_app.dequeued
 				&& after.to_app.dropped == before.to_app.dropped) {
 				stress_fail(self,

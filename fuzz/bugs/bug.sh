@@ -156,23 +156,16 @@ target_of() {
 	hint harness "$bug"
 }
 
-repro_bug() {
-	local bug=$1 file=$2 dest=$WORK/$1/tree
-	[ -f "$file" ] || die "repro-bug: no file '$file'"
+# in_tree MAKE-TARGET BUG FILE [VAR=value...]: `make TARGET` on FILE in the bug's copy (repro:
+# 20 replays; minimize: libFuzzer -minimize_crash, writes FILE.min)
+in_tree() {
+	local target=$1 bug=$2 file=$3 dest=$WORK/$2/tree
+	shift 3
+	[ -f "$file" ] || die "$target-bug: no file '$file'"
 	local t
 	t=$(target_of "$file" "$bug")
 	sync_tree "$bug"
-	inner_make -C "$dest" repro TARGET="$t" FILE="$(realpath "$file")"
-}
-
-# minimize BUG FILE: libFuzzer -minimize_crash against the bug's build; writes FILE.min
-minimize_bug() {
-	local bug=$1 file=$2 dest=$WORK/$1/tree
-	[ -f "$file" ] || die "minimize-bug: no file '$file'"
-	local t
-	t=$(target_of "$file" "$bug")
-	sync_tree "$bug"
-	inner_make -C "$dest" minimize TARGET="$t" FILE="$(realpath "$file")" FUZZ_TIME="${FUZZ_TIME:-60}"
+	inner_make -C "$dest" "$target" TARGET="$t" FILE="$(realpath "$file")" "$@"
 }
 
 # replay_n BIN FILE: $passed := how many of RUNS runs exit 0; $first_fail := the first failure's
@@ -254,15 +247,14 @@ list)
 	;;
 fuzz) need_bug "${2:-}" && fuzz_bug "$2" ;;
 stress) need_bug "${2:-}" && stress_bug "$2" ;;
-repro)
+repro | minimize)
 	need_bug "${2:-}"
-	[ -n "${3:-}" ] || die "repro-bug: FILE=<input> is missing"
-	repro_bug "$2" "$3"
-	;;
-minimize)
-	need_bug "${2:-}"
-	[ -n "${3:-}" ] || die "minimize-bug: FILE=<input> is missing"
-	minimize_bug "$2" "$3"
+	[ -n "${3:-}" ] || die "$1-bug: FILE=<input> is missing"
+	if [ "$1" = repro ]; then
+		in_tree repro "$2" "$3"
+	else
+		in_tree minimize "$2" "$3" FUZZ_TIME="${FUZZ_TIME:-60}"
+	fi
 	;;
 prepare) need_bug "${2:-}" && sync_tree "$2" && echo "$WORK/$2/tree" ;;
 check) check ;;
