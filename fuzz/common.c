@@ -23,7 +23,8 @@ const struct fz_sym fz_ptr_syms[] = {{"user", FZ_PTR_USER}, {"bad", FZ_PTR_BAD},
 	{"null", FZ_PTR_NULL}, {"straddle", FZ_PTR_STRADDLE}, {"user", FZ_PTR_USER}, {NULL, 0}};
 
 static const struct fz_program* sProgram;
-static __thread const struct fz_op* tCurrentOp;
+/* the op this thread runs: a shim thread's own (shim_sched_thread_local), void* for that */
+static __thread void* tCurrentOp;
 static uint64 sDigest;
 static bool sBooted;
 static struct shim_objects sBaseline;
@@ -48,7 +49,7 @@ fz_digest(void)
 void
 fz_begin_op(const struct fz_op* op)
 {
-	tCurrentOp = op;
+	tCurrentOp = (void*)op;
 	if (fz_verbose && (fz_harness.flags & FZ_THREADS)) {
 		flockfile(fz_out);
 		fprintf(fz_out, "[%3d] ", op->index);
@@ -478,6 +479,9 @@ fz_delete_all_interfaces(void)
 static void
 boot(void)
 {
+#ifdef FZ_DET
+	shim_sched_thread_local(&tCurrentOp);
+#endif
 	status_t status = shim_boot();
 	FZ_CHECK(status == B_OK, "shim_boot: %s", shim_status_name(status));
 	sStatsUser = shim_user_alloc(sizeof(struct tuntap_stats));

@@ -81,7 +81,7 @@ make_frame(uint8* frame, size_t length, bool tap, uint8 seed)
 static void
 check_frame(const char* where, const uint8* frame, size_t got, size_t length)
 {
-	static __thread uint8 want[FRAME_MAX];
+	uint8 want[FRAME_MAX];
 	FZ_CHECK(got == 0 || frame[0] == 0x45 || frame[0] == 0xff,
 		"%s: a frame starting with 0x%02x: no op made it", where, frame[0]);
 	size_t head = got > 0 && frame[0] == 0xff ? 14 : 0;
@@ -143,7 +143,7 @@ expect(struct worker* self, const struct fz_op* op, int64 status, const int64* s
 static int64
 do_io(struct worker* self, const struct fz_op* op)
 {
-	static __thread uint8 buffer[FRAME_MAX];
+	uint8 buffer[FRAME_MAX];
 	int fd = slot_fd(op);
 	size_t size = (size_t)op->arg[1] % (FRAME_MAX + 1);
 	if (op->code == WRITE) {
@@ -226,7 +226,7 @@ do_poll(struct worker* self, const struct fz_op* op)
 static int64
 do_stack(struct worker* self, const struct fz_op* op)
 {
-	static __thread uint8 frame[FRAME_MAX];
+	uint8 frame[FRAME_MAX];
 	const char* name = fz_sym_name(kNames, op->arg[0]);
 	if (op->code == SEND) {
 		size_t length = make_frame(frame, (size_t)op->arg[1], op->arg[0] >= 2, (uint8)op->index);

@@ -255,6 +255,12 @@ host_tls_set(void* value)
 	host_check(pthread_setspecific(sTlsKey, value), "pthread_setspecific");
 }
 
+void
+host_thread_local(void** slot)
+{
+	(void)slot; /* every shim thread is a host thread */
+}
+
 /* ---- memory ------------------------------------------------------------------------------ */
 
 void*
@@ -317,4 +323,10 @@ size_t
 shim_sched_tape_used(void)
 {
 	return 0;
+}
+
+void
+shim_sched_thread_local(void** slot)
+{
+	(void)slot;
 }

@@ -15,12 +15,14 @@
  * - host_time(): monotonic microseconds. host_sleep_until(), host_yield(), host_cpu_relax().
  * - host_tls_*: a per-thread destructor hook, so threads that registered themselves with the shim
  *   (test threads) are unregistered when they exit.
+ * - host_thread_local(): a __thread pointer that belongs to the shim thread, not the host thread
+ *   (host_det.c runs every shim thread as a fiber on one host thread and switches it with them).
  * - host_map()/host_unmap(): anonymous memory for the user arena.
  * - host_schedule_point(): a place where another thread may run next (kernel primitives call it);
  *   host_sched_boot(): shim_boot() starts a fresh schedule. Both do nothing in host.c.
  *
  * Two implementations, chosen at build time: host.c (free-running pthreads) and host_det.c (one
- * runner at a time, the next one read from a choice tape, virtual time, pooled host threads; see
+ * runner at a time, the next one read from a choice tape, virtual time, threads as fibers; see
  * there and shim_sched.h). Every park, unpark, thread create/join, yield and sleep is a scheduling
  * point in host_det.c; it never switches threads while the caller holds a host_lock.
  *
@@ -99,6 +101,9 @@ void host_cpu_relax(void);
 /* once per process: destructor(value) runs when a thread that called host_tls_set() exits */
 void host_tls_init(void (*destructor)(void*));
 void host_tls_set(void* value);
+/* `slot` (a __thread pointer) follows the shim thread: host_det.c saves and restores it at every
+ * switch, new threads start with NULL in it; host.c: nothing to do. Idempotent. */
+void host_thread_local(void** slot);
 
 void* host_map(size_t size); /* zeroed, never NULL (aborts) */
 void host_unmap(void* address, size_t size);

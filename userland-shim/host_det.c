@@ -1,14 +1,13 @@
 /* Deterministic host layer of the userland shim (make SAN=det, instead of host.c): one runner at a
- * time, the next one read from a choice tape, virtual time, host threads pooled across boots. */
+ * time, the next one read from a choice tape, virtual time, threads run as fibers on one host
+ * thread. */
 #include "shim_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 
 #include "host.h"
@@ -16,14 +15,22 @@
 
 /*
  * The baton. A virtual thread (struct vthread) is a shim thread as the scheduler sees it: the
- * thread that booted the shim (attached on its first host call) or a spawned one, running on a
- * pooled host thread. sDet.current is the one allowed to run; every other one waits on its own
- * condition variable under sDet.mutex. At a scheduling point the runner chooses the next runner
- * (tape byte modulo the runnable count, or the default policy: shim_sched.h), makes it current,
- * signals it and waits until the baton comes back. Only the runner touches the shim's state, so a
- * host_lock is never contended; and no switch happens while the runner holds one: a point reached
- * then (an unpark under a semaphore's lock, say) is deferred to its last host_lock_release, which
- * keeps the shim's own bookkeeping atomic. Blocking (park, join, sleep) under a host lock aborts.
+ * thread that booted the shim (the "native" one, attached on its first host call) or a spawned
+ * one, which is a fiber: a stack of its own, run on the native thread's host thread. sDet.current
+ * is the one running. At a scheduling point the runner chooses the next runner (tape byte modulo
+ * the runnable count, or the default policy: shim_sched.h) and, if that is another thread, switches
+ * to its stack (det_switch: callee-saved registers and the stack pointer, no system call); it goes
+ * on when some later decision switches back to it. A switch never happens while the runner holds
+ * a host_lock: a point reached then (an unpark under a semaphore's lock, say) is deferred to its
+ * last host_lock_release, which keeps the shim's own bookkeeping atomic. Blocking (park, join,
+ * sleep) under a host lock aborts.
+ *
+ * Why fibers: a hand-off between host threads costs a futex wake and wait (2-25 us on a small VM);
+ * a fiber switch costs tens of nanoseconds, and the fuzz harnesses switch thousands of times a
+ * second. One consequence: every virtual thread shares the host thread's __thread variables. The
+ * few that belong to a shim thread (kern_thread.c's current thread, a harness's current op)
+ * register with host_thread_local() and are saved and restored at every switch. Only one host
+ * thread may use this build at a time (another one calling in aborts with a message).
  *
  * Virtual time: host_time() is sDet.now. Each decision costs DET_QUANTUM (1 us), so a thread that
  * never blocks (a writer looping while the stack drains) cannot stop the clock and starve a timed
@@ -35,22 +42,39 @@
  * a row while others are runnable, then (or when it blocks or yields) the next runnable id after
  * it, wrapping: busy loops that poll another thread's progress cannot starve it.
  *
- * Pool: a spawned thread takes an idle host thread (one whose previous thread was joined) or a new
- * one; they never exit, so a process has as many as it ever had unjoined spawned threads at once.
- * CPU: a hand-off to a thread asleep on another CPU costs ~25 us on a small VM, ~2 us on the same
- * CPU, and these threads run one at a time anyway: all share one CPU, the first one from the
- * current CPU on that no other process claimed (flock() of $TMPDIR/shim-det-cpu-<n>.lock, held
- * until the process exits), so parallel fuzzing jobs spread. SHIM_DET_CPU=<n> picks one,
- * SHIM_DET_CPU=none leaves the affinity alone.
+ * Pool: a spawned thread takes an idle fiber (one whose previous thread was joined) or a new one;
+ * fibers are never freed, so a process has as many as it ever had unjoined spawned threads at once.
+ * Each stack is DET_STACK_SIZE of lazily committed memory below a guard page. Under ASan every
+ * switch is announced (__sanitizer_start/finish_switch_fiber), so reports and fake stacks follow.
  * SHIM_SCHED_TRACE=<file> ("-": stderr) traces every decision of any binary.
  *
- * fork(): the child keeps only the forking thread; every other virtual thread is an orphan that
- * never runs again (a deadlock if waited for) and the idle pool is forgotten.
+ * fork(): the child keeps only the running virtual thread; every other one is an orphan that
+ * never runs again (a deadlock if waited for). The idle pool stays usable (its stacks are copied).
  */
+
+#if !defined(__x86_64__)
+#error "host_det.c switches fibers with x86-64 code; other hosts use the free-running host.c"
+#endif
+#if defined(__SANITIZE_THREAD__)
+#error "host_det.c runs virtual threads as fibers, which ThreadSanitizer builds do not follow"
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define DET_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DET_ASAN 1
+#endif
+#endif
+#ifdef DET_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #define DET_EPOCH ((bigtime_t)1000 * 1000000) /* system_time() at every boot: 1000 s */
 #define DET_QUANTUM 1                         /* virtual microseconds each decision costs */
 #define DET_SLICE 64 /* default policy: decisions in a row the current thread keeps running */
+#define DET_STACK_SIZE ((size_t)1024 * 1024) /* per fiber, committed as touched */
+#define DET_GUARD_SIZE ((size_t)64 * 1024)   /* below each stack: an overflow faults */
+#define DET_LOCALS 8                         /* host_thread_local() slots */
 
 enum vthread_state { V_RUNNABLE, V_BLOCKED, V_EXITED, V_ORPHAN };
 
@@ -71,7 +95,8 @@ static const char* const kPointNames[POINT_KIND_COUNT] = {"sem_acquire", "sem_re
 	"busy_wait", "park", "unpark", "create", "exit", "join", "sleep", "yield"};
 
 struct vthread {
-	pthread_cond_t wake; /* under sDet.mutex: signalled when it becomes current */
+	void* sp;    /* its saved stack pointer while another thread runs */
+	uint8* map;  /* fibers: guard page and stack; NULL: the native thread */
 	int32 id;    /* grows with creation, renumbered at boot: runnable sets are in id order */
 	int32 state; /* enum vthread_state */
 	host_parker* parker;    /* blocked in host_park() on it */
@@ -83,35 +108,40 @@ struct vthread {
 	void (*entry)(void*);
 	void* argument;
 	struct vthread* next_idle;
+	void* tls;                /* host_tls_set() */
+	void* locals[DET_LOCALS]; /* the registered thread-local slots' values while switched out */
+	const void* stack_bottom; /* ASan: the stack it runs on (the native's: learnt at its first */
+	size_t stack_size;        /* switch) and its fake stack while switched out */
+	void* fake_stack;
 };
 
 static struct {
-	pthread_mutex_t mutex;
-	struct vthread* current;  /* holds the baton; NULL when no virtual thread can run */
+	struct vthread* current;  /* the one running; NULL before the first attach */
+	struct vthread* native;   /* the attached thread whose host thread runs every fiber */
 	struct vthread** threads; /* ascending ids; exited ones stay until joined */
 	struct vthread** scratch; /* the runnable set of the decision being made */
 	int32 count;
 	int32 capacity;
 	int32 next_id;
 	int32 slice;   /* decisions in a row that kept the current thread */
-	bigtime_t now; /* the virtual clock (atomic for host_time) */
+	bigtime_t now; /* the virtual clock */
 	uint8* tape;
 	size_t tape_length;
 	size_t tape_capacity;
 	size_t tape_position;
 	FILE* trace;
 	uint64 decisions;
-	struct vthread* idle; /* pooled threads, joined: their host threads wait for a new job */
+	struct vthread* idle; /* pooled fibers, joined: each waits for a new job */
 	bool stopped;         /* a deadlock report is being printed: no more switches */
-} sDet = {.mutex = PTHREAD_MUTEX_INITIALIZER, .now = DET_EPOCH};
+	void** locals[DET_LOCALS];
+	int32 local_count;
+	struct vthread* switched_from; /* the thread that switched to the one now starting */
+} sDet = {.now = DET_EPOCH};
 
-static __thread struct vthread* tSelf;
-static __thread void* tTlsValue; /* host_tls_set() */
+static __thread bool tAttached; /* this host thread is the native one */
 static void (*sTlsDestructor)(void*);
 static pthread_once_t sOnce = PTHREAD_ONCE_INIT;
-static pthread_key_t sExitKey; /* attached threads leave the schedule when they exit */
-static int sCpu = -1;          /* the CPU every scheduler thread runs on; -1: not pinned */
-static FILE* sCpuClaim;        /* holds the flock() that claims sCpu */
+static pthread_key_t sExitKey; /* an attached thread leaves the schedule when it exits */
 
 static void __attribute__((noreturn)) fatal(const char* what, const char* why)
 {
@@ -126,7 +156,106 @@ host_check(int error, const char* what)
 		fatal(what, strerror(error));
 }
 
-/* ---- the thread table (callers hold sDet.mutex) ---------------------------------------------- */
+/* ---- fibers: the stack switch ---------------------------------------------------------------- */
+
+/* det_switch(&from->sp, to->sp): push the callee-saved registers, store the stack pointer, load
+ * the other one, pop its registers and return where it called det_switch (or into fiber_start) */
+void det_switch(void** save, void* load);
+__asm__(".text\n"
+		".p2align 4\n"
+		".type det_switch, @function\n"
+		"det_switch:\n"
+		"\tpushq %rbp\n"
+		"\tpushq %rbx\n"
+		"\tpushq %r12\n"
+		"\tpushq %r13\n"
+		"\tpushq %r14\n"
+		"\tpushq %r15\n"
+		"\tmovq %rsp, (%rdi)\n"
+		"\tmovq %rsi, %rsp\n"
+		"\tpopq %r15\n"
+		"\tpopq %r14\n"
+		"\tpopq %r13\n"
+		"\tpopq %r12\n"
+		"\tpopq %rbx\n"
+		"\tpopq %rbp\n"
+		"\tret\n"
+		".size det_switch, .-det_switch\n");
+
+/* after a switch lands in `self`: ASan learns which stack it is on (and where it came from) */
+static inline void
+switch_landed(struct vthread* self)
+{
+#ifdef DET_ASAN
+	const void* bottom;
+	size_t size;
+	__sanitizer_finish_switch_fiber(self->fake_stack, &bottom, &size);
+	struct vthread* from = sDet.switched_from;
+	if (from != NULL && from->map == NULL) {
+		from->stack_bottom = bottom;
+		from->stack_size = size;
+	}
+#else
+	(void)self;
+#endif
+}
+
+/* run `to` on this host thread until some thread switches back to `from` */
+static void
+switch_to(struct vthread* from, struct vthread* to)
+{
+	for (int32 i = 0; i < sDet.local_count; i++) {
+		from->locals[i] = *sDet.locals[i];
+		*sDet.locals[i] = to->locals[i];
+	}
+	sDet.switched_from = from;
+#ifdef DET_ASAN
+	__sanitizer_start_switch_fiber(&from->fake_stack, to->stack_bottom, to->stack_size);
+#endif
+	det_switch(&from->sp, to->sp);
+	switch_landed(from);
+}
+
+static void reschedule(struct vthread* self, int kind);
+
+/* every fiber's bottom frame: run each thread the pool gives it, then wait for the next one */
+static void __attribute__((noreturn)) fiber_start(void)
+{
+	struct vthread* self = sDet.current;
+	self->fake_stack = NULL;
+	switch_landed(self);
+	for (;;) {
+		self->entry(self->argument);
+		self->state = V_EXITED;
+		if (self->joiner != NULL && self->joiner->state == V_BLOCKED)
+			self->joiner->state = V_RUNNABLE;
+		reschedule(self, POINT_EXIT);
+	}
+}
+
+/* a fiber's stack, set up so that the first switch to it returns into fiber_start */
+static bool
+fiber_init(struct vthread* fiber)
+{
+	uint8* map = mmap(NULL, DET_GUARD_SIZE + DET_STACK_SIZE, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return false;
+	if (mprotect(map, DET_GUARD_SIZE, PROT_NONE) != 0)
+		fatal("mprotect", strerror(errno));
+	fiber->map = map;
+	fiber->stack_bottom = map + DET_GUARD_SIZE;
+	fiber->stack_size = DET_STACK_SIZE;
+	uint64* top = (uint64*)(map + DET_GUARD_SIZE + DET_STACK_SIZE); /* 16-byte aligned */
+	*--top = 0;                              /* fiber_start's return address: it never returns */
+	*--top = (uint64)(uintptr_t)fiber_start; /* det_switch's */
+	for (int i = 0; i < 6; i++)
+		*--top = 0; /* rbp (0 ends frame-pointer unwinds), rbx, r12-r15 */
+	fiber->sp = top;
+	return true;
+}
+
+/* ---- the thread table ---------------------------------------------------------------------- */
 
 static void
 table_add(struct vthread* thread)
@@ -145,7 +274,7 @@ table_add(struct vthread* thread)
 	thread->state = V_RUNNABLE;
 	thread->deadline = B_INFINITE_TIMEOUT;
 	sDet.threads[sDet.count] = thread;
-	__atomic_store_n(&sDet.count, sDet.count + 1, __ATOMIC_RELEASE);
+	sDet.count++;
 }
 
 static void
@@ -154,21 +283,12 @@ table_remove(struct vthread* thread)
 	int32 index = 0;
 	while (sDet.threads[index] != thread)
 		index++;
-	__atomic_store_n(&sDet.count, sDet.count - 1, __ATOMIC_RELEASE);
+	sDet.count--;
 	memmove(&sDet.threads[index], &sDet.threads[index + 1],
 		sizeof(*sDet.threads) * (sDet.count - index));
 }
 
-static struct vthread*
-vthread_alloc(void)
-{
-	struct vthread* thread = shim_host_alloc(sizeof(*thread));
-	memset(thread, 0, sizeof(*thread));
-	host_check(pthread_cond_init(&thread->wake, NULL), "pthread_cond_init");
-	return thread;
-}
-
-/* ---- decisions (callers hold sDet.mutex) ----------------------------------------------------- */
+/* ---- decisions ------------------------------------------------------------------------------- */
 
 /* fill sDet.scratch with the runnable threads, waking those whose deadline has come; at a yield
  * the yielder comes in only when alone */
@@ -219,7 +339,6 @@ static void __attribute__((noreturn)) deadlock(void)
 		describe(stderr, sDet.threads[i]);
 		fprintf(stderr, "\n");
 	}
-	pthread_mutex_unlock(&sDet.mutex);
 	shim_dump_threads(stderr);
 	fflush(stderr);
 	abort();
@@ -242,7 +361,7 @@ advance_clock(void)
 		return false;
 	if (earliest == B_INFINITE_TIMEOUT)
 		deadlock();
-	__atomic_store_n(&sDet.now, max_c(earliest, sDet.now), __ATOMIC_RELAXED);
+	sDet.now = max_c(earliest, sDet.now);
 	return true;
 }
 
@@ -278,7 +397,7 @@ choose(struct vthread* self, int kind)
 {
 	bool yielding = kind == POINT_YIELD || kind == HOST_POINT_BUSY_WAIT;
 	bigtime_t before = sDet.now;
-	__atomic_store_n(&sDet.now, sDet.now + DET_QUANTUM, __ATOMIC_RELAXED);
+	sDet.now += DET_QUANTUM;
 	int32 count = runnable_set(self, yielding);
 	if (count == 0 && advance_clock())
 		count = runnable_set(self, false);
@@ -305,21 +424,19 @@ choose(struct vthread* self, int kind)
 }
 
 /* The runner is the only thread (a single-threaded harness): do what choose() would do at a point
- * where it can go on, without the scans, and return true. Without sDet.mutex too: only the runner
- * changes the clock and the counters, and a thread attaching meanwhile (table_add under the mutex)
- * waits for the baton anyway, as if it had come after this decision. */
+ * where it can go on, without the scans, and return true. */
 static inline bool
 alone_tick(void)
 {
-	if (__atomic_load_n(&sDet.count, __ATOMIC_ACQUIRE) != 1 || sDet.trace != NULL || sDet.stopped)
+	if (sDet.count != 1 || sDet.trace != NULL || sDet.stopped)
 		return false;
-	__atomic_store_n(&sDet.now, sDet.now + DET_QUANTUM, __ATOMIC_RELAXED);
+	sDet.now += DET_QUANTUM;
 	sDet.slice++;
 	sDet.decisions++;
 	return true;
 }
 
-/* a scheduling point: hand the baton over and wait until it comes back (unless self exited) */
+/* a scheduling point: switch to the next runner; returns once some decision switches back */
 static void
 reschedule(struct vthread* self, int kind)
 {
@@ -330,11 +447,15 @@ reschedule(struct vthread* self, int kind)
 	struct vthread* next = choose(self, kind);
 	if (next == self)
 		return;
+	if (next == NULL) {
+		/* only when the native thread leaves and nobody else is left */
+		if (self->map != NULL)
+			fatal(kPointNames[kind], "a fiber has no thread left to switch to");
+		sDet.current = NULL;
+		return;
+	}
 	sDet.current = next;
-	if (next != NULL)
-		pthread_cond_signal(&next->wake);
-	while (self->state != V_EXITED && sDet.current != self)
-		pthread_cond_wait(&self->wake, &sDet.mutex);
+	switch_to(self, next);
 }
 
 /* a point where self may go on: deferred while it holds host locks */
@@ -365,62 +486,12 @@ block(struct vthread* self, host_parker* parker, bigtime_t deadline, int kind)
 /* ---- joining the schedule, leaving it, the pool, fork ---------------------------------------- */
 
 static void
-lock_det(void)
-{
-	pthread_mutex_lock(&sDet.mutex);
-}
-
-static void
-unlock_det(void)
-{
-	pthread_mutex_unlock(&sDet.mutex);
-}
-
-static void
 fork_child(void)
 {
-	unlock_det();
-	sDet.idle = NULL; /* their host threads are gone */
 	for (int32 i = 0; i < sDet.count; i++) {
-		if (sDet.threads[i] != tSelf && sDet.threads[i]->state != V_EXITED)
+		if (sDet.threads[i] != sDet.current && sDet.threads[i]->state != V_EXITED)
 			sDet.threads[i]->state = V_ORPHAN;
 	}
-	sDet.current = tSelf;
-}
-
-static void
-pin_self(void)
-{
-	if (sCpu < 0)
-		return;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(sCpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-/* the first CPU from the current one that no other process claimed; the claim stays held */
-static int
-claim_cpu(const cpu_set_t* allowed)
-{
-	const char* directory = getenv("TMPDIR");
-	int start = max_c(sched_getcpu(), 0);
-	for (int i = 0; i < CPU_SETSIZE; i++) {
-		int cpu = (start + i) % CPU_SETSIZE;
-		char path[512];
-		if (!CPU_ISSET(cpu, allowed))
-			continue;
-		snprintf(path, sizeof(path), "%s/shim-det-cpu-%d.lock",
-			directory != NULL ? directory : "/tmp", cpu);
-		FILE* file = fopen(path, "ae");
-		if (file != NULL && flock(fileno(file), LOCK_EX | LOCK_NB) == 0) {
-			sCpuClaim = file;
-			return cpu;
-		}
-		if (file != NULL)
-			fclose(file);
-	}
-	return start;
 }
 
 static void thread_exit_hook(void* value);
@@ -429,36 +500,27 @@ static void
 det_once(void)
 {
 	host_check(pthread_key_create(&sExitKey, thread_exit_hook), "pthread_key_create");
-	host_check(pthread_atfork(lock_det, unlock_det, fork_child), "pthread_atfork");
+	host_check(pthread_atfork(NULL, NULL, fork_child), "pthread_atfork");
 	const char* trace = getenv("SHIM_SCHED_TRACE");
 	if (trace != NULL && trace[0] != '\0')
 		sDet.trace = strcmp(trace, "-") == 0 ? stderr : fopen(trace, "w");
-
-	const char* cpu = getenv("SHIM_DET_CPU");
-	cpu_set_t allowed;
-	if ((cpu != NULL && strcmp(cpu, "none") == 0)
-		|| sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2)
-		return;
-	sCpu = cpu != NULL ? atoi(cpu) : claim_cpu(&allowed);
-	if (sCpu < 0 || sCpu >= CPU_SETSIZE || !CPU_ISSET(sCpu, &allowed))
-		sCpu = -1;
 }
 
-/* a thread not spawned through the host layer (the harness's main thread) joins the schedule:
- * at once if nobody runs, else whenever it is chosen */
+/* the host thread that calls in first (the harness's main thread) joins the schedule; it runs
+ * every fiber from then on, so no other host thread may call in while it lives */
 static struct vthread* __attribute__((noinline)) attach(void)
 {
 	host_check(pthread_once(&sOnce, det_once), "pthread_once");
-	pin_self();
-	struct vthread* self = vthread_alloc();
-	pthread_mutex_lock(&sDet.mutex);
+	if (sDet.native != NULL)
+		fatal("a second host thread called into the shim",
+			"the deterministic build runs every shim thread on the first one (spawn threads with "
+			"spawn_kernel_thread or shim_thread_spawn)");
+	struct vthread* self = shim_host_alloc(sizeof(*self));
+	memset(self, 0, sizeof(*self));
 	table_add(self);
-	if (sDet.current == NULL)
-		sDet.current = self;
-	while (sDet.current != self)
-		pthread_cond_wait(&self->wake, &sDet.mutex);
-	tSelf = self;
-	pthread_mutex_unlock(&sDet.mutex);
+	sDet.native = self;
+	sDet.current = self;
+	tAttached = true;
 	host_check(pthread_setspecific(sExitKey, self), "pthread_setspecific");
 	return self;
 }
@@ -466,52 +528,26 @@ static struct vthread* __attribute__((noinline)) attach(void)
 static inline struct vthread*
 det_self(void)
 {
-	struct vthread* self = tSelf;
-	return self != NULL ? self : attach();
+	return tAttached ? sDet.current : attach();
 }
 
-/* an attached thread exits: the shim's exit hook first (still under the baton), then leave */
+/* the native thread exits (pthread_exit; never at exit()): the shim's exit hook, then leave. Fibers
+ * still alive cannot run any more. */
 static void
 thread_exit_hook(void* value)
 {
 	struct vthread* self = value;
-	void* shimValue = tTlsValue;
-	tTlsValue = NULL;
+	void* shimValue = self->tls;
+	self->tls = NULL;
 	if (shimValue != NULL && sTlsDestructor != NULL)
 		sTlsDestructor(shimValue);
-	pthread_mutex_lock(&sDet.mutex);
 	self->state = V_EXITED;
 	table_remove(self);
-	reschedule(self, POINT_EXIT);
-	tSelf = NULL;
-	pthread_mutex_unlock(&sDet.mutex);
-	pthread_cond_destroy(&self->wake);
+	if (sDet.current == self)
+		sDet.current = NULL;
+	sDet.native = NULL;
+	tAttached = false;
 	shim_host_free(self);
-}
-
-/* a pool host thread: runs each virtual thread it is given once that one becomes current */
-static void*
-worker_main(void* argument)
-{
-	struct vthread* self = argument;
-	pin_self();
-	pthread_mutex_lock(&sDet.mutex);
-	for (;;) {
-		while (sDet.current != self)
-			pthread_cond_wait(&self->wake, &sDet.mutex);
-		tSelf = self;
-		pthread_mutex_unlock(&sDet.mutex);
-
-		self->entry(self->argument);
-
-		pthread_mutex_lock(&sDet.mutex);
-		self->state = V_EXITED;
-		if (self->joiner != NULL && self->joiner->state == V_BLOCKED)
-			self->joiner->state = V_RUNNABLE;
-		reschedule(self, POINT_EXIT);
-		tSelf = NULL;
-	}
-	return NULL;
 }
 
 status_t
@@ -520,24 +556,14 @@ host_thread_create(host_thread* thread, void (*entry)(void*), void* argument)
 	struct vthread* self = det_self();
 	thread->entry = entry;
 	thread->argument = argument;
-	pthread_mutex_lock(&sDet.mutex);
 	struct vthread* child = sDet.idle;
 	if (child != NULL) {
 		sDet.idle = child->next_idle;
 	} else {
-		child = vthread_alloc();
-		pthread_attr_t attributes;
-		host_check(pthread_attr_init(&attributes), "pthread_attr_init");
-		pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-		pthread_t handle;
-		int error = pthread_create(&handle, &attributes, worker_main, child);
-		pthread_attr_destroy(&attributes);
-		if (error != 0) {
-			pthread_mutex_unlock(&sDet.mutex);
-			pthread_cond_destroy(&child->wake);
+		child = shim_host_alloc(sizeof(*child));
+		memset(child, 0, sizeof(*child));
+		if (!fiber_init(child)) {
 			shim_host_free(child);
-			if (error != EAGAIN)
-				fatal("pthread_create", strerror(error));
 			return B_NO_MORE_THREADS;
 		}
 	}
@@ -545,20 +571,20 @@ host_thread_create(host_thread* thread, void (*entry)(void*), void* argument)
 	child->argument = argument;
 	child->joiner = NULL;
 	child->timed_out = false;
+	child->tls = NULL;
+	memset(child->locals, 0, sizeof(child->locals));
 	table_add(child);
 	thread->context = child;
 	point_locked(self, POINT_CREATE);
-	pthread_mutex_unlock(&sDet.mutex);
 	return B_OK;
 }
 
-/* waits for the thread's entry to return, then gives its host thread back to the pool */
+/* waits for the thread's entry to return, then gives its fiber back to the pool */
 void
 host_thread_join(host_thread* thread)
 {
 	struct vthread* self = det_self();
 	struct vthread* target = thread->context;
-	pthread_mutex_lock(&sDet.mutex);
 	target->joiner = self;
 	if (target->state != V_EXITED)
 		block(self, NULL, B_INFINITE_TIMEOUT, POINT_JOIN);
@@ -568,7 +594,6 @@ host_thread_join(host_thread* thread)
 	target->next_idle = sDet.idle;
 	sDet.idle = target;
 	thread->context = NULL;
-	pthread_mutex_unlock(&sDet.mutex);
 }
 
 /* ---- host interface: locks, parkers, points, time -------------------------------------------- */
@@ -585,11 +610,13 @@ host_lock_destroy(host_lock* lock)
 	host_check(pthread_mutex_destroy(&lock->mutex), "pthread_mutex_destroy");
 }
 
+/* Only one thread runs and it never switches while it holds one, so a host lock is a count: a
+ * second acquire of the same lock (which would self-deadlock in host.c) aborts. */
 void
 host_lock_acquire(host_lock* lock)
 {
 	struct vthread* self = det_self();
-	host_check(pthread_mutex_lock(&lock->mutex), "pthread_mutex_lock");
+	host_check(pthread_mutex_trylock(&lock->mutex), "host_lock_acquire: already held");
 	self->locks++;
 }
 
@@ -607,17 +634,13 @@ host_lock_try(host_lock* lock)
 void
 host_lock_release(host_lock* lock)
 {
-	struct vthread* self = tSelf;
+	struct vthread* self = sDet.current;
 	host_check(pthread_mutex_unlock(&lock->mutex), "pthread_mutex_unlock");
 	if (--self->locks > 0 || self->deferred == 0)
 		return;
 	int kind = self->deferred - 1;
 	self->deferred = 0;
-	if (alone_tick())
-		return;
-	pthread_mutex_lock(&sDet.mutex);
 	reschedule(self, kind);
-	pthread_mutex_unlock(&sDet.mutex);
 }
 
 void
@@ -639,7 +662,6 @@ host_park(host_parker* parker, bigtime_t deadline)
 {
 	struct vthread* self = det_self();
 	bool unparked = true;
-	pthread_mutex_lock(&sDet.mutex);
 	if (parker->permit == 0 && (deadline == B_INFINITE_TIMEOUT || deadline > sDet.now)) {
 		parker->waiter = self;
 		block(self, parker, deadline, POINT_PARK);
@@ -650,7 +672,6 @@ host_park(host_parker* parker, bigtime_t deadline)
 		reschedule(self, POINT_PARK);
 	}
 	parker->permit = 0;
-	pthread_mutex_unlock(&sDet.mutex);
 	return unparked;
 }
 
@@ -658,7 +679,6 @@ void
 host_unpark(host_parker* parker)
 {
 	struct vthread* self = det_self();
-	pthread_mutex_lock(&sDet.mutex);
 	parker->permit = 1;
 	struct vthread* waiter = parker->waiter;
 	if (waiter != NULL && waiter->state == V_BLOCKED && waiter->parker == parker) {
@@ -666,22 +686,12 @@ host_unpark(host_parker* parker)
 		waiter->timed_out = false;
 	}
 	point_locked(self, POINT_UNPARK);
-	pthread_mutex_unlock(&sDet.mutex);
 }
 
 void
 host_schedule_point(enum host_point kind)
 {
-	struct vthread* self = det_self();
-	if (self->locks > 0) {
-		self->deferred = kind + 1;
-		return;
-	}
-	if (alone_tick())
-		return;
-	pthread_mutex_lock(&sDet.mutex);
-	reschedule(self, kind);
-	pthread_mutex_unlock(&sDet.mutex);
+	point_locked(det_self(), kind);
 }
 
 void
@@ -700,34 +710,55 @@ host_cpu_relax(void)
 bigtime_t
 host_time(void)
 {
-	return __atomic_load_n(&sDet.now, __ATOMIC_RELAXED);
+	return sDet.now;
 }
 
 void
 host_sleep_until(bigtime_t deadline)
 {
 	struct vthread* self = det_self();
-	pthread_mutex_lock(&sDet.mutex);
 	if (deadline > sDet.now)
 		block(self, NULL, deadline, POINT_SLEEP);
 	else
 		reschedule(self, POINT_SLEEP);
-	pthread_mutex_unlock(&sDet.mutex);
 }
 
-/* ---- thread exit hook, memory ---------------------------------------------------------------- */
+/* ---- thread-local state, thread exit hook, memory -------------------------------------------- */
+
+void
+host_thread_local(void** slot)
+{
+	for (int32 i = 0; i < sDet.local_count; i++) {
+		if (sDet.locals[i] == slot)
+			return;
+	}
+	if (sDet.local_count == DET_LOCALS)
+		fatal("host_thread_local", "more than DET_LOCALS slots");
+	/* every other thread starts with NULL in it */
+	for (int32 i = 0; i < sDet.count; i++)
+		sDet.threads[i]->locals[sDet.local_count] = NULL;
+	struct vthread* idle = sDet.idle;
+	for (; idle != NULL; idle = idle->next_idle)
+		idle->locals[sDet.local_count] = NULL;
+	sDet.locals[sDet.local_count++] = slot;
+}
+
+void
+shim_sched_thread_local(void** slot)
+{
+	host_thread_local(slot);
+}
 
 void
 host_tls_init(void (*destructor)(void*))
 {
-	__atomic_store_n(&sTlsDestructor, destructor, __ATOMIC_RELEASE);
+	sTlsDestructor = destructor;
 }
 
 void
 host_tls_set(void* value)
 {
-	det_self(); /* attached threads run the hook when they exit */
-	tTlsValue = value;
+	det_self()->tls = value; /* the native thread runs the hook when it exits */
 }
 
 void*
@@ -753,7 +784,6 @@ void
 host_sched_boot(void)
 {
 	struct vthread* self = det_self();
-	pthread_mutex_lock(&sDet.mutex);
 	int32 index = 0;
 	while (sDet.threads[index] != self)
 		index++;
@@ -762,11 +792,10 @@ host_sched_boot(void)
 	for (int32 i = 0; i < sDet.count; i++)
 		sDet.threads[i]->id = i;
 	sDet.next_id = sDet.count;
-	__atomic_store_n(&sDet.now, DET_EPOCH, __ATOMIC_RELAXED);
+	sDet.now = DET_EPOCH;
 	sDet.tape_position = 0;
 	sDet.decisions = 0;
 	sDet.slice = 0;
-	pthread_mutex_unlock(&sDet.mutex);
 }
 
 void

@@ -26,7 +26,8 @@
 static host_lock sRegistryLock = HOST_LOCK_INITIALIZER;
 static struct shim_thread* sThreads;
 static int32 sNextThreadID = 1;
-static __thread struct shim_thread* sCurrentThread;
+/* void*: host_thread_local() saves it per shim thread in the deterministic build */
+static __thread void* sCurrentThread;
 
 static void
 thread_unref(struct shim_thread* thread)
@@ -118,6 +119,7 @@ shim_thread_self(void)
 		return thread;
 
 	thread = thread_create_record("user thread", false);
+	host_thread_local(&sCurrentThread);
 	host_tls_init(foreign_thread_exit);
 	host_tls_set(thread);
 	host_lock_acquire(&sRegistryLock);
@@ -256,6 +258,7 @@ spawn_kernel_thread(thread_func function, const char* name, int32 priority, void
 	registry_add(thread);
 	host_lock_release(&sRegistryLock);
 
+	host_thread_local(&sCurrentThread);
 	status_t error = host_thread_create(&thread->host, kernel_thread_entry, thread);
 	if (error != B_OK) {
 		host_lock_acquire(&sRegistryLock);

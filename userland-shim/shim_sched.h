@@ -23,14 +23,14 @@
  * abort(). Thread ids in traces are the scheduler's: 0 for the thread that booted (the harness's
  * main thread), then 1, 2, ... in creation order, renumbered at every boot.
  *
- * Threads: spawn with shim_thread_spawn() and join with shim_thread_join(); they run on a pool of
- * host threads kept across boots, all pinned to one CPU. The thread that calls shim_boot() joins
- * the schedule on its first shim call. A thread that runs on its own (pthread_create) and calls
- * into the shim joins whenever it gets there, which is not deterministic; code that waits for
- * another thread without any shim call (`while (!flag);`) never lets it run.
+ * Threads: spawn with shim_thread_spawn() and join with shim_thread_join(); they run as fibers
+ * (a stack each, pooled across boots) on the host thread that first called into the shim, which
+ * joins the schedule as thread 0. Another host thread (pthread_create) calling into the shim
+ * aborts with a message. They share that host thread's __thread variables: one that must follow
+ * the shim thread registers with shim_sched_thread_local(). Code that waits for another thread
+ * without any shim call (`while (!flag);`) never lets it run.
  *
- * Environment: SHIM_SCHED_TRACE=<file> ("-": stderr) traces any binary from its start;
- * SHIM_DET_CPU=<n> pins the scheduler's threads to CPU n, SHIM_DET_CPU=none does not pin them.
+ * Environment: SHIM_SCHED_TRACE=<file> ("-": stderr) traces any binary from its start.
  * Call these functions from the thread that boots the shim.
  */
 
@@ -54,6 +54,9 @@ bool shim_sched_is_deterministic(void);
 uint64 shim_sched_decisions(void);
 /* tape bytes read since boot */
 size_t shim_sched_tape_used(void);
+/* `slot`, a __thread pointer, is saved and restored at every switch of shim threads (each starts
+ * with NULL in it); free-running builds: nothing to do */
+void shim_sched_thread_local(void** slot);
 
 #ifdef __cplusplus
 }

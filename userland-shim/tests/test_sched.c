@@ -1,5 +1,5 @@
 /* cmocka tests of the deterministic scheduler (make SAN=det): tapes replay exactly, tapes steer
- * interleavings, virtual time, deadlock reports, interrupts, the driver under tapes, the pool. */
+ * interleavings, virtual time, deadlocks, interrupts, the driver under tapes, fibers, the pool. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include <lock.h>
 
+#include "host.h"
 #include "shim_internal.h"
 #include "shim_sched.h"
 
@@ -292,32 +294,40 @@ deadlock_child(void)
 	shim_thread_join(b, NULL);
 }
 
-static void
-test_deadlock_is_reported(void** state)
+/* runs child() in a forked process with its stderr captured; returns its wait status */
+static int
+run_in_child(void (*child)(void), char* output, size_t size)
 {
 	int pipeEnds[2];
 	assert_int_equal(pipe(pipeEnds), 0);
 	fflush(stdout);
 	fflush(stderr);
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
 		dup2(pipeEnds[1], STDERR_FILENO);
 		close(pipeEnds[0]);
 		alarm(20);
-		deadlock_child();
+		child();
 		_exit(0);
 	}
 	close(pipeEnds[1]);
-	char output[16384];
 	size_t used = 0;
 	ssize_t bytes;
-	while ((bytes = read(pipeEnds[0], output + used, sizeof(output) - 1 - used)) > 0)
+	while ((bytes = read(pipeEnds[0], output + used, size - 1 - used)) > 0)
 		used += bytes;
 	output[used] = '\0';
 	close(pipeEnds[0]);
 	int status;
-	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+test_deadlock_is_reported(void** state)
+{
+	char output[16384];
+	int status = run_in_child(deadlock_child, output, sizeof(output));
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || strstr(output, "DEADLOCK") == NULL
 		|| strstr(output, "waits on semaphore") == NULL
 		|| strstr(output, "\"held by nobody 1\"") == NULL
@@ -325,6 +335,77 @@ test_deadlock_is_reported(void** state)
 		|| strstr(output, "\"waits for 1\"") == NULL)
 		fail_msg("expected a deadlock report and SIGABRT; child status 0x%x, output:\n%s", status,
 			output);
+}
+
+/* ---- fibers: thread-local slots follow the shim thread; one host thread only ---------------- */
+
+static __thread void* tMine; /* registered with shim_sched_thread_local() */
+
+static status_t
+keeps_its_local(void* data)
+{
+	if (tMine != NULL)
+		return B_ERROR; /* a new thread starts with NULL in it */
+	tMine = data;
+	for (int i = 0; i < 6; i++) {
+		snooze(10 + 7 * (int)(*(char*)data - 'a'));
+		host_yield();
+		if (tMine != data)
+			return B_ERROR;
+	}
+	return B_OK;
+}
+
+static void
+locals_scenario(struct run* run)
+{
+	static char markers[] = "abc";
+	shim_sched_thread_local(&tMine);
+	tMine = run;
+	thread_id threads[3];
+	for (int i = 0; i < 3; i++)
+		threads[i] = shim_thread_spawn("local keeper", keeps_its_local, &markers[i]);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(join(threads[i]), B_OK);
+	assert_ptr_equal(tMine, run);
+	tMine = NULL;
+}
+
+static void
+test_thread_locals_follow_threads(void** state)
+{
+	for (uint32 seed = 0; seed < 8; seed++) {
+		uint8 tape[TAPE_LENGTH];
+		make_tape(tape, sizeof(tape), seed + 900);
+		run_quiet(tape, sizeof(tape), locals_scenario);
+	}
+}
+
+static void*
+calls_in(void* data)
+{
+	(void)data;
+	create_sem(0, "from another host thread");
+	return NULL;
+}
+
+static void
+second_host_thread_child(void)
+{
+	assert_int_equal(shim_boot(), B_OK);
+	pthread_t other;
+	pthread_create(&other, NULL, calls_in, NULL);
+	pthread_join(other, NULL);
+}
+
+static void
+test_second_host_thread_aborts(void** state)
+{
+	char output[4096];
+	int status = run_in_child(second_host_thread_child, output, sizeof(output));
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT
+		|| strstr(output, "a second host thread called into the shim") == NULL)
+		fail_msg("expected SIGABRT and a message; child status 0x%x, output:\n%s", status, output);
 }
 
 /* ---- interrupts ----------------------------------------------------------------------------- */
@@ -433,7 +514,7 @@ test_driver_read_under_tapes(void** state)
 	}
 }
 
-/* ---- the worker pool: boot/shutdown cycles create no host threads -----------------------------
+/* ---- the fiber pool: boot/shutdown cycles create no host threads -----------------------------
  */
 
 static int
@@ -489,6 +570,7 @@ test_pool_reused_across_boots(void** state)
 	}
 	print_message(
 		"host threads: %d after the first input, %d after 100 more\n", before, host_threads());
+	assert_int_equal(before, 1); /* every shim thread is a fiber on this one */
 	assert_int_equal(host_threads(), before);
 }
 
@@ -604,6 +686,8 @@ main(void)
 		cmocka_unit_test(test_tapes_steer_interleavings),
 		cmocka_unit_test(test_virtual_time),
 		cmocka_unit_test(test_deadlock_is_reported),
+		cmocka_unit_test(test_thread_locals_follow_threads),
+		cmocka_unit_test(test_second_host_thread_aborts),
 		cmocka_unit_test(test_interrupt_blocked_thread),
 		cmocka_unit_test(test_driver_read_under_tapes),
 		cmocka_unit_test(test_pool_reused_across_boots),
