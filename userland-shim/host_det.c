@@ -423,12 +423,19 @@ choose(struct vthread* self, int kind)
 	return next;
 }
 
-/* The runner is the only thread (a single-threaded harness): do what choose() would do at a point
- * where it can go on, without the scans, and return true. */
+/* The runner goes on, whatever the other threads do: it is alone (a single-threaded harness), or
+ * the default policy keeps it (no tape left, not a yield, its slice not used up). Do what choose()
+ * would do without its scan of every thread, and return true. A thread whose deadline passes
+ * meanwhile is found runnable by the next full decision instead; that changes no outcome, as only
+ * the runner runs until then and the clock only moves forward. */
 static inline bool
-alone_tick(void)
+keeps_running(struct vthread* self, int kind)
 {
-	if (sDet.count != 1 || sDet.trace != NULL || sDet.stopped)
+	if (self->state != V_RUNNABLE || sDet.trace != NULL || sDet.stopped)
+		return false;
+	if (sDet.count != 1
+		&& (sDet.tape_position < sDet.tape_length || sDet.slice >= DET_SLICE
+			|| kind == POINT_YIELD || kind == HOST_POINT_BUSY_WAIT))
 		return false;
 	sDet.now += DET_QUANTUM;
 	sDet.slice++;
@@ -442,7 +449,7 @@ reschedule(struct vthread* self, int kind)
 {
 	if (sDet.stopped)
 		return;
-	if (self->state == V_RUNNABLE && alone_tick())
+	if (keeps_running(self, kind))
 		return;
 	struct vthread* next = choose(self, kind);
 	if (next == self)
