@@ -28,6 +28,8 @@ report_findings() {
 }
 
 count_files() { find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l; }
+# short programs run fast and find most bugs; ops needs room for four threads
+max_len() { echo "${MAX_LEN:-$([ "$1" = ops ] && echo 512 || echo 256)}"; }
 count_ids() { find "$1" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l; }
 
 # ---- libFuzzer -----------------------------------------------------------------------------------
@@ -41,8 +43,8 @@ libfuzzer_one() {
 	before=$(count_files "$corpus")
 	local dict=()
 	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
-	# short programs run fast and find most bugs; ops needs room for four threads
-	local maxlen=${MAX_LEN:-$([ "$t" = ops ] && echo 512 || echo 256)}
+	local maxlen
+	maxlen=$(max_len "$t")
 	echo "== libFuzzer $t: ${FUZZ_TIME}s, $JOBS job(s), corpus $corpus + corpora/$t + seeds"
 	local pids=() i
 	for ((i = 0; i < JOBS; i++)); do
@@ -183,8 +185,8 @@ ci_one() {
 	mkdir -p "$scratch" "findings/$t" "$FZ/logs"
 	local dict=()
 	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
-	local maxlen=256 start=$SECONDS rc
-	[ "$t" = ops ] && maxlen=512
+	local maxlen start=$SECONDS rc
+	maxlen=$(max_len "$t")
 	"$bin" -seed=1 -runs="$CI_RUNS" -max_total_time="$CI_TIME" -timeout=10 -rss_limit_mb=4096 \
 		-max_len="$maxlen" -print_final_stats=1 -artifact_prefix="findings/$t/ci-" "${dict[@]}" \
 		"$scratch" "corpora/$t" "$FZ/seeds/$t" >"$log" 2>&1
@@ -294,8 +296,10 @@ minimize() {
 	echo "make repro FILE=$out"
 }
 
-# corpora/<target>/ becomes the smallest set of its inputs, the working corpus and the seeds that
-# keeps every feature (libFuzzer's greedy set-cover merge); src/ stays as it is
+# corpora/<target>/ becomes a subset of its inputs, the working corpus and the seeds that keeps
+# every feature, taking inputs shortest first (libFuzzer's -merge=1): exec/s falls with the length
+# of the programs the fuzzer mutates, so short ones are worth more files. Inputs are cut to the
+# harness's max_len, as the fuzzer would cut them. src/ stays as it is.
 merge() {
 	local t
 	for t in "$@"; do
@@ -303,8 +307,8 @@ merge() {
 		rm -rf "$out"
 		mkdir -p "$out" "corpora/$t" "$FZ/corpus/$t"
 		before=$(count_files "corpora/$t")
-		"$FZ/lf/$t" -set_cover_merge=1 -timeout=10 "$out" "corpora/$t" "$FZ/corpus/$t" \
-			"$FZ/seeds/$t" >"$FZ/logs/merge-$t.log" 2>&1 || {
+		"$FZ/lf/$t" -merge=1 -max_len="$(max_len "$t")" -timeout=10 "$out" "corpora/$t" \
+			"$FZ/corpus/$t" "$FZ/seeds/$t" >"$FZ/logs/merge-$t.log" 2>&1 || {
 			tail -n 20 "$FZ/logs/merge-$t.log"
 			return 1
 		}
