@@ -131,12 +131,14 @@ static struct {
 	size_t tape_position;
 	FILE* trace;
 	uint64 decisions;
-	struct vthread* idle; /* pooled fibers, joined: each waits for a new job */
-	bool stopped;         /* a deadlock report is being printed: no more switches */
+	struct vthread* idle;    /* pooled fibers, joined: each waits for a new job */
+	int32 runnable;          /* threads in state V_RUNNABLE (set_state keeps it) */
+	bigtime_t next_deadline; /* at most the earliest deadline of a blocked thread */
+	bool stopped;            /* a deadlock report is being printed: no more switches */
 	void** locals[DET_LOCALS];
 	int32 local_count;
 	struct vthread* switched_from; /* the thread that switched to the one now starting */
-} sDet = {.now = DET_EPOCH};
+} sDet = {.now = DET_EPOCH, .next_deadline = B_INFINITE_TIMEOUT};
 
 static __thread bool tAttached; /* this host thread is the native one */
 static void (*sTlsDestructor)(void*);
@@ -217,6 +219,7 @@ switch_to(struct vthread* from, struct vthread* to)
 }
 
 static void reschedule(struct vthread* self, int kind);
+static inline void set_state(struct vthread* thread, int32 state);
 
 /* every fiber's bottom frame: run each thread the pool gives it, then wait for the next one */
 static void __attribute__((noreturn)) fiber_start(void)
@@ -226,9 +229,9 @@ static void __attribute__((noreturn)) fiber_start(void)
 	switch_landed(self);
 	for (;;) {
 		self->entry(self->argument);
-		self->state = V_EXITED;
+		set_state(self, V_EXITED);
 		if (self->joiner != NULL && self->joiner->state == V_BLOCKED)
-			self->joiner->state = V_RUNNABLE;
+			set_state(self->joiner, V_RUNNABLE);
 		reschedule(self, POINT_EXIT);
 	}
 }
@@ -257,6 +260,14 @@ fiber_init(struct vthread* fiber)
 
 /* ---- the thread table ---------------------------------------------------------------------- */
 
+/* every state change of a thread in the table goes through here */
+static inline void
+set_state(struct vthread* thread, int32 state)
+{
+	sDet.runnable += (state == V_RUNNABLE) - (thread->state == V_RUNNABLE);
+	thread->state = state;
+}
+
 static void
 table_add(struct vthread* thread)
 {
@@ -271,7 +282,8 @@ table_add(struct vthread* thread)
 		sDet.scratch = shim_host_alloc(sizeof(*threads) * sDet.capacity);
 	}
 	thread->id = sDet.next_id++;
-	thread->state = V_RUNNABLE;
+	thread->state = V_EXITED; /* not counted yet */
+	set_state(thread, V_RUNNABLE);
 	thread->deadline = B_INFINITE_TIMEOUT;
 	sDet.threads[sDet.count] = thread;
 	sDet.count++;
@@ -296,12 +308,14 @@ static int32
 runnable_set(struct vthread* self, bool yielding)
 {
 	int32 count = 0;
+	sDet.next_deadline = B_INFINITE_TIMEOUT;
 	for (int32 i = 0; i < sDet.count; i++) {
 		struct vthread* thread = sDet.threads[i];
 		if (thread->state == V_BLOCKED && thread->deadline <= sDet.now) {
-			thread->state = V_RUNNABLE;
+			set_state(thread, V_RUNNABLE);
 			thread->timed_out = true;
-		}
+		} else if (thread->state == V_BLOCKED)
+			sDet.next_deadline = min_c(sDet.next_deadline, thread->deadline);
 		if (thread->state == V_RUNNABLE && !(yielding && thread == self))
 			sDet.scratch[count++] = thread;
 	}
@@ -423,19 +437,21 @@ choose(struct vthread* self, int kind)
 	return next;
 }
 
-/* The runner goes on, whatever the other threads do: it is alone (a single-threaded harness), or
- * the default policy keeps it (no tape left, not a yield, its slice not used up). Do what choose()
- * would do without its scan of every thread, and return true. A thread whose deadline passes
- * meanwhile is found runnable by the next full decision instead; that changes no outcome, as only
- * the runner runs until then and the clock only moves forward. */
+/* The runner goes on, whatever the other threads do: it is the only runnable one and no deadline
+ * comes at this decision, or the default policy keeps it (no tape left, not a yield, its slice not
+ * used up). Do what choose() would do, without its scan of every thread, and return true. In the
+ * second case a thread whose deadline passes meanwhile is found runnable by the next full decision
+ * instead; that changes no outcome, as only the runner runs until then and the clock only moves
+ * forward. */
 static inline bool
 keeps_running(struct vthread* self, int kind)
 {
 	if (self->state != V_RUNNABLE || sDet.trace != NULL || sDet.stopped)
 		return false;
-	if (sDet.count != 1
-		&& (sDet.tape_position < sDet.tape_length || sDet.slice >= DET_SLICE
-			|| kind == POINT_YIELD || kind == HOST_POINT_BUSY_WAIT))
+	bool alone = sDet.runnable == 1 && sDet.next_deadline > sDet.now + DET_QUANTUM;
+	if (!alone
+		&& (sDet.tape_position < sDet.tape_length || sDet.slice >= DET_SLICE || kind == POINT_YIELD
+			|| kind == HOST_POINT_BUSY_WAIT))
 		return false;
 	sDet.now += DET_QUANTUM;
 	sDet.slice++;
@@ -481,9 +497,10 @@ block(struct vthread* self, host_parker* parker, bigtime_t deadline, int kind)
 {
 	if (self->locks != 0)
 		fatal(kPointNames[kind], "blocks while holding a host lock");
-	self->state = V_BLOCKED;
+	set_state(self, V_BLOCKED);
 	self->parker = parker;
 	self->deadline = deadline;
+	sDet.next_deadline = min_c(sDet.next_deadline, deadline);
 	self->timed_out = false;
 	reschedule(self, kind);
 	self->parker = NULL;
@@ -497,7 +514,7 @@ fork_child(void)
 {
 	for (int32 i = 0; i < sDet.count; i++) {
 		if (sDet.threads[i] != sDet.current && sDet.threads[i]->state != V_EXITED)
-			sDet.threads[i]->state = V_ORPHAN;
+			set_state(sDet.threads[i], V_ORPHAN);
 	}
 }
 
@@ -548,7 +565,7 @@ thread_exit_hook(void* value)
 	self->tls = NULL;
 	if (shimValue != NULL && sTlsDestructor != NULL)
 		sTlsDestructor(shimValue);
-	self->state = V_EXITED;
+	set_state(self, V_EXITED);
 	table_remove(self);
 	if (sDet.current == self)
 		sDet.current = NULL;
@@ -689,7 +706,7 @@ host_unpark(host_parker* parker)
 	parker->permit = 1;
 	struct vthread* waiter = parker->waiter;
 	if (waiter != NULL && waiter->state == V_BLOCKED && waiter->parker == parker) {
-		waiter->state = V_RUNNABLE;
+		set_state(waiter, V_RUNNABLE);
 		waiter->timed_out = false;
 	}
 	point_locked(self, POINT_UNPARK);
