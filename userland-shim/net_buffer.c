@@ -6,6 +6,7 @@
 
 #include <KernelExport.h>
 
+#include "host.h"
 #include "shim_net.h"
 
 #if defined(__has_feature)
@@ -43,9 +44,81 @@ struct shim_net_buffer {
 	struct sockaddr_storage destination;
 };
 
+/* storage of DEFAULT_CAPACITY << class bytes: a capacity above DEFAULT_CAPACITY is rounded up
+ * to the next class (up to the last), and idle storage of a class size is kept, poisoned */
+#define STORAGE_CLASSES 6 /* 2 KiB .. 64 KiB */
+#define STORAGE_CACHE_SIZE 8
+
 static spinlock sCacheLock = B_SPINLOCK_INITIALIZER;
 static struct shim_net_buffer* sCache[CACHE_SIZE];
 static int32 sCacheCount;
+/* a host lock, not a spinlock: no scheduling point, so the deterministic schedules stay as
+ * they were without the storage cache */
+static host_lock sStorageLock = HOST_LOCK_INITIALIZER;
+static uint8* sStorageCache[STORAGE_CLASSES][STORAGE_CACHE_SIZE];
+static int32 sStorageCount[STORAGE_CLASSES];
+
+/* the class of exactly `capacity` bytes, -1 if none */
+static int
+storage_class(size_t capacity)
+{
+	for (int i = 0; i < STORAGE_CLASSES; i++) {
+		if (capacity == (size_t)DEFAULT_CAPACITY << i)
+			return i;
+	}
+	return -1;
+}
+
+/* `need` rounded up to a class size, unless it is beyond the last */
+static size_t
+storage_round(size_t need)
+{
+	for (int i = 0; i < STORAGE_CLASSES; i++) {
+		if (need <= (size_t)DEFAULT_CAPACITY << i)
+			return (size_t)DEFAULT_CAPACITY << i;
+	}
+	return need;
+}
+
+/* a cached storage of the class, unpoisoned; NULL if none */
+static uint8*
+storage_take_cached(int sizeClass)
+{
+	host_lock_acquire(&sStorageLock);
+	uint8* storage =
+		sStorageCount[sizeClass] > 0 ? sStorageCache[sizeClass][--sStorageCount[sizeClass]] : NULL;
+	host_lock_release(&sStorageLock);
+	if (storage != NULL)
+		UNPOISON(storage, (size_t)DEFAULT_CAPACITY << sizeClass);
+	return storage;
+}
+
+/* storage of exactly `capacity` bytes: a cached one if its class has any */
+static uint8*
+storage_take(size_t capacity)
+{
+	int sizeClass = storage_class(capacity);
+	uint8* storage = sizeClass >= 0 ? storage_take_cached(sizeClass) : NULL;
+	return storage != NULL ? storage : shim_host_alloc(capacity);
+}
+
+static void
+storage_release(uint8* storage, size_t capacity)
+{
+	int sizeClass = storage_class(capacity);
+	if (sizeClass >= 0) {
+		POISON(storage, capacity);
+		host_lock_acquire(&sStorageLock);
+		bool cached = sStorageCount[sizeClass] < STORAGE_CACHE_SIZE;
+		if (cached)
+			sStorageCache[sizeClass][sStorageCount[sizeClass]++] = storage;
+		host_lock_release(&sStorageLock);
+		if (cached)
+			return;
+		UNPOISON(storage, capacity);
+	}
+	shim_host_free(storage);
+}
 
 static struct shim_net_buffer*
 to_private(net_buffer* buffer)
@@ -96,7 +169,7 @@ release_buffer(struct shim_net_buffer* buffer)
 		UNPOISON(buffer, sizeof(*buffer));
 		UNPOISON(storage, DEFAULT_CAPACITY);
 	}
-	shim_host_free(buffer->storage);
+	storage_release(buffer->storage, buffer->capacity);
 	shim_host_free(buffer);
 }
 
@@ -107,6 +180,11 @@ shim_net_buffer_flush_cache(void)
 	while ((buffer = cache_take()) != NULL) {
 		shim_host_free(buffer->storage);
 		shim_host_free(buffer);
+	}
+	for (int sizeClass = 0; sizeClass < STORAGE_CLASSES; sizeClass++) {
+		uint8* storage;
+		while ((storage = storage_take_cached(sizeClass)) != NULL)
+			shim_host_free(storage);
 	}
 }
 
@@ -119,9 +197,9 @@ new_buffer(size_t headerSpace, size_t size)
 	if (need <= DEFAULT_CAPACITY)
 		buffer = cache_take();
 	if (buffer == NULL) {
-		size_t capacity = need <= DEFAULT_CAPACITY ? DEFAULT_CAPACITY : need;
+		size_t capacity = storage_round(need);
 		buffer = shim_host_alloc(sizeof(struct shim_net_buffer));
-		buffer->storage = shim_host_alloc(capacity);
+		buffer->storage = storage_take(capacity);
 		buffer->capacity = capacity;
 	}
 	memset(&buffer->public, 0, sizeof(buffer->public));
@@ -184,7 +262,8 @@ grow(struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _
 	size_t capacity = headroom + buffer->public.size + tailroom;
 	if (capacity < buffer->capacity * 2)
 		capacity = buffer->capacity * 2;
-	uint8* storage = shim_host_alloc(capacity);
+	capacity = storage_round(capacity);
+	uint8* storage = storage_take(capacity);
 	memcpy(storage + headroom, buffer->storage + buffer->head, buffer->public.size);
 	*_capacity = capacity;
 	return storage;
@@ -193,7 +272,7 @@ grow(struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _
 static void
 replace_storage(struct shim_net_buffer* buffer, uint8* storage, size_t capacity)
 {
-	shim_host_free(buffer->storage);
+	storage_release(buffer->storage, buffer->capacity);
 	buffer->storage = storage;
 	buffer->capacity = capacity;
 }
@@ -216,7 +295,7 @@ nb_append(net_buffer* _buffer, const void* data, size_t bytes)
 		size_t capacity;
 		uint8* storage = grow(buffer, buffer->head, bytes, &capacity);
 		if (user_memcpy(storage + buffer->head + buffer->public.size, data, bytes) != B_OK) {
-			shim_host_free(storage);
+			storage_release(storage, capacity);
 			return B_BAD_ADDRESS;
 		}
 		replace_storage(buffer, storage, capacity);
@@ -245,7 +324,7 @@ nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
 		size_t tailroom = buffer->capacity - buffer->head - buffer->public.size;
 		uint8* storage = grow(buffer, headroom, tailroom, &capacity);
 		if (user_memcpy(storage + headroom - bytes, data, bytes) != B_OK) {
-			shim_host_free(storage);
+			storage_release(storage, capacity);
 			return B_BAD_ADDRESS;
 		}
 		replace_storage(buffer, storage, capacity);
