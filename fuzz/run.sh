@@ -106,10 +106,11 @@ afl_stat() { sed -n "s/^$2 *: *//p" "$1/fuzzer_stats" 2>/dev/null | head -n 1; }
 
 afl_one() {
 	local t=$1 out=$FZ/afl-out/$1 in=$FZ/afl-in/$1
+	rm -rf "$in" # today's corpus and seeds (a resumed run keeps its own queue)
 	mkdir -p "$out" "$in" "findings/$t" "$FZ/logs"
 	local marker=$FZ/logs/$t.start
 	touch "$marker"
-	cp -n "corpora/$t"/* "$FZ/seeds/$t"/* "$in"/ 2>/dev/null
+	cp "corpora/$t"/* "$FZ/seeds/$t"/* "$in"/ 2>/dev/null
 	[ "$(count_files "$in")" -gt 0 ] || printf '\0' >"$in/empty"
 	local dict=()
 	[ -f "fuzz/$t.dict" ] && dict=(-x "fuzz/$t.dict")
@@ -120,6 +121,11 @@ afl_one() {
 	local ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=1
 	local UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:symbolize=0
 	local LSAN_OPTIONS=use_poisoned=1:symbolize=0
+	local found=0 executed=0 dir # a resumed instance's counts include its earlier runs
+	for dir in "$out"/*/; do
+		found=$((found + $(afl_stat "$dir" corpus_found || echo 0)))
+		executed=$((executed + $(afl_stat "$dir" execs_done || echo 0)))
+	done
 	echo "== AFL++ $t: ${FUZZ_TIME}s, 1 -M (+CMPLOG) and $((JOBS - 1)) -S instance(s)"
 	local pids=() i
 	for ((i = 0; i < JOBS; i++)); do
@@ -151,12 +157,12 @@ afl_one() {
 		fi
 	done
 	wait "${pids[@]}"
-	local execs=0 rate=0 dir
+	local execs=$((-executed)) rate=0 new=$((-found))
 	for dir in "$out"/*/; do
 		execs=$((execs + $(afl_stat "$dir" execs_done || echo 0)))
 		rate=$(awk -v a="$rate" -v b="$(afl_stat "$dir" execs_per_sec)" 'BEGIN {print a + b}')
+		new=$((new + $(afl_stat "$dir" corpus_found || echo 0))) # found by the instance itself
 	done
-	local new=$(($(afl_stat "$out/main" corpus_count || echo 0) - $(count_files "$in")))
 	local crash n=0
 	for crash in "$out"/*/crashes/id:* "$out"/*/hangs/id:*; do
 		[ -f "$crash" ] || continue
