@@ -447,8 +447,11 @@ fz_note_interface(const char* name)
 		if (strcmp(sNoted[i], name) == 0)
 			return;
 	}
-	if (sNotedCount < 16)
-		snprintf(sNoted[sNotedCount++], TUNTAP_NAME_LENGTH, "%s", name);
+	if (sNotedCount < 16) {
+		size_t length = strnlen(name, TUNTAP_NAME_LENGTH - 1); /* snprintf is slow under ASan */
+		memcpy(sNoted[sNotedCount], name, length);
+		sNoted[sNotedCount++][length] = '\0';
+	}
 }
 
 void

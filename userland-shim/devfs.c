@@ -15,9 +15,13 @@ struct fd_slot {
 	struct selectsync* selects; /* poll selections attached to this descriptor */
 };
 
+SHIM_OBJECT_CACHE(gDevfsNodeCache, sizeof(struct devfs_node));
+SHIM_OBJECT_CACHE(gDevfsDescriptionCache, sizeof(struct description));
+
 static struct devfs_node* sNodes;
 static struct fd_slot* sSlots;
 static int sSlotCount;
+static int sSlotCapacity; /* entries allocated: the table outlives the boots that empty it */
 static uint32 sGeneration;
 
 /* true if `inner` lies inside directory `outer` ("tun/0" inside "tun") */
@@ -55,8 +59,9 @@ devfs_put_node_locked(struct devfs_node* node)
 {
 	if (--node->refs > 0)
 		return;
-	shim_host_free(node->path);
-	shim_host_free(node);
+	if (node->path != node->inline_path)
+		shim_host_free(node->path);
+	shim_cache_free(&gDevfsNodeCache, node);
 }
 
 struct description*
@@ -77,12 +82,15 @@ devfs_alloc_slot_locked(struct description* description)
 		return B_NO_MEMORY;
 	if (fd >= sSlotCount) {
 		int count = sSlotCount == 0 ? 64 : sSlotCount * 2;
-		struct fd_slot* slots = shim_host_alloc(sizeof(struct fd_slot) * count);
-		memset(slots, 0, sizeof(struct fd_slot) * count);
-		if (sSlots != NULL)
-			memcpy(slots, sSlots, sizeof(struct fd_slot) * sSlotCount);
-		shim_host_free(sSlots);
-		sSlots = slots;
+		if (count > sSlotCapacity) {
+			struct fd_slot* slots = shim_host_alloc(sizeof(struct fd_slot) * count);
+			if (sSlots != NULL)
+				memcpy(slots, sSlots, sizeof(struct fd_slot) * sSlotCount);
+			shim_host_free(sSlots);
+			sSlots = slots;
+			sSlotCapacity = count;
+		}
+		memset(&sSlots[sSlotCount], 0, sizeof(struct fd_slot) * (count - sSlotCount));
 		sSlotCount = count;
 	}
 	sSlots[fd].description = description;
@@ -131,7 +139,7 @@ devfs_next_action_locked(struct description* description)
 		return DEVFS_ACTION_NONE;
 	if (description->slots == 0 && description->inflight == 0) {
 		devfs_put_node_locked(description->node);
-		shim_host_free(description);
+		shim_cache_free(&gDevfsDescriptionCache, description);
 	}
 	return DEVFS_ACTION_NONE;
 }
@@ -226,8 +234,9 @@ devfs_publish_device(const char* path, device_hooks* calls)
 	if (shim_fault_check(SHIM_FAULT_PUBLISH))
 		return B_NO_MEMORY;
 
-	struct devfs_node* node = shim_host_alloc(sizeof(struct devfs_node));
-	node->path = shim_host_alloc(length + 1);
+	struct devfs_node* node = shim_cache_alloc(&gDevfsNodeCache);
+	node->path =
+		length < sizeof(node->inline_path) ? node->inline_path : shim_host_alloc(length + 1);
 	memcpy(node->path, path, length + 1);
 	node->hooks = calls;
 	node->refs = 1;
@@ -237,8 +246,9 @@ devfs_publish_device(const char* path, device_hooks* calls)
 		if (shim_str_equal(other->path, path) || inside(other->path, path)
 			|| inside(path, other->path)) {
 			mutex_unlock(&gDevfsLock);
-			shim_host_free(node->path);
-			shim_host_free(node);
+			if (node->path != node->inline_path)
+				shim_host_free(node->path);
+			shim_cache_free(&gDevfsNodeCache, node);
 			return B_FILE_EXISTS;
 		}
 	}
@@ -454,10 +464,7 @@ shim_devfs_fini(void)
 	bool empty = true;
 	for (int fd = 0; fd < sSlotCount; fd++)
 		empty = empty && sSlots[fd].description == NULL;
-	if (empty) {
-		shim_host_free(sSlots);
-		sSlots = NULL;
-		sSlotCount = 0;
-	}
+	if (empty)
+		sSlotCount = 0; /* the allocation stays for the next boot */
 	mutex_unlock(&gDevfsLock);
 }

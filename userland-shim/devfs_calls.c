@@ -35,7 +35,7 @@ shim_open(const char* path, int openMode)
 	}
 	shim_account(SHIM_OBJ_COOKIE, 1);
 
-	struct description* description = shim_host_alloc(sizeof(struct description));
+	struct description* description = shim_cache_alloc(&gDevfsDescriptionCache);
 	memset(description, 0, sizeof(struct description));
 	description->node = node;
 	description->hooks = node->hooks;
@@ -106,14 +106,12 @@ do_io(int fd, void* buffer, size_t length, bool write, bool stage)
 	else {
 		void* user = buffer;
 		if (stage) {
-			user = shim_user_alloc(length);
+			user = write ? shim_user_alloc_copy(buffer, length) : shim_user_alloc(length);
 			if (user == NULL) {
 				devfs_put_description(description);
 				shim_syscall_exit();
 				return B_NO_MEMORY;
 			}
-			if (write)
-				shim_user_put(user, buffer, length);
 		}
 		size_t bytes = length;
 		status_t status = write ? description->hooks->write(description->cookie, 0, user, &bytes)
@@ -213,12 +211,11 @@ shim_ioctl_buf(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length
 {
 	void* user = NULL;
 	if (buffer != NULL && bufferSize > 0) {
-		user = shim_user_alloc(bufferSize);
+		user = shim_user_alloc_copy(buffer, bufferSize);
 		if (user == NULL) {
 			shim_syscall_exit();
 			return B_NO_MEMORY;
 		}
-		shim_user_put(user, buffer, bufferSize);
 	}
 	status_t status = do_ioctl(fd, op, user, length);
 	if (user != NULL) {

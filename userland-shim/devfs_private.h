@@ -14,10 +14,15 @@
 
 struct devfs_node {
 	struct devfs_node* next; /* on the published list */
-	char* path;              /* relative to /dev */
+	char* path;              /* relative to /dev: inline_path when it fits */
 	device_hooks* hooks;
 	int32 refs; /* 1 while published + 1 per description or open in progress */
+	char inline_path[44];
 };
+
+/* idle nodes and descriptions kept for reuse (devfs.c) */
+extern struct shim_object_cache gDevfsNodeCache;
+extern struct shim_object_cache gDevfsDescriptionCache;
 
 /* A file description: what open() created, shared by dup()ed descriptors. */
 struct description {

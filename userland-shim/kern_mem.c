@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kern_private.h"
+#include "shim_asan.h"
 
 /* ---- kernel heap --------------------------------------------------------------------------- */
 
@@ -114,6 +115,41 @@ void
 shim_host_free(void* block)
 {
 	free(block);
+}
+
+/* ---- object caches ------------------------------------------------------------------------- */
+
+/* a host lock, not a kernel primitive: no scheduling point */
+static host_lock sCachesLock = HOST_LOCK_INITIALIZER;
+
+void*
+shim_cache_alloc(struct shim_object_cache* cache)
+{
+	host_lock_acquire(&sCachesLock);
+	void* object = cache->count > 0 ? cache->items[--cache->count] : NULL;
+	host_lock_release(&sCachesLock);
+	if (object == NULL)
+		return shim_host_alloc(cache->size);
+	SHIM_UNPOISON(object, cache->size);
+	return object;
+}
+
+void
+shim_cache_free(struct shim_object_cache* cache, void* object)
+{
+	if (object == NULL)
+		return;
+	/* poisoned before other threads can see it in the cache */
+	SHIM_POISON(object, cache->size);
+	host_lock_acquire(&sCachesLock);
+	bool cached = cache->count < SHIM_OBJECT_CACHE_SIZE;
+	if (cached)
+		cache->items[cache->count++] = object;
+	host_lock_release(&sCachesLock);
+	if (cached)
+		return;
+	SHIM_UNPOISON(object, cache->size);
+	shim_host_free(object);
 }
 
 /* ---- accounting ---------------------------------------------------------------------------- */

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "kern_private.h"
+#include "shim_asan.h"
 
 /*
  * The arena is mapped once per process and never unmapped; each boot forgets its allocations.
  * Its first and last page are never allocated (shim_user_bad_address() and
  * shim_user_straddle_end() point there), chunks are 16-byte aligned with at least 64 unused
- * bytes between them, and allocation is next-fit so a freed range is not reused at once.
+ * bytes between them, and allocation is next-fit so a freed range is not reused at once (the
+ * cursor wraps after ARENA_WINDOW).
  *
  * A range [p, p + n) is user memory when it touches the arena: it must then lie inside one live
  * chunk (as requested, not as rounded). Anything else is kernel memory, except the first 64 KiB
@@ -19,27 +21,15 @@
  * ordinary (checked) memcpy through a bounce buffer, so ASan still sees kernel overflows.
  */
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SHIM_ASAN 1
-#endif
-#endif
-#ifndef SHIM_ASAN
-#define SHIM_ASAN 0
-#endif
-
-#if SHIM_ASAN
-#include <sanitizer/asan_interface.h>
-#define NO_ASAN __attribute__((no_sanitize("address")))
-#else
-#define NO_ASAN
-#endif
-
 #define ARENA_SIZE ((size_t)64 << 20)
 #define ARENA_EDGE 4096
 #define CHUNK_ALIGN 16
 #define CHUNK_GUARD 64
 #define NULL_PAGE_END ((addr_t)64 * 1024)
+/* next-fit wraps to the arena's start once the cursor passes this much: a freed range is still
+ * not reused at once, but a long run keeps touching the same few MiB (no page faults, warm
+ * caches) instead of walking all of the arena; larger requests still get the rest of it */
+#define ARENA_WINDOW ((addr_t)4 << 20)
 
 #define ROUND_UP(value, alignment) (((value) + (alignment)-1) & ~((addr_t)(alignment)-1))
 
@@ -60,47 +50,62 @@ static addr_t sCursor;
 /* ---- byte movers that may touch the arena --------------------------------------------------- */
 
 #if SHIM_ASAN
-/* volatile word accesses: the compiler may not turn these loops into (intercepted) memcpy or
- * memset calls; aligned(1) because either side may be at any address */
+/* volatile block and word accesses: the compiler may not turn these loops into (intercepted)
+ * memcpy or memset calls; aligned(1) because either side may be at any address. Blocks of 32
+ * bytes keep the loops (and their UBSan pointer checks) short. */
 typedef uint64 __attribute__((aligned(1), may_alias)) unaligned_word;
+typedef uint64 __attribute__((vector_size(32), aligned(1), may_alias)) unaligned_block;
 #endif
 
-NO_ASAN static void
+SHIM_NO_ASAN static void
 arena_copy(void* to, const void* from, size_t size)
 {
 #if SHIM_ASAN
-	volatile unaligned_word* targetWords = to;
-	const volatile unaligned_word* sourceWords = from;
-	size_t words = size / sizeof(uint64);
+	volatile unaligned_block* targetBlocks = to;
+	const volatile unaligned_block* sourceBlocks = from;
+	size_t blocks = size / sizeof(unaligned_block);
+	for (size_t i = 0; i < blocks; i++)
+		targetBlocks[i] = sourceBlocks[i];
+	size_t done = blocks * sizeof(unaligned_block);
+	volatile unaligned_word* targetWords = (volatile unaligned_word*)((uint8*)to + done);
+	const volatile unaligned_word* sourceWords =
+		(const volatile unaligned_word*)((const uint8*)from + done);
+	size_t words = (size - done) / sizeof(uint64);
 	for (size_t i = 0; i < words; i++)
 		targetWords[i] = sourceWords[i];
 	volatile uint8* target = to;
 	const volatile uint8* source = from;
-	for (size_t i = words * sizeof(uint64); i < size; i++)
+	for (size_t i = done + words * sizeof(uint64); i < size; i++)
 		target[i] = source[i];
 #else
 	memcpy(to, from, size);
 #endif
 }
 
-NO_ASAN static void
+SHIM_NO_ASAN static void
 arena_fill(void* to, uint8 value, size_t size)
 {
 #if SHIM_ASAN
-	volatile unaligned_word* targetWords = to;
 	uint64 word = value * 0x0101010101010101ULL;
-	size_t words = size / sizeof(uint64);
+	unaligned_block block = {word, word, word, word};
+	volatile unaligned_block* targetBlocks = to;
+	size_t blocks = size / sizeof(unaligned_block);
+	for (size_t i = 0; i < blocks; i++)
+		targetBlocks[i] = block;
+	size_t done = blocks * sizeof(unaligned_block);
+	volatile unaligned_word* targetWords = (volatile unaligned_word*)((uint8*)to + done);
+	size_t words = (size - done) / sizeof(uint64);
 	for (size_t i = 0; i < words; i++)
 		targetWords[i] = word;
 	volatile uint8* target = to;
-	for (size_t i = words * sizeof(uint64); i < size; i++)
+	for (size_t i = done + words * sizeof(uint64); i < size; i++)
 		target[i] = value;
 #else
 	memset(to, value, size);
 #endif
 }
 
-NO_ASAN static size_t
+SHIM_NO_ASAN static size_t
 arena_strnlen(const char* string, size_t limit)
 {
 	const volatile char* source = string;
@@ -228,8 +233,8 @@ find_gap(addr_t from, size_t size, addr_t end)
 	return at + size <= end ? at : 0;
 }
 
-void*
-shim_user_alloc(size_t size)
+static void*
+user_alloc(size_t size)
 {
 	addr_t base = arena_ensure();
 	if (size > ARENA_SIZE)
@@ -239,7 +244,7 @@ shim_user_alloc(size_t size)
 	addr_t high = base + ARENA_SIZE - ARENA_EDGE;
 
 	host_lock_acquire(&sArenaLock);
-	if (sCursor < low || sCursor >= high)
+	if (sCursor < low || sCursor >= high || sCursor - low >= ARENA_WINDOW)
 		sCursor = low;
 	addr_t at = find_gap(sCursor, rounded, high);
 	if (at == 0)
@@ -265,9 +270,17 @@ shim_user_alloc(size_t size)
 	sCursor = at + rounded + CHUNK_GUARD;
 	host_lock_release(&sArenaLock);
 
-	arena_fill((void*)at, 0, size);
 	shim_account(SHIM_OBJ_USER_CHUNK, 1);
 	return (void*)at;
+}
+
+void*
+shim_user_alloc(size_t size)
+{
+	void* user = user_alloc(size);
+	if (user != NULL)
+		arena_fill(user, 0, size);
+	return user;
 }
 
 void
@@ -314,6 +327,15 @@ shim_user_get(void* target, const void* userAddress, size_t size)
 		return;
 	check_arena_range(userAddress, size, "shim_user_get");
 	copy_ranges(target, RANGE_KERNEL, userAddress, RANGE_USER, size);
+}
+
+void*
+shim_user_alloc_copy(const void* source, size_t size)
+{
+	void* user = user_alloc(size);
+	if (user != NULL && size > 0)
+		copy_ranges(user, RANGE_USER, source, RANGE_KERNEL, size);
+	return user;
 }
 
 void*

@@ -22,6 +22,7 @@ static mutex sLock = MUTEX_INITIALIZER("shim modules");
 static int32 sHolder = -1;
 static int32 sDepth;
 static struct module_entry* sModules;
+static SHIM_OBJECT_CACHE(sEntryCache, sizeof(struct module_entry));
 
 static void
 lock_modules(void)
@@ -161,7 +162,7 @@ shim_module_register(module_info* info, module_dependency* dependencies)
 		unlock_modules();
 		return B_NAME_IN_USE;
 	}
-	struct module_entry* entry = shim_host_alloc(sizeof(struct module_entry));
+	struct module_entry* entry = shim_cache_alloc(&sEntryCache);
 	memset(entry, 0, sizeof(struct module_entry));
 	entry->info = info;
 	entry->dependencies = dependencies;
@@ -211,7 +212,7 @@ shim_module_reset(void)
 	while (sModules != NULL) {
 		struct module_entry* entry = sModules;
 		sModules = entry->next;
-		shim_host_free(entry);
+		shim_cache_free(&sEntryCache, entry);
 	}
 	unlock_modules();
 }

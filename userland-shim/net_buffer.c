@@ -7,25 +7,8 @@
 #include <KernelExport.h>
 
 #include "host.h"
+#include "shim_asan.h"
 #include "shim_net.h"
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SHIM_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(SHIM_ASAN)
-#define SHIM_ASAN 1
-#endif
-
-#ifdef SHIM_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
-#define UNPOISON(address, size) ASAN_UNPOISON_MEMORY_REGION(address, size)
-#else
-#define POISON(address, size) ((void)(address), (void)(size))
-#define UNPOISON(address, size) ((void)(address), (void)(size))
-#endif
 
 #define MAGIC_LIVE 0x6e627566u /* "nbuf" */
 #define MAGIC_FREE 0x64656164u /* "dead" */
@@ -89,7 +72,7 @@ storage_take_cached(int sizeClass)
 		sStorageCount[sizeClass] > 0 ? sStorageCache[sizeClass][--sStorageCount[sizeClass]] : NULL;
 	host_lock_release(&sStorageLock);
 	if (storage != NULL)
-		UNPOISON(storage, (size_t)DEFAULT_CAPACITY << sizeClass);
+		SHIM_UNPOISON(storage, (size_t)DEFAULT_CAPACITY << sizeClass);
 	return storage;
 }
 
@@ -107,7 +90,7 @@ storage_release(uint8* storage, size_t capacity)
 {
 	int sizeClass = storage_class(capacity);
 	if (sizeClass >= 0) {
-		POISON(storage, capacity);
+		SHIM_POISON(storage, capacity);
 		host_lock_acquire(&sStorageLock);
 		bool cached = sStorageCount[sizeClass] < STORAGE_CACHE_SIZE;
 		if (cached)
@@ -115,7 +98,7 @@ storage_release(uint8* storage, size_t capacity)
 		host_lock_release(&sStorageLock);
 		if (cached)
 			return;
-		UNPOISON(storage, capacity);
+		SHIM_UNPOISON(storage, capacity);
 	}
 	shim_host_free(storage);
 }
@@ -142,8 +125,8 @@ cache_take(void)
 	release_spinlock(&sCacheLock);
 	restore_interrupts(state);
 	if (buffer != NULL) {
-		UNPOISON(buffer, sizeof(*buffer));
-		UNPOISON(buffer->storage, buffer->capacity);
+		SHIM_UNPOISON(buffer, sizeof(*buffer));
+		SHIM_UNPOISON(buffer->storage, buffer->capacity);
 	}
 	return buffer;
 }
@@ -155,8 +138,8 @@ release_buffer(struct shim_net_buffer* buffer)
 	if (buffer->capacity == DEFAULT_CAPACITY) {
 		/* poisoned before it is visible to other threads through the cache */
 		uint8* storage = buffer->storage;
-		POISON(storage, DEFAULT_CAPACITY);
-		POISON(buffer, sizeof(*buffer));
+		SHIM_POISON(storage, DEFAULT_CAPACITY);
+		SHIM_POISON(buffer, sizeof(*buffer));
 		cpu_status state = disable_interrupts();
 		acquire_spinlock(&sCacheLock);
 		bool cached = sCacheCount < CACHE_SIZE;
@@ -166,25 +149,23 @@ release_buffer(struct shim_net_buffer* buffer)
 		restore_interrupts(state);
 		if (cached)
 			return;
-		UNPOISON(buffer, sizeof(*buffer));
-		UNPOISON(storage, DEFAULT_CAPACITY);
+		SHIM_UNPOISON(buffer, sizeof(*buffer));
+		SHIM_UNPOISON(storage, DEFAULT_CAPACITY);
 	}
 	storage_release(buffer->storage, buffer->capacity);
 	shim_host_free(buffer);
 }
 
+/* The idle buffers go, their storage goes to the storage cache (or the host heap when full):
+ * that cache lives on across boots (the fuzzers boot once per input), its static array keeps
+ * the idle storage reachable for LSan. */
 void
 shim_net_buffer_flush_cache(void)
 {
 	struct shim_net_buffer* buffer;
 	while ((buffer = cache_take()) != NULL) {
-		shim_host_free(buffer->storage);
+		storage_release(buffer->storage, buffer->capacity);
 		shim_host_free(buffer);
-	}
-	for (int sizeClass = 0; sizeClass < STORAGE_CLASSES; sizeClass++) {
-		uint8* storage;
-		while ((storage = storage_take_cached(sizeClass)) != NULL)
-			shim_host_free(storage);
 	}
 }
 

@@ -39,6 +39,28 @@ bool shim_fault_check(enum shim_fault_site site);
 void* shim_host_alloc(size_t size); /* never NULL: aborts on host OOM */
 void shim_host_free(void* block);
 
+/* ---- user arena (kern_user.c) ---------------------------------------------------------------- */
+/* shim_user_alloc(size) then shim_user_put(.., source, size), without the zero fill in between */
+void* shim_user_alloc_copy(const void* source, size_t size);
+
+/* ---- object caches (kern_mem.c) -------------------------------------------------------------- */
+/* A few idle objects of one size kept for reuse instead of a host free + alloc pair (ASan's
+ * malloc and free are a large part of an execution under the fuzzers), for the shim's own
+ * objects only: never for memory a driver is handed or may keep a pointer to (the stack's
+ * interfaces stay with ASan's quarantine, so a use after a delete is caught). Idle objects are
+ * ASan-poisoned; they stay across boots (a reboot per input is common) and the cache's array,
+ * static and unpoisoned, keeps them reachable for LSan. Define with SHIM_OBJECT_CACHE(name, size).
+ */
+#define SHIM_OBJECT_CACHE_SIZE 16
+struct shim_object_cache {
+	size_t size;
+	int32 count;
+	void* items[SHIM_OBJECT_CACHE_SIZE];
+};
+#define SHIM_OBJECT_CACHE(name, objectSize) struct shim_object_cache name = {.size = (objectSize)}
+void* shim_cache_alloc(struct shim_object_cache* cache); /* uninitialized, never NULL */
+void shim_cache_free(struct shim_object_cache* cache, void* object);
+
 /* ---- threads (kern_thread.c) ---------------------------------------------------------------- */
 /* end of a "syscall" made through shim.h: consume the caller's pending interrupt */
 void shim_syscall_exit(void);
