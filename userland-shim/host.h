@@ -35,7 +35,8 @@
 #include <SupportDefs.h>
 
 typedef struct host_lock {
-	pthread_mutex_t mutex;
+	pthread_mutex_t mutex; /* host.c */
+	int32 held;            /* host_det.c: one host thread, no switch while held: a flag */
 } host_lock;
 
 #define HOST_LOCK_INITIALIZER     \

@@ -625,22 +625,25 @@ host_thread_join(host_thread* thread)
 void
 host_lock_init(host_lock* lock)
 {
-	host_check(pthread_mutex_init(&lock->mutex, NULL), "pthread_mutex_init");
+	lock->held = 0;
 }
 
 void
 host_lock_destroy(host_lock* lock)
 {
-	host_check(pthread_mutex_destroy(&lock->mutex), "pthread_mutex_destroy");
+	if (lock->held != 0)
+		fatal("host_lock_destroy", "the lock is held");
 }
 
-/* Only one thread runs and it never switches while it holds one, so a host lock is a count: a
- * second acquire of the same lock (which would self-deadlock in host.c) aborts. */
+/* Only one thread runs and it never switches while it holds one, so a host lock is a flag: an
+ * acquire of a held lock (which would self-deadlock in host.c) aborts. */
 void
 host_lock_acquire(host_lock* lock)
 {
 	struct vthread* self = det_self();
-	host_check(pthread_mutex_trylock(&lock->mutex), "host_lock_acquire: already held");
+	if (lock->held != 0)
+		fatal("host_lock_acquire", "the lock is already held");
+	lock->held = 1;
 	self->locks++;
 }
 
@@ -648,18 +651,20 @@ bool
 host_lock_try(host_lock* lock)
 {
 	struct vthread* self = det_self();
-	int error = pthread_mutex_trylock(&lock->mutex);
-	if (error != EBUSY)
-		host_check(error, "pthread_mutex_trylock");
-	self->locks += error == 0;
-	return error == 0;
+	if (lock->held != 0)
+		return false;
+	lock->held = 1;
+	self->locks++;
+	return true;
 }
 
 void
 host_lock_release(host_lock* lock)
 {
 	struct vthread* self = sDet.current;
-	host_check(pthread_mutex_unlock(&lock->mutex), "pthread_mutex_unlock");
+	if (lock->held == 0)
+		fatal("host_lock_release", "the lock is not held");
+	lock->held = 0;
 	if (--self->locks > 0 || self->deferred == 0)
 		return;
 	int kind = self->deferred - 1;
