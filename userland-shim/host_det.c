@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "host.h"
+#include "shim_asan.h"
 #include "shim_sched.h"
 
 /*
@@ -57,16 +58,6 @@
 #endif
 #if defined(__SANITIZE_THREAD__)
 #error "host_det.c runs virtual threads as fibers, which ThreadSanitizer builds do not follow"
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define DET_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DET_ASAN 1
-#endif
-#endif
-#ifdef DET_ASAN
-#include <sanitizer/common_interface_defs.h>
 #endif
 
 #define DET_EPOCH ((bigtime_t)1000 * 1000000) /* system_time() at every boot: 1000 s */
@@ -188,7 +179,7 @@ __asm__(".text\n"
 static inline void
 switch_landed(struct vthread* self)
 {
-#ifdef DET_ASAN
+#if SHIM_ASAN
 	const void* bottom;
 	size_t size;
 	__sanitizer_finish_switch_fiber(self->fake_stack, &bottom, &size);
@@ -211,7 +202,7 @@ switch_to(struct vthread* from, struct vthread* to)
 		*sDet.locals[i] = to->locals[i];
 	}
 	sDet.switched_from = from;
-#ifdef DET_ASAN
+#if SHIM_ASAN
 	__sanitizer_start_switch_fiber(&from->fake_stack, to->stack_bottom, to->stack_size);
 #endif
 	det_switch(&from->sp, to->sp);
@@ -442,8 +433,10 @@ choose(struct vthread* self, int kind)
  * used up). Do what choose() would do, without its scan of every thread, and return true. In the
  * second case a thread whose deadline passes meanwhile is found runnable by the next full decision
  * instead; that changes no outcome, as only the runner runs until then and the clock only moves
- * forward. */
-static inline bool
+ * forward. Like every step of a
+ * scheduling point that switches nothing, it is built without ASan checks (SHIM_NO_ASAN): it runs
+ * hundreds of times per fuzz input and touches only the scheduler's own state. */
+SHIM_NO_ASAN static inline bool
 keeps_running(struct vthread* self, int kind)
 {
 	if (self->state != V_RUNNABLE || sDet.trace != NULL || sDet.stopped)
@@ -460,7 +453,7 @@ keeps_running(struct vthread* self, int kind)
 }
 
 /* a scheduling point: switch to the next runner; returns once some decision switches back */
-static void
+SHIM_NO_ASAN static void
 reschedule(struct vthread* self, int kind)
 {
 	if (sDet.stopped)
@@ -482,7 +475,7 @@ reschedule(struct vthread* self, int kind)
 }
 
 /* a point where self may go on: deferred while it holds host locks */
-static void
+SHIM_NO_ASAN static void
 point_locked(struct vthread* self, int kind)
 {
 	if (self->locks > 0)
@@ -549,7 +542,7 @@ static struct vthread* __attribute__((noinline)) attach(void)
 	return self;
 }
 
-static inline struct vthread*
+SHIM_NO_ASAN static inline struct vthread*
 det_self(void)
 {
 	return tAttached ? sDet.current : attach();
@@ -637,7 +630,7 @@ host_lock_destroy(host_lock* lock)
 
 /* Only one thread runs and it never switches while it holds one, so a host lock is a flag: an
  * acquire of a held lock (which would self-deadlock in host.c) aborts. */
-void
+SHIM_NO_ASAN void
 host_lock_acquire(host_lock* lock)
 {
 	struct vthread* self = det_self();
@@ -647,7 +640,7 @@ host_lock_acquire(host_lock* lock)
 	self->locks++;
 }
 
-bool
+SHIM_NO_ASAN bool
 host_lock_try(host_lock* lock)
 {
 	struct vthread* self = det_self();
@@ -658,7 +651,7 @@ host_lock_try(host_lock* lock)
 	return true;
 }
 
-void
+SHIM_NO_ASAN void
 host_lock_release(host_lock* lock)
 {
 	struct vthread* self = sDet.current;
@@ -717,7 +710,7 @@ host_unpark(host_parker* parker)
 	point_locked(self, POINT_UNPARK);
 }
 
-void
+SHIM_NO_ASAN void
 host_schedule_point(enum host_point kind)
 {
 	point_locked(det_self(), kind);
