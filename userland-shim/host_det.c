@@ -433,9 +433,9 @@ choose(struct vthread* self, int kind)
  * used up). Do what choose() would do, without its scan of every thread, and return true. In the
  * second case a thread whose deadline passes meanwhile is found runnable by the next full decision
  * instead; that changes no outcome, as only the runner runs until then and the clock only moves
- * forward. Like every step of a
- * scheduling point that switches nothing, it is built without ASan checks (SHIM_NO_ASAN): it runs
- * hundreds of times per fuzz input and touches only the scheduler's own state. */
+ * forward. Like every step of a scheduling point that switches nothing, it is built without ASan
+ * checks (SHIM_NO_ASAN): it runs hundreds of times per fuzz input and touches only the
+ * scheduler's own state. */
 SHIM_NO_ASAN static inline bool
 keeps_running(struct vthread* self, int kind)
 {
