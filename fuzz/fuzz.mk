@@ -29,6 +29,9 @@ FZ_KHDRS := $(wildcard userland-shim/*.h userland-shim/include/*.h userland-shim
 	driver/*.h)
 FZ_HDRS := $(FZ_KHDRS) $(wildcard fuzz/*.h)
 FZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# fuzz builds are built for speed: -O2 runs an input ~10% faster than the tests' -O1 under ASan
+# (the coverage build keeps OPT: its line counts map to the source)
+FZ_OPT ?= -O2
 FZ_AFL_ENV := AFL_QUIET=1
 
 # flavors: compiler, flags for driver + harness code, the shim objects they link, link flags, main
@@ -66,6 +69,7 @@ FZ_SHIM_cov := plain
 FZ_LD_cov := -fprofile-instr-generate
 FZ_MAIN_cov := replay
 FZ_FLAVORS := lf rp afl aflcmp aflasan cov
+$(foreach f,$(filter-out cov,$(FZ_FLAVORS)),$(eval FZ_OPT_$(f) := $(FZ_OPT)))
 FZ_CF_COMMON_lf := $(FZ_SANITIZE)
 FZ_CF_COMMON_rp := $(FZ_SANITIZE)
 FZ_CF_COMMON_aflasan := $(FZ_SANITIZE)
@@ -73,10 +77,10 @@ FZ_CF_COMMON_aflasan := $(FZ_SANITIZE)
 # the shim itself is never instrumented for coverage: only the driver and the harness are
 $(FZ)/shim-san/%.o: userland-shim/%.c $(FZ_KHDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) $(FZ_SANITIZE) -c $< -o $@
+	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) $(FZ_SANITIZE) -c $< -o $@
 $(FZ)/shim-plain/%.o: userland-shim/%.c $(FZ_KHDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
 
 fz_shared = $(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o
 $(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
@@ -84,16 +88,16 @@ $(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
 define fz_flavor
 $(FZ)/$(1)/driver/%.o: driver/%.c $(FZ_KHDRS)
 	@mkdir -p $$(dir $$@)
-	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_CF_$(1)) -c $$< -o $$@
+	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_OPT_$(1)) $(FZ_CF_$(1)) -c $$< -o $$@
 $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
-	$(FZ_CC_$(1)) $$(SHIM_CFLAGS) -Ifuzz $(FZ_DEFS) $(FZ_CF_$(1)) $(FZ_CF_HARNESS_$(1)) \
-		-c $$< -o $$@
+	$(FZ_CC_$(1)) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_$(1)) \
+		$(FZ_CF_HARNESS_$(1)) -c $$< -o $$@
 # the shared code (decoder, lifecycle) is not worth coverage feedback: plain clang
 $(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o: $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) \
 		fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
-	$(CC) $$(SHIM_CFLAGS) -Ifuzz $(FZ_DEFS) $(FZ_CF_COMMON_$(1)) -c $$< -o $$@
+	$(CC) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_COMMON_$(1)) -c $$< -o $$@
 $(addprefix $(FZ)/$(1)/,$(FUZZ_TARGETS)): $(FZ)/$(1)/%: $(FZ)/$(1)/fuzz/%.o $(FZ_SHARED_$(1)) \
 		$(if $(FZ_MAIN_$(1)),$(FZ)/$(1)/fuzz/$(FZ_MAIN_$(1)).o) \
 		$(patsubst %.c,$(FZ)/$(1)/%.o,$(DRIVER_SRCS)) \
