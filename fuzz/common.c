@@ -371,11 +371,10 @@ static bool sUnitNamesReady;
 const char*
 fz_unit_name(bool tap, int number)
 {
-	if (number < 0 || number > FZ_UNIT_NAMES_MAX) {
-		static __thread char buffer[TUNTAP_NAME_LENGTH];
-		snprintf(buffer, sizeof(buffer), "%s%d", tap ? "tap/" : "tun/", number);
-		return buffer;
-	}
+	/* no scratch buffer: every shim thread shares one host thread's in the deterministic build */
+	FZ_CHECK(number >= 0 && number <= FZ_UNIT_NAMES_MAX,
+		"fz_unit_name(%d): beyond the name cache (FZ_UNIT_NAMES_MAX %d)", number,
+		FZ_UNIT_NAMES_MAX);
 	if (!__atomic_load_n(&sUnitNamesReady, __ATOMIC_ACQUIRE)) {
 		flockfile(fz_out != NULL ? fz_out : stdout);
 		if (!sUnitNamesReady) {
@@ -407,11 +406,6 @@ fz_dev_path(const struct fz_sym* syms, int64 value)
 		if (sDevPaths[i].syms == syms && sDevPaths[i].value == value)
 			return sDevPaths[i].path;
 	}
-	if (count == DEV_PATHS) {
-		static __thread char buffer[TUNTAP_NAME_LENGTH + 8];
-		snprintf(buffer, sizeof(buffer), "/dev/%s", fz_sym_name(syms, value));
-		return buffer;
-	}
 	FILE* lock = fz_out != NULL ? fz_out : stdout;
 	flockfile(lock);
 	const char* path = NULL;
@@ -429,11 +423,8 @@ fz_dev_path(const struct fz_sym* syms, int64 value)
 		__atomic_store_n(&sDevPathCount, count + 1, __ATOMIC_RELEASE);
 	}
 	funlockfile(lock);
-	if (path == NULL) {
-		static __thread char buffer[TUNTAP_NAME_LENGTH + 8];
-		snprintf(buffer, sizeof(buffer), "/dev/%s", fz_sym_name(syms, value));
-		path = buffer;
-	}
+	/* no scratch buffer: every shim thread shares one host thread's in the deterministic build */
+	FZ_CHECK(path != NULL, "fz_dev_path: more than %d paths (DEV_PATHS)", DEV_PATHS);
 	return path;
 }
 

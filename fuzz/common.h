@@ -174,7 +174,7 @@ void fz_note_interface(const char* name);
 /* delete every interface (noted names, then tun/N and tap/N, N counting up until none is left) */
 void fz_delete_all_interfaces(void);
 /* "tun/N" (tap false) or "tap/N", formatted once per process for the N the harnesses reach
- * (N <= FZ_UNIT_NAMES_MAX), else into a per-thread buffer the next call reuses */
+ * (N <= FZ_UNIT_NAMES_MAX; a larger N fails the input) */
 #define FZ_UNIT_NAMES_MAX (2 * FZ_MAX_OPS + 64)
 const char* fz_unit_name(bool tap, int number);
 /* "/dev/" + fz_sym_name(syms, value), formatted once per process (syms: a harness's table) */

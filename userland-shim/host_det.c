@@ -14,6 +14,10 @@
 #include "shim_asan.h"
 #include "shim_sched.h"
 
+#if SHIM_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 /*
  * The baton. A virtual thread (struct vthread) is a shim thread as the scheduler sees it: the
  * thread that booted the shim (the "native" one, attached on its first host call) or a spawned
@@ -58,6 +62,9 @@
 #endif
 #if defined(__SANITIZE_THREAD__)
 #error "host_det.c runs virtual threads as fibers, which ThreadSanitizer builds do not follow"
+#endif
+#if defined(__CET__) && (__CET__ & 2)
+#error "det_switch returns into a new fiber without a call: build host_det.c without shadow stacks"
 #endif
 
 #define DET_EPOCH ((bigtime_t)1000 * 1000000) /* system_time() at every boot: 1000 s */
@@ -154,7 +161,7 @@ host_check(int error, const char* what)
 /* det_switch(&from->sp, to->sp): push the callee-saved registers, store the stack pointer, load
  * the other one, pop its registers and return where it called det_switch (or into fiber_start) */
 void det_switch(void** save, void* load);
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
 		".p2align 4\n"
 		".type det_switch, @function\n"
 		"det_switch:\n"
@@ -173,7 +180,8 @@ __asm__(".text\n"
 		"\tpopq %rbx\n"
 		"\tpopq %rbp\n"
 		"\tret\n"
-		".size det_switch, .-det_switch\n");
+		".size det_switch, .-det_switch\n"
+		".popsection\n");
 
 /* after a switch lands in `self`: ASan learns which stack it is on (and where it came from) */
 static inline void
@@ -220,6 +228,8 @@ static void __attribute__((noreturn)) fiber_start(void)
 	switch_landed(self);
 	for (;;) {
 		self->entry(self->argument);
+		if (self->locks != 0)
+			fatal("a shim thread exits", "it holds a host lock");
 		set_state(self, V_EXITED);
 		if (self->joiner != NULL && self->joiner->state == V_BLOCKED)
 			set_state(self->joiner, V_RUNNABLE);
@@ -563,6 +573,7 @@ thread_exit_hook(void* value)
 	if (sDet.current == self)
 		sDet.current = NULL;
 	sDet.native = NULL;
+	sDet.local_count = 0; /* its __thread slots die with it; a new native one registers its own */
 	tAttached = false;
 	shim_host_free(self);
 }
@@ -588,10 +599,17 @@ host_thread_create(host_thread* thread, void (*entry)(void*), void* argument)
 	child->argument = argument;
 	child->joiner = NULL;
 	child->timed_out = false;
+	child->locks = 0;
+	child->deferred = 0;
 	child->tls = NULL;
 	memset(child->locals, 0, sizeof(child->locals));
 	table_add(child);
 	thread->context = child;
+#if SHIM_ASAN
+	/* LSan scans only the running stack: pointers kept on a switched-out fiber's are roots too
+	 * (not those in its fake stack frames, with detect_stack_use_after_return=1) */
+	__lsan_register_root_region(child->stack_bottom, child->stack_size);
+#endif
 	point_locked(self, POINT_CREATE);
 	return B_OK;
 }
@@ -608,6 +626,9 @@ host_thread_join(host_thread* thread)
 	else
 		reschedule(self, POINT_JOIN);
 	table_remove(target);
+#if SHIM_ASAN
+	__lsan_unregister_root_region(target->stack_bottom, target->stack_size);
+#endif
 	target->next_idle = sDet.idle;
 	sDet.idle = target;
 	thread->context = NULL;

@@ -28,7 +28,11 @@
  * joins the schedule as thread 0. Another host thread (pthread_create) calling into the shim
  * aborts with a message. They share that host thread's __thread variables: one that must follow
  * the shim thread registers with shim_sched_thread_local(). Code that waits for another thread
- * without any shim call (`while (!flag);`) never lets it run.
+ * without any shim call (`while (!flag);`) never lets it run. A longjmp out of a spawned thread
+ * (a cmocka assertion failing there) lands on another thread's stack: check results after the
+ * join, on the thread that booted. LeakSanitizer sees the stacks of switched-out threads but not
+ * their ASan fake stack frames (detect_stack_use_after_return=1): a leak check while spawned
+ * threads live may report memory only those frames point to.
  *
  * Environment: SHIM_SCHED_TRACE=<file> ("-": stderr) traces any binary from its start.
  * Call these functions from the thread that boots the shim.
