@@ -121,7 +121,7 @@ static struct {
 	int32 count;
 	int32 capacity;
 	int32 next_id;
-	int32 slice;   /* decisions in a row that kept the current thread */
+	int32 slice;   /* decisions in a row that kept the current thread, up to DET_SLICE */
 	bigtime_t now; /* the virtual clock */
 	uint8* tape;
 	size_t tape_length;
@@ -282,6 +282,13 @@ table_add(struct vthread* thread)
 		sDet.threads = threads;
 		sDet.scratch = shim_host_alloc(sizeof(*threads) * sDet.capacity);
 	}
+	if (sDet.next_id == INT32_MAX) {
+		/* a process that never reboots (ioctl) made 2^31 threads: renumber in table order, which
+		 * keeps the ids' order and so every decision */
+		for (int32 i = 0; i < sDet.count; i++)
+			sDet.threads[i]->id = i;
+		sDet.next_id = sDet.count;
+	}
 	thread->id = sDet.next_id++;
 	thread->state = V_EXITED; /* not counted yet */
 	set_state(thread, V_RUNNABLE);
@@ -431,7 +438,7 @@ choose(struct vthread* self, int kind)
 		for (int32 i = count - 1; i >= 0 && sDet.scratch[i]->id > self->id; i--)
 			next = sDet.scratch[i];
 	}
-	sDet.slice = next == self ? sDet.slice + 1 : 0;
+	sDet.slice = next == self ? min_c(sDet.slice + 1, DET_SLICE) : 0;
 	sDet.decisions++;
 	if (sDet.trace != NULL)
 		trace(self, kind, count, next, before, tapeIndex);
@@ -457,7 +464,7 @@ keeps_running(struct vthread* self, int kind)
 			|| kind == HOST_POINT_BUSY_WAIT))
 		return false;
 	sDet.now += DET_QUANTUM;
-	sDet.slice++;
+	sDet.slice = min_c(sDet.slice + 1, DET_SLICE);
 	sDet.decisions++;
 	return true;
 }

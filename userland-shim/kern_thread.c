@@ -25,7 +25,8 @@
 
 static host_lock sRegistryLock = HOST_LOCK_INITIALIZER;
 static struct shim_thread* sThreads;
-static int32 sNextThreadID = 1;
+static int32 sNextThreadID = 1; /* under sRegistryLock */
+static bool sThreadIDsWrapped;  /* under sRegistryLock: ids past INT32_MAX started at 1 again */
 /* void*: host_thread_local() saves it per shim thread in the deterministic build */
 static __thread void* sCurrentThread;
 
@@ -44,7 +45,6 @@ thread_create_record(const char* name, bool kernel)
 {
 	struct shim_thread* thread = shim_host_alloc(sizeof(*thread));
 	memset(thread, 0, sizeof(*thread));
-	thread->id = atomic_add(&sNextThreadID, 1);
 	shim_copy_name(thread->name, name);
 	thread->refs = 1;
 	thread->state = kernel ? SHIM_THREAD_SUSPENDED : SHIM_THREAD_RUNNING;
@@ -54,10 +54,19 @@ thread_create_record(const char* name, bool kernel)
 	return thread;
 }
 
-/* registry list; callers hold sRegistryLock */
+static struct shim_thread* registry_find(thread_id id);
+
+/* registry list; callers hold sRegistryLock. The thread gets its id here: ids grow, so a stale one
+ * names no thread, and after INT32_MAX they start at 1 again, skipping those still in use (a
+ * fuzzer or an overnight stress run spawns billions of threads). */
 static void
 registry_add(struct shim_thread* thread)
 {
+	do {
+		thread->id = sNextThreadID;
+		sThreadIDsWrapped |= sNextThreadID == INT32_MAX;
+		sNextThreadID = sNextThreadID == INT32_MAX ? 1 : sNextThreadID + 1;
+	} while (sThreadIDsWrapped && registry_find(thread->id) != NULL);
 	thread->previous = NULL;
 	thread->next = sThreads;
 	if (sThreads != NULL)
@@ -252,10 +261,10 @@ spawn_kernel_thread(thread_func function, const char* name, int32 priority, void
 	struct shim_thread* thread = thread_create_record(name != NULL ? name : "kernel thread", true);
 	thread->function = function;
 	thread->data = data;
-	thread_id id = thread->id;
 
 	host_lock_acquire(&sRegistryLock);
 	registry_add(thread);
+	thread_id id = thread->id;
 	host_lock_release(&sRegistryLock);
 
 	host_thread_local(&sCurrentThread);
@@ -578,6 +587,14 @@ shim_dump_threads(FILE* out)
 		dump_thread(out, thread);
 	if (locked)
 		host_lock_release(&sRegistryLock);
+}
+
+void
+shim_threads_set_next_id(thread_id id)
+{
+	host_lock_acquire(&sRegistryLock);
+	sNextThreadID = id > 0 ? id : 1;
+	host_lock_release(&sRegistryLock);
 }
 
 void

@@ -62,6 +62,8 @@ void* shim_cache_alloc(struct shim_object_cache* cache); /* uninitialized, never
 void shim_cache_free(struct shim_object_cache* cache, void* object);
 
 /* ---- threads (kern_thread.c) ---------------------------------------------------------------- */
+/* the id the next thread gets (tests of the wrap past INT32_MAX) */
+void shim_threads_set_next_id(thread_id id);
 /* end of a "syscall" made through shim.h: consume the caller's pending interrupt */
 void shim_syscall_exit(void);
 /* the calling thread has a pending interrupt (B_CAN_INTERRUPT waits would return at once) */

@@ -502,6 +502,26 @@ test_wait_until_blocked(void** state)
 	assert_int_equal(shim_account_get(SHIM_OBJ_MUTEX), 0);
 }
 
+/* after INT32_MAX ids start at 1 again and skip those in use: the caller's own id, here */
+static void
+test_thread_ids_wrap(void** state)
+{
+	thread_id self = find_thread(NULL);
+	shim_threads_set_next_id(INT32_MAX - 1);
+	thread_id ids[3];
+	for (int i = 0; i < 3; i++) {
+		ids[i] = spawn_kernel_thread(note_start, "wrapping", B_NORMAL_PRIORITY, NULL);
+		assert_int_equal(join(ids[i]), B_OK);
+	}
+	assert_int_equal(ids[0], INT32_MAX - 1);
+	assert_int_equal(ids[1], INT32_MAX);
+	assert_int_equal(ids[2], self == 1 ? 2 : 1);
+	shim_threads_set_next_id(self); /* the next spawn skips it */
+	thread_id next = spawn_kernel_thread(note_start, "skips", B_NORMAL_PRIORITY, NULL);
+	assert_int_equal(next, self + 1);
+	assert_int_equal(join(next), B_OK);
+}
+
 int
 main(void)
 {
@@ -523,6 +543,7 @@ main(void)
 			test_interrupt_ignored_when_not_interruptible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_snooze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_spawn_resume_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thread_ids_wrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_and_snooze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_until_blocked, setup, teardown),
 	};
