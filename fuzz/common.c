@@ -517,6 +517,10 @@ fz_run_input(const uint8* data, size_t size)
 #endif
 	if (!sBooted)
 		boot();
+#ifdef FZ_DET
+	else if (fz_harness.flags & FZ_TAPE)
+		shim_sched_restart(); /* decisions that read the tape: as after a boot */
+#endif
 	fz_harness.run(&program);
 	tCurrentOp = NULL;
 	reset();
@@ -562,12 +566,12 @@ int
 LLVMFuzzerInitialize(int* argc, char*** argv)
 {
 	fz_out = stdout;
-	/* The deterministic scheduler's state (clock, thread ids, its round-robin count) restarts
-	 * only at boot: where threads make choices (harnesses with a tape), a fresh boot per input is
-	 * what makes an input replay exactly. A single-threaded harness needs only the reset. */
+	/* A tape harness's schedule restarts for every input either way (its decisions then read
+	 * the tape as after a fresh boot); ops (four threads, fault plans) boots afresh for every
+	 * input all the same (FZ_REBOOT), so that an input replays exactly as the replayer runs it. */
 	const char* reboot = getenv("FUZZ_REBOOT");
 #ifdef FZ_DET
-	bool byDefault = (fz_harness.flags & FZ_TAPE) != 0;
+	bool byDefault = (fz_harness.flags & FZ_REBOOT) != 0;
 #else
 	bool byDefault = false;
 #endif

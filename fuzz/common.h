@@ -69,6 +69,7 @@ struct fz_program {
 
 #define FZ_THREADS 0x1 /* every op starts with a thread byte */
 #define FZ_TAPE 0x2    /* a choice tape follows the program */
+#define FZ_REBOOT 0x4  /* the fuzzers boot the shim afresh for every input (see fz_reboot) */
 
 struct fz_harness {
 	const char* name;
@@ -87,8 +88,10 @@ extern const struct fz_harness fz_harness;
 /* ---- running inputs ---------------------------------------------------------------------- */
 
 extern bool fz_verbose; /* trace every op and result (replayer -v) */
-/* shim_boot/shim_shutdown around every input: the replayer; the fuzzers for FZ_TAPE harnesses in
- * the deterministic build (its scheduler restarts at boot); FUZZ_REBOOT=0|1 overrides */
+/* shim_boot/shim_shutdown around every input: the replayer; the fuzzers for FZ_REBOOT harnesses
+ * in the deterministic build; FUZZ_REBOOT=0|1 overrides. Without a reboot, an FZ_TAPE harness's
+ * schedule restarts where the boot left it (shim_sched_restart) and the reset checks what the
+ * input left behind. */
 extern bool fz_reboot;
 extern FILE* fz_out; /* where traces go (stdout) */
 

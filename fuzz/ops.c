@@ -477,6 +477,6 @@ const struct fz_harness fz_harness = {
 	.ops = kOps,
 	.op_count = sizeof(kOps) / sizeof(kOps[0]),
 	.threads = THREADS,
-	.flags = FZ_THREADS | FZ_TAPE,
+	.flags = FZ_THREADS | FZ_TAPE | FZ_REBOOT,
 	.run = run,
 };

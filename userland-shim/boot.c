@@ -2,6 +2,8 @@
  * probed as Haiku's stack does at boot; shutdown tears all of it down so tests can boot again. */
 #include "shim_internal.h"
 
+#include "host.h"
+
 #include <string.h>
 
 #include "shim_net.h"
@@ -37,6 +39,7 @@ shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 		if (get_module(name, &info) == B_OK)
 			put_module(name);
 	}
+	host_sched_booted();
 	return B_OK;
 }
 

@@ -295,6 +295,11 @@ host_sched_boot(void)
 }
 
 void
+host_sched_booted(void)
+{
+}
+
+void
 shim_sched_set_tape(const uint8* tape, size_t length)
 {
 	(void)tape;
@@ -323,6 +328,11 @@ size_t
 shim_sched_tape_used(void)
 {
 	return 0;
+}
+
+void
+shim_sched_restart(void)
+{
 }
 
 void

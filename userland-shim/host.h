@@ -112,6 +112,8 @@ void host_unmap(void* address, size_t size);
 void host_schedule_point(enum host_point point);
 /* shim_boot(): rewind the choice tape, restart the virtual clock and the decision count */
 void host_sched_boot(void);
+/* shim_boot() is done: the schedule's state now is where shim_sched_restart() starts an input */
+void host_sched_booted(void);
 
 #ifdef __cplusplus
 }

@@ -848,6 +848,40 @@ host_sched_boot(void)
 	sDet.slice = 0;
 }
 
+/* the schedule as shim_boot() left it: shim_sched_restart() starts every input there */
+static struct {
+	bool valid;
+	bigtime_t now;
+	uint64 decisions;
+	int32 slice;
+	int32 next_id;
+	size_t tape_position;
+} sBooted;
+
+void
+host_sched_booted(void)
+{
+	sBooted.valid = true;
+	sBooted.now = sDet.now;
+	sBooted.decisions = sDet.decisions;
+	sBooted.slice = sDet.slice;
+	sBooted.next_id = sDet.next_id;
+	sBooted.tape_position = sDet.tape_position;
+}
+
+void
+shim_sched_restart(void)
+{
+	host_sched_boot();
+	if (!sBooted.valid)
+		return;
+	sDet.now = sBooted.now;
+	sDet.decisions = sBooted.decisions;
+	sDet.slice = sBooted.slice;
+	sDet.next_id = max_c(sBooted.next_id, sDet.next_id);
+	sDet.tape_position = min_c(sBooted.tape_position, sDet.tape_length);
+}
+
 void
 shim_sched_set_tape(const uint8* tape, size_t length)
 {

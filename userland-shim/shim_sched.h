@@ -58,6 +58,9 @@ bool shim_sched_is_deterministic(void);
 uint64 shim_sched_decisions(void);
 /* tape bytes read since boot */
 size_t shim_sched_tape_used(void);
+/* the schedule restarts where the last shim_boot() left it (clock, thread numbers, decision
+ * count, tape position) without rebooting the shim: a fuzzer that keeps one boot for many inputs */
+void shim_sched_restart(void);
 /* `slot`, a __thread pointer, is saved and restored at every switch of shim threads (each starts
  * with NULL in it); free-running builds: nothing to do */
 void shim_sched_thread_local(void** slot);
