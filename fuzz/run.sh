@@ -28,8 +28,8 @@ report_findings() {
 }
 
 count_files() { find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l; }
-# short programs run fast and find most bugs; ops needs room for four threads
-max_len() { echo "${MAX_LEN:-$([ "$1" = ops ] && echo 512 || echo 256)}"; }
+# shellcheck source=fuzz/max_len.sh
+source fuzz/max_len.sh
 count_ids() { find "$1" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l; }
 
 # ---- libFuzzer -----------------------------------------------------------------------------------
@@ -44,7 +44,7 @@ libfuzzer_one() {
 	local dict=()
 	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
 	local maxlen
-	maxlen=$(max_len "$t")
+	maxlen=$(fz_max_len "$t")
 	echo "== libFuzzer $t: ${FUZZ_TIME}s, $JOBS job(s), corpus $corpus + corpora/$t + seeds"
 	local pids=() i
 	for ((i = 0; i < JOBS; i++)); do
@@ -163,7 +163,7 @@ afl_one() {
 		fi
 		AFL_USE_ASAN=$([ "$bin" = "$FZ/aflasan/$t" ] && echo 1 || echo 0) \
 			afl_instance "$FZ/logs/$t-afl-$i.log" -i "$in" -o "$out" "${role[@]}" "${extra[@]}" \
-			"${dict[@]}" -G "$(max_len "$t")" -V "$FUZZ_TIME" -t 10000 -m none -- "$bin" &
+			"${dict[@]}" -G "$(fz_max_len "$t")" -V "$FUZZ_TIME" -t 10000 -m none -- "$bin" &
 		pids+=($!)
 	done
 	local start=$SECONDS
@@ -218,7 +218,7 @@ ci_one() {
 	local dict=()
 	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
 	local maxlen start=$SECONDS rc
-	maxlen=$(max_len "$t")
+	maxlen=$(fz_max_len "$t")
 	"$bin" -seed=1 -runs="$CI_RUNS" -max_total_time="$CI_TIME" -timeout=10 -rss_limit_mb=4096 \
 		-max_len="$maxlen" -print_final_stats=1 -artifact_prefix="findings/$t/ci-" "${dict[@]}" \
 		"$scratch" "corpora/$t" "$FZ/seeds/$t" >"$log" 2>&1
@@ -339,7 +339,7 @@ merge() {
 		rm -rf "$out"
 		mkdir -p "$out" "corpora/$t" "$FZ/corpus/$t"
 		before=$(count_files "corpora/$t")
-		"$FZ/lf/$t" -merge=1 -max_len="$(max_len "$t")" -timeout=10 "$out" "corpora/$t" \
+		"$FZ/lf/$t" -merge=1 -max_len="$(fz_max_len "$t")" -timeout=10 "$out" "corpora/$t" \
 			"$FZ/corpus/$t" "$FZ/seeds/$t" >"$FZ/logs/merge-$t.log" 2>&1 || {
 			tail -n 20 "$FZ/logs/merge-$t.log"
 			return 1

@@ -2,6 +2,9 @@
 # make bench's last table: libFuzzer exec/s of each built harness (make fuzz-build), a -seed=1 run
 # of BENCH_FUZZ_SECONDS from its committed corpus with make fuzz's max_len; none built: skipped.
 set -euo pipefail
+# shellcheck source=fuzz/max_len.sh
+source fuzz/max_len.sh
+MAX_LEN= # make fuzz's defaults, whatever the environment says
 
 # usage: bench_fuzz.sh <fuzz build dir, e.g. build/fuzz/det> <json out> <targets...>
 dir=$1
@@ -20,7 +23,8 @@ for target in "$@"; do
 		continue
 	fi
 	if [ $printed -eq 0 ]; then
-		echo "fuzz exec/s: libFuzzer (ASan+UBSan), ${seconds} s per harness from its corpus, -seed=1, max_len 256 (ops 512)"
+		echo "fuzz exec/s: libFuzzer (ASan+UBSan), ${seconds} s per harness from its corpus, -seed=1,"\
+			"max_len $(fz_max_len ioctl) (ops $(fz_max_len ops))"
 		printf '  %-8s %10s %12s %8s\n' target exec/s executions new
 		printed=1
 	fi
@@ -29,9 +33,8 @@ for target in "$@"; do
 	[ -f "fuzz/$target.dict" ] && dict=(-dict="fuzz/$target.dict")
 	log=$scratch/$target.log
 	status=0
-	maxlen=256 # as make fuzz runs them (fuzz/run.sh)
-	[ "$target" = ops ] && maxlen=512
-	"$binary" -seed=1 -max_total_time="$seconds" -max_len=$maxlen -print_final_stats=1 "${dict[@]}" \
+	maxlen=$(fz_max_len "$target") # as make fuzz runs them
+	"$binary" -seed=1 -max_total_time="$seconds" -max_len="$maxlen" -print_final_stats=1 "${dict[@]}" \
 		"$scratch/$target" "corpora/$target" >"$log" 2>&1 || status=$?
 	if [ $status -ne 0 ]; then
 		echo "bench_fuzz: $target exited with $status (a finding?): see make fuzz TARGET=$target" >&2
