@@ -9,6 +9,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 [ -d "$root/driver" ] && [ -d "$root/fuzz" ] || root=$PWD
 cd "$root"
+# shellcheck source=fuzz/max_len.sh
+source fuzz/max_len.sh
+MAX_LEN= # make fuzz's defaults, whatever the environment says
 
 : "${CC:=clang}"
 : "${CFLAGS:=}"
@@ -55,43 +58,31 @@ done
 rm -rf "$WORK_DIR"
 mkdir -p "$WORK_DIR/obj" "$OUT"
 
-# compile: object path, then the compiler arguments
+# compile in the background, at most JOBS at once: object path, then the compiler arguments
+pids=()
 compile() {
 	local object=$1
 	shift
-	echo "  CC $object"
-	"$CC" "$@" -c -o "$object"
-}
-objects=()
-pids=()
-wait_some() {
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-}
-for source in "${drivers[@]}"; do
-	object=$WORK_DIR/obj/driver-$(basename "$source" .c).o
-	wait_some
-	compile "$object" "${DRIVER_FLAGS[@]}" "${all_cflags[@]}" "$source" &
+	echo "  CC $object"
+	"$CC" "$@" -c -o "$object" &
 	pids+=($!)
-	objects+=("$object")
+}
+objects=() # linked into every target
+for source in "${drivers[@]}"; do
+	objects+=("$WORK_DIR/obj/driver-$(basename "$source" .c).o")
+	compile "${objects[-1]}" "${DRIVER_FLAGS[@]}" "${all_cflags[@]}" "$source"
 done
 for source in "${shims[@]}"; do
-	object=$WORK_DIR/obj/shim-$(basename "$source" .c).o
-	wait_some
-	compile "$object" "${SHIM_FLAGS[@]}" "${plain_cflags[@]}" "$source" &
-	pids+=($!)
-	objects+=("$object")
+	objects+=("$WORK_DIR/obj/shim-$(basename "$source" .c).o")
+	compile "${objects[-1]}" "${SHIM_FLAGS[@]}" "${plain_cflags[@]}" "$source"
 done
 for name in common format; do
-	object=$WORK_DIR/obj/fuzz-$name.o
-	wait_some
-	compile "$object" "${FUZZ_FLAGS[@]}" "${plain_cflags[@]}" "fuzz/$name.c" &
-	pids+=($!)
-	objects+=("$object")
+	objects+=("$WORK_DIR/obj/fuzz-$name.o")
+	compile "${objects[-1]}" "${FUZZ_FLAGS[@]}" "${plain_cflags[@]}" "fuzz/$name.c"
 done
 for name in "${targets[@]}"; do
-	wait_some
-	compile "$WORK_DIR/obj/target-$name.o" "${FUZZ_FLAGS[@]}" "${all_cflags[@]}" "fuzz/$name.c" &
-	pids+=($!)
+	compile "$WORK_DIR/obj/target-$name.o" "${FUZZ_FLAGS[@]}" "${all_cflags[@]}" "fuzz/$name.c"
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 
@@ -123,9 +114,7 @@ for name in "${targets[@]}"; do
 		zip_flat "$OUT/${name}_seed_corpus.zip" "corpora/$name"
 	fi
 	[ -f "fuzz/$name.dict" ] && cp "fuzz/$name.dict" "$OUT/$name.dict"
-	# ops programs drive four threads: they need more room (as run.sh's -max_len)
-	maxlen=256
-	[ "$name" = ops ] && maxlen=512
+	maxlen=$(fz_max_len "$name") # as make fuzz runs them
 	cat >"$OUT/$name.options" <<EOF
 [libfuzzer]
 max_len = $maxlen
