@@ -4,7 +4,6 @@
 #include "tuntap_private.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/sockio.h>
 
@@ -91,8 +90,7 @@ clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
 
 		struct ifaliasreq request;
 		memset(&request, 0, sizeof(request));
-		snprintf(request.ifra_name, sizeof(request.ifra_name), "%s%" B_PRIu32,
-			mode == TUNTAP_MODE_TUN ? TUNTAP_TUN_PREFIX : TUNTAP_TAP_PREFIX, number);
+		tuntap_format_name(request.ifra_name, mode, number);
 		size_t length = sizeof(request);
 		status = gDatalinkModule->control(domain, SIOCAIFADDR, &request, &length);
 

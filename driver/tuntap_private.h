@@ -124,6 +124,7 @@ void tuntap_cookie_count(int32 delta);
 
 /* "tun/12" -> mode and number; B_BAD_VALUE for anything else */
 status_t tuntap_parse_name(const char* name, uint32* mode, uint32* number);
+void tuntap_format_name(char* name, uint32 mode, uint32 number);
 /* allocate, publish and list a unit; unwinds completely on failure */
 status_t tuntap_unit_create(const char* name, tuntap_unit** _unit);
 /* revoke: unlist, mark gone, flush, wake everybody, unpublish, drop the table's reference */

@@ -7,7 +7,6 @@
 #include <fs/devfs.h>
 #include <net/if_media.h>
 #include <net/if_types.h>
-#include <stdio.h>
 #include <string.h>
 
 typedef struct number_reservation {
@@ -83,6 +82,26 @@ tuntap_parse_name(const char* name, uint32* _mode, uint32* _number)
 	*_mode = mode;
 	*_number = number;
 	return B_OK;
+}
+
+
+/* "tun/N" or "tap/N" into name (TUNTAP_NAME_LENGTH bytes); the inverse of tuntap_parse_name */
+void
+tuntap_format_name(char* name, uint32 mode, uint32 number)
+{
+	char digits[10];
+	int count = 0;
+	do {
+		digits[count++] = (char)('0' + number % 10);
+		number /= 10;
+	} while (number != 0);
+
+	strlcpy(
+		name, mode == TUNTAP_MODE_TUN ? TUNTAP_TUN_PREFIX : TUNTAP_TAP_PREFIX, TUNTAP_NAME_LENGTH);
+	size_t length = strlen(name);
+	while (count > 0)
+		name[length++] = digits[--count];
+	name[length] = '\0';
 }
 
 
@@ -187,7 +206,9 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 	unit->number = number;
 	unit->ref_count = 1;
 	unit->read_waiters.sem = unit->write_waiters.sem = unit->stack_waiters.sem = -1;
-	snprintf(unit->lock_name, sizeof(unit->lock_name), "tuntap unit %s", name);
+	/* strlcat, not snprintf: a fuzzer creates units by the million (a parsed name fits) */
+	strlcpy(unit->lock_name, "tuntap unit ", sizeof(unit->lock_name));
+	strlcat(unit->lock_name, name, sizeof(unit->lock_name));
 	mutex_init(&unit->lock, unit->lock_name);
 	packet_queue_init(&unit->to_app, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);
 	packet_queue_init(&unit->to_stack, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);

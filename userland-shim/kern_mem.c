@@ -114,7 +114,9 @@ shim_host_alloc(size_t size)
 void
 shim_host_free(void* block)
 {
-	free(block);
+	/* ASan's free unwinds the caller's stack before it looks at the pointer */
+	if (block != NULL)
+		free(block);
 }
 
 /* ---- object caches ------------------------------------------------------------------------- */

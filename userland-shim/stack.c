@@ -98,6 +98,8 @@ reap_zombies(void)
 	sZombies = NULL;
 	sZombieCount = sZombieCapacity = 0;
 	mutex_unlock(&sDeviceLock);
+	if (zombies == NULL)
+		return;
 	for (int i = 0; i < count; i++)
 		wait_for_thread(zombies[i], NULL);
 	shim_host_free(zombies);

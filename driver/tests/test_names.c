@@ -65,6 +65,25 @@ test_parse_accepts_exact_names(void** state)
 	tu_finish();
 }
 
+/* the clone path names the unit it creates with tuntap_format_name: parse must give it back */
+static void
+test_format_name_round_trips(void** state)
+{
+	static const uint32 kNumbers[] = {0, 1, 9, 10, 99, 100, 4095, 10000, 65534, 65535};
+	for (int mode = TUNTAP_MODE_TUN; mode <= TUNTAP_MODE_TAP; mode++) {
+		for (size_t i = 0; i < sizeof(kNumbers) / sizeof(kNumbers[0]); i++) {
+			char name[TUNTAP_NAME_LENGTH], expected[TUNTAP_NAME_LENGTH];
+			memset(name, 'x', sizeof(name));
+			tuntap_format_name(name, (uint32)mode, kNumbers[i]);
+			snprintf(expected, sizeof(expected), "%s%" B_PRIu32,
+				mode == TUNTAP_MODE_TUN ? "tun/" : "tap/", kNumbers[i]);
+			assert_string_equal(name, expected);
+			expect_parse(name, (uint32)mode, kNumbers[i]);
+		}
+	}
+	tu_finish();
+}
+
 static void
 test_parse_refuses_everything_else(void** state)
 {
@@ -259,6 +278,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TU_TEST(test_parse_accepts_exact_names),
+		TU_TEST(test_format_name_round_trips),
 		TU_TEST(test_parse_refuses_everything_else),
 		TU_TEST(test_init_device_refuses_bad_names_without_side_effect),
 		TU_TEST(test_if_create_bad_names_leaves_nothing),
