@@ -34,6 +34,14 @@ FZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # model still ends in ASan's SEGV report, and what they find is not a driver bug. The driver keeps
 # every check; so do the model's tests (make test).
 FZ_MODEL_SAN := -fno-sanitize=alignment,null,pointer-overflow
+# Shim files that touch only memory the model owns (the scheduler, threads, semaphores, devfs and
+# the syscall layer, modules) are built without ASan's inline checks: ~8% of an ioctl execution.
+# Those that touch driver memory keep them: locks, lists, strings, user copies, the heap,
+# net_buffers, select pools and the stack (it reads the driver's net_device). SHIM_ASAN=1 keeps
+# their poisoning and fiber annotations, and their memcpy and memset calls still go through ASan's
+# interceptors. The model's tests (make test) run every shim file under ASan.
+FZ_SHIM_UNCHECKED := boot devfs devfs_calls host_det kern_sem kern_thread module status_name
+FZ_SHIM_UNCHECKED_SAN := -DSHIM_ASAN=1 -fsanitize=undefined -fno-sanitize-recover=undefined
 # fuzz builds are built for speed: -O2 runs an input ~10% faster than the tests' -O1 under ASan
 # (the coverage build keeps OPT: its line counts map to the source)
 FZ_OPT ?= -O2
@@ -87,7 +95,9 @@ FZ_CF_COMMON_aflasan := $(FZ_SANITIZE)
 # the shim itself is never instrumented for coverage: only the driver and the harness are
 $(FZ)/shim-san/%.o: userland-shim/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) $(FZ_SANITIZE) $(FZ_MODEL_SAN) -c $< -o $@
+	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) \
+		$(if $(filter $*,$(FZ_SHIM_UNCHECKED)),$(FZ_SHIM_UNCHECKED_SAN),$(FZ_SANITIZE)) \
+		$(FZ_MODEL_SAN) -c $< -o $@
 $(FZ)/shim-plain/%.o: userland-shim/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
