@@ -592,7 +592,13 @@ run(const struct fz_program* program)
 				status = do_iface(op, faults);
 		}
 		fz_end_op(status);
-		if (op->code != CREATE && op->code != DELETE && op->code != FAULT)
+		/* after every op that may move, drop or reject a frame (as ioctl.c): the counters hold
+		 * and match the model. The others (create, delete, up, open, ipv4, fault, poll) move
+		 * none by the contract; a counter one of them moved anyway stays wrong until a later
+		 * check or the final check of every slot below (the counters only grow, and queued must
+		 * equal enqueued - dequeued - dropped at every check). */
+		if (op->code != CREATE && op->code != DELETE && op->code != UP && op->code != OPEN
+			&& op->code != IPV4 && op->code != FAULT && op->code != POLL)
 			check_stats(slot);
 	}
 	/* every frame written while up and not flushed reaches the stack (virtual time in the
