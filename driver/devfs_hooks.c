@@ -40,6 +40,32 @@ tuntap_notify_transitions(tuntap_unit* unit, bool wasReadable, bool wasWritable)
 }
 
 
+void
+tuntap_wake_readers(tuntap_unit* unit, bool all)
+{
+	if (unit->owner != NULL)
+		tuntap_wait_queue_wake(&unit->owner->read_waiters, all);
+}
+
+
+void
+tuntap_wake_writers(tuntap_unit* unit, bool all)
+{
+	if (unit->owner != NULL)
+		tuntap_wait_queue_wake(&unit->owner->write_waiters, all);
+}
+
+
+/* a cookie whose open failed, or the last reference to one is gone: nobody waits on it */
+static void
+destroy_cookie(tuntap_cookie* cookie)
+{
+	tuntap_wait_queue_destroy(&cookie->write_waiters);
+	tuntap_wait_queue_destroy(&cookie->read_waiters);
+	free(cookie);
+}
+
+
 /* unit lock held; B_OK if the descriptor may use the unit */
 static inline status_t
 check_usable(const tuntap_cookie* cookie)
@@ -121,8 +147,14 @@ tuntap_open(const char* name, uint32 openMode, void** _cookie)
 	tuntap_cookie* cookie = (tuntap_cookie*)calloc(1, sizeof(tuntap_cookie));
 	if (cookie == NULL)
 		return B_NO_MEMORY;
-
+	cookie->read_waiters.sem = cookie->write_waiters.sem = -1;
 	status_t status;
+	if ((status = tuntap_wait_queue_init(&cookie->read_waiters, "tuntap read")) != B_OK
+		|| (status = tuntap_wait_queue_init(&cookie->write_waiters, "tuntap write")) != B_OK) {
+		destroy_cookie(cookie);
+		return status;
+	}
+
 	if (strcmp(name, TUNTAP_TUN_CLONE) == 0)
 		status = clone_open(TUNTAP_MODE_TUN, openMode, cookie);
 	else if (strcmp(name, TUNTAP_TAP_CLONE) == 0)
@@ -135,7 +167,7 @@ tuntap_open(const char* name, uint32 openMode, void** _cookie)
 	}
 
 	if (status != B_OK) {
-		free(cookie);
+		destroy_cookie(cookie);
 		return status;
 	}
 
@@ -158,9 +190,10 @@ tuntap_close(void* _cookie)
 		/* the next opener must not read this one's packets */
 		packet_queue_flush(&unit->to_app);
 	}
-	/* threads of this descriptor still blocked inside read or write: B_FILE_ERROR */
-	tuntap_wait_queue_wake(&unit->read_waiters, true);
-	tuntap_wait_queue_wake(&unit->write_waiters, true);
+	/* threads of this descriptor still blocked inside read or write: B_FILE_ERROR (its own
+	 * queues: a later descriptor's threads cannot take these tokens) */
+	tuntap_wait_queue_wake(&cookie->read_waiters, true);
+	tuntap_wait_queue_wake(&cookie->write_waiters, true);
 	mutex_unlock(&unit->lock);
 	return B_OK;
 }
@@ -171,7 +204,7 @@ tuntap_free(void* _cookie)
 {
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit_release(cookie->unit);
-	free(cookie);
+	destroy_cookie(cookie);
 	tuntap_cookie_count(-1);
 	return B_OK;
 }
@@ -227,7 +260,7 @@ tuntap_read(void* _cookie, off_t position, void* data, size_t* _length)
 			status = B_WOULD_BLOCK;
 			goto out;
 		}
-		status = tuntap_wait_queue_wait(&unit->read_waiters, &unit->lock, B_CAN_INTERRUPT);
+		status = tuntap_wait_queue_wait(&cookie->read_waiters, &unit->lock, B_CAN_INTERRUPT);
 		if (status != B_OK)
 			goto out;
 	}
@@ -243,7 +276,7 @@ out:
 	/* A reader woken for a packet that leaves without it (a fault on its buffer, ctrl+c) hands
 	 * the wake-up on: another reader may be blocked on the same descriptor. */
 	if (status != B_OK && unit->to_app.count > 0)
-		tuntap_wait_queue_wake(&unit->read_waiters, false);
+		tuntap_wait_queue_wake(&cookie->read_waiters, false);
 	mutex_unlock(&unit->lock);
 	if (status == B_OK)
 		gBufferModule->free(buffer);
@@ -277,7 +310,7 @@ queue_written(tuntap_cookie* cookie, net_buffer* buffer)
 
 		if (atomic_get(&cookie->nonblocking) != 0)
 			return B_WOULD_BLOCK;
-		status = tuntap_wait_queue_wait(&unit->write_waiters, &unit->lock, B_CAN_INTERRUPT);
+		status = tuntap_wait_queue_wait(&cookie->write_waiters, &unit->lock, B_CAN_INTERRUPT);
 		if (status != B_OK)
 			return status;
 	}

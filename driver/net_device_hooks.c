@@ -54,7 +54,7 @@ tuntap_down(net_device* device)
 	/* nobody will read them now, and they must not surface after the next up */
 	packet_queue_flush(&unit->to_stack);
 	tuntap_wait_queue_wake(&unit->stack_waiters, true);
-	tuntap_wait_queue_wake(&unit->write_waiters, true);
+	tuntap_wake_writers(unit, true);
 	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
 	mutex_unlock(&unit->lock);
 }
@@ -88,7 +88,7 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 		bool wasReadable = tuntap_readable(unit);
 		status = packet_queue_enqueue(&unit->to_app, buffer);
 		if (status == B_OK) {
-			tuntap_wait_queue_wake(&unit->read_waiters, false);
+			tuntap_wake_readers(unit, false);
 			tuntap_notify_transitions(unit, wasReadable, tuntap_writable(unit));
 		}
 	}
@@ -117,7 +117,7 @@ tuntap_receive_data(net_device* device, net_buffer** _buffer)
 		bool wasWritable = tuntap_writable(unit);
 		net_buffer* buffer = packet_queue_dequeue(&unit->to_stack);
 		if (buffer != NULL) {
-			tuntap_wait_queue_wake(&unit->write_waiters, true);
+			tuntap_wake_writers(unit, true);
 			tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
 			*_buffer = buffer;
 			status = B_OK;

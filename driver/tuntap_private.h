@@ -104,17 +104,27 @@ typedef struct tuntap_unit {
 	packet_queue to_stack;
 	uint64 truncated;
 	uint64 rejected;
-	tuntap_wait_queue read_waiters;  /* app readers: data, close or gone */
-	tuntap_wait_queue write_waiters; /* app writers: room, close or gone */
 	tuntap_wait_queue stack_waiters; /* the stack's reader thread: data, down or gone */
 	select_sync_pool* select_pool;
 } tuntap_unit;
 
+/* An open descriptor. Its readers and writers sleep on its own queues, not the unit's: the
+ * tokens its close releases can only wake its own threads. With one queue per unit, a reader of
+ * the next descriptor on the unit could take the token of a reader of the closed one that had
+ * registered but not yet slept, and that one slept on in a closed descriptor (found by the ops
+ * fuzzer: corpora/regressions/ops/close-reopen-token-theft.txt). */
 struct tuntap_cookie {
 	tuntap_unit* unit;
-	int32 nonblocking; /* atomic: O_NONBLOCK / B_SET_NONBLOCKING_IO */
-	bool closed;       /* close hook ran; under the unit's lock */
+	int32 nonblocking;               /* atomic: O_NONBLOCK / B_SET_NONBLOCKING_IO */
+	bool closed;                     /* close hook ran; under the unit's lock */
+	tuntap_wait_queue read_waiters;  /* its readers: data, close or gone; under the unit's lock */
+	tuntap_wait_queue write_waiters; /* its writers: room, down, close or gone */
 };
+
+/* the owner's blocked readers or writers (all, or one), with the unit's lock held: only the
+ * open descriptor, the owner, has threads waiting for data or room */
+void tuntap_wake_readers(tuntap_unit* unit, bool all);
+void tuntap_wake_writers(tuntap_unit* unit, bool all);
 
 status_t tuntap_units_init(void);
 void tuntap_units_uninit(void);

@@ -181,8 +181,6 @@ destroy_unit(tuntap_unit* unit)
 	packet_queue_flush(&unit->to_app);
 	packet_queue_flush(&unit->to_stack);
 	tuntap_wait_queue_destroy(&unit->stack_waiters);
-	tuntap_wait_queue_destroy(&unit->write_waiters);
-	tuntap_wait_queue_destroy(&unit->read_waiters);
 	if (unit->select_pool != NULL)
 		delete_select_sync_pool(unit->select_pool);
 	mutex_destroy(&unit->lock);
@@ -205,7 +203,7 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 	unit->mode = mode;
 	unit->number = number;
 	unit->ref_count = 1;
-	unit->read_waiters.sem = unit->write_waiters.sem = unit->stack_waiters.sem = -1;
+	unit->stack_waiters.sem = -1;
 	/* strlcat, not snprintf: a fuzzer creates units by the million (a parsed name fits) */
 	strlcpy(unit->lock_name, "tuntap unit ", sizeof(unit->lock_name));
 	strlcat(unit->lock_name, name, sizeof(unit->lock_name));
@@ -214,9 +212,7 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 	packet_queue_init(&unit->to_stack, TUNTAP_DEFAULT_QUEUE_PACKETS, TUNTAP_DEFAULT_QUEUE_BYTES);
 	init_device_fields(unit, name);
 
-	if ((status = tuntap_wait_queue_init(&unit->read_waiters, "tuntap read")) != B_OK
-		|| (status = tuntap_wait_queue_init(&unit->write_waiters, "tuntap write")) != B_OK
-		|| (status = tuntap_wait_queue_init(&unit->stack_waiters, "tuntap stack")) != B_OK) {
+	if ((status = tuntap_wait_queue_init(&unit->stack_waiters, "tuntap stack")) != B_OK) {
 		destroy_unit(unit);
 		return status;
 	}
@@ -271,8 +267,8 @@ tuntap_unit_revoke(tuntap_unit* unit)
 	unit->up = false;
 	packet_queue_flush(&unit->to_app);
 	packet_queue_flush(&unit->to_stack);
-	tuntap_wait_queue_wake(&unit->read_waiters, true);
-	tuntap_wait_queue_wake(&unit->write_waiters, true);
+	tuntap_wake_readers(unit, true);
+	tuntap_wake_writers(unit, true);
 	tuntap_wait_queue_wake(&unit->stack_waiters, true);
 	if (unit->select_pool != NULL)
 		notify_select_event_pool(unit->select_pool, B_SELECT_DISCONNECTED);
