@@ -54,14 +54,21 @@ devfs_count_nodes_locked(const char* prefix)
 	return count;
 }
 
+/* a node nobody references, published or not */
+static void
+free_node(struct devfs_node* node)
+{
+	if (node->path != node->inline_path)
+		shim_host_free(node->path);
+	shim_cache_free(&gDevfsNodeCache, node);
+}
+
 void
 devfs_put_node_locked(struct devfs_node* node)
 {
 	if (--node->refs > 0)
 		return;
-	if (node->path != node->inline_path)
-		shim_host_free(node->path);
-	shim_cache_free(&gDevfsNodeCache, node);
+	free_node(node);
 }
 
 struct description*
@@ -246,9 +253,7 @@ devfs_publish_device(const char* path, device_hooks* calls)
 		if (shim_str_equal(other->path, path) || inside(other->path, path)
 			|| inside(path, other->path)) {
 			mutex_unlock(&gDevfsLock);
-			if (node->path != node->inline_path)
-				shim_host_free(node->path);
-			shim_cache_free(&gDevfsNodeCache, node);
+			free_node(node);
 			return B_FILE_EXISTS;
 		}
 	}

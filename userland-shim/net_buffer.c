@@ -28,18 +28,20 @@ struct shim_net_buffer {
 };
 
 /* storage of DEFAULT_CAPACITY << class bytes: a capacity above DEFAULT_CAPACITY is rounded up
- * to the next class (up to the last), and idle storage of a class size is kept, poisoned */
+ * to the next class (up to the last), and idle storage of a class size is kept, poisoned, in the
+ * class's object cache (kern_mem.c: a host lock, no scheduling point, so the deterministic
+ * schedules stay as they were without it) */
 #define STORAGE_CLASSES 6 /* 2 KiB .. 64 KiB */
-#define STORAGE_CACHE_SIZE 8
+#define STORAGE_CACHE(sizeClass)                        \
+	{                                                   \
+		.size = (size_t)DEFAULT_CAPACITY << (sizeClass) \
+	}
 
 static spinlock sCacheLock = B_SPINLOCK_INITIALIZER;
 static struct shim_net_buffer* sCache[CACHE_SIZE];
 static int32 sCacheCount;
-/* a host lock, not a spinlock: no scheduling point, so the deterministic schedules stay as
- * they were without the storage cache */
-static host_lock sStorageLock = HOST_LOCK_INITIALIZER;
-static uint8* sStorageCache[STORAGE_CLASSES][STORAGE_CACHE_SIZE];
-static int32 sStorageCount[STORAGE_CLASSES];
+static struct shim_object_cache sStorageCaches[STORAGE_CLASSES] = {STORAGE_CACHE(0),
+	STORAGE_CACHE(1), STORAGE_CACHE(2), STORAGE_CACHE(3), STORAGE_CACHE(4), STORAGE_CACHE(5)};
 
 /* the class of exactly `capacity` bytes, -1 if none */
 static int
@@ -63,44 +65,23 @@ storage_round(size_t need)
 	return need;
 }
 
-/* a cached storage of the class, unpoisoned; NULL if none */
-static uint8*
-storage_take_cached(int sizeClass)
-{
-	host_lock_acquire(&sStorageLock);
-	uint8* storage =
-		sStorageCount[sizeClass] > 0 ? sStorageCache[sizeClass][--sStorageCount[sizeClass]] : NULL;
-	host_lock_release(&sStorageLock);
-	if (storage != NULL)
-		SHIM_UNPOISON(storage, (size_t)DEFAULT_CAPACITY << sizeClass);
-	return storage;
-}
-
 /* storage of exactly `capacity` bytes: a cached one if its class has any */
 static uint8*
 storage_take(size_t capacity)
 {
 	int sizeClass = storage_class(capacity);
-	uint8* storage = sizeClass >= 0 ? storage_take_cached(sizeClass) : NULL;
-	return storage != NULL ? storage : shim_host_alloc(capacity);
+	return sizeClass >= 0 ? shim_cache_alloc(&sStorageCaches[sizeClass])
+						  : shim_host_alloc(capacity);
 }
 
 static void
 storage_release(uint8* storage, size_t capacity)
 {
 	int sizeClass = storage_class(capacity);
-	if (sizeClass >= 0) {
-		SHIM_POISON(storage, capacity);
-		host_lock_acquire(&sStorageLock);
-		bool cached = sStorageCount[sizeClass] < STORAGE_CACHE_SIZE;
-		if (cached)
-			sStorageCache[sizeClass][sStorageCount[sizeClass]++] = storage;
-		host_lock_release(&sStorageLock);
-		if (cached)
-			return;
-		SHIM_UNPOISON(storage, capacity);
-	}
-	shim_host_free(storage);
+	if (sizeClass >= 0)
+		shim_cache_free(&sStorageCaches[sizeClass], storage);
+	else
+		shim_host_free(storage);
 }
 
 static struct shim_net_buffer*
