@@ -15,7 +15,6 @@
 #define DEFAULT_CAPACITY 2048  /* a 1500-byte frame with 256 bytes of headroom fits */
 #define MIN_TAILROOM 1536
 #define MAX_SIZE (16 * 1024 * 1024)
-#define CACHE_SIZE 64
 
 struct shim_net_buffer {
 	net_buffer public; /* first: the driver's net_buffer* points here */
@@ -27,19 +26,18 @@ struct shim_net_buffer {
 	struct sockaddr_storage destination;
 };
 
-/* storage of DEFAULT_CAPACITY << class bytes: a capacity above DEFAULT_CAPACITY is rounded up
- * to the next class (up to the last), and idle storage of a class size is kept, poisoned, in the
- * class's object cache (kern_mem.c: a host lock, no scheduling point, so the deterministic
- * schedules stay as they were without it) */
+/* Idle buffer structures and idle storage of each class size (DEFAULT_CAPACITY << class bytes: a
+ * capacity above DEFAULT_CAPACITY is rounded up to the next class, up to the last) are kept,
+ * poisoned, in object caches (kern_mem.c) that live on across boots. A structure returns to its
+ * cache whatever its storage became, so once warm the caches stay full and an input frees as many
+ * blocks as it allocates: libFuzzer runs an input again, looking for a leak, when it does not. */
 #define STORAGE_CLASSES 6 /* 2 KiB .. 64 KiB */
 #define STORAGE_CACHE(sizeClass)                        \
 	{                                                   \
 		.size = (size_t)DEFAULT_CAPACITY << (sizeClass) \
 	}
 
-static spinlock sCacheLock = B_SPINLOCK_INITIALIZER;
-static struct shim_net_buffer* sCache[CACHE_SIZE];
-static int32 sCacheCount;
+static SHIM_OBJECT_CACHE(sBufferCache, sizeof(struct shim_net_buffer));
 static struct shim_object_cache sStorageCaches[STORAGE_CLASSES] = {STORAGE_CACHE(0),
 	STORAGE_CACHE(1), STORAGE_CACHE(2), STORAGE_CACHE(3), STORAGE_CACHE(4), STORAGE_CACHE(5)};
 
@@ -95,59 +93,23 @@ to_private(net_buffer* buffer)
 	return private;
 }
 
-static struct shim_net_buffer*
-cache_take(void)
+/* An object cache's host lock is no scheduling point. A buffer of the default capacity coming
+ * or going was one (the cache of such buffers had a spinlock): it stays, so the interleavings
+ * stored in the corpora replay as they were found. */
+static void
+cache_point(size_t capacity)
 {
-	struct shim_net_buffer* buffer = NULL;
-	cpu_status state = disable_interrupts();
-	acquire_spinlock(&sCacheLock);
-	if (sCacheCount > 0)
-		buffer = sCache[--sCacheCount];
-	release_spinlock(&sCacheLock);
-	restore_interrupts(state);
-	if (buffer != NULL) {
-		SHIM_UNPOISON(buffer, sizeof(*buffer));
-		SHIM_UNPOISON(buffer->storage, buffer->capacity);
-	}
-	return buffer;
+	if (capacity <= DEFAULT_CAPACITY)
+		host_schedule_point(HOST_POINT_SPINLOCK);
 }
 
 static void
 release_buffer(struct shim_net_buffer* buffer)
 {
 	buffer->magic = MAGIC_FREE;
-	if (buffer->capacity == DEFAULT_CAPACITY) {
-		/* poisoned before it is visible to other threads through the cache */
-		uint8* storage = buffer->storage;
-		SHIM_POISON(storage, DEFAULT_CAPACITY);
-		SHIM_POISON(buffer, sizeof(*buffer));
-		cpu_status state = disable_interrupts();
-		acquire_spinlock(&sCacheLock);
-		bool cached = sCacheCount < CACHE_SIZE;
-		if (cached)
-			sCache[sCacheCount++] = buffer;
-		release_spinlock(&sCacheLock);
-		restore_interrupts(state);
-		if (cached)
-			return;
-		SHIM_UNPOISON(buffer, sizeof(*buffer));
-		SHIM_UNPOISON(storage, DEFAULT_CAPACITY);
-	}
+	cache_point(buffer->capacity);
 	storage_release(buffer->storage, buffer->capacity);
-	shim_host_free(buffer);
-}
-
-/* The idle buffers go, their storage goes to the storage cache (or the host heap when full):
- * that cache lives on across boots (the fuzzers boot once per input), its static array keeps
- * the idle storage reachable for LSan. */
-void
-shim_net_buffer_flush_cache(void)
-{
-	struct shim_net_buffer* buffer;
-	while ((buffer = cache_take()) != NULL) {
-		storage_release(buffer->storage, buffer->capacity);
-		shim_host_free(buffer);
-	}
+	shim_cache_free(&sBufferCache, buffer);
 }
 
 /* a fresh buffer with `headerSpace` bytes of headroom and room for at least `size` more */
@@ -155,15 +117,10 @@ static struct shim_net_buffer*
 new_buffer(size_t headerSpace, size_t size)
 {
 	size_t need = headerSpace + size;
-	struct shim_net_buffer* buffer = NULL;
-	if (need <= DEFAULT_CAPACITY)
-		buffer = cache_take();
-	if (buffer == NULL) {
-		size_t capacity = storage_round(need);
-		buffer = shim_host_alloc(sizeof(struct shim_net_buffer));
-		buffer->storage = storage_take(capacity);
-		buffer->capacity = capacity;
-	}
+	cache_point(need);
+	struct shim_net_buffer* buffer = shim_cache_alloc(&sBufferCache);
+	buffer->capacity = storage_round(need);
+	buffer->storage = storage_take(buffer->capacity);
 	memset(&buffer->public, 0, sizeof(buffer->public));
 	memset(&buffer->source, 0, sizeof(buffer->source));
 	memset(&buffer->destination, 0, sizeof(buffer->destination));
@@ -346,8 +303,6 @@ nb_write(net_buffer* _buffer, size_t offset, const void* data, size_t bytes)
 static status_t
 nb_std_ops(int32 op, ...)
 {
-	if (op == B_MODULE_UNINIT)
-		shim_net_buffer_flush_cache();
 	return op == B_MODULE_INIT || op == B_MODULE_UNINIT ? B_OK : B_ERROR;
 }
 

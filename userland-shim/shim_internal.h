@@ -44,15 +44,17 @@ void shim_host_free(void* block);
 void* shim_user_alloc_copy(const void* source, size_t size);
 
 /* ---- object caches (kern_mem.c) -------------------------------------------------------------- */
-/* A few idle objects of one size kept for reuse instead of a host free + alloc pair (ASan's
- * malloc and free are a large part of an execution under the fuzzers), for the shim's own
- * objects only: never for memory a driver may keep a pointer to (its net_devices, select pools,
- * selectsyncs stay with ASan's quarantine, so a use after free is caught; net_buffer storage,
- * reached only through the buffer, is cached). Idle objects are ASan-poisoned; they stay across
- * boots (a reboot per input is common) and the cache's array, static and unpoisoned, keeps them
- * reachable for LSan. Define with SHIM_OBJECT_CACHE(name, size).
+/* Idle objects of one size kept for reuse instead of a host free + alloc pair (ASan's malloc and
+ * free are a large part of an execution under the fuzzers), for the shim's own objects: a driver's
+ * net_devices, select pools and selectsyncs stay with ASan's quarantine, so a use after free is
+ * caught. net_buffers are cached: an idle one is
+ * poisoned and a freed one fails its magic check until it is reused. Idle objects are
+ * ASan-poisoned; they stay across boots (a reboot per input is common) and the cache's array,
+ * static and unpoisoned, keeps them reachable for LSan. Once a cache is full an input frees as
+ * many blocks as it allocates, which spares the re-run libFuzzer does when an input allocates
+ * more than it frees. Define with SHIM_OBJECT_CACHE(name, size).
  */
-#define SHIM_OBJECT_CACHE_SIZE 16
+#define SHIM_OBJECT_CACHE_SIZE 64
 struct shim_object_cache {
 	size_t size;
 	int32 count;

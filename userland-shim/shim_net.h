@@ -14,8 +14,6 @@
 
 /* ---- net_buffer.c ------------------------------------------------------------------------- */
 extern struct net_buffer_module_info gShimNetBufferModule;
-/* give the recycled buffers back to the host heap (shutdown); their storage stays cached */
-void shim_net_buffer_flush_cache(void);
 
 /* ---- stack.c: one device interface -------------------------------------------------------- */
 struct shim_capture {
