@@ -7,10 +7,9 @@ FZ=${FZ:?} FUZZ_TIME=${FUZZ_TIME:-60} JOBS=${JOBS:-1} FZ_DET=${FZ_DET:-}
 CI_RUNS=${CI_RUNS:-30000} CI_TIME=${CI_TIME:-12}
 mode=$1
 shift
-export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# the shim's net_buffer cache keeps buffers in ASan-poisoned memory: let LSan see those pointers
-export LSAN_OPTIONS=use_poisoned=1
+# shellcheck source=fuzz/settings.sh
+source fuzz/settings.sh
+fz_sanitizer_env
 REPRO_RUNS=20
 PROGRESS_EVERY=10
 summary=()
@@ -28,8 +27,6 @@ report_findings() {
 }
 
 count_files() { find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l; }
-# shellcheck source=fuzz/max_len.sh
-source fuzz/max_len.sh
 count_ids() { find "$1" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l; }
 
 # ---- libFuzzer -----------------------------------------------------------------------------------

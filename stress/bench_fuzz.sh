@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make bench's last table: libFuzzer exec/s of each built harness (make fuzz-build), a -seed=1 run
-# of BENCH_FUZZ_SECONDS from its committed corpus with make fuzz's max_len; none built: skipped.
+# of BENCH_FUZZ_SECONDS from its committed corpus with make fuzz's settings; none built: skipped.
 set -euo pipefail
-# shellcheck source=fuzz/max_len.sh
-source fuzz/max_len.sh
+# shellcheck source=fuzz/settings.sh
+source fuzz/settings.sh
 MAX_LEN= # make fuzz's defaults, whatever the environment says
+FUZZ_ASAN_OPTIONS=
+fz_sanitizer_env
 
 # usage: bench_fuzz.sh <fuzz build dir, e.g. build/fuzz/det> <json out> <targets...>
 dir=$1

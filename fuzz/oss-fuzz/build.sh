@@ -9,8 +9,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 [ -d "$root/driver" ] && [ -d "$root/fuzz" ] || root=$PWD
 cd "$root"
-# shellcheck source=fuzz/max_len.sh
-source fuzz/max_len.sh
+# shellcheck source=fuzz/settings.sh
+source fuzz/settings.sh
 MAX_LEN= # make fuzz's defaults, whatever the environment says
 
 : "${CC:=clang}"
