@@ -29,6 +29,8 @@ static int32 sNextThreadID = 1; /* under sRegistryLock */
 static bool sThreadIDsWrapped;  /* under sRegistryLock: ids past INT32_MAX started at 1 again */
 /* void*: host_thread_local() saves it per shim thread in the deterministic build */
 static __thread void* sCurrentThread;
+/* records of exited threads, for the next spawn (a fuzz input spawns a stack reader or two) */
+static SHIM_OBJECT_CACHE(sRecordCache, sizeof(struct shim_thread));
 
 static void
 thread_unref(struct shim_thread* thread)
@@ -37,13 +39,13 @@ thread_unref(struct shim_thread* thread)
 		return;
 	host_parker_destroy(&thread->parker);
 	host_lock_destroy(&thread->info_lock);
-	shim_host_free(thread);
+	shim_cache_free(&sRecordCache, thread);
 }
 
 static struct shim_thread*
 thread_create_record(const char* name, bool kernel)
 {
-	struct shim_thread* thread = shim_host_alloc(sizeof(*thread));
+	struct shim_thread* thread = shim_cache_alloc(&sRecordCache);
 	memset(thread, 0, sizeof(*thread));
 	shim_copy_name(thread->name, name);
 	thread->refs = 1;
