@@ -17,8 +17,9 @@
  * A range [p, p + n) is user memory when it touches the arena: it must then lie inside one live
  * chunk (as requested, not as rounded). Anything else is kernel memory, except the first 64 KiB
  * (the NULL page). Under ASan the whole arena is poisoned and stays so: only the byte loops
- * below, built without ASan instrumentation, touch it; kernel-side buffers are copied with
- * ordinary (checked) memcpy through a bounce buffer, so ASan still sees kernel overflows.
+ * below, built without ASan instrumentation, touch it; the kernel side of a copy is checked
+ * first, and a bad one is copied with ordinary (checked) memcpy through a bounce buffer, so ASan
+ * reports kernel overflows as it would for any memcpy.
  */
 
 #define ARENA_SIZE ((size_t)64 << 20)
@@ -129,6 +130,12 @@ copy_ranges(
 		return;
 	}
 #if SHIM_ASAN
+	/* the kernel range is checked once; a good one is copied by the unchecked mover */
+	if (__asan_region_is_poisoned(toKind == RANGE_KERNEL ? to : (void*)from, size) == NULL) {
+		arena_copy(to, from, size);
+		return;
+	}
+	/* a bad one (a driver's overflow): ASan's memcpy reports it, through a bounce buffer */
 	uint8 bounce[512];
 	for (size_t done = 0; done < size;) {
 		size_t length = min_c(size - done, sizeof(bounce));

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include "child_test.h"
+
 #include "shim_internal.h"
 
 static int

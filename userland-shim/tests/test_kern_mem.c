@@ -220,6 +220,33 @@ test_user_alloc_layout(void** state)
 #endif
 }
 
+#ifdef TEST_ASAN
+/* user_memcpy checks the kernel side of a copy as memcpy would: an overflow of a kernel buffer
+ * is ASan's report, whichever way the bytes go */
+static void
+copy_into_small_buffer(void)
+{
+	char* user = shim_user_alloc(64);
+	char* kernel = shim_kmalloc(16);
+	user_memcpy(kernel, user, 32);
+}
+
+static void
+copy_from_small_buffer(void)
+{
+	char* user = shim_user_alloc(64);
+	char* kernel = shim_kmalloc(16);
+	user_memcpy(user, kernel, 32);
+}
+
+static void
+test_user_memcpy_kernel_overflow(void** state)
+{
+	expect_abort(copy_into_small_buffer, "AddressSanitizer: heap-buffer-overflow", "WRITE of size");
+	expect_abort(copy_from_small_buffer, "AddressSanitizer: heap-buffer-overflow", "READ of size");
+}
+#endif
+
 static void
 test_user_memcpy_rules(void** state)
 {
@@ -437,6 +464,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fault_thread_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_alloc_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_memcpy_rules, setup, teardown),
+#ifdef TEST_ASAN
+		cmocka_unit_test_setup_teardown(test_user_memcpy_kernel_overflow, setup, teardown),
+#endif
 		cmocka_unit_test_setup_teardown(test_user_copy_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_strlcpy_and_memset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_basics, setup, teardown),

@@ -18,6 +18,7 @@
 
 #include <lock.h>
 
+#include "child_test.h"
 #include "host.h"
 #include "shim_asan.h"
 #include "shim_internal.h"
@@ -297,35 +298,6 @@ deadlock_child(void)
 	thread_id b = shim_thread_spawn("waits for 2", acquire_forever, &second);
 	shim_thread_join(a, NULL);
 	shim_thread_join(b, NULL);
-}
-
-/* runs child() in a forked process with its stderr captured; returns its wait status */
-static int
-run_in_child(void (*child)(void), char* output, size_t size)
-{
-	int pipeEnds[2];
-	assert_int_equal(pipe(pipeEnds), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pipeEnds[1], STDERR_FILENO);
-		close(pipeEnds[0]);
-		alarm(20);
-		child();
-		_exit(0);
-	}
-	close(pipeEnds[1]);
-	size_t used = 0;
-	ssize_t bytes;
-	while ((bytes = read(pipeEnds[0], output + used, size - 1 - used)) > 0)
-		used += bytes;
-	output[used] = '\0';
-	close(pipeEnds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
 }
 
 static void
