@@ -55,6 +55,7 @@ shim_shutdown(void)
 	shim_stack_fini();
 	shim_devfs_fini();
 	status_t status = shim_module_unload_all();
+	shim_net_buffer_flush_cache();
 	shim_module_reset();
 
 	/* Everything is gone now, so every live-object counter must be 0: this is the leak check

@@ -121,37 +121,66 @@ shim_host_free(void* block)
 
 /* ---- object caches ------------------------------------------------------------------------- */
 
-/* a host lock, not a kernel primitive: no scheduling point */
-static host_lock sCachesLock = HOST_LOCK_INITIALIZER;
+/* Each cache has its own lock word, taken by spinning: its critical sections are a few
+ * instructions, and with a sleeping lock a writer and a reader on two CPUs (a net_buffer goes from
+ * one to the other with every packet) put each other to sleep. No kernel primitive, so no
+ * scheduling point: the deterministic build's one host thread never switches while it holds one. */
+static void
+cache_lock(struct shim_object_cache* cache)
+{
+	while (__atomic_exchange_n(&cache->lock, 1, __ATOMIC_ACQUIRE) != 0) {
+		while (__atomic_load_n(&cache->lock, __ATOMIC_RELAXED) != 0) {
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
+	}
+}
+
+static void
+cache_unlock(struct shim_object_cache* cache)
+{
+	__atomic_store_n(&cache->lock, 0, __ATOMIC_RELEASE);
+}
+
+void*
+shim_cache_take(struct shim_object_cache* cache)
+{
+	cache_lock(cache);
+	void* object = cache->count > 0 ? cache->items[--cache->count] : NULL;
+	cache_unlock(cache);
+	if (object != NULL)
+		SHIM_UNPOISON(object, cache->size);
+	return object;
+}
+
+bool
+shim_cache_put(struct shim_object_cache* cache, void* object)
+{
+	/* poisoned before other threads can see it in the cache */
+	SHIM_POISON(object, cache->size);
+	cache_lock(cache);
+	bool cached = cache->count < SHIM_OBJECT_CACHE_SIZE;
+	if (cached)
+		cache->items[cache->count++] = object;
+	cache_unlock(cache);
+	if (!cached)
+		SHIM_UNPOISON(object, cache->size);
+	return cached;
+}
 
 void*
 shim_cache_alloc(struct shim_object_cache* cache)
 {
-	host_lock_acquire(&sCachesLock);
-	void* object = cache->count > 0 ? cache->items[--cache->count] : NULL;
-	host_lock_release(&sCachesLock);
-	if (object == NULL)
-		return shim_host_alloc(cache->size);
-	SHIM_UNPOISON(object, cache->size);
-	return object;
+	void* object = shim_cache_take(cache);
+	return object != NULL ? object : shim_host_alloc(cache->size);
 }
 
 void
 shim_cache_free(struct shim_object_cache* cache, void* object)
 {
-	if (object == NULL)
-		return;
-	/* poisoned before other threads can see it in the cache */
-	SHIM_POISON(object, cache->size);
-	host_lock_acquire(&sCachesLock);
-	bool cached = cache->count < SHIM_OBJECT_CACHE_SIZE;
-	if (cached)
-		cache->items[cache->count++] = object;
-	host_lock_release(&sCachesLock);
-	if (cached)
-		return;
-	SHIM_UNPOISON(object, cache->size);
-	shim_host_free(object);
+	if (object != NULL && !shim_cache_put(cache, object))
+		shim_host_free(object);
 }
 
 /* ---- accounting ---------------------------------------------------------------------------- */

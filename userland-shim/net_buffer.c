@@ -26,11 +26,12 @@ struct shim_net_buffer {
 	struct sockaddr_storage destination;
 };
 
-/* Idle buffer structures and idle storage of each class size (DEFAULT_CAPACITY << class bytes: a
- * capacity above DEFAULT_CAPACITY is rounded up to the next class, up to the last) are kept,
- * poisoned, in object caches (kern_mem.c) that live on across boots. A structure returns to its
- * cache whatever its storage became, so once warm the caches stay full and an input frees as many
- * blocks as it allocates: libFuzzer runs an input again, looking for a leak, when it does not. */
+/* Idle buffers are kept whole, with storage of the default capacity, in sBufferCache; idle
+ * storage of each class size (DEFAULT_CAPACITY << class bytes: a capacity above it is rounded up
+ * to the next class, up to the last) in its class's cache. All of them are poisoned and live on
+ * across boots. A buffer that grew goes back with default storage again, so once warm the caches
+ * stay full and an input frees as many blocks as it allocates: libFuzzer runs an input again,
+ * looking for a leak, when it does not. */
 #define STORAGE_CLASSES 6 /* 2 KiB .. 64 KiB */
 #define STORAGE_CACHE(sizeClass)                        \
 	{                                                   \
@@ -93,7 +94,7 @@ to_private(net_buffer* buffer)
 	return private;
 }
 
-/* An object cache's host lock is no scheduling point. A buffer of the default capacity coming
+/* An object cache's lock is no scheduling point. A buffer of the default capacity coming
  * or going was one (the cache of such buffers had a spinlock): it stays, so the interleavings
  * stored in the corpora replay as they were found. */
 static void
@@ -108,19 +109,48 @@ release_buffer(struct shim_net_buffer* buffer)
 {
 	buffer->magic = MAGIC_FREE;
 	cache_point(buffer->capacity);
-	storage_release(buffer->storage, buffer->capacity);
-	shim_cache_free(&sBufferCache, buffer);
+	if (buffer->capacity != DEFAULT_CAPACITY) {
+		storage_release(buffer->storage, buffer->capacity);
+		buffer->storage = storage_take(DEFAULT_CAPACITY);
+		buffer->capacity = DEFAULT_CAPACITY;
+	}
+	SHIM_POISON(buffer->storage, DEFAULT_CAPACITY);
+	if (shim_cache_put(&sBufferCache, buffer))
+		return;
+	SHIM_UNPOISON(buffer->storage, DEFAULT_CAPACITY);
+	storage_release(buffer->storage, DEFAULT_CAPACITY);
+	shim_host_free(buffer);
+}
+
+/* At shutdown the idle buffers go and their storage joins its class cache, whose static array
+ * keeps it reachable for LSan (which does not look inside the poisoned buffers). */
+void
+shim_net_buffer_flush_cache(void)
+{
+	struct shim_net_buffer* buffer;
+	while ((buffer = shim_cache_take(&sBufferCache)) != NULL) {
+		storage_release(buffer->storage, DEFAULT_CAPACITY);
+		shim_host_free(buffer);
+	}
 }
 
 /* a fresh buffer with `headerSpace` bytes of headroom and room for at least `size` more */
 static struct shim_net_buffer*
 new_buffer(size_t headerSpace, size_t size)
 {
-	size_t need = headerSpace + size;
-	cache_point(need);
-	struct shim_net_buffer* buffer = shim_cache_alloc(&sBufferCache);
-	buffer->capacity = storage_round(need);
-	buffer->storage = storage_take(buffer->capacity);
+	size_t capacity = storage_round(headerSpace + size);
+	cache_point(capacity);
+	struct shim_net_buffer* buffer = shim_cache_take(&sBufferCache);
+	if (buffer == NULL) {
+		buffer = shim_host_alloc(sizeof(struct shim_net_buffer));
+		buffer->storage = storage_take(capacity);
+		buffer->capacity = capacity;
+	} else if (capacity != DEFAULT_CAPACITY) {
+		storage_release(buffer->storage, DEFAULT_CAPACITY);
+		buffer->storage = storage_take(capacity);
+		buffer->capacity = capacity;
+	} else
+		SHIM_UNPOISON(buffer->storage, DEFAULT_CAPACITY);
 	memset(&buffer->public, 0, sizeof(buffer->public));
 	memset(&buffer->source, 0, sizeof(buffer->source));
 	memset(&buffer->destination, 0, sizeof(buffer->destination));

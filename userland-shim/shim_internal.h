@@ -57,12 +57,17 @@ void* shim_user_alloc_copy(const void* source, size_t size);
 #define SHIM_OBJECT_CACHE_SIZE 64
 struct shim_object_cache {
 	size_t size;
-	int32 count;
+	int32 lock; /* kern_mem.c: a spin lock word; its spinners stay off the line below */
+	int32 count __attribute__((aligned(64)));
 	void* items[SHIM_OBJECT_CACHE_SIZE];
 };
 #define SHIM_OBJECT_CACHE(name, objectSize) struct shim_object_cache name = {.size = (objectSize)}
 void* shim_cache_alloc(struct shim_object_cache* cache); /* uninitialized, never NULL */
 void shim_cache_free(struct shim_object_cache* cache, void* object);
+/* an idle object (unpoisoned), NULL when there is none */
+void* shim_cache_take(struct shim_object_cache* cache);
+/* keeps `object` (poisoned) unless the cache is full: false, and the object is the caller's */
+bool shim_cache_put(struct shim_object_cache* cache, void* object);
 
 /* ---- threads (kern_thread.c) ---------------------------------------------------------------- */
 /* the id the next thread gets (tests of the wrap past INT32_MAX) */

@@ -14,6 +14,8 @@
 
 /* ---- net_buffer.c ------------------------------------------------------------------------- */
 extern struct net_buffer_module_info gShimNetBufferModule;
+/* give the idle buffers back to the host heap (shutdown); their storage stays cached */
+void shim_net_buffer_flush_cache(void);
 
 /* ---- stack.c: one device interface -------------------------------------------------------- */
 struct shim_capture {
