@@ -105,21 +105,33 @@ cache_point(size_t capacity)
 }
 
 static void
+replace_storage(struct shim_net_buffer* buffer, uint8* storage, size_t capacity)
+{
+	storage_release(buffer->storage, buffer->capacity);
+	buffer->storage = storage;
+	buffer->capacity = capacity;
+}
+
+/* a buffer not kept in the cache: back to the host heap, its storage to its class cache */
+static void
+destroy_buffer(struct shim_net_buffer* buffer)
+{
+	storage_release(buffer->storage, buffer->capacity);
+	shim_host_free(buffer);
+}
+
+static void
 release_buffer(struct shim_net_buffer* buffer)
 {
 	buffer->magic = MAGIC_FREE;
 	cache_point(buffer->capacity);
-	if (buffer->capacity != DEFAULT_CAPACITY) {
-		storage_release(buffer->storage, buffer->capacity);
-		buffer->storage = storage_take(DEFAULT_CAPACITY);
-		buffer->capacity = DEFAULT_CAPACITY;
-	}
+	if (buffer->capacity != DEFAULT_CAPACITY)
+		replace_storage(buffer, storage_take(DEFAULT_CAPACITY), DEFAULT_CAPACITY);
 	SHIM_POISON(buffer->storage, DEFAULT_CAPACITY);
 	if (shim_cache_put(&sBufferCache, buffer))
 		return;
 	SHIM_UNPOISON(buffer->storage, DEFAULT_CAPACITY);
-	storage_release(buffer->storage, DEFAULT_CAPACITY);
-	shim_host_free(buffer);
+	destroy_buffer(buffer);
 }
 
 /* At shutdown the idle buffers go and their storage joins its class cache, whose static array
@@ -128,10 +140,8 @@ void
 shim_net_buffer_flush_cache(void)
 {
 	struct shim_net_buffer* buffer;
-	while ((buffer = shim_cache_take(&sBufferCache)) != NULL) {
-		storage_release(buffer->storage, DEFAULT_CAPACITY);
-		shim_host_free(buffer);
-	}
+	while ((buffer = shim_cache_take(&sBufferCache)) != NULL)
+		destroy_buffer(buffer);
 }
 
 /* a fresh buffer with `headerSpace` bytes of headroom and room for at least `size` more */
@@ -145,11 +155,9 @@ new_buffer(size_t headerSpace, size_t size)
 		buffer = shim_host_alloc(sizeof(struct shim_net_buffer));
 		buffer->storage = storage_take(capacity);
 		buffer->capacity = capacity;
-	} else if (capacity != DEFAULT_CAPACITY) {
-		storage_release(buffer->storage, DEFAULT_CAPACITY);
-		buffer->storage = storage_take(capacity);
-		buffer->capacity = capacity;
-	} else
+	} else if (capacity != DEFAULT_CAPACITY)
+		replace_storage(buffer, storage_take(capacity), capacity);
+	else
 		SHIM_UNPOISON(buffer->storage, DEFAULT_CAPACITY);
 	memset(&buffer->public, 0, sizeof(buffer->public));
 	memset(&buffer->source, 0, sizeof(buffer->source));
@@ -216,14 +224,6 @@ grow(struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _
 	memcpy(storage + headroom, buffer->storage + buffer->head, buffer->public.size);
 	*_capacity = capacity;
 	return storage;
-}
-
-static void
-replace_storage(struct shim_net_buffer* buffer, uint8* storage, size_t capacity)
-{
-	storage_release(buffer->storage, buffer->capacity);
-	buffer->storage = storage;
-	buffer->capacity = capacity;
 }
 
 static status_t
