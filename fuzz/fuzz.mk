@@ -1,32 +1,39 @@
-# Fuzzing: libFuzzer, AFL++ and a standalone replayer built from each harness fuzz/<target>.c, seed
-# compilation, fuzz runs, repro, minimize, merge, coverage, the CI smoke. Included by ../Makefile.
+# Fuzzing: libFuzzer, AFL++ and a standalone replayer built from each harness fuzz/targets/<target>.c
+# (every .c there is a harness), seed compilation, fuzz runs, repro, minimize, merge, coverage, the
+# CI smoke. Included by ../Makefile. Engine glue (AFL++ and replayer mains, the seed compiler) is in
+# fuzz/engine/; the harnesses' shared core (input decoder, text format, lifecycle) in fuzz/.
 #
 #   make fuzz [TARGET=ioctl] [FUZZ_TIME=60] [JOBS=1] [ENGINE=libfuzzer|afl]
 #   make repro [FILE=findings/ioctl/crash-...]   make minimize FILE=...   make merge
 #   make coverage                                 make fuzz-smoke (each harness 15 s + repro)
 #   make fuzz-ci (CI: fixed seed, bounded runs)   make oss-fuzz-check (fuzz/oss-fuzz/build.sh)
 #
-# Harnesses link the deterministic shim (userland-shim/host_det.c, -DFZ_DET) when it exists, else
-# the free-running one (host.c); FZ_DET= forces the latter. Builds: $(BUILD)/fuzz/{det,free}/.
+# Harnesses link the deterministic shim (userland-shim/host/host_det.c, -DFZ_DET); FZ_DET= forces
+# the free-running one (host.c). Builds: $(BUILD)/fuzz/{det,free}/.
 
-FUZZ_TARGETS := $(filter-out common format replay afl_main compile_seed,\
-	$(basename $(notdir $(wildcard fuzz/*.c))))
+FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard fuzz/targets/*.c))))
+FUZZ_ENGINE_MAINS := afl_main replay compile_seed
+## TARGET=<harness>...  which harnesses (default: every one in fuzz/targets/)
 TARGET ?= $(FUZZ_TARGETS)
+## FUZZ_TIME=<seconds>  make fuzz: time per harness (default 60)
 FUZZ_TIME ?= 60
+## SMOKE_TIME=<seconds>  make fuzz-smoke: time per harness (default 15)
 SMOKE_TIME ?= 15
+## JOBS=<n>  make fuzz: processes per harness (default 1)
 JOBS ?= 1
+## MAX_LEN=<bytes>  make fuzz: longest input (default: the harness's, fuzz/settings.sh)
 MAX_LEN ?=
+## ENGINE=libfuzzer|afl  make fuzz: the engine (default libfuzzer)
 ENGINE ?= libfuzzer
+## FILE=<input>  make repro, minimize: the input (repro without FILE: corpora/regressions/)
 FILE ?=
 
-# FZ_DET= (empty) on the command line forces the free-running shim
-FZ_DET ?= $(if $(wildcard userland-shim/host_det.c),1,)
+## FZ_DET=1|  fuzz builds: empty forces the free-running shim (default 1: deterministic)
+FZ_DET ?= 1
 FZ := $(BUILD)/fuzz/$(if $(FZ_DET),det,free)
-FZ_SHIM_SRCS := $(filter-out $(if $(FZ_DET),userland-shim/host.c,userland-shim/host_det.c),\
-	$(SHIM_SRCS))
+FZ_SHIM_SRCS := $(filter-out $(SHIM)/host/$(if $(FZ_DET),host,host_det).c,$(SHIM_SRCS))
 FZ_DEFS := $(if $(FZ_DET),-DFZ_DET)
-FZ_KHDRS := $(wildcard userland-shim/*.h userland-shim/include/*.h userland-shim/include/*/*.h \
-	driver/*.h)
+FZ_KHDRS := $(SHIM_HDRS) $(DRIVER_HDRS)
 FZ_HDRS := $(FZ_KHDRS) $(wildcard fuzz/*.h)
 FZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # The model (shim, harness, decoder) skips three UBSan checks that guard every pointer use:
@@ -40,7 +47,8 @@ FZ_MODEL_SAN := -fno-sanitize=alignment,null,pointer-overflow
 # net_buffers, select pools and the stack (it reads the driver's net_device). SHIM_ASAN=1 keeps
 # their poisoning and fiber annotations, and their memcpy and memset calls still go through ASan's
 # interceptors. The model's tests (make test) run every shim file under ASan.
-FZ_SHIM_UNCHECKED := boot devfs devfs_calls host_det kern_sem kern_thread module status_name
+FZ_SHIM_UNCHECKED := boot dev/devfs dev/devfs_calls host/host_det kern/kern_sem kern/kern_thread \
+	kern/module status_name
 FZ_SHIM_UNCHECKED_SAN := -DSHIM_ASAN=1 -fsanitize=undefined -fno-sanitize-recover=undefined
 # fuzz builds are built for speed: -O2 runs an input ~10% faster than the tests' -O1 under ASan
 # (the coverage build keeps OPT: its line counts map to the source)
@@ -50,7 +58,7 @@ FZ_AFL_ENV := AFL_QUIET=1
 # flavors: compiler, flags for driver + harness code, the shim objects they link, link flags, main
 FZ_CC_lf := $(CC)
 FZ_CF_lf := $(FZ_SANITIZE) -fsanitize=fuzzer-no-link
-# the harness (fuzz/<target>.c) gets edge coverage only: its comparisons are the model's, not the
+# the harness (fuzz/targets/<target>.c) gets edge coverage only: its comparisons are the model's, not the
 # driver's; their trace-cmp callbacks cost ~5% of an execution. The driver keeps trace-cmp where it
 # compares what an input chose (ioctl codes, lengths, flags, frame headers); the bookkeeping files
 # below compare list links with NULL and counters with limits, callbacks that cost ~6% of an ioctl
@@ -93,12 +101,12 @@ FZ_CF_COMMON_rp := $(FZ_SANITIZE)
 FZ_CF_COMMON_aflasan := $(FZ_SANITIZE)
 
 # the shim itself is never instrumented for coverage: only the driver and the harness are
-$(FZ)/shim-san/%.o: userland-shim/%.c $(FZ_KHDRS) fuzz/fuzz.mk
+$(FZ)/shim-san/%.o: $(SHIM)/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) \
 		$(if $(filter $*,$(FZ_SHIM_UNCHECKED)),$(FZ_SHIM_UNCHECKED_SAN),$(FZ_SANITIZE)) \
 		$(FZ_MODEL_SAN) -c $< -o $@
-$(FZ)/shim-plain/%.o: userland-shim/%.c $(FZ_KHDRS) fuzz/fuzz.mk
+$(FZ)/shim-plain/%.o: $(SHIM)/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
 
@@ -120,21 +128,21 @@ $(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o: $(FZ)/$(1)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $$(dir $$@)
 	$(CC) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_COMMON_$(1)) $(FZ_MODEL_SAN) \
 		-c $$< -o $$@
-$(addprefix $(FZ)/$(1)/,$(FUZZ_TARGETS)): $(FZ)/$(1)/%: $(FZ)/$(1)/fuzz/%.o $(FZ_SHARED_$(1)) \
-		$(if $(FZ_MAIN_$(1)),$(FZ)/$(1)/fuzz/$(FZ_MAIN_$(1)).o) \
+$(addprefix $(FZ)/$(1)/,$(FUZZ_TARGETS)): $(FZ)/$(1)/%: $(FZ)/$(1)/fuzz/targets/%.o \
+		$(FZ_SHARED_$(1)) $(if $(FZ_MAIN_$(1)),$(FZ)/$(1)/fuzz/engine/$(FZ_MAIN_$(1)).o) \
 		$(patsubst %.c,$(FZ)/$(1)/%.o,$(DRIVER_SRCS)) \
-		$(patsubst userland-shim/%.c,$(FZ)/shim-$(FZ_SHIM_$(1))/%.o,$(FZ_SHIM_SRCS))
+		$(patsubst $(SHIM)/%.c,$(FZ)/shim-$(FZ_SHIM_$(1))/%.o,$(FZ_SHIM_SRCS))
 	$(FZ_CC_$(1)) $(FZ_LD_$(1)) $$^ $$(LDLIBS) -o $$@
 endef
 $(foreach f,$(FZ_FLAVORS),$(eval $(call fz_flavor,$(f))))
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates
-.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(FUZZ_TARGETS) common format replay afl_main \
-	compile_seed,$(FZ)/$(f)/fuzz/$(o).o))
-$(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/compile_seed.o $(FZ)/rp/fuzz/%.o $(FZ_SHARED_rp) \
-		$(patsubst %.c,$(FZ)/rp/%.o,$(DRIVER_SRCS)) \
-		$(patsubst userland-shim/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))
+.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) common \
+	format $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
+$(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/engine/compile_seed.o $(FZ)/rp/fuzz/targets/%.o \
+		$(FZ_SHARED_rp) $(patsubst %.c,$(FZ)/rp/%.o,$(DRIVER_SRCS)) \
+		$(patsubst $(SHIM)/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))
 	$(CC) $(FZ_LD_rp) $^ $(LDLIBS) -o $@
 
 
@@ -149,10 +157,10 @@ $(FZ)/seeds/$(1)/%: corpora/$(1)/src/%.txt $(FZ)/rp/$(1)-compile-seed
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fz_seed_rule,$(t))))
 
-.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage fuzz-smoke fuzz-help \
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage fuzz-smoke \
 	fuzz-ci oss-fuzz-check
 fuzz-deps:
-	@bash .ci/deps.sh fuzz
+	@bash tools/deps.sh fuzz
 
 fuzz-seeds: $(FZ_SEEDS)
 
@@ -166,7 +174,7 @@ FZ_RUN := bash fuzz/run.sh
 FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
 	MAX_LEN="$(MAX_LEN)"
 
-fuzz: fuzz-build
+fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
 	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(TARGET)
 
 # ---- reproduction ----------------------------------------------------------------------------
@@ -174,7 +182,7 @@ fuzz: fuzz-build
 fz_target_of = $(or $(filter $(FUZZ_TARGETS),$(if $(filter 1,$(words $(TARGET))),$(TARGET))),\
 	$(firstword $(filter $(FUZZ_TARGETS),$(subst /, ,$(1)))))
 
-repro: check-deps
+repro: check-deps ## replay FILE (or every regression) with its trace; 20 more runs must agree
 ifeq ($(FILE),)
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/rp/$(t))
 	@$(FZ_RUN_ENV) $(FZ_RUN) repro-all $(FUZZ_TARGETS)
@@ -186,41 +194,44 @@ else
 	@$(FZ_RUN_ENV) $(FZ_RUN) repro $(call fz_target_of,$(FILE)) $(FILE)
 endif
 
-minimize: fuzz-deps
+minimize: fuzz-deps ## shrink a crashing FILE to FILE.min (libFuzzer -minimize_crash)
 	@test -n "$(FILE)" -a -n "$(call fz_target_of,$(FILE))" || \
 		{ echo "usage: make minimize FILE=<input> [TARGET=<harness>]" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(FZ)/lf/$(call fz_target_of,$(FILE)) \
 		$(FZ)/rp/$(call fz_target_of,$(FILE)) $(FZ)/rp/$(call fz_target_of,$(FILE))-compile-seed
 	@$(FZ_RUN_ENV) $(FZ_RUN) minimize $(call fz_target_of,$(FILE)) $(FILE)
 
-merge: fuzz-deps
+merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inputs first
 	@$(MAKE) --no-print-directory $(foreach t,$(TARGET),$(FZ)/lf/$(t)) fuzz-seeds
 	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(TARGET)
 
-coverage: fuzz-deps
+coverage: fuzz-deps ## llvm-cov HTML of driver/ from corpora, seeds, regressions and the working corpus
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds
 	@$(FZ_RUN_ENV) $(FZ_RUN) coverage $(FUZZ_TARGETS)
 
 # CI-sized: every harness SMOKE_TIME seconds from its corpus, then every regression 20 times
-fuzz-smoke: fuzz-deps
+fuzz-smoke: fuzz-deps ## every harness SMOKE_TIME s, then make repro
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/lf/$(t) $(FZ)/rp/$(t)) \
 		fuzz-seeds
 	@$(FZ_RUN_ENV) FUZZ_TIME=$(SMOKE_TIME) JOBS=1 $(FZ_RUN) libfuzzer $(FUZZ_TARGETS)
 	@$(FZ_RUN_ENV) $(FZ_RUN) repro-all $(FUZZ_TARGETS)
 
 # CI: each harness from its committed corpus with a fixed seed, at most CI_RUNS executions and
-# CI_TIME seconds (whichever ends first); fails on any finding. The regressions are test-repro.
+# CI_TIME seconds (whichever ends first); fails on any finding. make test replays the regressions (make repro).
+## CI_RUNS=<n>  make fuzz-ci: most executions per harness (default 30000)
 CI_RUNS ?= 30000
+## CI_TIME=<seconds>  make fuzz-ci: most time per harness (default 12)
 CI_TIME ?= 12
-fuzz-ci: check-deps
+fuzz-ci: check-deps ## CI: each harness from its corpus, fixed seed, at most CI_RUNS runs or CI_TIME s
 	@$(MAKE) --no-print-directory $(foreach t,$(TARGET),$(FZ)/lf/$(t)) fuzz-seeds
 	@$(FZ_RUN_ENV) CI_RUNS=$(CI_RUNS) CI_TIME=$(CI_TIME) $(FZ_RUN) ci $(TARGET)
 
 # OSS-Fuzz / ClusterFuzzLite: fuzz/oss-fuzz/build.sh run as OSS-Fuzz would (libFuzzer, ASan+UBSan),
 # then every target OSS_FUZZ_TIME seconds from its seed zip with its .options and dictionary
 OSS_FUZZ_OUT ?= $(BUILD)/oss-fuzz/out
+## OSS_FUZZ_TIME=<seconds>  make oss-fuzz-check: time per target (default 5)
 OSS_FUZZ_TIME ?= 5
-oss-fuzz-check: check-deps
+oss-fuzz-check: check-deps ## fuzz/oss-fuzz/build.sh as OSS-Fuzz runs it, each target OSS_FUZZ_TIME s
 	@CC=clang CXX=clang++ CFLAGS='-fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
 		CXXFLAGS='-fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
 		LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=$(abspath $(OSS_FUZZ_OUT)) \
@@ -228,7 +239,3 @@ oss-fuzz-check: check-deps
 		2>&1 || { tail -n 30 $(BUILD)/oss-fuzz.log; exit 1; }
 	@bash fuzz/oss-fuzz/check.sh $(OSS_FUZZ_OUT) $(OSS_FUZZ_TIME)
 
-fuzz-help:
-	@echo "make fuzz [TARGET=$(FUZZ_TARGETS)] [FUZZ_TIME=s] [JOBS=n] [ENGINE=libfuzzer|afl]"
-	@echo "make repro [FILE=f]   make minimize FILE=f   make merge   make coverage   make fuzz-smoke"
-	@echo "make fuzz-ci [CI_RUNS=n] [CI_TIME=s]   make oss-fuzz-check [OSS_FUZZ_TIME=s]"

@@ -39,7 +39,7 @@ libfuzzer_one() {
 	local before
 	before=$(count_files "$corpus")
 	local dict=()
-	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+	[ -f "fuzz/targets/$t.dict" ] && dict=(-dict="fuzz/targets/$t.dict")
 	local maxlen
 	maxlen=$(fz_max_len "$t")
 	echo "== libFuzzer $t: ${FUZZ_TIME}s, $JOBS job(s), corpus $corpus + corpora/$t + seeds"
@@ -134,7 +134,7 @@ afl_one() {
 	cp "corpora/$t"/* "$FZ/seeds/$t"/* "$in"/ 2>/dev/null
 	[ "$(count_files "$in")" -gt 0 ] || printf '\0' >"$in/empty"
 	local dict=()
-	[ -f "fuzz/$t.dict" ] && dict=(-x "fuzz/$t.dict")
+	[ -f "fuzz/targets/$t.dict" ] && dict=(-x "fuzz/targets/$t.dict")
 	export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_AUTORESUME=1 AFL_FAST_CAL=1 \
 		AFL_CMPLOG_ONLY_NEW=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 		AFL_NO_WARN_INSTABILITY=1
@@ -213,7 +213,7 @@ ci_one() {
 	rm -rf "$scratch"
 	mkdir -p "$scratch" "findings/$t" "$FZ/logs"
 	local dict=()
-	[ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+	[ -f "fuzz/targets/$t.dict" ] && dict=(-dict="fuzz/targets/$t.dict")
 	local maxlen start=$SECONDS rc
 	maxlen=$(fz_max_len "$t")
 	"$bin" -seed=1 -runs="$CI_RUNS" -max_total_time="$CI_TIME" -timeout=10 -rss_limit_mb=4096 \

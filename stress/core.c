@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim_internal.h" /* shim_dump_threads */
+#include "shim_private.h" /* shim_dump_threads */
 
 struct stress gStress;
 

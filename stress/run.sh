@@ -62,7 +62,7 @@ shuffled() {
 # fails and never hangs the stress run.
 replay_ops() {
 	local file=$1 build=${bin%/stress/*/stress} fz rp out rc i first="" log=${1%.txt}.replay.log
-	fz=$build/fuzz/$([ -f userland-shim/host_det.c ] && echo det || echo free)
+	fz=$build/fuzz/det # make fuzz's default build: the deterministic shim
 	rp=$fz/rp/ops
 	local repro="make repro TARGET=ops FILE=$file"
 	if [ "${OPS_REPLAY:-1}" != 1 ]; then

@@ -3,7 +3,7 @@
  */
 #include "stress.h"
 
-#include "devfs_private.h" /* gDevfsLock */
+#include "dev/dev_private.h" /* gDevfsLock */
 #include "tuntap_private.h"
 
 static const char* sKind;

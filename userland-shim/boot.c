@@ -1,12 +1,12 @@
 /* Boot and shutdown of the shim: kernel core, devfs, stack modules, the driver add-on's modules
  * probed as Haiku's stack does at boot; shutdown tears all of it down so tests can boot again. */
-#include "shim_internal.h"
+#include "shim_private.h"
 
-#include "host.h"
+#include "host/host.h"
 
 #include <string.h>
 
-#include "shim_net.h"
+#include "net/net_private.h"
 
 #define DEVICE_MODULE_PREFIX "network/devices/"
 

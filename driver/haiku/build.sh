@@ -6,8 +6,8 @@
 #        build.sh install OUTDIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=.ci/haiku-env.sh
-. "$root/.ci/haiku-env.sh"
+# shellcheck source=tools/haiku-env.sh
+. "$root/tools/haiku-env.sh"
 develop=${HAIKU_DEVELOP:-/boot/system/develop}	# where haiku_devel is installed
 
 if [ "$(uname -s)" != Haiku ]; then

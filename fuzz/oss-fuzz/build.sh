@@ -45,14 +45,13 @@ for flag in "${all_cflags[@]}"; do
 done
 
 targets=()
-for source in fuzz/*.c; do
-	name=$(basename "$source" .c)
-	case $name in common | format | replay | afl_main | compile_seed) ;; *) targets+=("$name") ;; esac
+for source in fuzz/targets/*.c; do
+	targets+=("$(basename "$source" .c)")
 done
 drivers=(driver/*.c)
 shims=()
-for source in userland-shim/*.c; do
-	[ "$source" = userland-shim/host.c ] || shims+=("$source")
+for source in userland-shim/*.c userland-shim/{kern,dev,net,host}/*.c; do
+	[ "$source" = userland-shim/host/host.c ] || shims+=("$source")
 done
 
 rm -rf "$WORK_DIR"
@@ -74,7 +73,7 @@ for source in "${drivers[@]}"; do
 	compile "${objects[-1]}" "${DRIVER_FLAGS[@]}" "${all_cflags[@]}" "$source"
 done
 for source in "${shims[@]}"; do
-	objects+=("$WORK_DIR/obj/shim-$(basename "$source" .c).o")
+	objects+=("$WORK_DIR/obj/shim-$(basename "$source" .c).o") # basenames are unique in the shim
 	compile "${objects[-1]}" "${SHIM_FLAGS[@]}" "${plain_cflags[@]}" "$source"
 done
 for name in common format; do
@@ -82,7 +81,8 @@ for name in common format; do
 	compile "${objects[-1]}" "${FUZZ_FLAGS[@]}" "${plain_cflags[@]}" "fuzz/$name.c"
 done
 for name in "${targets[@]}"; do
-	compile "$WORK_DIR/obj/target-$name.o" "${FUZZ_FLAGS[@]}" "${all_cflags[@]}" "fuzz/$name.c"
+	compile "$WORK_DIR/obj/target-$name.o" "${FUZZ_FLAGS[@]}" "${all_cflags[@]}" \
+		"fuzz/targets/$name.c"
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 
@@ -113,13 +113,13 @@ for name in "${targets[@]}"; do
 	if [ -d "corpora/$name" ]; then
 		zip_flat "$OUT/${name}_seed_corpus.zip" "corpora/$name"
 	fi
-	[ -f "fuzz/$name.dict" ] && cp "fuzz/$name.dict" "$OUT/$name.dict"
+	[ -f "fuzz/targets/$name.dict" ] && cp "fuzz/targets/$name.dict" "$OUT/$name.dict"
 	maxlen=$(fz_max_len "$name") # as make fuzz runs them
 	cat >"$OUT/$name.options" <<EOF
 [libfuzzer]
 max_len = $maxlen
 timeout = 10
-$([ -f "fuzz/$name.dict" ] && echo "dict = $name.dict")
+$([ -f "fuzz/targets/$name.dict" ] && echo "dict = $name.dict")
 EOF
 done
 rm -rf "$WORK_DIR"

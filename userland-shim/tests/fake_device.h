@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shim_internal.h"
-#include "shim_select_private.h"
+#include "shim_private.h"
+#include "dev/dev_private.h"
 
 #include <Drivers.h>
 #include <KernelExport.h>

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shim_internal.h"
+#include "shim_private.h"
 
 #include <KernelExport.h>
 #include <ethernet.h>

@@ -7,7 +7,7 @@
 
 #include "child_test.h"
 
-#include "shim_internal.h"
+#include "shim_private.h"
 
 static int
 setup(void** state)

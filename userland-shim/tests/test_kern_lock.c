@@ -16,7 +16,7 @@
 
 #include <lock.h>
 
-#include "shim_internal.h"
+#include "shim_private.h"
 #include "kern_test.h"
 
 #define WAIT (5 * 1000 * 1000)

@@ -12,7 +12,7 @@
 
 #include <util/list.h>
 
-#include "shim_internal.h"
+#include "shim_private.h"
 #include "kern_test.h"
 
 #if defined(__has_feature)

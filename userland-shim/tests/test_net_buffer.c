@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "shim_internal.h"
+#include "shim_private.h"
 
 #include <net_buffer.h>
 

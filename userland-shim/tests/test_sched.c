@@ -19,9 +19,9 @@
 #include <lock.h>
 
 #include "child_test.h"
-#include "host.h"
-#include "shim_asan.h"
-#include "shim_internal.h"
+#include "host/host.h"
+#include "host/host_asan.h"
+#include "shim_private.h"
 #include "shim_sched.h"
 
 #if SHIM_ASAN

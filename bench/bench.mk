@@ -1,0 +1,27 @@
+# Benchmarks (bench/README.md): the driver's hand-off throughput and wake-up latency through the
+# shim, an idle poll loop's cost, and the fuzz harnesses' exec/s. Included by ../Makefile.
+#
+#   make bench          one run: $(BUILD)/bench/results.txt and results.json
+
+BENCH_NAMES := bench_handoff bench_wakeup
+.PHONY: bench
+bench: check-deps $(addprefix $(BUILD)/bench/,$(BENCH_NAMES)) ## hand-off, wake-up, idle poll, fuzz exec/s
+	@echo "== make bench: $$(nproc) CPUs of $$(uname -n), $$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		>$(BUILD)/bench/results.txt
+	@$(BUILD)/bench/bench_handoff --json $(BUILD)/bench/handoff.json >>$(BUILD)/bench/results.txt \
+		|| { cat $(BUILD)/bench/results.txt; exit 1; }
+	@$(BUILD)/bench/bench_wakeup --json $(BUILD)/bench/wakeup.json >>$(BUILD)/bench/results.txt \
+		|| { cat $(BUILD)/bench/results.txt; exit 1; }
+	@bash bench/bench_fuzz.sh $(FZ) $(BUILD)/bench/fuzz.json $(FUZZ_TARGETS) \
+		>>$(BUILD)/bench/results.txt || { cat $(BUILD)/bench/results.txt; exit 1; }
+	@printf '{"handoff":%s,"wakeup":%s,"fuzz":%s}\n' "$$(cat $(BUILD)/bench/handoff.json)" \
+		"$$(cat $(BUILD)/bench/wakeup.json)" "$$(cat $(BUILD)/bench/fuzz.json)" \
+		>$(BUILD)/bench/results.json
+	@cat $(BUILD)/bench/results.txt
+	@echo "bench: $(BUILD)/bench/results.txt, $(BUILD)/bench/results.json"
+
+$(addprefix $(BUILD)/bench/,$(BENCH_NAMES)): $(BUILD)/bench/%: bench/%.c $(BUILD)/none/libshim.a \
+		bench/bench.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(SHIM_CFLAGS) -O2 $< -Wl,--whole-archive $(BUILD)/none/libshim.a -Wl,--no-whole-archive \
+		$(LDLIBS) -o $@

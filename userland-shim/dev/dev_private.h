@@ -1,0 +1,117 @@
+/* Private seam of the shim's device layer (devfs.c: nodes, descriptions, poll support;
+ * devfs_calls.c: the shim.h descriptor calls; select.c: poll): objects, locks, end-of-life. */
+#ifndef SHIM_DEV_PRIVATE_H
+#define SHIM_DEV_PRIVATE_H
+
+#include "shim_private.h"
+
+#include <string.h>
+
+#include <Drivers.h>
+#include <Select.h>
+#include <lock.h>
+
+/* ---- select.c: the per-poll sync object behind each selectsync ----------------------------- */
+
+struct shim_poll_sync;
+
+/* One (poll call, fd) slot: what a driver's select hook receives as its selectsync*. */
+struct selectsync {
+	struct shim_poll_sync* poll;
+	int32 events;     /* notified SELECT_FLAG bits (atomic) */
+	uint16 requested; /* pollfd.events */
+	uint16 wanted;    /* bits whose notification wakes the poll (requested|ERR|HUP|NVAL) */
+	uint16 selected;  /* events whose select hook returned B_OK */
+	int fd;
+	/* devfs bookkeeping, under the devfs lock */
+	bool attached; /* listed on its fd slot: a close of that fd deselects it */
+	struct selectsync* slot_next;
+	void* description;
+};
+
+/* One poll call: its semaphore and one selectsync per pollfd, allocated as one block. */
+struct shim_poll_sync {
+	sem_id sem;
+	int32 refs; /* the poll call + every closer deselecting one of its entries */
+	int32 count;
+	struct selectsync entries[];
+};
+
+/* mark flags (SELECT_FLAG bits) notified on sync and wake its poll if it waits for one of them;
+ * unlike notify_select_event() this is not counted as a driver notification */
+void shim_select_wake(struct selectsync* sync, uint16 flags);
+void shim_poll_sync_acquire(struct shim_poll_sync* poll);
+/* the last release deletes the semaphore and frees the block (entries included) */
+void shim_poll_sync_release(struct shim_poll_sync* poll);
+/* reset the notification counter (boot) */
+void shim_select_reset(void);
+
+/* devfs side (devfs.c): select sync->requested (plus ERROR and DISCONNECTED) on sync->fd and
+ * attach sync to the fd's slot; an invalid descriptor is woken with POLLNVAL at once */
+void shim_devfs_select(struct selectsync* sync);
+/* detach sync from its slot (if a close did not already) and deselect its selected events */
+void shim_devfs_deselect(struct selectsync* sync);
+/* for the shim's own tests: a descriptor's open mode, or B_FILE_ERROR */
+int32 shim_devfs_open_mode(int fd);
+
+/* ---- devfs.c, devfs_calls.c: nodes, descriptions, the devfs lock ---------------------------- */
+
+struct devfs_node {
+	struct devfs_node* next; /* on the published list */
+	char* path;              /* relative to /dev: inline_path when it fits */
+	device_hooks* hooks;
+	int32 refs; /* 1 while published + 1 per description or open in progress */
+	char inline_path[44];
+};
+
+/* idle nodes and descriptions kept for reuse (devfs.c) */
+extern struct shim_object_cache gDevfsNodeCache;
+extern struct shim_object_cache gDevfsDescriptionCache;
+
+/* A file description: what open() created, shared by dup()ed descriptors. */
+struct description {
+	struct devfs_node* node;
+	device_hooks* hooks;
+	void* cookie;
+	int32 open_mode;
+	int32 slots;    /* descriptors (fd slots) referring to it */
+	int32 holds;    /* poll select/deselect in progress: they keep it open */
+	int32 inflight; /* calls in progress, holds included */
+	bool disconnected;
+	bool closing, close_done, freeing, free_done;
+	struct selectsync* detached; /* selections a disconnect-close must deselect */
+};
+
+enum { DEVFS_ACTION_NONE, DEVFS_ACTION_CLOSE, DEVFS_ACTION_FREE };
+
+/* guards nodes, the descriptor table, the descriptions' counters and select attachments; never
+ * held while a driver hook runs */
+extern mutex gDevfsLock;
+
+static inline const char*
+devfs_strip_dev(const char* path)
+{
+	/* not strncmp: the fuzzers intercept it (ASan, libFuzzer's compare hooks) on this hot path */
+	return path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/'
+			   ? path + 5
+			   : path;
+}
+
+/* with gDevfsLock held */
+struct devfs_node* devfs_find_node_locked(const char* path);
+int devfs_count_nodes_locked(const char* prefix);
+void devfs_put_node_locked(struct devfs_node* node);
+struct description* devfs_slot_description_locked(int fd);
+/* a new descriptor (the lowest free one) for `description`, or B_NO_MEMORY */
+int devfs_alloc_slot_locked(struct description* description);
+/* the next end-of-life step (close hook, free hook) of a description; frees it when done */
+int devfs_next_action_locked(struct description* description);
+
+/* without the lock */
+void devfs_run_actions(struct description* description, int action);
+/* a reference for one call (B_FILE_ERROR if closed, invalid or disconnected) */
+status_t devfs_get_description(int fd, struct description** _description, int32* _openMode);
+void devfs_put_description(struct description* description);
+status_t devfs_close_fd(int fd);
+
+#endif
