@@ -55,7 +55,7 @@ request_leave(struct request* request)
 	pthread_mutex_unlock(&request->lock);
 	/* an interrupt that came as the call returned is still pending: drop it */
 	if (interrupted)
-		shim_interrupt_consume();
+		shim_syscall_exit();
 }
 
 void

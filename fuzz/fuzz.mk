@@ -47,8 +47,8 @@ FZ_MODEL_SAN := -fno-sanitize=alignment,null,pointer-overflow
 # net_buffers, select pools and the stack (it reads the driver's net_device). SHIM_ASAN=1 keeps
 # their poisoning and fiber annotations, and their memcpy and memset calls still go through ASan's
 # interceptors. The model's tests (make test) run every shim file under ASan.
-FZ_SHIM_UNCHECKED := boot dev/devfs dev/devfs_calls host/host_det kern/kern_sem kern/kern_thread \
-	kern/module status_name
+FZ_SHIM_UNCHECKED := boot dev/devfs dev/devfs_calls dev/syscalls host/host_det kern/kern_sem \
+	kern/kern_thread kern/module status_name
 FZ_SHIM_UNCHECKED_SAN := -DSHIM_ASAN=1 -fsanitize=undefined -fno-sanitize-recover=undefined
 # fuzz builds are built for speed: -O2 runs an input ~10% faster than the tests' -O1 under ASan
 # (the coverage build keeps OPT: its line counts map to the source)

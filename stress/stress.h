@@ -169,6 +169,9 @@ void saw_interrupt(struct worker* worker, const char* what);
 void stress_fail(struct worker* worker, const char* format, ...)
 	__attribute__((format(printf, 2, 3)));
 void stress_print(const char* format, ...) __attribute__((format(printf, 1, 2)));
+/* hold stdout for several lines that must stay together (workers.c) */
+void stress_output_lock(void);
+void stress_output_unlock(void);
 
 /* the gate: every stack-side call that can create, delete or hold an interface runs inside it
  * (shared); the node check takes it alone, so "live units == published nodes" holds exactly */

@@ -2,7 +2,6 @@
  * worker on the application side; the stack peer's sender and receiver on the other. */
 #include "stress.h"
 
-#include "shim_private.h" /* shim_dump_semaphores */
 
 #include <string.h>
 #include <sys/ioctl.h>

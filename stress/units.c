@@ -1,5 +1,5 @@
-/* The unit engine: units with one descriptor per life (create, up, open; delete, close), the hand-
- * over of that descriptor to the workers, and the manager that deletes and re-creates a unit. */
+/* The unit engine: units with one descriptor per life (create, up, open; delete, close) and the
+ * manager that deletes and re-creates a unit. Workers take the descriptor through handover.c. */
 #include "stress.h"
 
 #include <stdlib.h>
@@ -7,58 +7,6 @@
 
 static struct unit* sUnits[MAX_UNITS];
 static int32 sUnitCount;
-
-/* ENODEV (or POLLHUP) is legitimate once this life's delete began */
-bool
-unit_deleted(struct unit* unit, uint32 life)
-{
-	return atomic_get((int32*)&unit->deleting_life) == (int32)life;
-}
-
-bool
-unit_closing(struct unit* unit)
-{
-	return __atomic_load_n(&unit->closing, __ATOMIC_ACQUIRE);
-}
-
-/* ---- descriptor hand-over: workers use the descriptor of the current life ------------------ */
-
-bool
-unit_enter(struct worker* self, struct unit* unit, struct unit_view* view)
-{
-	op_begin(self, OP_WAIT, unit->index, gStress.stall_timeout);
-	pthread_mutex_lock(&unit->lock);
-	while (!unit->live || unit->closing || unit->life == self->dead_life) {
-		if (stopping()) {
-			pthread_mutex_unlock(&unit->lock);
-			op_end(self, OP_WAIT);
-			return false;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 50 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&unit->changed, &unit->lock, &until);
-	}
-	unit->users++;
-	view->fd = unit->fd;
-	view->life = unit->life;
-	pthread_mutex_unlock(&unit->lock);
-	op_end(self, OP_WAIT);
-	return true;
-}
-
-void
-unit_leave(struct unit* unit)
-{
-	pthread_mutex_lock(&unit->lock);
-	if (--unit->users == 0)
-		pthread_cond_broadcast(&unit->changed);
-	pthread_mutex_unlock(&unit->lock);
-}
 
 /* ---- lives: create (+up), open; delete, close ---------------------------------------------- */
 

@@ -17,6 +17,8 @@
  *   delivery of a signal on return to userland would.
  */
 
+#include <stdio.h>
+
 #include <SupportDefs.h>
 #include <OS.h>
 
@@ -187,7 +189,7 @@ int64 shim_select_notifications(void);
 /* the B_* name of a status ("B_WOULD_BLOCK"), else the number as text (per-thread buffer) */
 const char* shim_status_name(int64 status);
 
-/* ---- daemon support (userland-shim/fuse/): interface names, stack-side sinks, interrupts ---- */
+/* ---- daemon support (fuse/): interface names, stack-side sinks ------------------------------ */
 
 #define SHIM_IF_NAME_LENGTH 32 /* IF_NAMESIZE */
 /* copy the names of up to `max` interfaces (creation order) to names; returns how many exist */
@@ -201,9 +203,22 @@ int shim_if_list(char (*names)[SHIM_IF_NAME_LENGTH], int max);
 typedef void (*shim_stack_sink)(void* cookie, const void* frame, size_t length, int32 type);
 status_t shim_stack_set_sink(const char* name, shim_stack_sink sink, void* cookie);
 
-/* end a "syscall" made outside shim.h: consume the calling thread's pending interrupt (a daemon
- * thread interrupted just after its call returned must not carry that into its next call) */
-void shim_interrupt_consume(void);
+/* ---- syscalls and diagnostics ------------------------------------------------------------- */
+
+/* The end of a syscall: consume the calling thread's pending interrupt. Every descriptor call above
+ * ends with it (userland-shim/dev/syscalls.c); a thread that makes a "syscall" of its own (the FUSE
+ * daemon's request threads) calls it, so an interrupt that came as its call returned is not
+ * carried into the next one. */
+void shim_syscall_exit(void);
+/* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
+void shim_dump_threads(FILE* out);
+/* print the live semaphores counted by name (a leak shows as one name growing) */
+void shim_dump_semaphores(FILE* out);
+/* A stall on purpose, for the stress watchdog's demonstration: lock the live mutex named `name`
+ * (the driver's "tuntap unit tap/0", the shim's "shim devfs") and keep it; the caller never
+ * unlocks it. Waits while somebody else holds it. B_OK once held, B_NAME_NOT_FOUND when no live
+ * mutex has that name, B_NOT_ALLOWED in the deterministic build. */
+status_t shim_mutex_hold(const char* name);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include <KernelExport.h>
 #include <OS.h>
+#include <lock.h>
 #include <module.h>
 
 #include "shim.h"
@@ -72,14 +73,12 @@ bool shim_cache_put(struct shim_object_cache* cache, void* object);
 /* ---- threads (kern_thread.c) ---------------------------------------------------------------- */
 /* the id the next thread gets (tests of the wrap past INT32_MAX) */
 void shim_threads_set_next_id(thread_id id);
-/* end of a "syscall" made through shim.h: consume the caller's pending interrupt */
-void shim_syscall_exit(void);
 /* the calling thread has a pending interrupt (B_CAN_INTERRUPT waits would return at once) */
 bool shim_interrupt_pending(void);
-/* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
-void shim_dump_threads(FILE* out);
-/* print the live semaphores counted by name (a leak shows as one name growing) */
-void shim_dump_semaphores(FILE* out);
+
+/* ---- mutexes (kern_lock.c) ------------------------------------------------------------------ */
+/* list a static mutex (MUTEX_INITIALIZER) for shim_mutex_hold(); mutex_init lists the others */
+void shim_mutex_list(mutex* lock);
 
 /* ---- boot (boot.c) -------------------------------------------------------------------------- */
 /* shim_boot() is shim_boot_with(<the linked driver's modules[]>, <its module_dependencies[]>) */

@@ -1,5 +1,5 @@
-/* Private seam of the shim's device layer (devfs.c: nodes, descriptions, poll support;
- * devfs_calls.c: the shim.h descriptor calls; select.c: poll): objects, locks, end-of-life. */
+/* Private seam of the shim's device layer: devfs.c (nodes, descriptions), devfs_calls.c (what the
+ * VFS does per call), select.c (sync pools), poll.c, syscalls.c (the shim.h calls). */
 #ifndef SHIM_DEV_PRIVATE_H
 #define SHIM_DEV_PRIVATE_H
 
@@ -106,6 +106,20 @@ struct description* devfs_slot_description_locked(int fd);
 int devfs_alloc_slot_locked(struct description* description);
 /* the next end-of-life step (close hook, free hook) of a description; frees it when done */
 int devfs_next_action_locked(struct description* description);
+
+/* the descriptor calls (devfs_calls.c) and poll (poll.c) behind the shim.h syscalls
+ * (syscalls.c, which adds the syscall exit) */
+int devfs_open(const char* path, int openMode);
+int devfs_dup(int fd);
+/* stage: copy through a user-arena buffer (shim_read/shim_write), else `buffer` is user memory */
+ssize_t devfs_io(int fd, void* buffer, size_t length, bool write, bool stage);
+status_t devfs_ioctl(int fd, uint32 op, void* argument, size_t length);
+/* buffer (bufferSize bytes) copied to the user arena and back around the call */
+status_t devfs_ioctl_staged(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length);
+status_t devfs_set_nonblocking(int fd, bool nonBlocking);
+bool devfs_node_exists(const char* path);
+int devfs_count_nodes(const char* prefix);
+int select_poll(struct shim_pollfd* fds, int count, bigtime_t timeout);
 
 /* without the lock */
 void devfs_run_actions(struct description* description, int action);

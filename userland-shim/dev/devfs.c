@@ -444,6 +444,7 @@ shim_devfs_deselect(struct selectsync* sync)
 void
 shim_devfs_init(void)
 {
+	shim_mutex_list(&gDevfsLock);
 	mutex_lock(&gDevfsLock);
 	/* nodes a previous boot left published were reported as leaks then; forget them */
 	while (sNodes != NULL) {

@@ -1,22 +1,20 @@
-/* The shim.h descriptor calls on devfs nodes: open, close, dup, read/write (staged in the user
- * arena or passed through), ioctl, the blocking-mode pair (F_SETFL, FIONBIO) and node queries. */
+/* What the VFS does for each descriptor call on a devfs node: open, close, dup, read/write (staged
+ * in the user arena or passed through), ioctl, F_SETFL, node queries. syscalls.c calls these. */
 #include "dev/dev_private.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
 int
-shim_open(const char* path, int openMode)
+devfs_open(const char* path, int openMode)
 {
 	if (path == NULL) {
-		shim_syscall_exit();
 		return B_BAD_VALUE;
 	}
 	mutex_lock(&gDevfsLock);
 	struct devfs_node* node = devfs_find_node_locked(devfs_strip_dev(path));
 	if (node == NULL) {
 		mutex_unlock(&gDevfsLock);
-		shim_syscall_exit();
 		return B_ENTRY_NOT_FOUND;
 	}
 	node->refs++;
@@ -30,7 +28,6 @@ shim_open(const char* path, int openMode)
 		mutex_lock(&gDevfsLock);
 		devfs_put_node_locked(node);
 		mutex_unlock(&gDevfsLock);
-		shim_syscall_exit();
 		return status;
 	}
 	shim_account(SHIM_OBJ_COOKIE, 1);
@@ -50,25 +47,15 @@ shim_open(const char* path, int openMode)
 		int action = devfs_next_action_locked(description);
 		mutex_unlock(&gDevfsLock);
 		devfs_run_actions(description, action);
-		shim_syscall_exit();
 		return fd;
 	}
 	mutex_unlock(&gDevfsLock);
 	shim_account(SHIM_OBJ_DESCRIPTOR, 1);
-	shim_syscall_exit();
 	return fd;
 }
 
-status_t
-shim_close(int fd)
-{
-	status_t status = devfs_close_fd(fd);
-	shim_syscall_exit();
-	return status;
-}
-
 int
-shim_dup(int fd)
+devfs_dup(int fd)
 {
 	mutex_lock(&gDevfsLock);
 	struct description* description = devfs_slot_description_locked(fd);
@@ -81,18 +68,16 @@ shim_dup(int fd)
 	mutex_unlock(&gDevfsLock);
 	if (result >= 0)
 		shim_account(SHIM_OBJ_DESCRIPTOR, 1);
-	shim_syscall_exit();
 	return result;
 }
 
-static ssize_t
-do_io(int fd, void* buffer, size_t length, bool write, bool stage)
+ssize_t
+devfs_io(int fd, void* buffer, size_t length, bool write, bool stage)
 {
 	struct description* description;
 	int32 openMode;
 	ssize_t result = devfs_get_description(fd, &description, &openMode);
 	if (result != B_OK) {
-		shim_syscall_exit();
 		return result;
 	}
 
@@ -109,7 +94,6 @@ do_io(int fd, void* buffer, size_t length, bool write, bool stage)
 			user = write ? shim_user_alloc_copy(buffer, length) : shim_user_alloc(length);
 			if (user == NULL) {
 				devfs_put_description(description);
-				shim_syscall_exit();
 				return B_NO_MEMORY;
 			}
 		}
@@ -129,32 +113,7 @@ do_io(int fd, void* buffer, size_t length, bool write, bool stage)
 			shim_user_free(user);
 	}
 	devfs_put_description(description);
-	shim_syscall_exit();
 	return result;
-}
-
-ssize_t
-shim_read(int fd, void* buffer, size_t length)
-{
-	return do_io(fd, buffer, length, false, true);
-}
-
-ssize_t
-shim_write(int fd, const void* buffer, size_t length)
-{
-	return do_io(fd, (void*)buffer, length, true, true);
-}
-
-ssize_t
-shim_read_user(int fd, void* userBuffer, size_t length)
-{
-	return do_io(fd, userBuffer, length, false, false);
-}
-
-ssize_t
-shim_write_user(int fd, const void* userBuffer, size_t length)
-{
-	return do_io(fd, (void*)userBuffer, length, true, false);
 }
 
 /* F_SETFL as Haiku's devfs does it: the control hook on every call, the mode only on success */
@@ -177,8 +136,8 @@ set_blocking(struct description* description, bool nonBlocking)
 	return B_OK;
 }
 
-static status_t
-do_ioctl(int fd, uint32 op, void* argument, size_t length)
+status_t
+devfs_ioctl(int fd, uint32 op, void* argument, size_t length)
 {
 	struct description* description;
 	status_t status = devfs_get_description(fd, &description, NULL);
@@ -199,35 +158,25 @@ do_ioctl(int fd, uint32 op, void* argument, size_t length)
 }
 
 status_t
-shim_ioctl(int fd, uint32 op, void* argument, size_t length)
-{
-	status_t status = do_ioctl(fd, op, argument, length);
-	shim_syscall_exit();
-	return status;
-}
-
-status_t
-shim_ioctl_buf(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length)
+devfs_ioctl_staged(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length)
 {
 	void* user = NULL;
 	if (buffer != NULL && bufferSize > 0) {
 		user = shim_user_alloc_copy(buffer, bufferSize);
 		if (user == NULL) {
-			shim_syscall_exit();
 			return B_NO_MEMORY;
 		}
 	}
-	status_t status = do_ioctl(fd, op, user, length);
+	status_t status = devfs_ioctl(fd, op, user, length);
 	if (user != NULL) {
 		shim_user_get(buffer, user, bufferSize);
 		shim_user_free(user);
 	}
-	shim_syscall_exit();
 	return status;
 }
 
 status_t
-shim_set_nonblocking(int fd, bool nonBlocking)
+devfs_set_nonblocking(int fd, bool nonBlocking)
 {
 	struct description* description;
 	status_t status = devfs_get_description(fd, &description, NULL);
@@ -235,19 +184,11 @@ shim_set_nonblocking(int fd, bool nonBlocking)
 		status = set_blocking(description, nonBlocking);
 		devfs_put_description(description);
 	}
-	shim_syscall_exit();
 	return status;
 }
 
-status_t
-shim_fionbio(int fd, bool nonBlocking)
-{
-	/* Haiku's VFS turns FIONBIO into F_SETFL: the same path */
-	return shim_set_nonblocking(fd, nonBlocking);
-}
-
 bool
-shim_node_exists(const char* path)
+devfs_node_exists(const char* path)
 {
 	bool exists = false;
 	if (path != NULL) {
@@ -255,17 +196,15 @@ shim_node_exists(const char* path)
 		exists = devfs_find_node_locked(devfs_strip_dev(path)) != NULL;
 		mutex_unlock(&gDevfsLock);
 	}
-	shim_syscall_exit();
 	return exists;
 }
 
 int
-shim_count_nodes(const char* prefix)
+devfs_count_nodes(const char* prefix)
 {
 	mutex_lock(&gDevfsLock);
 	int count = devfs_count_nodes_locked(devfs_strip_dev(prefix != NULL ? prefix : ""));
 	mutex_unlock(&gDevfsLock);
-	shim_syscall_exit();
 	return count;
 }
 

@@ -1,5 +1,5 @@
 /* Shim: Haiku's device hooks and the generic driver ioctl codes (values as in Haiku).
- * devfs (userland-shim/devfs.c) calls these hooks with Haiku's descriptor rules. */
+ * devfs (userland-shim/dev/devfs.c) calls these hooks with Haiku's descriptor rules. */
 #ifndef SHIM_DRIVERS_H
 #define SHIM_DRIVERS_H
 

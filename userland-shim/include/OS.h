@@ -1,5 +1,5 @@
 /* Shim: the part of Haiku's OS.h the driver uses: semaphores, threads, time.
- * Semantics follow Haiku's kernel (sem.cpp, thread.cpp); implemented in userland-shim/kern_*.c. */
+ * Semantics follow Haiku's kernel (sem.cpp, thread.cpp); implemented in userland-shim/kern/. */
 #ifndef SHIM_OS_H
 #define SHIM_OS_H
 

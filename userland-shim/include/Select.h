@@ -1,5 +1,5 @@
 /* Shim: Haiku's select events and notify_select_event() (Select.h).
- * A selectsync is the shim's per-select-call object; see userland-shim/select.c. */
+ * A selectsync is the shim's per-select-call object; see userland-shim/dev/select.c. */
 #ifndef SHIM_SELECT_H
 #define SHIM_SELECT_H
 

@@ -1,4 +1,4 @@
-/* Shim: Haiku's module API (module.h). The shim's module table (userland-shim/module.c)
+/* Shim: Haiku's module API (module.h). The shim's module table (userland-shim/kern/module.c)
  * resolves module_dependencies[] and runs std_ops like Haiku's module loader. */
 #ifndef SHIM_MODULE_H
 #define SHIM_MODULE_H

@@ -1,5 +1,5 @@
 /* Shim: the net_device module interface (private/net/net_device.h), same members and hooks.
- * The stack model (userland-shim/stack.c) calls the hooks in Haiku's order and threads. */
+ * The stack model (userland-shim/net/stack.c) calls the hooks in Haiku's order and threads. */
 #ifndef SHIM_NET_DEVICE_H
 #define SHIM_NET_DEVICE_H
 

@@ -1,5 +1,5 @@
 /* Shim: the host string.h plus strlcpy/strlcat, which Haiku's kernel has and glibc before 2.38
- * lacks (implemented in userland-shim/kern_string.c). */
+ * lacks (implemented in userland-shim/kern/kern_string.c). */
 #ifndef SHIM_STRING_H
 #define SHIM_STRING_H
 

@@ -7,6 +7,7 @@
 #include <lock.h>
 
 #include "kern/kern_private.h"
+#include "shim_sched.h"
 
 /*
  * Mutex: `holder` is the lock word (-1 free, else the holder's thread id), taken by compare and
@@ -106,6 +107,78 @@ held_remove(struct shim_thread* self, mutex* lock)
 		__atomic_store_n(&self->held_count, count - 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Live mutexes, for shim_mutex_hold() (the stress watchdog's stall demonstration): mutex_init adds
+ * one, mutex_destroy removes it; a static one (MUTEX_INITIALIZER) is listed by its owner with
+ * shim_mutex_list(). Bounded: past MUTEX_REGISTRY_SIZE live mutexes new ones go unlisted, which
+ * only means shim_mutex_hold() cannot find them. Never a scheduling point (one host lock).
+ */
+#define MUTEX_REGISTRY_SIZE 4096
+static host_lock sRegistryLock = HOST_LOCK_INITIALIZER;
+static mutex* sRegistry[MUTEX_REGISTRY_SIZE];
+static int32 sRegistryUsed; /* slots [0, sRegistryUsed) may be taken; under sRegistryLock */
+
+void
+shim_mutex_list(mutex* lock)
+{
+	host_lock_acquire(&sRegistryLock);
+	int32 slot = 0;
+	while (slot < sRegistryUsed && sRegistry[slot] != NULL && sRegistry[slot] != lock)
+		slot++;
+	if (slot < MUTEX_REGISTRY_SIZE) {
+		sRegistry[slot] = lock;
+		if (slot == sRegistryUsed)
+			sRegistryUsed++;
+	}
+	host_lock_release(&sRegistryLock);
+}
+
+static void
+mutex_unlist(mutex* lock)
+{
+	host_lock_acquire(&sRegistryLock);
+	for (int32 slot = 0; slot < sRegistryUsed; slot++) {
+		if (sRegistry[slot] == lock) {
+			sRegistry[slot] = NULL;
+			break;
+		}
+	}
+	while (sRegistryUsed > 0 && sRegistry[sRegistryUsed - 1] == NULL)
+		sRegistryUsed--;
+	host_lock_release(&sRegistryLock);
+}
+
+/* Found and taken under the registry lock, so the mutex cannot be destroyed in between (destroy
+ * unlists it first); taken with the bare lock word, no scheduling point under a host lock. */
+status_t
+shim_mutex_hold(const char* name)
+{
+	if (name == NULL)
+		return B_BAD_VALUE;
+	if (shim_sched_is_deterministic())
+		return B_NOT_ALLOWED;
+	struct shim_thread* self = shim_thread_self();
+	for (;;) {
+		bool found = false;
+		host_lock_acquire(&sRegistryLock);
+		for (int32 slot = 0; slot < sRegistryUsed; slot++) {
+			mutex* lock = sRegistry[slot];
+			if (lock == NULL || lock->name == NULL || !shim_str_equal(lock->name, name))
+				continue;
+			found = true;
+			if (holder_swap(lock, -1, self->id, NULL)) {
+				held_add(self, lock);
+				host_lock_release(&sRegistryLock);
+				return B_OK;
+			}
+		}
+		host_lock_release(&sRegistryLock);
+		if (!found)
+			return B_NAME_NOT_FOUND;
+		snooze(1000); /* held by somebody: try again once it is let go */
+	}
+}
+
 void
 mutex_init(mutex* lock, const char* name)
 {
@@ -128,6 +201,7 @@ mutex_init_etc(mutex* lock, const char* name, uint32 flags)
 	lock->waiters = NULL;
 	lock->waiters_tail = NULL;
 	shim_account(SHIM_OBJ_MUTEX, 1);
+	shim_mutex_list(lock);
 }
 
 /* Threads still waiting get B_ERROR from mutex_lock. Destroying a mutex another thread holds
@@ -144,6 +218,7 @@ mutex_destroy(mutex* lock)
 			holder);
 	if (holder == self->id)
 		held_remove(self, lock);
+	mutex_unlist(lock);
 
 	host_lock* stripe = mutex_stripe(lock);
 	host_lock_acquire(stripe);

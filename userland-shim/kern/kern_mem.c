@@ -1,5 +1,5 @@
-/* Shim memory and bookkeeping: the accounted, fault-injectable kernel heap, object accounting and
- * the leak check, fault plans, panic()/dprintf(), and the kernel-primitive init/teardown. */
+/* Shim memory and bookkeeping: the accounted, fault-injectable kernel heap, object caches, object
+ * accounting and the leak check, fault plans. */
 #include "shim_private.h"
 
 #include <stdarg.h>
@@ -336,65 +336,13 @@ shim_fault_clear(void)
 	}
 }
 
-/* ---- debug output -------------------------------------------------------------------------- */
+/* ---- reset ------------------------------------------------------------------------------- */
 
-static int32 sVerbose = -1; /* -1 unknown, else whether SHIM_VERBOSE is set */
-
-void
-dprintf(const char* format, ...)
-{
-	int32 verbose = atomic_get(&sVerbose);
-	if (verbose < 0) {
-		verbose = getenv("SHIM_VERBOSE") != NULL ? 1 : 0;
-		atomic_set(&sVerbose, verbose);
-	}
-	if (verbose == 0)
-		return;
-	va_list args;
-	va_start(args, format);
-	vfprintf(stderr, format, args);
-	va_end(args);
-}
-
-void
-panic(const char* format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	fprintf(stderr, "PANIC: ");
-	vfprintf(stderr, format, args);
-	fprintf(stderr, "\n");
-	va_end(args);
-	shim_dump_threads(stderr);
-	fflush(stderr);
-	abort();
-}
-
-/* ---- init and teardown --------------------------------------------------------------------- */
-
+/* accounting and fault plans, for the next boot (kern_boot.c) */
 void
 shim_mem_reset(void)
 {
 	for (int kind = 0; kind < SHIM_OBJ_KIND_COUNT; kind++)
 		atomic_set64(&sObjects[kind], 0);
 	shim_fault_clear();
-	shim_user_reset();
-}
-
-void
-shim_kern_init(void)
-{
-	shim_thread_self();
-	host_sched_boot();
-	shim_threads_reset();
-	shim_sems_reset();
-	shim_mem_reset();
-}
-
-void
-shim_kern_fini(void)
-{
-	shim_sems_reset();
-	shim_threads_reset();
-	shim_mem_reset();
 }

@@ -131,10 +131,10 @@ void* shim_kcalloc(size_t count, size_t size);
 void* shim_krealloc(void* block, size_t size);
 void shim_kfree(void* block);
 
-/* per-boot resets, called by shim_kern_init/shim_kern_fini */
+/* per-boot resets, called by shim_kern_init/shim_kern_fini (kern_boot.c) */
 void shim_threads_reset(void);
 void shim_sems_reset(void);
-void shim_mem_reset(void);  /* accounting, fault plans, then shim_user_reset() */
+void shim_mem_reset(void);  /* accounting, fault plans */
 void shim_user_reset(void); /* forget every user allocation; the arena stays mapped */
 
 #endif

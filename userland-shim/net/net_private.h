@@ -1,7 +1,7 @@
-/* Private seam of the network stack model (stack.c, stack_peer.c, net_buffer.c, boot.c): the
- * interface object, the capture queue and the peer. Not for tests or the driver. */
-#ifndef SHIM_NET_H
-#define SHIM_NET_H
+/* Private seam of the network stack model (stack.c, stack_peer.c, stack_calls.c, net_buffer.c,
+ * boot.c): the interface object, the capture queue and the peer. Not for tests or the driver. */
+#ifndef SHIM_NET_PRIVATE_H
+#define SHIM_NET_PRIVATE_H
 
 #include "shim_private.h"
 
@@ -51,6 +51,9 @@ status_t shim_capture_init(struct shim_capture* capture, const char* name);
 /* wake and fail every waiter; frames stay until shim_capture_uninit() */
 void shim_capture_close(struct shim_capture* capture);
 void shim_capture_uninit(struct shim_capture* capture);
+/* the oldest captured frame (the caller frees it), waiting up to `timeout`; B_DEVICE_NOT_FOUND once
+ * the interface is gone */
+status_t shim_capture_pop(struct shim_capture* capture, bigtime_t timeout, net_buffer** _buffer);
 /* a frame receive_data delivered: count it, capture it, let the peer answer it */
 void shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer);
 /* send_data with the stack's bookkeeping: counted (with *counter too, if not NULL) before the

@@ -587,9 +587,3 @@ shim_if_list(char (*names)[SHIM_IF_NAME_LENGTH], int max)
 	mutex_unlock(&sDeviceLock);
 	return count;
 }
-
-void
-shim_interrupt_consume(void)
-{
-	shim_syscall_exit();
-}

@@ -1,5 +1,5 @@
 /* The stack peer: the capture of frames receive_data delivers, the ARP answerer of TAP interfaces,
- * and the stack-side transmit path behind shim_stack_send/receive/pending. */
+ * the stack-side transmit path and the daemon's sinks. It never looks an interface up itself. */
 #include "shim_private.h"
 
 #include <stddef.h>
@@ -61,8 +61,8 @@ capture_push(struct shim_capture* capture, net_buffer* buffer)
 	release_sem_etc(capture->sem, 1, B_DO_NOT_RESCHEDULE);
 }
 
-static status_t
-capture_pop(struct shim_capture* capture, bigtime_t timeout, net_buffer** _buffer)
+status_t
+shim_capture_pop(struct shim_capture* capture, bigtime_t timeout, net_buffer** _buffer)
 {
 	status_t status = acquire_sem_etc(capture->sem, 1, B_RELATIVE_TIMEOUT, timeout);
 	if (status == B_BAD_SEM_ID)
@@ -186,61 +186,6 @@ shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
 	capture_push(&interface->capture, buffer);
 	if (reply != NULL)
 		shim_stack_transmit(interface, reply, &interface->arp_replies);
-}
-
-/* ---- shim.h: the stack side ------------------------------------------------------------------ */
-
-status_t
-shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
-{
-	struct shim_interface* interface = shim_stack_get_interface(name);
-	if (interface == NULL)
-		return B_BAD_VALUE;
-	status_t status = B_NO_MEMORY;
-	net_buffer* buffer = gShimNetBufferModule.create(ETHER_HEADER_LENGTH);
-	if (buffer != NULL) {
-		status = gShimNetBufferModule.append(buffer, frame, length);
-		if (status == B_OK) {
-			buffer->type = type;
-			status = shim_stack_transmit(interface, buffer, NULL);
-		} else
-			gShimNetBufferModule.free(buffer);
-	}
-	shim_stack_put_interface(interface);
-	return status;
-}
-
-ssize_t
-shim_stack_receive(const char* name, void* data, size_t length, bigtime_t timeout)
-{
-	struct shim_interface* interface = shim_stack_get_interface(name);
-	if (interface == NULL)
-		return B_BAD_VALUE;
-	net_buffer* buffer;
-	ssize_t result = capture_pop(&interface->capture, timeout, &buffer);
-	if (result == B_OK) {
-		size_t size = buffer->size;
-		size_t copy = size < length ? size : length;
-		result = (ssize_t)size;
-		if (copy > 0 && gShimNetBufferModule.read(buffer, 0, data, copy) != B_OK)
-			result = B_BAD_ADDRESS;
-		gShimNetBufferModule.free(buffer);
-	}
-	shim_stack_put_interface(interface);
-	return result;
-}
-
-int
-shim_stack_pending(const char* name)
-{
-	struct shim_interface* interface = shim_stack_get_interface(name);
-	if (interface == NULL)
-		return B_BAD_VALUE;
-	mutex_lock(&interface->capture.lock);
-	int count = interface->capture.count;
-	mutex_unlock(&interface->capture.lock);
-	shim_stack_put_interface(interface);
-	return count;
 }
 
 /* ---- shim.h: stack-side sinks (the daemon's Linux bridge) ---------------------------------- */

@@ -1,5 +1,5 @@
 /* Shim: devfs publishing (private/kernel/fs/devfs.h). Paths are relative to /dev.
- * See userland-shim/devfs.c for the descriptor rules it enforces. */
+ * See userland-shim/dev/devfs.c for the descriptor rules it enforces. */
 #ifndef SHIM_FS_DEVFS_H
 #define SHIM_FS_DEVFS_H
 

@@ -1,0 +1,60 @@
+/* The shim.h calls of the stack side (what Haiku's stack would send the driver, and what the
+ * driver delivered to it): each looks its interface up (stack.c), then uses the peer. */
+#include "shim_private.h"
+
+#include <ethernet.h>
+
+#include "net/net_private.h"
+
+status_t
+shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
+{
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	status_t status = B_NO_MEMORY;
+	net_buffer* buffer = gShimNetBufferModule.create(ETHER_HEADER_LENGTH);
+	if (buffer != NULL) {
+		status = gShimNetBufferModule.append(buffer, frame, length);
+		if (status == B_OK) {
+			buffer->type = type;
+			status = shim_stack_transmit(interface, buffer, NULL);
+		} else
+			gShimNetBufferModule.free(buffer);
+	}
+	shim_stack_put_interface(interface);
+	return status;
+}
+
+ssize_t
+shim_stack_receive(const char* name, void* data, size_t length, bigtime_t timeout)
+{
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	net_buffer* buffer;
+	ssize_t result = shim_capture_pop(&interface->capture, timeout, &buffer);
+	if (result == B_OK) {
+		size_t size = buffer->size;
+		size_t copy = size < length ? size : length;
+		result = (ssize_t)size;
+		if (copy > 0 && gShimNetBufferModule.read(buffer, 0, data, copy) != B_OK)
+			result = B_BAD_ADDRESS;
+		gShimNetBufferModule.free(buffer);
+	}
+	shim_stack_put_interface(interface);
+	return result;
+}
+
+int
+shim_stack_pending(const char* name)
+{
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	mutex_lock(&interface->capture.lock);
+	int count = interface->capture.count;
+	mutex_unlock(&interface->capture.lock);
+	shim_stack_put_interface(interface);
+	return count;
+}
