@@ -17,7 +17,7 @@
 STRESS_SRCS := $(sort $(wildcard stress/*.c))
 STRESS_DEPS := $(STRESS_SRCS) $(wildcard stress/*.h) stress/stress.mk \
 	$(SHIM)/shim.h $(DRIVER_HDRS)
-# SAN as the issue spells it (address, thread, none) or as the Makefile does (asan, tsan, none)
+# SAN as stress spells it (address, thread, none) or as the test builds do (asan, tsan, none)
 stress_variant = $(or $(if $(filter address asan,$(1)),asan),$(if $(filter thread tsan,$(1)),tsan),\
 	$(if $(filter none,$(1)),none))
 STRESS_VARIANT := $(call stress_variant,$(SAN))

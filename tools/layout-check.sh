@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make lint's layout rules: private headers stay in their part, no two C files reference each
 # other's symbols both ways (unless tools/layout-exceptions says why), no folder holds more than a
-# fifth of the C lines. Usage: layout-check.sh (from anywhere; reads the tree it sits in)
+# fifth of the C lines, every relative link in a README resolves. Usage: layout-check.sh (from anywhere; reads the tree it sits in)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 problems=0
@@ -80,9 +80,17 @@ while read -r dir; do
 	[ $((n * 5)) -le "$total" ] || problem "$dir holds $n of $total C lines (more than a fifth)"
 done < <(printf '%s\n' $sources | xargs -n1 dirname | sort -u)
 
+# ---- 4. every relative link in a README resolves ----------------------------------------------
+for doc in $(git ls-files '*.md' 2>/dev/null || find . -name '*.md' | sed 's#^\./##'); do
+	while read -r target; do
+		case $target in http:* | https:* | mailto:* | '') continue ;; esac
+		[ -e "$(dirname "$doc")/$target" ] || problem "$doc links to $target, which does not exist"
+	done < <(grep -oE '\]\([^)#]*' "$doc" | sed 's/^](//')
+done
+
 if [ $problems -gt 0 ]; then
 	echo "layout: $problems problem(s)"
 	exit 1
 fi
 echo "layout: private headers in their parts, no two files call each other both ways, no folder" \
-	"over a fifth of the C lines"
+	"over a fifth of the C lines, every README link resolves"

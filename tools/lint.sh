@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make lint: the driver and the shim compile warning-free under clang and gcc, and clang-tidy
-# (.clang-tidy) and cppcheck (tools/cppcheck-suppressions.txt) find nothing in driver/.
+# make lint: the driver and the shim compile warning-free under clang and gcc, clang-tidy
+# (.clang-tidy) and cppcheck (tools/cppcheck-suppressions.txt) find nothing in driver/, and the
+# tree keeps its layout rules (tools/layout-check.sh).
 
 # Usage: lint.sh "DRIVER_CFLAGS" "SHIM_CFLAGS" "DRIVER_SRCS" "SHIM_SRCS" (flags as the Makefile has them)
 set -uo pipefail
@@ -56,9 +57,12 @@ run cppcheck cppcheck --enable=warning,style,performance,portability --std=c11 -
 	--error-exitcode=1 -q --suppressions-list=tools/cppcheck-suppressions.txt "${includes[@]}" \
 	"${driver_srcs[@]}"
 wait
+# after the compilers: it compiles the tree again, and the machine has few cores
+run layout bash tools/layout-check.sh
+wait
 
 status=0
-for name in clang-driver clang-shim gcc-driver gcc-shim clang-tidy cppcheck; do
+for name in clang-driver clang-shim gcc-driver gcc-shim clang-tidy cppcheck layout; do
 	rc=$(cat "$logs/$name.rc")
 	if [ "$rc" = 0 ]; then
 		printf 'lint: %-13s ok\n' "$name"
@@ -68,5 +72,5 @@ for name in clang-driver clang-shim gcc-driver gcc-shim clang-tidy cppcheck; do
 		status=1
 	fi
 done
-[ $status -eq 0 ] && echo "lint: passed (clang, gcc, clang-tidy, cppcheck)"
+[ $status -eq 0 ] && echo "lint: passed (clang, gcc, clang-tidy, cppcheck, layout)"
 exit $status
