@@ -8,7 +8,7 @@
 #        SCENARIO DURATION SAN SEED (stress)
 #        BUGS_RUNS (check: runs per input, 20)  BUGS_MAKE_JOBS (parallel compiles, nproc)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 TOP=$PWD
 WORK=build/bugs
 RUNS=${BUGS_RUNS:-20}

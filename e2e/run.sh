@@ -3,7 +3,7 @@
 # through the FUSE daemon, in network namespaces made here. Usage and figures: README.md here.
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 here=e2e
 # shellcheck source=lib.sh
 . "$here/lib.sh"
