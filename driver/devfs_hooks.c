@@ -98,10 +98,10 @@ bind_cookie(tuntap_unit* unit, tuntap_cookie* cookie, uint32 openMode)
 }
 
 
-/* Create the lowest free unit of `mode` through the stack, as ifconfig would, and bind the
+/* Create the lowest free unit of `flavor` through the stack, as ifconfig would, and bind the
  * cookie to it. No driver lock is held while the stack runs init_device. */
 static status_t
-clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
+clone_open(const tuntap_flavor* flavor, uint32 openMode, tuntap_cookie* cookie)
 {
 	net_domain* domain = gStackModule->get_domain(AF_INET);
 	if (domain == NULL)
@@ -110,18 +110,18 @@ clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
 	status_t status = B_BUSY;
 	for (int attempt = 0; attempt < 8 && status == B_BUSY; attempt++) {
 		uint32 number;
-		status = tuntap_reserve_number(mode, &number);
+		status = tuntap_reserve_number(flavor, &number);
 		if (status != B_OK)
 			return status;
 
 		struct ifaliasreq request;
 		memset(&request, 0, sizeof(request));
-		tuntap_format_name(request.ifra_name, mode, number);
+		tuntap_format_name(request.ifra_name, flavor, number);
 		size_t length = sizeof(request);
 		status = gDatalinkModule->control(domain, SIOCAIFADDR, &request, &length);
 
 		tuntap_unit* unit = status == B_OK ? tuntap_unit_get(request.ifra_name) : NULL;
-		tuntap_unreserve_number(mode, number);
+		tuntap_unreserve_number(flavor, number);
 		if (status != B_OK)
 			return status;
 		if (unit == NULL) {
@@ -155,10 +155,13 @@ tuntap_open(const char* name, uint32 openMode, void** _cookie)
 		return status;
 	}
 
-	if (strcmp(name, TUNTAP_TUN_CLONE) == 0)
-		status = clone_open(TUNTAP_MODE_TUN, openMode, cookie);
-	else if (strcmp(name, TUNTAP_TAP_CLONE) == 0)
-		status = clone_open(TUNTAP_MODE_TAP, openMode, cookie);
+	const tuntap_flavor* clone = NULL;
+	for (int i = 0; i < TUNTAP_FLAVOR_COUNT && clone == NULL; i++) {
+		if (strcmp(name, kTuntapFlavors[i].clone_path) == 0)
+			clone = &kTuntapFlavors[i];
+	}
+	if (clone != NULL)
+		status = clone_open(clone, openMode, cookie);
 	else {
 		tuntap_unit* unit = tuntap_unit_get(name);
 		status = unit != NULL ? bind_cookie(unit, cookie, openMode) : B_DEVICE_NOT_FOUND;
@@ -355,7 +358,7 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 		gBufferModule->free(buffer);
 		return status;
 	}
-	if (unit->mode == TUNTAP_MODE_TUN)
+	if (unit->flavor->carries_ip)
 		buffer->type = type;
 
 	mutex_lock(&unit->lock);

@@ -19,13 +19,13 @@ tuntap_std_ops(int32 op, ...)
 			status_t status = tuntap_units_init();
 			if (status != B_OK)
 				return status;
-			status = devfs_publish_device(TUNTAP_TUN_CLONE, &gTuntapDeviceHooks);
-			if (status != B_OK)
-				return status;
-			status = devfs_publish_device(TUNTAP_TAP_CLONE, &gTuntapDeviceHooks);
-			if (status != B_OK) {
-				devfs_unpublish_device(TUNTAP_TUN_CLONE, false);
-				return status;
+			for (int i = 0; i < TUNTAP_FLAVOR_COUNT; i++) {
+				status = devfs_publish_device(kTuntapFlavors[i].clone_path, &gTuntapDeviceHooks);
+				if (status != B_OK) {
+					while (--i >= 0)
+						devfs_unpublish_device(kTuntapFlavors[i].clone_path, false);
+					return status;
+				}
 			}
 			return B_OK;
 		}
@@ -34,8 +34,8 @@ tuntap_std_ops(int32 op, ...)
 			/* devfs takes no module reference: our hooks must outlive every node and cookie */
 			if (tuntap_live_objects() != 0)
 				return B_BUSY;
-			devfs_unpublish_device(TUNTAP_TAP_CLONE, false);
-			devfs_unpublish_device(TUNTAP_TUN_CLONE, false);
+			for (int i = TUNTAP_FLAVOR_COUNT - 1; i >= 0; i--)
+				devfs_unpublish_device(kTuntapFlavors[i].clone_path, false);
 			tuntap_units_uninit();
 			return B_OK;
 	}

@@ -36,6 +36,29 @@ extern struct tuntap_datalink_module_info* gDatalinkModule;
 extern device_hooks gTuntapDeviceHooks;
 extern struct net_device_module_info gTuntapModule;
 
+/* ---- flavor.c: what makes a unit TUN or TAP, as data --------------------------------------- */
+
+/* One entry per kind of unit, found by name prefix or clone node. Where TUN and TAP differ only in
+ * a name or a number, the code reads a field; where they behave differently (what a packet is),
+ * it asks `carries_ip`. */
+typedef struct tuntap_flavor {
+	uint32 mode;            /* TUNTAP_MODE_*: TUNTAP_GET_INFO's mode, and the order units sort in */
+	const char* prefix;     /* of the interface and node names, before the unit number: "tun/" */
+	const char* clone_path; /* the clone node, relative to /dev: "tun/clone" */
+	uint32 if_type;         /* net_device type (IFT_*) */
+	uint32 if_flags;        /* net_device flags (IFF_*) of a new interface */
+	size_t link_header;     /* link-layer header every packet starts with: 0, or Ethernet's */
+	size_t address_length;  /* link-layer address (a MAC, made from the unit number) or 0 */
+	size_t min_packet;      /* the shortest write, after the link header and the AF prefix */
+	/* raw IPv4/IPv6: the version nibble is checked and sets the frame type, and the AF prefix
+	 * header mode (which names the packet's IP family) exists */
+	bool carries_ip;
+} tuntap_flavor;
+
+#define TUNTAP_FLAVOR_COUNT 2
+/* TUN, then TAP: the order of TUNTAP_MODE_* */
+extern const tuntap_flavor kTuntapFlavors[TUNTAP_FLAVOR_COUNT];
+
 /* ---- packet_queue.c: bounded FIFO of net_buffers (linked through buffer->link) ------------- */
 
 typedef struct packet_queue {
@@ -87,10 +110,10 @@ void tuntap_wait_queue_wake(tuntap_wait_queue* queue, bool all);
 typedef struct tuntap_cookie tuntap_cookie;
 
 typedef struct tuntap_unit {
-	net_device device;     /* first: the stack's net_device* is a tuntap_unit* */
-	struct list_link link; /* in sUnits, sorted by mode then number */
-	int32 ref_count;       /* the table's + one per cookie */
-	uint32 mode;           /* TUNTAP_MODE_* */
+	net_device device;           /* first: the stack's net_device* is a tuntap_unit* */
+	struct list_link link;       /* in sUnits, sorted by flavor (mode) then number */
+	const tuntap_flavor* flavor; /* TUN or TAP: an entry of kTuntapFlavors */
+	int32 ref_count;             /* the table's + one per cookie */
 	uint32 number;
 	char lock_name[32]; /* "tuntap unit tap/0": a stall dump names the unit whose lock is held */
 
@@ -132,9 +155,9 @@ void tuntap_units_uninit(void);
 int32 tuntap_live_objects(void);
 void tuntap_cookie_count(int32 delta);
 
-/* "tun/12" -> mode and number; B_BAD_VALUE for anything else */
-status_t tuntap_parse_name(const char* name, uint32* mode, uint32* number);
-void tuntap_format_name(char* name, uint32 mode, uint32 number);
+/* "tun/12" -> flavor and number; B_BAD_VALUE for anything else */
+status_t tuntap_parse_name(const char* name, const tuntap_flavor** flavor, uint32* number);
+void tuntap_format_name(char* name, const tuntap_flavor* flavor, uint32 number);
 /* allocate, publish and list a unit; unwinds completely on failure */
 status_t tuntap_unit_create(const char* name, tuntap_unit** _unit);
 /* revoke: unlist, mark gone, flush, wake everybody, unpublish, drop the table's reference */
@@ -144,9 +167,9 @@ tuntap_unit* tuntap_unit_get(const char* name);
 void tuntap_unit_acquire(tuntap_unit* unit);
 void tuntap_unit_release(tuntap_unit* unit);
 
-/* clone allocation: reserve the lowest free number of `mode` (not listed, not reserved) */
-status_t tuntap_reserve_number(uint32 mode, uint32* number);
-void tuntap_unreserve_number(uint32 mode, uint32 number);
+/* clone allocation: reserve the lowest free number of `flavor` (not listed, not reserved) */
+status_t tuntap_reserve_number(const tuntap_flavor* flavor, uint32* number);
+void tuntap_unreserve_number(const tuntap_flavor* flavor, uint32 number);
 
 /* ---- framing.c: what a packet must look like ------------------------------------------------ */
 
