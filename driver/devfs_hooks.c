@@ -133,7 +133,7 @@ clone_open(const tuntap_flavor* flavor, uint32 openMode, tuntap_cookie* cookie)
 		status = bind_cookie(unit, cookie, openMode);
 		if (status != B_OK) {
 			/* opened or deleted by someone else meanwhile: take the next one */
-			tuntap_unit_release(unit);
+			tuntap_unit_put(unit);
 			status = B_BUSY;
 		}
 	}
@@ -166,7 +166,7 @@ tuntap_open(const char* name, uint32 openMode, void** _cookie)
 		tuntap_unit* unit = tuntap_unit_get(name);
 		status = unit != NULL ? bind_cookie(unit, cookie, openMode) : B_DEVICE_NOT_FOUND;
 		if (status != B_OK && unit != NULL)
-			tuntap_unit_release(unit);
+			tuntap_unit_put(unit);
 	}
 
 	if (status != B_OK) {
@@ -206,7 +206,7 @@ static status_t
 tuntap_free(void* _cookie)
 {
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
-	tuntap_unit_release(cookie->unit);
+	tuntap_unit_put(cookie->unit);
 	destroy_cookie(cookie);
 	tuntap_cookie_count(-1);
 	return B_OK;

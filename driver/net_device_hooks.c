@@ -73,7 +73,7 @@ static status_t
 tuntap_send_data(net_device* device, net_buffer* buffer)
 {
 	tuntap_unit* unit = (tuntap_unit*)device;
-	tuntap_unit_acquire(unit);
+	tuntap_unit_ref(unit);
 	mutex_lock(&unit->lock);
 
 	status_t status;
@@ -94,7 +94,7 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 	}
 
 	mutex_unlock(&unit->lock);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	return status;
 }
 
@@ -103,7 +103,7 @@ static status_t
 tuntap_receive_data(net_device* device, net_buffer** _buffer)
 {
 	tuntap_unit* unit = (tuntap_unit*)device;
-	tuntap_unit_acquire(unit);
+	tuntap_unit_ref(unit);
 	mutex_lock(&unit->lock);
 
 	status_t status;
@@ -131,7 +131,7 @@ tuntap_receive_data(net_device* device, net_buffer** _buffer)
 	}
 
 	mutex_unlock(&unit->lock);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	return status;
 }
 

@@ -162,10 +162,13 @@ void tuntap_format_name(char* name, const tuntap_flavor* flavor, uint32 number);
 status_t tuntap_unit_create(const char* name, tuntap_unit** _unit);
 /* revoke: unlist, mark gone, flush, wake everybody, unpublish, drop the table's reference */
 void tuntap_unit_revoke(tuntap_unit* unit);
-/* find a published, live unit by name and take a reference */
+/* References: every tuntap_unit_get() that returned a unit, and every tuntap_unit_ref(), is
+ * paired with one tuntap_unit_put(); the last put frees the unit. */
+/* find a published, live unit by name and take a reference; NULL if there is none */
 tuntap_unit* tuntap_unit_get(const char* name);
-void tuntap_unit_acquire(tuntap_unit* unit);
-void tuntap_unit_release(tuntap_unit* unit);
+/* take another reference on a unit the caller already holds (the stack's net_device*) */
+void tuntap_unit_ref(tuntap_unit* unit);
+void tuntap_unit_put(tuntap_unit* unit);
 
 /* clone allocation: reserve the lowest free number of `flavor` (not listed, not reserved) */
 status_t tuntap_reserve_number(const tuntap_flavor* flavor, uint32* number);

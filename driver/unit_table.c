@@ -280,7 +280,7 @@ tuntap_unit_revoke(tuntap_unit* unit)
 	if (status != B_OK)
 		dprintf("tuntap: unpublishing %s failed: %" B_PRId32 "\n", unit->device.name, status);
 
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 }
 
 
@@ -295,7 +295,7 @@ tuntap_unit_get(const char* name)
 	mutex_lock(&sUnitsLock);
 	tuntap_unit* unit = find_unit(flavor, number);
 	if (unit != NULL && unit->published)
-		tuntap_unit_acquire(unit);
+		tuntap_unit_ref(unit);
 	else
 		unit = NULL;
 	mutex_unlock(&sUnitsLock);
@@ -304,14 +304,14 @@ tuntap_unit_get(const char* name)
 
 
 void
-tuntap_unit_acquire(tuntap_unit* unit)
+tuntap_unit_ref(tuntap_unit* unit)
 {
 	atomic_add(&unit->ref_count, 1);
 }
 
 
 void
-tuntap_unit_release(tuntap_unit* unit)
+tuntap_unit_put(tuntap_unit* unit)
 {
 	if (atomic_add(&unit->ref_count, -1) != 1)
 		return;

@@ -106,7 +106,7 @@ test_tun_write_sets_frame_type(void** state)
 		gBufferModule->free(buffer);
 	}
 	gTuntapModule.down(&unit->device);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	tu_finish();
 }
 

@@ -565,10 +565,10 @@ tu_unit_up_undrained(const char* name)
 }
 
 static inline void
-tu_unit_down_release(tuntap_unit* unit)
+tu_unit_down_put(tuntap_unit* unit)
 {
 	gTuntapModule.down(&unit->device);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 }
 
 /* receive_data as the stack's reader calls it; a packet must be queued (checked through fd) */
