@@ -144,11 +144,6 @@ struct tuntap_cookie {
 	tuntap_wait_queue write_waiters; /* its writers: room, down, close or gone */
 };
 
-/* the owner's blocked readers or writers (all, or one), with the unit's lock held: only the
- * open descriptor, the owner, has threads waiting for data or room */
-void tuntap_wake_readers(tuntap_unit* unit, bool all);
-void tuntap_wake_writers(tuntap_unit* unit, bool all);
-
 status_t tuntap_units_init(void);
 void tuntap_units_uninit(void);
 /* units plus cookies alive: the module must stay loaded while this is not 0 */
@@ -191,13 +186,20 @@ size_t tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 pre
 status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer);
 /* (TUN: also sets buffer->type from the IP version) */
 
-/* ---- devfs_hooks.c / ioctl.c ----------------------------------------------------------------- */
+/* ---- readiness.c: what a unit's state means to those waiting on it ------------------------ */
 
-/* readiness predicates, the same ones read and write use; unit lock held */
+/* readiness predicates, the same ones read, write and select use; unit lock held */
 bool tuntap_readable(const tuntap_unit* unit);
 bool tuntap_writable(const tuntap_unit* unit);
 /* notify selectors of the transitions since (wasReadable, wasWritable); unit lock held */
 void tuntap_notify_transitions(tuntap_unit* unit, bool wasReadable, bool wasWritable);
+/* the owner's blocked readers or writers (all, or one), with the unit's lock held: only the
+ * open descriptor, the owner, has threads waiting for data or room */
+void tuntap_wake_readers(tuntap_unit* unit, bool all);
+void tuntap_wake_writers(tuntap_unit* unit, bool all);
+
+/* ---- ioctl.c --------------------------------------------------------------------------------- */
+
 status_t tuntap_control(void* cookie, uint32 op, void* data, size_t length);
 /* MTU from TUNTAP_SET_MTU/SET_INFO and the stack's set_mtu hook: B_BAD_VALUE out of range */
 status_t tuntap_set_mtu(tuntap_unit* unit, size_t mtu);
