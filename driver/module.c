@@ -16,7 +16,7 @@ tuntap_std_ops(int32 op, ...)
 {
 	switch (op) {
 		case B_MODULE_INIT: {
-			status_t status = tuntap_units_init();
+			status_t status = tuntap_units_init(&gTuntapDeviceHooks);
 			if (status != B_OK)
 				return status;
 			for (int i = 0; i < TUNTAP_FLAVOR_COUNT; i++) {

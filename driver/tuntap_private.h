@@ -144,7 +144,8 @@ struct tuntap_cookie {
 	tuntap_wait_queue write_waiters; /* its writers: room, down, close or gone */
 };
 
-status_t tuntap_units_init(void);
+/* `hooks`: what every unit's node is published with */
+status_t tuntap_units_init(device_hooks* hooks);
 void tuntap_units_uninit(void);
 /* units plus cookies alive: the module must stay loaded while this is not 0 */
 int32 tuntap_live_objects(void);

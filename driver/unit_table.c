@@ -19,11 +19,15 @@ static struct list sUnits;        /* tuntap_unit, sorted by (flavor mode, number
 static struct list sReservations; /* number_reservation, clone opens in progress */
 static int32 sUnitCount;
 static int32 sCookieCount;
+/* what each unit's node is published with; handed in by tuntap_units_init(), not referenced by
+ * name, so that the table does not depend on the devfs side that uses it */
+static device_hooks* sDeviceHooks;
 
 
 status_t
-tuntap_units_init(void)
+tuntap_units_init(device_hooks* hooks)
 {
+	sDeviceHooks = hooks;
 	list_init_etc(&sUnits, offsetof(tuntap_unit, link));
 	list_init_etc(&sReservations, offsetof(number_reservation, link));
 	atomic_set(&sUnitCount, 0);
@@ -236,7 +240,7 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 
 	/* Listed but not yet published: the number is taken, nobody can open it yet. devfs is
 	 * called without our locks held, as it may call back into our hooks. */
-	status = devfs_publish_device(name, &gTuntapDeviceHooks);
+	status = devfs_publish_device(name, sDeviceHooks);
 
 	mutex_lock(&sUnitsLock);
 	if (status != B_OK) {
