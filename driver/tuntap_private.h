@@ -30,10 +30,13 @@ struct tuntap_datalink_module_info {
 	status_t (*control)(net_domain* domain, int32 option, void* value, size_t* _length);
 };
 
+/* module.c: the imported modules (module_dependencies[] fills them in) */
 extern struct net_buffer_module_info* gBufferModule;
 extern struct net_stack_module_info* gStackModule;
 extern struct tuntap_datalink_module_info* gDatalinkModule;
+/* devfs_hooks.c: the hooks of every node the driver publishes */
 extern device_hooks gTuntapDeviceHooks;
+/* net_device_hooks.c: the exported module (modules[]), std_ops and the net_device hooks */
 extern struct net_device_module_info gTuntapModule;
 
 /* ---- flavor.c: what makes a unit TUN or TAP, as data --------------------------------------- */
@@ -204,9 +207,5 @@ void tuntap_wake_writers(tuntap_unit* unit, bool all);
 status_t tuntap_control(void* cookie, uint32 op, void* data, size_t length);
 /* MTU from TUNTAP_SET_MTU/SET_INFO and the stack's set_mtu hook: B_BAD_VALUE out of range */
 status_t tuntap_set_mtu(tuntap_unit* unit, size_t mtu);
-
-/* ---- module.c ----------------------------------------------------------------------------- */
-
-status_t tuntap_std_ops(int32 op, ...);
 
 #endif
