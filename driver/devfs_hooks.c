@@ -11,51 +11,6 @@
 #define WRITE_HEAD_LENGTH 8
 
 
-bool
-tuntap_readable(const tuntap_unit* unit)
-{
-	return !unit->gone && unit->to_app.count > 0;
-}
-
-
-bool
-tuntap_writable(const tuntap_unit* unit)
-{
-	/* a write of any valid length is accepted now: dropped while down, queued while up */
-	if (unit->gone)
-		return false;
-	return !unit->up || packet_queue_has_room(&unit->to_stack, tuntap_max_write(unit));
-}
-
-
-void
-tuntap_notify_transitions(tuntap_unit* unit, bool wasReadable, bool wasWritable)
-{
-	if (unit->select_pool == NULL)
-		return;
-	if (!wasReadable && tuntap_readable(unit))
-		notify_select_event_pool(unit->select_pool, B_SELECT_READ);
-	if (!wasWritable && tuntap_writable(unit))
-		notify_select_event_pool(unit->select_pool, B_SELECT_WRITE);
-}
-
-
-void
-tuntap_wake_readers(tuntap_unit* unit, bool all)
-{
-	if (unit->owner != NULL)
-		tuntap_wait_queue_wake(&unit->owner->read_waiters, all);
-}
-
-
-void
-tuntap_wake_writers(tuntap_unit* unit, bool all)
-{
-	if (unit->owner != NULL)
-		tuntap_wait_queue_wake(&unit->owner->write_waiters, all);
-}
-
-
 /* a cookie whose open failed, or the last reference to one is gone: nobody waits on it */
 static void
 destroy_cookie(tuntap_cookie* cookie)
@@ -98,10 +53,10 @@ bind_cookie(tuntap_unit* unit, tuntap_cookie* cookie, uint32 openMode)
 }
 
 
-/* Create the lowest free unit of `mode` through the stack, as ifconfig would, and bind the
+/* Create the lowest free unit of `flavor` through the stack, as ifconfig would, and bind the
  * cookie to it. No driver lock is held while the stack runs init_device. */
 static status_t
-clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
+clone_open(const tuntap_flavor* flavor, uint32 openMode, tuntap_cookie* cookie)
 {
 	net_domain* domain = gStackModule->get_domain(AF_INET);
 	if (domain == NULL)
@@ -110,18 +65,18 @@ clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
 	status_t status = B_BUSY;
 	for (int attempt = 0; attempt < 8 && status == B_BUSY; attempt++) {
 		uint32 number;
-		status = tuntap_reserve_number(mode, &number);
+		status = tuntap_reserve_number(flavor, &number);
 		if (status != B_OK)
 			return status;
 
 		struct ifaliasreq request;
 		memset(&request, 0, sizeof(request));
-		tuntap_format_name(request.ifra_name, mode, number);
+		tuntap_format_name(request.ifra_name, flavor, number);
 		size_t length = sizeof(request);
 		status = gDatalinkModule->control(domain, SIOCAIFADDR, &request, &length);
 
 		tuntap_unit* unit = status == B_OK ? tuntap_unit_get(request.ifra_name) : NULL;
-		tuntap_unreserve_number(mode, number);
+		tuntap_unreserve_number(flavor, number);
 		if (status != B_OK)
 			return status;
 		if (unit == NULL) {
@@ -133,7 +88,7 @@ clone_open(uint32 mode, uint32 openMode, tuntap_cookie* cookie)
 		status = bind_cookie(unit, cookie, openMode);
 		if (status != B_OK) {
 			/* opened or deleted by someone else meanwhile: take the next one */
-			tuntap_unit_release(unit);
+			tuntap_unit_put(unit);
 			status = B_BUSY;
 		}
 	}
@@ -155,15 +110,18 @@ tuntap_open(const char* name, uint32 openMode, void** _cookie)
 		return status;
 	}
 
-	if (strcmp(name, TUNTAP_TUN_CLONE) == 0)
-		status = clone_open(TUNTAP_MODE_TUN, openMode, cookie);
-	else if (strcmp(name, TUNTAP_TAP_CLONE) == 0)
-		status = clone_open(TUNTAP_MODE_TAP, openMode, cookie);
+	const tuntap_flavor* clone = NULL;
+	for (int i = 0; i < TUNTAP_FLAVOR_COUNT && clone == NULL; i++) {
+		if (strcmp(name, kTuntapFlavors[i].clone_path) == 0)
+			clone = &kTuntapFlavors[i];
+	}
+	if (clone != NULL)
+		status = clone_open(clone, openMode, cookie);
 	else {
 		tuntap_unit* unit = tuntap_unit_get(name);
 		status = unit != NULL ? bind_cookie(unit, cookie, openMode) : B_DEVICE_NOT_FOUND;
 		if (status != B_OK && unit != NULL)
-			tuntap_unit_release(unit);
+			tuntap_unit_put(unit);
 	}
 
 	if (status != B_OK) {
@@ -203,7 +161,7 @@ static status_t
 tuntap_free(void* _cookie)
 {
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
-	tuntap_unit_release(cookie->unit);
+	tuntap_unit_put(cookie->unit);
 	destroy_cookie(cookie);
 	tuntap_cookie_count(-1);
 	return B_OK;
@@ -355,7 +313,7 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 		gBufferModule->free(buffer);
 		return status;
 	}
-	if (unit->mode == TUNTAP_MODE_TUN)
+	if (unit->flavor->carries_ip)
 		buffer->type = type;
 
 	mutex_lock(&unit->lock);

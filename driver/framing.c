@@ -3,20 +3,26 @@
 
 #include "tuntap_private.h"
 
-#include <ethernet.h>
 #include <sys/socket.h>
 
-#define IPV4_MIN_HEADER 20
 #define IPV6_HEADER 40
 #define AF_PREFIX_LENGTH 4
+
+
+/* the AF prefix of header mode: only a flavor that carries IP can be in it */
+static inline size_t
+af_prefix_length(const tuntap_unit* unit)
+{
+	if (!unit->flavor->carries_ip || unit->header_mode != TUNTAP_HEADER_AF)
+		return 0;
+	return AF_PREFIX_LENGTH;
+}
 
 
 size_t
 tuntap_header_length(const tuntap_unit* unit)
 {
-	if (unit->mode == TUNTAP_MODE_TAP)
-		return ETHER_HEADER_LENGTH;
-	return unit->header_mode == TUNTAP_HEADER_AF ? AF_PREFIX_LENGTH : 0;
+	return unit->flavor->link_header + af_prefix_length(unit);
 }
 
 
@@ -30,9 +36,7 @@ tuntap_max_write(const tuntap_unit* unit)
 status_t
 tuntap_check_write_length(const tuntap_unit* unit, size_t length)
 {
-	size_t minimum = tuntap_header_length(unit);
-	if (unit->mode == TUNTAP_MODE_TUN)
-		minimum += IPV4_MIN_HEADER;
+	size_t minimum = tuntap_header_length(unit) + unit->flavor->min_packet;
 	if (length < minimum || length > tuntap_max_write(unit))
 		return B_BAD_VALUE;
 	return B_OK;
@@ -52,10 +56,10 @@ tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, size_t hea
 {
 	*_type = 0;
 	*_skip = 0;
-	if (unit->mode == TUNTAP_MODE_TAP)
+	if (!unit->flavor->carries_ip)
 		return B_OK;
 
-	size_t skip = unit->header_mode == TUNTAP_HEADER_AF ? AF_PREFIX_LENGTH : 0;
+	size_t skip = af_prefix_length(unit);
 	if (headLength < skip + 1)
 		return B_BAD_VALUE;
 
@@ -66,7 +70,7 @@ tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, size_t hea
 		type = B_NET_FRAME_TYPE_IPV4;
 		family = AF_INET;
 	} else if (version == 6) {
-		/* a length rule, like the IPv4 minimum in tuntap_check_write_length() */
+		/* a length rule, like the IPv4 minimum (min_packet) in tuntap_check_write_length() */
 		if (length - skip < IPV6_HEADER)
 			return B_BAD_VALUE;
 		type = B_NET_FRAME_TYPE_IPV6;
@@ -86,7 +90,7 @@ tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, size_t hea
 size_t
 tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4])
 {
-	if (unit->mode != TUNTAP_MODE_TUN || unit->header_mode != TUNTAP_HEADER_AF)
+	if (af_prefix_length(unit) == 0)
 		return 0;
 
 	uint32 family = buffer->type == B_NET_FRAME_TYPE_IPV6 ? AF_INET6 : AF_INET;
@@ -101,13 +105,14 @@ tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4])
 status_t
 tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer)
 {
-	size_t link = unit->mode == TUNTAP_MODE_TAP ? ETHER_HEADER_LENGTH : 0;
-	if (buffer->size == 0 || buffer->size > unit->device.mtu + link)
+	/* not empty, and at least the link header (TAP: a whole Ethernet header) */
+	size_t link = unit->flavor->link_header;
+	if (buffer->size == 0 || buffer->size < link || buffer->size > unit->device.mtu + link)
 		return B_BAD_VALUE;
-	if (unit->mode == TUNTAP_MODE_TAP)
-		return buffer->size < ETHER_HEADER_LENGTH ? B_BAD_VALUE : B_OK;
+	if (!unit->flavor->carries_ip)
+		return B_OK;
 
-	/* TUN: the packet itself says what it is; the read side's AF prefix relies on type */
+	/* IP: the packet itself says what it is; the read side's AF prefix relies on type */
 	uint8 first;
 	if (gBufferModule->read(buffer, 0, &first, 1) != B_OK)
 		return B_BAD_VALUE;

@@ -83,7 +83,7 @@ static void
 get_info(tuntap_unit* unit, struct tuntap_info* info)
 {
 	memset(info, 0, sizeof(*info));
-	info->mode = unit->mode;
+	info->mode = unit->flavor->mode;
 	info->unit = unit->number;
 	info->mtu = (uint32)unit->device.mtu;
 	info->header_mode = unit->header_mode;
@@ -91,7 +91,7 @@ get_info(tuntap_unit* unit, struct tuntap_info* info)
 	info->queue_bytes = (uint32)unit->to_stack.max_bytes;
 	/* the stack changes IFF_UP without our lock, atomically */
 	info->flags = (uint32)atomic_get((int32*)&unit->device.flags);
-	if (unit->mode == TUNTAP_MODE_TAP)
+	if (unit->flavor->address_length != 0)
 		memcpy(info->hwaddr, unit->device.address.data, sizeof(info->hwaddr));
 }
 
@@ -119,7 +119,8 @@ set_info(tuntap_unit* unit, const struct tuntap_info* info)
 static status_t
 set_header_mode(tuntap_unit* unit, uint32 mode)
 {
-	if (unit->mode != TUNTAP_MODE_TUN)
+	/* the prefix names the packet's IP family: nothing to name on a link that carries no IP */
+	if (!unit->flavor->carries_ip)
 		return B_NOT_SUPPORTED;
 	if (mode != TUNTAP_HEADER_NONE && mode != TUNTAP_HEADER_AF)
 		return B_BAD_VALUE;

@@ -1,50 +1,13 @@
-/* Module glue: the add-on's modules[] and module_dependencies[], and std_ops, which publishes
- * the clone nodes and refuses to unload while any unit or descriptor still exists. */
+/* The modules the driver imports: module_dependencies[] and the pointers the loader fills in
+ * before std_ops runs. A leaf: the other files use these, and this one uses nothing of theirs. */
 
 #include "tuntap_private.h"
-
-#include <fs/devfs.h>
-#include <stdarg.h>
 
 struct net_buffer_module_info* gBufferModule;
 struct net_stack_module_info* gStackModule;
 struct tuntap_datalink_module_info* gDatalinkModule;
 
 
-status_t
-tuntap_std_ops(int32 op, ...)
-{
-	switch (op) {
-		case B_MODULE_INIT: {
-			status_t status = tuntap_units_init();
-			if (status != B_OK)
-				return status;
-			status = devfs_publish_device(TUNTAP_TUN_CLONE, &gTuntapDeviceHooks);
-			if (status != B_OK)
-				return status;
-			status = devfs_publish_device(TUNTAP_TAP_CLONE, &gTuntapDeviceHooks);
-			if (status != B_OK) {
-				devfs_unpublish_device(TUNTAP_TUN_CLONE, false);
-				return status;
-			}
-			return B_OK;
-		}
-
-		case B_MODULE_UNINIT:
-			/* devfs takes no module reference: our hooks must outlive every node and cookie */
-			if (tuntap_live_objects() != 0)
-				return B_BUSY;
-			devfs_unpublish_device(TUNTAP_TAP_CLONE, false);
-			devfs_unpublish_device(TUNTAP_TUN_CLONE, false);
-			tuntap_units_uninit();
-			return B_OK;
-	}
-	return B_ERROR;
-}
-
-
 module_dependency module_dependencies[] = {{NET_STACK_MODULE_NAME, (module_info**)&gStackModule},
 	{NET_BUFFER_MODULE_NAME, (module_info**)&gBufferModule},
 	{TUNTAP_DATALINK_MODULE_NAME, (module_info**)&gDatalinkModule}, {}};
-
-module_info* modules[] = {(module_info*)&gTuntapModule, NULL};

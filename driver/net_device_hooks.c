@@ -1,7 +1,9 @@
-/* The net_device hooks the stack calls: init/uninit (unit lifetime), up/down, send_data
- * (stack -> application queue) and receive_data (application queue -> stack reader thread). */
+/* The module the add-on exports (modules[]): std_ops (load, unload) and the net_device hooks the
+ * stack calls, init/uninit (unit lifetime), up/down, send_data and receive_data. */
 
 #include "tuntap_private.h"
+
+#include <fs/devfs.h>
 
 
 static status_t
@@ -73,7 +75,7 @@ static status_t
 tuntap_send_data(net_device* device, net_buffer* buffer)
 {
 	tuntap_unit* unit = (tuntap_unit*)device;
-	tuntap_unit_acquire(unit);
+	tuntap_unit_ref(unit);
 	mutex_lock(&unit->lock);
 
 	status_t status;
@@ -94,7 +96,7 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 	}
 
 	mutex_unlock(&unit->lock);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	return status;
 }
 
@@ -103,7 +105,7 @@ static status_t
 tuntap_receive_data(net_device* device, net_buffer** _buffer)
 {
 	tuntap_unit* unit = (tuntap_unit*)device;
-	tuntap_unit_acquire(unit);
+	tuntap_unit_ref(unit);
 	mutex_lock(&unit->lock);
 
 	status_t status;
@@ -131,7 +133,7 @@ tuntap_receive_data(net_device* device, net_buffer** _buffer)
 	}
 
 	mutex_unlock(&unit->lock);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	return status;
 }
 
@@ -169,6 +171,40 @@ tuntap_multicast(net_device* device, const struct sockaddr* address)
 }
 
 
+/* Publishes the clone nodes and hands the unit table the hooks of the nodes it publishes; refuses
+ * to unload while any unit or descriptor still exists. */
+static status_t
+tuntap_std_ops(int32 op, ...)
+{
+	switch (op) {
+		case B_MODULE_INIT: {
+			status_t status = tuntap_units_init(&gTuntapDeviceHooks);
+			if (status != B_OK)
+				return status;
+			for (int i = 0; i < TUNTAP_FLAVOR_COUNT; i++) {
+				status = devfs_publish_device(kTuntapFlavors[i].clone_path, &gTuntapDeviceHooks);
+				if (status != B_OK) {
+					while (--i >= 0)
+						devfs_unpublish_device(kTuntapFlavors[i].clone_path, false);
+					return status;
+				}
+			}
+			return B_OK;
+		}
+
+		case B_MODULE_UNINIT:
+			/* devfs takes no module reference: our hooks must outlive every node and cookie */
+			if (tuntap_live_objects() != 0)
+				return B_BUSY;
+			for (int i = TUNTAP_FLAVOR_COUNT - 1; i >= 0; i--)
+				devfs_unpublish_device(kTuntapFlavors[i].clone_path, false);
+			tuntap_units_uninit();
+			return B_OK;
+	}
+	return B_ERROR;
+}
+
+
 struct net_device_module_info gTuntapModule = {
 	.info =
 		{
@@ -189,3 +225,6 @@ struct net_device_module_info gTuntapModule = {
 	.add_multicast = tuntap_multicast,
 	.remove_multicast = tuntap_multicast,
 };
+
+/* what the loader looks up, with module_dependencies[] (module.c); the add-on exports only these */
+module_info* modules[] = {(module_info*)&gTuntapModule, NULL};

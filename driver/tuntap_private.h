@@ -30,11 +30,37 @@ struct tuntap_datalink_module_info {
 	status_t (*control)(net_domain* domain, int32 option, void* value, size_t* _length);
 };
 
+/* module.c: the imported modules (module_dependencies[] fills them in) */
 extern struct net_buffer_module_info* gBufferModule;
 extern struct net_stack_module_info* gStackModule;
 extern struct tuntap_datalink_module_info* gDatalinkModule;
+/* devfs_hooks.c: the hooks of every node the driver publishes */
 extern device_hooks gTuntapDeviceHooks;
+/* net_device_hooks.c: the exported module (modules[]), std_ops and the net_device hooks */
 extern struct net_device_module_info gTuntapModule;
+
+/* ---- flavor.c: what makes a unit TUN or TAP, as data --------------------------------------- */
+
+/* One entry per kind of unit, found by name prefix or clone node. Where TUN and TAP differ only in
+ * a name or a number, the code reads a field; where they behave differently (what a packet is),
+ * it asks `carries_ip`. */
+typedef struct tuntap_flavor {
+	uint32 mode;            /* TUNTAP_MODE_*: TUNTAP_GET_INFO's mode, and the order units sort in */
+	const char* prefix;     /* of the interface and node names, before the unit number: "tun/" */
+	const char* clone_path; /* the clone node, relative to /dev: "tun/clone" */
+	uint32 if_type;         /* net_device type (IFT_*) */
+	uint32 if_flags;        /* net_device flags (IFF_*) of a new interface */
+	size_t link_header;     /* link-layer header every packet starts with: 0, or Ethernet's */
+	size_t address_length;  /* link-layer address (a MAC, made from the unit number) or 0 */
+	size_t min_packet;      /* the shortest write, after the link header and the AF prefix */
+	/* raw IPv4/IPv6: the version nibble is checked and sets the frame type, and the AF prefix
+	 * header mode (which names the packet's IP family) exists */
+	bool carries_ip;
+} tuntap_flavor;
+
+#define TUNTAP_FLAVOR_COUNT 2
+/* TUN, then TAP: the order of TUNTAP_MODE_* */
+extern const tuntap_flavor kTuntapFlavors[TUNTAP_FLAVOR_COUNT];
 
 /* ---- packet_queue.c: bounded FIFO of net_buffers (linked through buffer->link) ------------- */
 
@@ -87,10 +113,10 @@ void tuntap_wait_queue_wake(tuntap_wait_queue* queue, bool all);
 typedef struct tuntap_cookie tuntap_cookie;
 
 typedef struct tuntap_unit {
-	net_device device;     /* first: the stack's net_device* is a tuntap_unit* */
-	struct list_link link; /* in sUnits, sorted by mode then number */
-	int32 ref_count;       /* the table's + one per cookie */
-	uint32 mode;           /* TUNTAP_MODE_* */
+	net_device device;           /* first: the stack's net_device* is a tuntap_unit* */
+	struct list_link link;       /* in sUnits, sorted by flavor (mode) then number */
+	const tuntap_flavor* flavor; /* TUN or TAP: an entry of kTuntapFlavors */
+	int32 ref_count;             /* the table's + one per cookie */
 	uint32 number;
 	char lock_name[32]; /* "tuntap unit tap/0": a stall dump names the unit whose lock is held */
 
@@ -121,32 +147,31 @@ struct tuntap_cookie {
 	tuntap_wait_queue write_waiters; /* its writers: room, down, close or gone */
 };
 
-/* the owner's blocked readers or writers (all, or one), with the unit's lock held: only the
- * open descriptor, the owner, has threads waiting for data or room */
-void tuntap_wake_readers(tuntap_unit* unit, bool all);
-void tuntap_wake_writers(tuntap_unit* unit, bool all);
-
-status_t tuntap_units_init(void);
+/* `hooks`: what every unit's node is published with */
+status_t tuntap_units_init(device_hooks* hooks);
 void tuntap_units_uninit(void);
 /* units plus cookies alive: the module must stay loaded while this is not 0 */
 int32 tuntap_live_objects(void);
 void tuntap_cookie_count(int32 delta);
 
-/* "tun/12" -> mode and number; B_BAD_VALUE for anything else */
-status_t tuntap_parse_name(const char* name, uint32* mode, uint32* number);
-void tuntap_format_name(char* name, uint32 mode, uint32 number);
+/* "tun/12" -> flavor and number; B_BAD_VALUE for anything else */
+status_t tuntap_parse_name(const char* name, const tuntap_flavor** flavor, uint32* number);
+void tuntap_format_name(char* name, const tuntap_flavor* flavor, uint32 number);
 /* allocate, publish and list a unit; unwinds completely on failure */
 status_t tuntap_unit_create(const char* name, tuntap_unit** _unit);
 /* revoke: unlist, mark gone, flush, wake everybody, unpublish, drop the table's reference */
 void tuntap_unit_revoke(tuntap_unit* unit);
-/* find a published, live unit by name and take a reference */
+/* References: every tuntap_unit_get() that returned a unit, and every tuntap_unit_ref(), is
+ * paired with one tuntap_unit_put(); the last put frees the unit. */
+/* find a published, live unit by name and take a reference; NULL if there is none */
 tuntap_unit* tuntap_unit_get(const char* name);
-void tuntap_unit_acquire(tuntap_unit* unit);
-void tuntap_unit_release(tuntap_unit* unit);
+/* take another reference on a unit the caller already holds (the stack's net_device*) */
+void tuntap_unit_ref(tuntap_unit* unit);
+void tuntap_unit_put(tuntap_unit* unit);
 
-/* clone allocation: reserve the lowest free number of `mode` (not listed, not reserved) */
-status_t tuntap_reserve_number(uint32 mode, uint32* number);
-void tuntap_unreserve_number(uint32 mode, uint32 number);
+/* clone allocation: reserve the lowest free number of `flavor` (not listed, not reserved) */
+status_t tuntap_reserve_number(const tuntap_flavor* flavor, uint32* number);
+void tuntap_unreserve_number(const tuntap_flavor* flavor, uint32 number);
 
 /* ---- framing.c: what a packet must look like ------------------------------------------------ */
 
@@ -165,19 +190,22 @@ size_t tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 pre
 status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer);
 /* (TUN: also sets buffer->type from the IP version) */
 
-/* ---- devfs_hooks.c / ioctl.c ----------------------------------------------------------------- */
+/* ---- readiness.c: what a unit's state means to those waiting on it ------------------------ */
 
-/* readiness predicates, the same ones read and write use; unit lock held */
+/* readiness predicates, the same ones read, write and select use; unit lock held */
 bool tuntap_readable(const tuntap_unit* unit);
 bool tuntap_writable(const tuntap_unit* unit);
 /* notify selectors of the transitions since (wasReadable, wasWritable); unit lock held */
 void tuntap_notify_transitions(tuntap_unit* unit, bool wasReadable, bool wasWritable);
+/* the owner's blocked readers or writers (all, or one), with the unit's lock held: only the
+ * open descriptor, the owner, has threads waiting for data or room */
+void tuntap_wake_readers(tuntap_unit* unit, bool all);
+void tuntap_wake_writers(tuntap_unit* unit, bool all);
+
+/* ---- ioctl.c --------------------------------------------------------------------------------- */
+
 status_t tuntap_control(void* cookie, uint32 op, void* data, size_t length);
 /* MTU from TUNTAP_SET_MTU/SET_INFO and the stack's set_mtu hook: B_BAD_VALUE out of range */
 status_t tuntap_set_mtu(tuntap_unit* unit, size_t mtu);
-
-/* ---- module.c ----------------------------------------------------------------------------- */
-
-status_t tuntap_std_ops(int32 op, ...);
 
 #endif

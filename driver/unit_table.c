@@ -3,29 +3,31 @@
 
 #include "tuntap_private.h"
 
-#include <ethernet.h>
 #include <fs/devfs.h>
 #include <net/if_media.h>
-#include <net/if_types.h>
 #include <string.h>
 
 typedef struct number_reservation {
 	struct list_link link;
-	uint32 mode;
+	const tuntap_flavor* flavor;
 	uint32 number;
 	thread_id owner; /* the clone open that will create it through the stack */
 } number_reservation;
 
 static mutex sUnitsLock = MUTEX_INITIALIZER("tuntap units");
-static struct list sUnits;        /* tuntap_unit, sorted by (mode, number) */
+static struct list sUnits;        /* tuntap_unit, sorted by (flavor mode, number) */
 static struct list sReservations; /* number_reservation, clone opens in progress */
 static int32 sUnitCount;
 static int32 sCookieCount;
+/* what each unit's node is published with; handed in by tuntap_units_init(), not referenced by
+ * name, so that the table does not depend on the devfs side that uses it */
+static device_hooks* sDeviceHooks;
 
 
 status_t
-tuntap_units_init(void)
+tuntap_units_init(device_hooks* hooks)
 {
+	sDeviceHooks = hooks;
 	list_init_etc(&sUnits, offsetof(tuntap_unit, link));
 	list_init_etc(&sReservations, offsetof(number_reservation, link));
 	atomic_set(&sUnitCount, 0);
@@ -56,17 +58,19 @@ tuntap_cookie_count(int32 delta)
 
 
 status_t
-tuntap_parse_name(const char* name, uint32* _mode, uint32* _number)
+tuntap_parse_name(const char* name, const tuntap_flavor** _flavor, uint32* _number)
 {
-	uint32 mode;
-	if (strncmp(name, TUNTAP_TUN_PREFIX, 4) == 0)
-		mode = TUNTAP_MODE_TUN;
-	else if (strncmp(name, TUNTAP_TAP_PREFIX, 4) == 0)
-		mode = TUNTAP_MODE_TAP;
-	else
+	const tuntap_flavor* flavor = NULL;
+	size_t prefixLength = 0;
+	for (int i = 0; i < TUNTAP_FLAVOR_COUNT && flavor == NULL; i++) {
+		prefixLength = strlen(kTuntapFlavors[i].prefix);
+		if (strncmp(name, kTuntapFlavors[i].prefix, prefixLength) == 0)
+			flavor = &kTuntapFlavors[i];
+	}
+	if (flavor == NULL)
 		return B_BAD_VALUE;
 
-	const char* digits = name + 4;
+	const char* digits = name + prefixLength;
 	if (digits[0] == '\0' || (digits[0] == '0' && digits[1] != '\0'))
 		return B_BAD_VALUE;
 
@@ -79,7 +83,7 @@ tuntap_parse_name(const char* name, uint32* _mode, uint32* _number)
 	if (number > TUNTAP_MAX_UNIT)
 		return B_BAD_VALUE;
 
-	*_mode = mode;
+	*_flavor = flavor;
 	*_number = number;
 	return B_OK;
 }
@@ -87,7 +91,7 @@ tuntap_parse_name(const char* name, uint32* _mode, uint32* _number)
 
 /* "tun/N" or "tap/N" into name (TUNTAP_NAME_LENGTH bytes); the inverse of tuntap_parse_name */
 void
-tuntap_format_name(char* name, uint32 mode, uint32 number)
+tuntap_format_name(char* name, const tuntap_flavor* flavor, uint32 number)
 {
 	char digits[10];
 	int count = 0;
@@ -96,8 +100,7 @@ tuntap_format_name(char* name, uint32 mode, uint32 number)
 		number /= 10;
 	} while (number != 0);
 
-	strlcpy(
-		name, mode == TUNTAP_MODE_TUN ? TUNTAP_TUN_PREFIX : TUNTAP_TAP_PREFIX, TUNTAP_NAME_LENGTH);
+	strlcpy(name, flavor->prefix, TUNTAP_NAME_LENGTH);
 	size_t length = strlen(name);
 	while (count > 0)
 		name[length++] = digits[--count];
@@ -106,67 +109,68 @@ tuntap_format_name(char* name, uint32 mode, uint32 number)
 
 
 static inline bool
-unit_before(const tuntap_unit* unit, uint32 mode, uint32 number)
+unit_before(const tuntap_unit* unit, const tuntap_flavor* flavor, uint32 number)
 {
-	return unit->mode < mode || (unit->mode == mode && unit->number < number);
+	return unit->flavor->mode < flavor->mode || (unit->flavor == flavor && unit->number < number);
 }
 
 
-/* the listed unit (mode, number), or the first one after it; sUnitsLock held */
+static inline bool
+unit_is(const tuntap_unit* unit, const tuntap_flavor* flavor, uint32 number)
+{
+	return unit != NULL && unit->flavor == flavor && unit->number == number;
+}
+
+
+/* the listed unit (flavor, number), or the first one after it; sUnitsLock held */
 static tuntap_unit*
-find_unit_or_next(uint32 mode, uint32 number)
+find_unit_or_next(const tuntap_flavor* flavor, uint32 number)
 {
 	tuntap_unit* unit = (tuntap_unit*)list_get_first_item(&sUnits);
-	while (unit != NULL && unit_before(unit, mode, number))
+	while (unit != NULL && unit_before(unit, flavor, number))
 		unit = (tuntap_unit*)list_get_next_item(&sUnits, unit);
 	return unit;
 }
 
 
 static tuntap_unit*
-find_unit(uint32 mode, uint32 number)
+find_unit(const tuntap_flavor* flavor, uint32 number)
 {
-	tuntap_unit* unit = find_unit_or_next(mode, number);
-	if (unit != NULL && unit->mode == mode && unit->number == number)
-		return unit;
-	return NULL;
+	tuntap_unit* unit = find_unit_or_next(flavor, number);
+	return unit_is(unit, flavor, number) ? unit : NULL;
 }
 
 
 static void
 init_device_fields(tuntap_unit* unit, const char* name)
 {
+	const tuntap_flavor* flavor = unit->flavor;
 	net_device* device = &unit->device;
 	strlcpy(device->name, name, sizeof(device->name));
 	device->mtu = TUNTAP_DEFAULT_MTU;
 	device->media = IFM_ACTIVE;
-	if (unit->mode == TUNTAP_MODE_TAP) {
-		device->type = IFT_ETHER;
-		device->flags = IFF_BROADCAST | IFF_ALLMULTI | IFF_LINK | IFF_MULTICAST;
-		device->header_length = ETHER_HEADER_LENGTH;
-		/* locally administered, unicast, and unique per unit on this host */
+	device->type = flavor->if_type;
+	device->flags = flavor->if_flags;
+	device->header_length = flavor->link_header;
+	device->address.length = flavor->address_length;
+	if (flavor->address_length != 0) {
+		/* a MAC: locally administered, unicast, and unique per unit on this host */
 		static const uint8 prefix[4] = {0x02, 0x54, 0x41, 0x50};
 		memcpy(device->address.data, prefix, sizeof(prefix));
 		device->address.data[4] = (uint8)(unit->number >> 8);
 		device->address.data[5] = (uint8)unit->number;
-		device->address.length = ETHER_ADDRESS_LENGTH;
-	} else {
-		device->type = IFT_TUNNEL;
-		device->flags = IFF_POINTOPOINT | IFF_LINK;
-		device->header_length = 0;
-		device->address.length = 0;
 	}
 }
 
 
 /* reserved by any thread other than `except` (-1: any thread at all); sUnitsLock held */
 static bool
-is_reserved(uint32 mode, uint32 number, thread_id except)
+is_reserved(const tuntap_flavor* flavor, uint32 number, thread_id except)
 {
 	number_reservation* reservation = NULL;
 	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
 		   != NULL) {
-		if (reservation->mode == mode && reservation->number == number
+		if (reservation->flavor == flavor && reservation->number == number
 			&& reservation->owner != except)
 			return true;
 	}
@@ -191,8 +195,9 @@ destroy_unit(tuntap_unit* unit)
 status_t
 tuntap_unit_create(const char* name, tuntap_unit** _unit)
 {
-	uint32 mode, number;
-	status_t status = tuntap_parse_name(name, &mode, &number);
+	const tuntap_flavor* flavor;
+	uint32 number;
+	status_t status = tuntap_parse_name(name, &flavor, &number);
 	if (status != B_OK)
 		return status;
 
@@ -200,7 +205,7 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 	if (unit == NULL)
 		return B_NO_MEMORY;
 
-	unit->mode = mode;
+	unit->flavor = flavor;
 	unit->number = number;
 	unit->ref_count = 1;
 	unit->stack_waiters.sem = -1;
@@ -220,9 +225,8 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 	/* A number a clone open reserved is created only by that open (the stack runs init_device
 	 * in the thread asking for the interface): a concurrent ifconfig of the same name loses. */
 	mutex_lock(&sUnitsLock);
-	tuntap_unit* next = find_unit_or_next(mode, number);
-	if ((next != NULL && next->mode == mode && next->number == number)
-		|| is_reserved(mode, number, find_thread(NULL))) {
+	tuntap_unit* next = find_unit_or_next(flavor, number);
+	if (unit_is(next, flavor, number) || is_reserved(flavor, number, find_thread(NULL))) {
 		mutex_unlock(&sUnitsLock);
 		destroy_unit(unit);
 		return B_NAME_IN_USE;
@@ -236,7 +240,7 @@ tuntap_unit_create(const char* name, tuntap_unit** _unit)
 
 	/* Listed but not yet published: the number is taken, nobody can open it yet. devfs is
 	 * called without our locks held, as it may call back into our hooks. */
-	status = devfs_publish_device(name, &gTuntapDeviceHooks);
+	status = devfs_publish_device(name, sDeviceHooks);
 
 	mutex_lock(&sUnitsLock);
 	if (status != B_OK) {
@@ -280,21 +284,22 @@ tuntap_unit_revoke(tuntap_unit* unit)
 	if (status != B_OK)
 		dprintf("tuntap: unpublishing %s failed: %" B_PRId32 "\n", unit->device.name, status);
 
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 }
 
 
 tuntap_unit*
 tuntap_unit_get(const char* name)
 {
-	uint32 mode, number;
-	if (tuntap_parse_name(name, &mode, &number) != B_OK)
+	const tuntap_flavor* flavor;
+	uint32 number;
+	if (tuntap_parse_name(name, &flavor, &number) != B_OK)
 		return NULL;
 
 	mutex_lock(&sUnitsLock);
-	tuntap_unit* unit = find_unit(mode, number);
+	tuntap_unit* unit = find_unit(flavor, number);
 	if (unit != NULL && unit->published)
-		tuntap_unit_acquire(unit);
+		tuntap_unit_ref(unit);
 	else
 		unit = NULL;
 	mutex_unlock(&sUnitsLock);
@@ -303,14 +308,14 @@ tuntap_unit_get(const char* name)
 
 
 void
-tuntap_unit_acquire(tuntap_unit* unit)
+tuntap_unit_ref(tuntap_unit* unit)
 {
 	atomic_add(&unit->ref_count, 1);
 }
 
 
 void
-tuntap_unit_release(tuntap_unit* unit)
+tuntap_unit_put(tuntap_unit* unit)
 {
 	if (atomic_add(&unit->ref_count, -1) != 1)
 		return;
@@ -321,7 +326,7 @@ tuntap_unit_release(tuntap_unit* unit)
 
 
 status_t
-tuntap_reserve_number(uint32 mode, uint32* _number)
+tuntap_reserve_number(const tuntap_flavor* flavor, uint32* _number)
 {
 	number_reservation* reservation = (number_reservation*)malloc(sizeof(number_reservation));
 	if (reservation == NULL)
@@ -329,12 +334,11 @@ tuntap_reserve_number(uint32 mode, uint32* _number)
 
 	mutex_lock(&sUnitsLock);
 	uint32 candidate = 0;
-	tuntap_unit* unit = find_unit_or_next(mode, 0);
+	tuntap_unit* unit = find_unit_or_next(flavor, 0);
 	while (candidate <= TUNTAP_MAX_UNIT) {
-		while (unit != NULL && unit->mode == mode && unit->number < candidate)
+		while (unit != NULL && unit->flavor == flavor && unit->number < candidate)
 			unit = (tuntap_unit*)list_get_next_item(&sUnits, unit);
-		if ((unit != NULL && unit->mode == mode && unit->number == candidate)
-			|| is_reserved(mode, candidate, -1)) {
+		if (unit_is(unit, flavor, candidate) || is_reserved(flavor, candidate, -1)) {
 			candidate++;
 			continue;
 		}
@@ -346,7 +350,7 @@ tuntap_reserve_number(uint32 mode, uint32* _number)
 		return B_BUSY;
 	}
 
-	reservation->mode = mode;
+	reservation->flavor = flavor;
 	reservation->number = candidate;
 	reservation->owner = find_thread(NULL);
 	list_add_item(&sReservations, reservation);
@@ -358,13 +362,13 @@ tuntap_reserve_number(uint32 mode, uint32* _number)
 
 
 void
-tuntap_unreserve_number(uint32 mode, uint32 number)
+tuntap_unreserve_number(const tuntap_flavor* flavor, uint32 number)
 {
 	mutex_lock(&sUnitsLock);
 	number_reservation* reservation = NULL;
 	while ((reservation = (number_reservation*)list_get_next_item(&sReservations, reservation))
 		   != NULL) {
-		if (reservation->mode == mode && reservation->number == number) {
+		if (reservation->flavor == flavor && reservation->number == number) {
 			list_remove_item(&sReservations, reservation);
 			break;
 		}

@@ -151,7 +151,7 @@ test_ctrlc_blocked_write(void** state)
 	assert_int_equal(tu_stats(fd).to_stack.enqueued, 3);
 	tu_unit_take(unit, fd, first, sizeof(first));
 	TU_OK(tu_close(fd));
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	tu_finish();
 }
 

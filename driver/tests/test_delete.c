@@ -94,7 +94,7 @@ test_delete_wakes_blocked_writer(void** state)
 	TU_PROMPTLY(tu_returned_after(writer, start));
 	expect_stale(fd);
 	TU_OK(tu_close(fd));
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	tu_finish();
 }
 
@@ -157,7 +157,7 @@ test_delete_flushes_both_queues_counted(void** state)
 	TU_ASSERT_QUEUE_INVARIANT(toStack);
 	expect_stale(fd);
 	TU_OK(tu_close(fd));
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	tu_finish();
 }
 
@@ -226,7 +226,7 @@ test_close_wakes_blocked_writer_with_file_error(void** state)
 	TU_OK(tu_close(fd));
 	TU_EXPECT(tu_join(writer), B_FILE_ERROR);
 	TU_PROMPTLY(tu_returned_after(writer, start));
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	TU_OK(tu_if_delete("tun/0"));
 	tu_finish();
 }
@@ -261,7 +261,7 @@ test_down_stops_stack_reader_promptly(void** state)
 	/* while down, receive_data does not wait at all */
 	net_buffer* buffer = NULL;
 	TU_EXPECT(gTuntapModule.receive_data(&unit->device, &buffer), B_INTERRUPTED);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 
 	/* the stack's own up/down cycle, with its reader thread, is prompt too */
 	for (int i = 0; i < 20; i++) {
@@ -289,7 +289,7 @@ test_down_flushes_to_stack_and_drops_writes(void** state)
 		TU_EXPECT(shim_write(fd, packet, sizeof(packet)), sizeof(packet));
 	}
 	assert_int_equal(tu_stats(fd).to_stack.queued, 3);
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 
 	struct tuntap_stats stats = tu_stats(fd);
 	assert_int_equal(stats.to_stack.queued, 0);
@@ -334,7 +334,7 @@ test_down_releases_blocked_writer_and_selector(void** state)
 	tu_wait_blocked(poller);
 
 	bigtime_t start = system_time();
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	TU_EXPECT(tu_join(writer), sizeof(packet));
 	TU_PROMPTLY(tu_returned_after(writer, start));
 	TU_EXPECT(tu_join(poller), 1);

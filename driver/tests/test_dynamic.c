@@ -321,7 +321,7 @@ static void
 test_reserved_number_belongs_to_the_clone(void** state)
 {
 	uint32 number;
-	TU_OK(tuntap_reserve_number(TUNTAP_MODE_TUN, &number));
+	TU_OK(tuntap_reserve_number(tu_flavor(TUNTAP_MODE_TUN), &number));
 	assert_int_equal(number, 0);
 
 	status_t other = B_OK;
@@ -336,7 +336,7 @@ test_reserved_number_belongs_to_the_clone(void** state)
 	TU_OK(shim_if_create("tun/0"));
 	tu_track_if("tun/0");
 	assert_true(shim_node_exists("/dev/tun/0"));
-	tuntap_unreserve_number(TUNTAP_MODE_TUN, number);
+	tuntap_unreserve_number(tu_flavor(TUNTAP_MODE_TUN), number);
 	tu_finish();
 }
 

@@ -106,7 +106,7 @@ test_tun_write_sets_frame_type(void** state)
 		gBufferModule->free(buffer);
 	}
 	gTuntapModule.down(&unit->device);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	tu_finish();
 }
 
@@ -115,7 +115,7 @@ test_check_write_header_types(void** state)
 {
 	tuntap_unit unit;
 	memset(&unit, 0, sizeof(unit));
-	unit.mode = TUNTAP_MODE_TUN;
+	unit.flavor = tu_flavor(TUNTAP_MODE_TUN);
 	unit.device.mtu = 1500;
 	uint8 packet[64];
 	int32 type = -1;
@@ -144,7 +144,7 @@ test_check_write_header_types(void** state)
 	tu_put_be32(packet, AF_INET);
 	TU_EXPECT(tuntap_check_write_header(&unit, packet, 8, 64, &type, &skip), B_BAD_DATA);
 
-	unit.mode = TUNTAP_MODE_TAP;
+	unit.flavor = tu_flavor(TUNTAP_MODE_TAP);
 	unit.header_mode = TUNTAP_HEADER_NONE;
 	assert_int_equal(tuntap_header_length(&unit), 14);
 	assert_int_equal(tuntap_max_write(&unit), 1514);

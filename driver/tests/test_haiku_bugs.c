@@ -38,7 +38,7 @@ test_bug01_uninit_while_open_not_refused(void** state)
 	/* the module stays loaded while a unit or descriptor exists */
 	assert_int_not_equal(gTuntapModule.info.flags & B_KEEP_LOADED, 0);
 	TU_EXPECT(gTuntapModule.info.std_ops(B_MODULE_UNINIT), B_BUSY);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	TU_OK(tu_if_delete("tun/0"));
 	TU_EXPECT(gTuntapModule.info.std_ops(B_MODULE_UNINIT), B_BUSY);
 	TU_OK(tu_close(fd));
@@ -60,7 +60,7 @@ test_bug02_no_lost_wakeup_on_down(void** state)
 		gTuntapModule.down(&unit->device);
 		tu_wait_done(reader, TU_SECOND);
 		TU_EXPECT(tu_join(reader), B_INTERRUPTED);
-		tuntap_unit_release(unit);
+		tuntap_unit_put(unit);
 	}
 	/* and the same through the stack, with close racing a reader too */
 	for (int round = 0; round < 50; round++) {
@@ -305,7 +305,7 @@ test_bug12_select_write_and_hup(void** state)
 	struct shim_pollfd pollfd = {fd, SHIM_POLLOUT, 0};
 	TU_EXPECT(shim_poll(&pollfd, 1, 0), 0);
 	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), B_WOULD_BLOCK);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	TU_OK(tu_if_delete("tun/0"));
 	TU_EXPECT(shim_poll(&pollfd, 1, 0), 1);
 	assert_int_equal(pollfd.revents, SHIM_POLLHUP);
@@ -363,7 +363,7 @@ test_bug15_mtu_1500(void** state)
 	TU_EXPECT(gTuntapModule.set_mtu(&unit->device, 16), B_BAD_VALUE);
 	TU_EXPECT(gTuntapModule.set_mtu(&unit->device, 65536), B_BAD_VALUE);
 	TU_OK(gTuntapModule.set_mtu(&unit->device, 9000));
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 	assert_int_equal(tu_info(tap).mtu, 9000);
 	tu_finish();
 }

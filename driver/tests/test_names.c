@@ -43,11 +43,13 @@ static const char* const kBadNames[] = {
 static void
 expect_parse(const char* name, uint32 mode, uint32 number)
 {
-	uint32 gotMode = 0xdead, gotNumber = 0xbeef;
-	status_t status = tuntap_parse_name(name, &gotMode, &gotNumber);
+	const tuntap_flavor* gotFlavor = NULL;
+	uint32 gotNumber = 0xbeef;
+	status_t status = tuntap_parse_name(name, &gotFlavor, &gotNumber);
 	if (status != B_OK)
 		fail_msg("tuntap_parse_name(\"%s\") = %s", name, shim_status_name(status));
-	assert_int_equal(gotMode, mode);
+	assert_ptr_equal(gotFlavor, tu_flavor(mode));
+	assert_int_equal(gotFlavor->mode, mode);
 	assert_int_equal(gotNumber, number);
 }
 
@@ -74,7 +76,7 @@ test_format_name_round_trips(void** state)
 		for (size_t i = 0; i < sizeof(kNumbers) / sizeof(kNumbers[0]); i++) {
 			char name[TUNTAP_NAME_LENGTH], expected[TUNTAP_NAME_LENGTH];
 			memset(name, 'x', sizeof(name));
-			tuntap_format_name(name, (uint32)mode, kNumbers[i]);
+			tuntap_format_name(name, tu_flavor((uint32)mode), kNumbers[i]);
 			snprintf(expected, sizeof(expected), "%s%" B_PRIu32,
 				mode == TUNTAP_MODE_TUN ? "tun/" : "tap/", kNumbers[i]);
 			assert_string_equal(name, expected);
@@ -88,8 +90,9 @@ static void
 test_parse_refuses_everything_else(void** state)
 {
 	for (size_t i = 0; i < BAD_NAME_COUNT; i++) {
-		uint32 mode = 0, number = 0;
-		status_t status = tuntap_parse_name(kBadNames[i], &mode, &number);
+		const tuntap_flavor* flavor = NULL;
+		uint32 number = 0;
+		status_t status = tuntap_parse_name(kBadNames[i], &flavor, &number);
 		if (status != B_BAD_VALUE) {
 			fail_msg("tuntap_parse_name(\"%s\") = %s, expected B_BAD_VALUE", kBadNames[i],
 				shim_status_name(status));

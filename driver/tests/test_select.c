@@ -144,7 +144,7 @@ test_pollout_iff_write_accepted(void** state)
 	assert_int_equal(tu_stats(fd).to_stack.queued, accepted);
 
 	/* down again: writable (accepted and dropped) */
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	assert_int_equal(poll_now(fd, SHIM_POLLOUT), SHIM_POLLOUT);
 	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), sizeof(packet));
 	tu_finish();
@@ -297,7 +297,7 @@ test_no_lost_wakeup_with_tiny_queues(void** state)
 	stats = tu_stats(tun);
 	assert_int_equal(stats.to_stack.dequeued, STRESS_PACKETS);
 	assert_int_equal(stats.to_stack.dropped, 0);
-	tu_unit_down_release(unit);
+	tu_unit_down_put(unit);
 	tu_finish();
 }
 

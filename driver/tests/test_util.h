@@ -536,6 +536,20 @@ tu_returned_after(const struct tu_call* call, bigtime_t since)
 	return call->end - since;
 }
 
+/* ---- the driver's flavor table --------------------------------------------------------- */
+
+/* the flavor of TUNTAP_MODE_* `mode` (the driver finds flavors by name, never by mode) */
+static inline const tuntap_flavor*
+tu_flavor(uint32 mode)
+{
+	for (int i = 0; i < TUNTAP_FLAVOR_COUNT; i++) {
+		if (kTuntapFlavors[i].mode == mode)
+			return &kTuntapFlavors[i];
+	}
+	fail_msg("no flavor of mode %" B_PRIu32, mode);
+	return NULL;
+}
+
 /* ---- a unit that is up with no stack reader draining to_stack (a stack that is slow) ------ */
 
 /* take a reference on `name` and run the driver's up hook ourselves: writes queue in to_stack
@@ -551,10 +565,10 @@ tu_unit_up_undrained(const char* name)
 }
 
 static inline void
-tu_unit_down_release(tuntap_unit* unit)
+tu_unit_down_put(tuntap_unit* unit)
 {
 	gTuntapModule.down(&unit->device);
-	tuntap_unit_release(unit);
+	tuntap_unit_put(unit);
 }
 
 /* receive_data as the stack's reader calls it; a packet must be queued (checked through fd) */
