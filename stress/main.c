@@ -136,6 +136,9 @@ main(int argc, char** argv)
 	fflush(stdout);
 	rng_seed(&gStress.rng, gStress.seed);
 
+	/* the stall helper finds the lock it takes by name (shim_mutex_hold) */
+	if (gStress.inject_stall != NULL)
+		shim_mutex_registry_enable();
 	status_t status = shim_boot();
 	if (status != B_OK) {
 		fprintf(stderr, "stress: shim_boot: %s\n", shim_status_name(status));

@@ -217,8 +217,12 @@ void shim_dump_semaphores(FILE* out);
 /* A stall on purpose, for the stress watchdog's demonstration: lock the live mutex named `name`
  * (the driver's "tuntap unit tap/0", the shim's "shim devfs") and keep it; the caller never
  * unlocks it. Waits while somebody else holds it. B_OK once held, B_NAME_NOT_FOUND when no live
- * mutex has that name, B_NOT_ALLOWED in the deterministic build. */
+ * mutex has that name, B_NO_INIT unless shim_mutex_registry_enable() was called before the boot,
+ * B_NOT_ALLOWED in the deterministic build. */
 status_t shim_mutex_hold(const char* name);
+/* from now on every mutex initialized is listed by name for shim_mutex_hold() (off by default:
+ * it costs every mutex_init and mutex_destroy a scan) */
+void shim_mutex_registry_enable(void);
 
 #ifdef __cplusplus
 }

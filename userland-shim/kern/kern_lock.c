@@ -108,19 +108,31 @@ held_remove(struct shim_thread* self, mutex* lock)
 }
 
 /*
- * Live mutexes, for shim_mutex_hold() (the stress watchdog's stall demonstration): mutex_init adds
- * one, mutex_destroy removes it; a static one (MUTEX_INITIALIZER) is listed by its owner with
- * shim_mutex_list(). Bounded: past MUTEX_REGISTRY_SIZE live mutexes new ones go unlisted, which
- * only means shim_mutex_hold() cannot find them. Never a scheduling point (one host lock).
+ * Live mutexes, for shim_mutex_hold() (the stress watchdog's stall demonstration), once a program
+ * turned the registry on (shim_mutex_registry_enable, before its boot): mutex_init adds one,
+ * mutex_destroy removes it; a static one (MUTEX_INITIALIZER) is listed by its owner with
+ * shim_mutex_list(). Off, it costs mutex_init and mutex_destroy one load (the fuzzers run with it
+ * off: a scan per init and destroy was 3% of an ops execution). Bounded: past MUTEX_REGISTRY_SIZE
+ * live mutexes new ones go unlisted, which only means shim_mutex_hold() cannot find them. Never a
+ * scheduling point (one host lock).
  */
 #define MUTEX_REGISTRY_SIZE 4096
+static int32 sRegistryOn; /* atomic; once on, it stays on */
 static host_lock sRegistryLock = HOST_LOCK_INITIALIZER;
 static mutex* sRegistry[MUTEX_REGISTRY_SIZE];
 static int32 sRegistryUsed; /* slots [0, sRegistryUsed) may be taken; under sRegistryLock */
 
 void
+shim_mutex_registry_enable(void)
+{
+	atomic_set(&sRegistryOn, 1);
+}
+
+void
 shim_mutex_list(mutex* lock)
 {
+	if (atomic_get(&sRegistryOn) == 0)
+		return;
 	host_lock_acquire(&sRegistryLock);
 	int32 slot = 0;
 	while (slot < sRegistryUsed && sRegistry[slot] != NULL && sRegistry[slot] != lock)
@@ -136,6 +148,8 @@ shim_mutex_list(mutex* lock)
 static void
 mutex_unlist(mutex* lock)
 {
+	if (atomic_get(&sRegistryOn) == 0)
+		return;
 	host_lock_acquire(&sRegistryLock);
 	for (int32 slot = 0; slot < sRegistryUsed; slot++) {
 		if (sRegistry[slot] == lock) {
@@ -157,6 +171,8 @@ shim_mutex_hold(const char* name)
 		return B_BAD_VALUE;
 	if (shim_sched_is_deterministic())
 		return B_NOT_ALLOWED;
+	if (atomic_get(&sRegistryOn) == 0)
+		return B_NO_INIT;
 	struct shim_thread* self = shim_thread_self();
 	for (;;) {
 		bool found = false;
