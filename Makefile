@@ -61,6 +61,21 @@ else
 TEST_NAMES := $(filter-out test_sched,$(TEST_NAMES))
 endif
 
+# ---- knobs: every one the user set is checked before anything runs ---------------------------
+# tools/knobs.sh is the one parser (durations, counts, seeds, choices, lists); a bad value stops
+# make with one line naming the knob, its value and what is accepted, and status 2.
+KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME JOBS MAX_LEN ENGINE FZ_DET \
+	DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND PROGRESS \
+	INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS
+KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
+ifneq ($(KNOBS_SET),)
+KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
+	$(foreach k,$(KNOBS_SET),'$(k)=$(subst ','\'',$($(k)))'))
+ifneq ($(KNOBS_PROBLEM),)
+$(error $(KNOBS_PROBLEM))
+endif
+endif
+
 # ---- the test builds: $(BUILD)/<variant>/{libshim.a,tests/*} ------------------------------------
 define variant
 $(BUILD)/$(1)/driver/%.o: driver/%.c $(DRIVER_HDRS) $(SHIM_HDRS)
@@ -91,12 +106,13 @@ export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:detect_stack_use_after_re
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
-.PHONY: test test-asan test-tsan test-det tests-built run-tests check-deps lint format format-check
+.PHONY: test test-asan test-tsan test-det tests-built run-tests check-deps test-tools lint format \
+	format-check
 .DEFAULT_GOAL := help
 
-# before the test binaries: dependencies, lint, formatting, and every reproducer in
-# corpora/regressions/ replayed 20 times (make repro, fuzz/fuzz.mk)
-test: check-deps lint format-check repro ## lint, format, regressions, then every test under ASan+UBSan, TSan, det
+# before the test binaries: dependencies, lint, formatting, the tools' own knob checks, and every
+# reproducer in corpora/regressions/ replayed 20 times (make repro, fuzz/fuzz.mk)
+test: check-deps lint format-check test-tools repro ## checks and regressions, then all tests
 	@$(MAKE) --no-print-directory run-tests SAN=asan
 	@$(MAKE) --no-print-directory run-tests SAN=tsan
 	@$(MAKE) --no-print-directory run-tests SAN=det
@@ -106,16 +122,19 @@ test-asan: check-deps ## only the ASan+UBSan test run
 	@$(MAKE) --no-print-directory run-tests SAN=asan
 test-tsan: check-deps ## only the TSan test run
 	@$(MAKE) --no-print-directory run-tests SAN=tsan
-test-det: check-deps ## only the deterministic-scheduler test run (one thread at a time, choice tape)
+test-det: check-deps ## only the deterministic-scheduler test run
 	@$(MAKE) --no-print-directory run-tests SAN=det
 
-tests-built: $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES)) ## build the test binaries of SAN, run nothing
+tests-built: $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES)) ## build SAN's tests, run none
 
 run-tests: tests-built
 	@bash tools/run-tests.sh $(SAN) $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES))
 
 check-deps:
 	@bash tools/deps.sh test
+
+test-tools: ## every entry point given bad knobs stops first, with one exact line and status 2
+	@bash tools/test-tools.sh
 
 lint: check-deps ## warnings (clang, gcc), clang-tidy, cppcheck on driver/, the layout rules
 	@bash tools/lint.sh "$(DRIVER_CFLAGS)" "$(SHIM_CFLAGS)" "$(DRIVER_SRCS)" "$(SHIM_SRCS)"

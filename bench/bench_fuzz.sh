@@ -12,7 +12,12 @@ fz_sanitizer_env
 dir=$1
 json=$2
 shift 2
-seconds=${BENCH_FUZZ_SECONDS:-10}
+# shellcheck source=tools/knobs.sh
+source tools/knobs.sh
+seconds=$(knob_seconds "${BENCH_FUZZ_SECONDS:-10}") || {
+	echo "BENCH_FUZZ_SECONDS=$BENCH_FUZZ_SECONDS: $(knob_problem BENCH_FUZZ_SECONDS "$BENCH_FUZZ_SECONDS")" >&2
+	exit 2
+}
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -80,6 +80,7 @@ sync_tree() {
 fuzz_bug() {
 	local bug=$1 dest=$WORK/$1/tree
 	local targets=${TARGET:-$(hint harness "$bug")}
+	targets=${targets//,/ } # commas or spaces, as make takes them
 	echo "== fuzz-bug $bug: $(describe "$bug")"
 	echo "   harness: $targets, FUZZ_TIME=${FUZZ_TIME:-600}s, copy: $dest"
 	sync_tree "$bug"

@@ -13,8 +13,11 @@
 
 FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard fuzz/targets/*.c))))
 FUZZ_ENGINE_MAINS := afl_main replay compile_seed
-## TARGET=<harness>...  which harnesses (default: every one in fuzz/targets/)
+## TARGET=<harness>[,<harness>]  which harnesses (default: every one in fuzz/targets/)
 TARGET ?= $(FUZZ_TARGETS)
+fz_comma := ,
+# the harnesses TARGET names, commas or spaces between them
+FZ_TARGET := $(subst $(fz_comma), ,$(TARGET))
 ## FUZZ_TIME=<seconds>  make fuzz: time per harness (default 60)
 FUZZ_TIME ?= 60
 ## SMOKE_TIME=<seconds>  make fuzz-smoke: time per harness (default 15)
@@ -164,8 +167,8 @@ fuzz-deps:
 
 fuzz-seeds: $(FZ_SEEDS)
 
-FZ_BINS_libfuzzer := $(foreach t,$(TARGET),$(FZ)/lf/$(t) $(FZ)/rp/$(t))
-FZ_BINS_afl := $(foreach t,$(TARGET),$(FZ)/afl/$(t) $(FZ)/aflcmp/$(t) $(FZ)/aflasan/$(t) \
+FZ_BINS_libfuzzer := $(foreach t,$(FZ_TARGET),$(FZ)/lf/$(t) $(FZ)/rp/$(t))
+FZ_BINS_afl := $(foreach t,$(FZ_TARGET),$(FZ)/afl/$(t) $(FZ)/aflcmp/$(t) $(FZ)/aflasan/$(t) \
 	$(FZ)/rp/$(t))
 fuzz-build: fuzz-deps
 	@$(MAKE) --no-print-directory $(FZ_BINS_$(ENGINE)) fuzz-seeds
@@ -175,11 +178,11 @@ FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DE
 	MAX_LEN="$(MAX_LEN)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
-	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(TARGET)
+	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET)
 
 # ---- reproduction ----------------------------------------------------------------------------
 # the harness a file belongs to: TARGET= if given alone, else a path component naming one
-fz_target_of = $(or $(filter $(FUZZ_TARGETS),$(if $(filter 1,$(words $(TARGET))),$(TARGET))),\
+fz_target_of = $(or $(filter $(FUZZ_TARGETS),$(if $(filter 1,$(words $(FZ_TARGET))),$(FZ_TARGET))),\
 	$(firstword $(filter $(FUZZ_TARGETS),$(subst /, ,$(1)))))
 
 repro: check-deps ## replay FILE (or every regression) with its trace; 20 more runs must agree
@@ -202,8 +205,8 @@ minimize: fuzz-deps ## shrink a crashing FILE to FILE.min (libFuzzer -minimize_c
 	@$(FZ_RUN_ENV) $(FZ_RUN) minimize $(call fz_target_of,$(FILE)) $(FILE)
 
 merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inputs first
-	@$(MAKE) --no-print-directory $(foreach t,$(TARGET),$(FZ)/lf/$(t)) fuzz-seeds
-	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(TARGET)
+	@$(MAKE) --no-print-directory $(foreach t,$(FZ_TARGET),$(FZ)/lf/$(t)) fuzz-seeds
+	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(FZ_TARGET)
 
 coverage: fuzz-deps ## llvm-cov HTML of driver/ from corpora, seeds, regressions and the working corpus
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds
@@ -223,8 +226,8 @@ CI_RUNS ?= 30000
 ## CI_TIME=<seconds>  make fuzz-ci: most time per harness (default 12)
 CI_TIME ?= 12
 fuzz-ci: check-deps ## CI: each harness from its corpus, fixed seed, at most CI_RUNS runs or CI_TIME s
-	@$(MAKE) --no-print-directory $(foreach t,$(TARGET),$(FZ)/lf/$(t)) fuzz-seeds
-	@$(FZ_RUN_ENV) CI_RUNS=$(CI_RUNS) CI_TIME=$(CI_TIME) $(FZ_RUN) ci $(TARGET)
+	@$(MAKE) --no-print-directory $(foreach t,$(FZ_TARGET),$(FZ)/lf/$(t)) fuzz-seeds
+	@$(FZ_RUN_ENV) CI_RUNS=$(CI_RUNS) CI_TIME=$(CI_TIME) $(FZ_RUN) ci $(FZ_TARGET)
 
 # OSS-Fuzz / ClusterFuzzLite: fuzz/oss-fuzz/build.sh run as OSS-Fuzz would (libFuzzer, ASan+UBSan),
 # then every target OSS_FUZZ_TIME seconds from its seed zip with its .options and dictionary

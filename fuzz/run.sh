@@ -9,6 +9,16 @@ mode=$1
 shift
 # shellcheck source=fuzz/settings.sh
 source fuzz/settings.sh
+# shellcheck source=tools/knobs.sh
+source tools/knobs.sh
+# durations as make takes them (90, 90s, 10m, 8h), in seconds for the engines
+for knob in FUZZ_TIME CI_TIME; do
+	seconds=$(knob_seconds "${!knob}") || {
+		echo "$knob=${!knob}: $(knob_problem "$knob" "${!knob}")" >&2
+		exit 2
+	}
+	printf -v "$knob" '%s' "$seconds"
+done
 fz_sanitizer_env
 REPRO_RUNS=20
 PROGRESS_EVERY=10

@@ -20,15 +20,19 @@ die() {
 	exit 2
 }
 
-# seconds (integer) from 90, 90s, 10m, 8h, 1.5h
-seconds_of() {
-	local text=$1
-	[[ $text =~ ^([0-9]+(\.[0-9]+)?)([smh]?)$ ]] ||
-		die "bad duration '$text' (use 90, 90s, 10m, 8h)"
-	local unit=1
-	case ${BASH_REMATCH[3]} in m) unit=60 ;; h) unit=3600 ;; esac
-	awk -v v="${BASH_REMATCH[1]}" -v u=$unit 'BEGIN { printf "%d", v * u + 0.5 }'
-}
+# shellcheck source=tools/knobs.sh
+source tools/knobs.sh
+# Every knob is checked here, before anything runs (make checked them already; this is for a
+# direct call): one line and status 2, never a run of zero slots.
+for knob in DURATION SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND PROGRESS SEED SCENARIO \
+	INJECT_STALL STOP_ON_FAIL; do
+	[ -n "${!knob:-}" ] || continue
+	problem=$(knob_problem "$knob" "${!knob}")
+	[ -z "$problem" ] || die "$knob=${!knob}: $problem"
+done
+
+# seconds from a checked duration (90, 90s, 10m, 8h)
+seconds_of() { knob_seconds "$1"; }
 
 now() { date +%s.%N; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
@@ -159,7 +163,7 @@ main() {
 		[ "$slot_s" -gt "$slot_max" ] && slot_s=$slot_max
 		[ "$slot_s" -lt 3 ] && slot_s=3
 		if [ -n "${SEED:-}" ]; then
-			run_seed=$SEED
+			run_seed=$(knob_seed_decimal "$SEED") # as the summary and the repro lines print it
 			seed_given=1
 		else
 			run_seed=$(($(od -An -N6 -tu8 /dev/urandom | tr -d ' ') % 10000000000000))

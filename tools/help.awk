@@ -1,6 +1,6 @@
 # make help: every public target and knob of the makefiles given, one line each, in file order.
-# A rule is public when its line ends with "## text"; a knob when a line "## VAR=values  text" stands
-# above its assignment. Usage: awk -f tools/help.awk Makefile part.mk ...
+# A rule is public when its line ends with "## text"; a knob when a line "## VAR=values  text"
+# stands above its assignment. Usage: awk -f tools/help.awk Makefile part.mk ...
 /^## [A-Z_]+=/ {
 	line = substr($0, 4)
 	knobs[++nknobs] = line

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make lint's layout rules: private headers stay in their part, no two C files reference each
 # other's symbols both ways (unless tools/layout-exceptions says why), no folder holds more than a
-# fifth of the C lines, every relative link in a README resolves. Usage: layout-check.sh (from anywhere; reads the tree it sits in)
+# fifth of the C lines, every relative link in a README resolves. Usage: layout-check.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 problems=0

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The one parser of the suite's make knobs: each knob's kind (duration, count, seed, choice, list)
+# and its check, run before anything else. Sourced for its functions, or run as a command.
+#
+#   knobs.sh check NAME=VALUE...   nothing and status 0, or one line naming the first bad knob,
+#                                  its value and what is accepted, and status 2
+#   knobs.sh seconds VALUE         a checked duration in seconds (90, 90s, 10m, 8h)
+#
+# Durations are whole numbers above 0 with an optional unit s, m or h; counts whole numbers above
+# 0; seeds decimal or 0x-hex numbers that fit 64 bits; choices one of a fixed set (harnesses,
+# scenarios and injected bugs are read from the tree).
+
+knobs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+knob_harnesses() {
+	local f
+	for f in "$knobs_root"/fuzz/targets/*.c; do basename "$f" .c; done | xargs
+}
+
+knob_bugs() {
+	local f
+	for f in "$knobs_root"/bugs/*.patch; do basename "$f" .patch; done | xargs
+}
+
+# the scenarios' names, from their definitions in stress/*.c (`const struct scenario kX = {"name"`)
+knob_scenarios() {
+	grep -h -A1 '^const struct scenario ' "$knobs_root"/stress/*.c | tr '\n' ' ' |
+		grep -o 'const struct scenario k[A-Za-z]* = {[[:space:]]*"[a-z-]*"' | grep -o '"[a-z-]*"' |
+		tr -d '"' | sort | xargs
+}
+
+# the kind of a knob, and for choices the choices
+knob_kind() {
+	case $1 in
+	FUZZ_TIME | SMOKE_TIME | CI_TIME | OSS_FUZZ_TIME | DURATION | SLOT_MAX | STALL_TIMEOUT | \
+		OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS)
+		echo duration ;;
+	CI_RUNS | JOBS) echo count ;;
+	MAX_LEN) echo "count or empty" ;;
+	SEED) echo "seed or empty" ;;
+	ENGINE) echo "one of: libfuzzer afl" ;;
+	SAN) echo "one of: asan tsan det none address thread" ;;
+	INJECT_STALL) echo "one of: unit global (or empty)" ;;
+	STOP_ON_FAIL) echo "one of: 0 1" ;;
+	FZ_DET) echo "one of: 1 (or empty)" ;;
+	TARGET) echo "list of: $(knob_harnesses)" ;;
+	SCENARIO) echo "list of: $(knob_scenarios)" ;;
+	BUG) echo "one of: $(knob_bugs) (or empty)" ;;
+	*) echo unknown ;;
+	esac
+}
+
+# knob_seconds VALUE: prints the seconds of a valid duration; status 1 (nothing printed) if invalid
+knob_seconds() {
+	[[ $1 =~ ^0*([1-9][0-9]{0,8})([smh]?)$ ]] || return 1
+	local unit=1
+	case ${BASH_REMATCH[2]} in m) unit=60 ;; h) unit=3600 ;; esac
+	echo $((BASH_REMATCH[1] * unit))
+}
+
+# a decimal or 0x-hex number that fits 64 bits
+knob_is_seed() {
+	local v=$1
+	if [[ $v =~ ^0[xX]0*([0-9a-fA-F]{1,16})$ ]]; then
+		return 0
+	fi
+	[[ $v =~ ^0*([0-9]{1,20})$ ]] || return 1
+	local digits=${BASH_REMATCH[1]}
+	[ ${#digits} -lt 20 ] || [[ ! $digits > 18446744073709551615 ]]
+}
+
+# a checked seed in decimal (0x-hex converted; leading zeros are not octal)
+knob_seed_decimal() {
+	if [[ $1 =~ ^0[xX] ]]; then
+		printf '%u' "$1"
+	else
+		printf '%u' "$((10#$1))"
+	fi
+}
+
+# knob_problem NAME VALUE: nothing if the value is fine, else what is accepted
+knob_problem() {
+	local name=$1 value=$2 kind
+	kind=$(knob_kind "$name")
+	case $kind in
+	unknown) ;;
+	duration)
+		knob_seconds "$value" >/dev/null ||
+			echo "not a duration: use whole seconds above 0 (90), or 90s, 10m, 8h" ;;
+	count)
+		[[ $value =~ ^0*[1-9][0-9]{0,8}$ ]] || echo "not a count: use a whole number above 0" ;;
+	"count or empty")
+		[ -z "$value" ] || [[ $value =~ ^0*[1-9][0-9]{0,8}$ ]] ||
+			echo "not a count: use a whole number above 0, or nothing for the default" ;;
+	"seed or empty")
+		[ -z "$value" ] || knob_is_seed "$value" ||
+			echo "not a seed: use a decimal or 0x-hex number of at most 64 bits" \
+				"(0 to 18446744073709551615)" ;;
+	"one of: "*)
+		local choices=${kind#one of: } allowed
+		allowed=" ${choices% (or empty)} "
+		if [ -z "$value" ]; then
+			[[ $choices == *"(or empty)" ]] || echo "empty: use $kind"
+		elif [[ $allowed != *" $value "* ]]; then
+			echo "use $kind"
+		fi ;;
+	"list of: "*)
+		local choices=" ${kind#list of: } " item items
+		items=$(tr ',' ' ' <<<"$value" | xargs)
+		[ -n "$items" ] || { echo "empty: use a $kind"; return; }
+		for item in $items; do
+			[[ $choices == *" $item "* ]] || { echo "'$item' is not known: use a $kind"; return; }
+		done ;;
+	esac
+}
+
+knobs_main() {
+	local command=${1:-}
+	shift || true
+	case $command in
+	check)
+		local pair name value problem
+		for pair in "$@"; do
+			name=${pair%%=*}
+			value=${pair#*=}
+			problem=$(knob_problem "$name" "$value")
+			if [ -n "$problem" ]; then
+				echo "$name=$value: $problem"
+				exit 2
+			fi
+		done ;;
+	seconds)
+		knob_seconds "${1:-}" || {
+			echo "knobs: '${1:-}' is not a duration (90, 90s, 10m, 8h)" >&2
+			exit 2
+		} ;;
+	*)
+		echo "usage: knobs.sh check NAME=VALUE... | knobs.sh seconds VALUE" >&2
+		exit 2 ;;
+	esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	knobs_main "$@"
+fi

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# make test-tools (a step of make test): the suite's own entry points given bad knobs must stop
+# before anything runs, with the exact one-line error and status 2; good spellings still work.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+
+fail() {
+	echo "test-tools: FAIL: $*"
+	failed=$((failed + 1))
+}
+
+# make_rejects "ARGS" "MESSAGE": `make ARGS` prints exactly "Makefile:N: *** MESSAGE.  Stop." on
+# stderr, nothing on stdout, status 2, and runs nothing (make -n would show a recipe line)
+make_rejects() {
+	local args=$1 message=$2 out err status
+	# shellcheck disable=SC2086
+	out=$(make --no-print-directory $args 2>/tmp/test-tools.$$.err)
+	status=$?
+	err=$(cat /tmp/test-tools.$$.err)
+	rm -f /tmp/test-tools.$$.err
+	if [ $status -ne 2 ]; then
+		fail "make $args: status $status, not 2 (stderr: $err)"
+	elif ! [[ $err =~ ^Makefile:[0-9]+:\ \*\*\*\ (.*)\.\ \ Stop\.$ ]]; then
+		fail "make $args: stderr is not one make error line: $err"
+	elif [ "${BASH_REMATCH[1]}" != "$message" ]; then
+		fail "make $args: said '${BASH_REMATCH[1]}', expected '$message'"
+	elif [ -n "$out" ]; then
+		fail "make $args: printed on stdout: $out"
+	else
+		passed=$((passed + 1))
+	fi
+}
+
+# make_takes "ARGS" "TEXT": `make -n ARGS` succeeds and its plan contains TEXT
+make_takes() {
+	local args=$1 text=$2 out
+	# shellcheck disable=SC2086
+	if ! out=$(make --no-print-directory -n $args 2>&1); then
+		fail "make -n $args failed: $(tail -n 1 <<<"$out")"
+	elif [[ $out != *"$text"* ]]; then
+		fail "make -n $args: the plan does not contain '$text'"
+	else
+		passed=$((passed + 1))
+	fi
+}
+
+# script_rejects "ENV" "COMMAND" "MESSAGE": the script, run directly, prints MESSAGE on stderr and
+# exits 2 before anything runs (no log folder is made)
+script_rejects() {
+	local env=$1 command=$2 message=$3 err status logs
+	logs=$(mktemp -d)
+	# shellcheck disable=SC2086
+	err=$(env STRESS_LOGS="$logs" $env $command 2>&1 >/dev/null)
+	status=$?
+	if [ $status -ne 2 ]; then
+		fail "$env $command: status $status, not 2 ($err)"
+	elif [ "$err" != "$message" ]; then
+		fail "$env $command: said '$err', expected '$message'"
+	elif [ -n "$(ls -A "$logs")" ]; then
+		fail "$env $command: made $(ls "$logs") before stopping"
+	else
+		passed=$((passed + 1))
+	fi
+	rm -rf "$logs"
+}
+
+duration="not a duration: use whole seconds above 0 (90), or 90s, 10m, 8h"
+seed="not a seed: use a decimal or 0x-hex number of at most 64 bits (0 to 18446744073709551615)"
+
+# durations
+for v in abc -5 0 8x 1.5h 8hs; do
+	make_rejects "fuzz FUZZ_TIME=$v" "FUZZ_TIME=$v: $duration"
+	make_rejects "stress DURATION=$v" "DURATION=$v: $duration"
+done
+make_rejects "fuzz-smoke SMOKE_TIME=0" "SMOKE_TIME=0: $duration"
+make_rejects "fuzz-ci CI_TIME=-1" "CI_TIME=-1: $duration"
+make_rejects "stress PROGRESS=0" "PROGRESS=0: $duration"
+make_rejects "stress STALL_TIMEOUT=abc" "STALL_TIMEOUT=abc: $duration"
+make_rejects "stress OP_BOUND=5q" "OP_BOUND=5q: $duration"
+make_rejects "bench BENCH_FUZZ_SECONDS=0" "BENCH_FUZZ_SECONDS=0: $duration"
+make_takes "fuzz FUZZ_TIME=8h" 'FUZZ_TIME="8h"'
+[ "$(bash tools/knobs.sh seconds 8h)" = 28800 ] && [ "$(bash tools/knobs.sh seconds 1m)" = 60 ] &&
+	[ "$(bash tools/knobs.sh seconds 90s)" = 90 ] && [ "$(bash tools/knobs.sh seconds 90)" = 90 ] &&
+	passed=$((passed + 1)) || fail "knobs.sh seconds: 8h, 1m, 90s, 90 are not 28800, 60, 90, 90"
+
+# seeds
+for v in xyz -1 12345678901234567890123 18446744073709551616 0x1ffffffffffffffff 0x; do
+	make_rejects "stress SEED=$v" "SEED=$v: $seed"
+done
+make_takes "stress SEED=18446744073709551615" 'SEED="18446744073709551615"'
+make_takes "stress SEED=0xffffffffffffffff" 'SEED="0xffffffffffffffff"'
+
+# counts and choices
+make_rejects "fuzz JOBS=0" "JOBS=0: not a count: use a whole number above 0"
+make_rejects "fuzz-ci CI_RUNS=many" "CI_RUNS=many: not a count: use a whole number above 0"
+make_rejects "fuzz MAX_LEN=-1" \
+	"MAX_LEN=-1: not a count: use a whole number above 0, or nothing for the default"
+make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
+make_rejects "fuzz TARGET=foo" \
+	"TARGET=foo: 'foo' is not known: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
+make_rejects "test SAN=adress" "SAN=adress: use one of: asan tsan det none address thread"
+make_rejects "stress INJECT_STALL=all" "INJECT_STALL=all: use one of: unit global (or empty)"
+scenarios=$(bash -c 'source tools/knobs.sh; knob_scenarios')
+make_rejects "stress SCENARIO=nope" "SCENARIO=nope: 'nope' is not known: use a list of: $scenarios"
+make_rejects "fuzz-bug BUG=nope" \
+	"BUG=nope: use one of: $(bash -c 'source tools/knobs.sh; knob_bugs') (or empty)"
+make_takes "fuzz TARGET=ioctl,ops" 'libfuzzer'
+
+# the stress runner called directly (not through make) checks its knobs the same way
+for v in abc -5 0; do
+	script_rejects "DURATION=$v" "bash stress/run.sh build/stress/none/stress none" \
+		"stress: DURATION=$v: $duration"
+done
+script_rejects "SEED=xyz" "bash stress/run.sh build/stress/none/stress none" \
+	"stress: SEED=xyz: $seed"
+script_rejects "PROGRESS=0" "bash stress/run.sh build/stress/none/stress none" \
+	"stress: PROGRESS=0: $duration"
+script_rejects "FZ=build/fuzz/det FUZZ_TIME=abc" "bash fuzz/run.sh libfuzzer ioctl" \
+	"FUZZ_TIME=abc: $duration"
+
+echo "test-tools: $passed passed, $failed failed"
+[ $failed -eq 0 ]
