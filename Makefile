@@ -179,9 +179,12 @@ haiku-install: haiku ## on Haiku: install it as a non-packaged add-on
 	@bash driver/haiku/build.sh install $(BUILD)/haiku
 
 # ---- housekeeping ---------------------------------------------------------------------------
-.PHONY: clean help
-clean: ## remove build/
-	rm -rf $(BUILD)
+.PHONY: clean distclean help
+clean: ## remove what rebuilds in minutes; keep corpora, AFL output, coverage, logs, bench history
+	@bash tools/clean.sh clean
+
+distclean: ## remove build/, findings/ and stress-logs/: everything make clean keeps too
+	@bash tools/clean.sh distclean
 
 help: ## this list
 	@awk -f tools/help.awk $(MAKEFILE_LIST)

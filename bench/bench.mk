@@ -1,7 +1,9 @@
 # Benchmarks (bench/README.md): the driver's hand-off throughput and wake-up latency through the
 # shim, an idle poll loop's cost, and the fuzz harnesses' exec/s. Included by ../Makefile.
 #
-#   make bench          one run: $(BUILD)/bench/results.txt and results.json
+#   make bench          one run: $(BUILD)/bench/results.txt and results.json, each figure against its
+#                       goal (bench/goals.py: MET/MISSED, status 1 if one is missed), and one line
+#                       per run appended to $(BUILD)/bench/history.jsonl (make clean keeps it)
 
 BENCH_NAMES := bench_handoff bench_wakeup
 .PHONY: bench
@@ -18,7 +20,10 @@ bench: check-deps $(addprefix $(BUILD)/bench/,$(BENCH_NAMES)) ## hand-off, wake-
 		"$$(cat $(BUILD)/bench/wakeup.json)" "$$(cat $(BUILD)/bench/fuzz.json)" \
 		>$(BUILD)/bench/results.json
 	@cat $(BUILD)/bench/results.txt
-	@echo "bench: $(BUILD)/bench/results.txt, $(BUILD)/bench/results.json"
+	@st=0; python3 bench/goals.py $(BUILD)/bench/results.json $(BUILD)/bench/history.jsonl \
+		>$(BUILD)/bench/goals.txt || st=$$?; cat $(BUILD)/bench/goals.txt; \
+		cat $(BUILD)/bench/goals.txt >>$(BUILD)/bench/results.txt; \
+		echo "bench: $(BUILD)/bench/results.txt, $(BUILD)/bench/results.json"; exit $$st
 
 $(addprefix $(BUILD)/bench/,$(BENCH_NAMES)): $(BUILD)/bench/%: bench/%.c $(BUILD)/none/libshim.a \
 		bench/bench.mk
