@@ -133,13 +133,13 @@ run-tests: tests-built
 check-deps:
 	@bash tools/deps.sh test
 
-test-tools: ## every entry point given bad knobs stops first, with one exact line and status 2
-	@bash tools/test-tools.sh
+test-tools: $(BUILD)/asan/libshim.a ## bad knobs stop every entry point first; hung tests are dumped
+	@bash tools/test-tools.sh $(BUILD)/asan/libshim.a
 
 lint: check-deps ## warnings (clang, gcc), clang-tidy, cppcheck on driver/, the layout rules
 	@bash tools/lint.sh "$(DRIVER_CFLAGS)" "$(SHIM_CFLAGS)" "$(DRIVER_SRCS)" "$(SHIM_SRCS)"
 
-C_FILES = $(shell find driver $(SHIM) fuzz stress bench fuse e2e -name '*.[ch]' 2>/dev/null)
+C_FILES = $(shell find driver $(SHIM) fuzz stress bench fuse e2e tools -name '*.[ch]' 2>/dev/null)
 
 format: ## clang-format every C file in place
 	clang-format -i $(C_FILES)

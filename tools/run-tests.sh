@@ -3,10 +3,16 @@
 # ends with one total line; exits non-zero if any binary fails. Usage: run-tests.sh SAN BIN...
 set -u
 san=$1; shift
+# a binary still running after TEST_TIMEOUT seconds is hung: SIGQUIT makes the shim print what
+# every thread waits on and who holds it (host_on_quit), then the run goes on with the next one
+limit=${TEST_TIMEOUT:-60}
 passed=0; failed=0; bad=()
 for bin in "$@"; do
 	name=$(basename "$bin")
-	out=$(timeout 600 "$bin" 2>&1); rc=$?
+	out=$(timeout -s QUIT -k 10 "$limit" "$bin" 2>&1); rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 131 ] || [ $rc -eq 137 ]; then
+		out+=$'\n'"[$san] $name: HUNG: stopped after $limit s (TEST_TIMEOUT); the stall dump is above"
+	fi
 	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
 	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
 	passed=$((passed + p)); failed=$((failed + f))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test-tools (a step of make test): the suite's own entry points given bad knobs must stop
-# before anything runs, with the exact one-line error and status 2; good spellings still work.
+# before anything runs, with the exact one-line error and status 2; good spellings still work; a
+# hung test binary is stopped with a stall dump. Usage: test-tools.sh [ASan libshim.a]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0
@@ -119,6 +120,34 @@ script_rejects "PROGRESS=0" "bash stress/run.sh build/stress/none/stress none" \
 	"stress: PROGRESS=0: $duration"
 script_rejects "FZ=build/fuzz/det FUZZ_TIME=abc" "bash fuzz/run.sh libfuzzer ioctl" \
 	"FUZZ_TIME=abc: $duration"
+
+# a hung test binary: stopped after TEST_TIMEOUT with the shim's stall dump, and the run goes on
+# (tools/run-tests.sh; the binary is tools/tests/hang.c on the ASan shim library, if built)
+libshim=${1:-build/asan/libshim.a}
+if [ -f "$libshim" ]; then
+	work=$(mktemp -d)
+	${CC:-clang} -std=gnu11 -D_GNU_SOURCE -Iuserland-shim/include -Iuserland-shim -Idriver \
+		-fsanitize=address,undefined tools/tests/hang.c -Wl,--whole-archive "$libshim" \
+		-Wl,--no-whole-archive -lpthread -o "$work/hang"
+	printf '#!/bin/sh\necho "[  PASSED  ] 1 test(s)."\n' >"$work/after"
+	chmod +x "$work/after"
+	out=$(TEST_TIMEOUT=2 bash tools/run-tests.sh asan "$work/hang" "$work/after" 2>&1)
+	status=$?
+	if [ $status -eq 0 ]; then
+		fail "run-tests.sh passed a hung binary"
+	elif [[ $out != *"hang: HUNG: stopped after 2 s (TEST_TIMEOUT); the stall dump is above"* ]]; then
+		fail "run-tests.sh did not say the binary hung: $out"
+	elif [[ $out != *'"stuck-reader": waits on semaphore 1 "never released"'* ]]; then
+		fail "run-tests.sh: no stall dump naming what the hung thread waits on: $out"
+	elif [[ $out != *"[asan] after"*"1 passed, 0 failed"* ]]; then
+		fail "run-tests.sh did not go on with the next binary: $out"
+	else
+		passed=$((passed + 1))
+	fi
+	rm -rf "$work"
+else
+	fail "$libshim is not built: the hung-binary check needs it"
+fi
 
 echo "test-tools: $passed passed, $failed failed"
 [ $failed -eq 0 ]

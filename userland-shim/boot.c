@@ -14,9 +14,18 @@
 extern module_info* modules[] __attribute__((weak));
 extern module_dependency module_dependencies[] __attribute__((weak));
 
+/* what a SIGQUIT prints before the process ends (host_on_quit) */
+static void
+stall_dump(void)
+{
+	shim_dump_threads(stderr);
+	fflush(stderr);
+}
+
 status_t
 shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 {
+	host_on_quit(stall_dump);
 	shim_kern_init();
 	shim_module_reset();
 	shim_devfs_init();

@@ -109,6 +109,13 @@ void host_thread_local(void** slot);
 void* host_map(size_t size); /* zeroed, never NULL (aborts) */
 void host_unmap(void* address, size_t size);
 
+/* once per process (host_signal.c, both builds): on SIGQUIT, print a line and call dump(), then
+ * end the process with SIGQUIT's default action. A hung test binary gets it from its runner
+ * (tools/run-tests.sh), so it ends with the shim's stall dump: who waits on what, who holds it.
+ * Best effort: a dump that needs a lock the interrupted thread holds never finishes, and the
+ * runner's kill follows. Nothing happens if SIGQUIT already has a handler. */
+void host_on_quit(void (*dump)(void));
+
 void host_schedule_point(enum host_point point);
 /* shim_boot(): rewind the choice tape, restart the virtual clock and the decision count */
 void host_sched_boot(void);

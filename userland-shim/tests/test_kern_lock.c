@@ -254,7 +254,14 @@ test_mutex_switch_lock(void** state)
 	mutex_lock(&to);
 	thread_id thread = shim_thread_spawn("switcher", switch_job_run, &job);
 	assert_int_equal(shim_wait_until_blocked(thread, WAIT), B_OK);
-	assert_int_equal(mutex_trylock(&from), B_OK);
+	/* the switcher counts as blocked once it is queued on `to`, a moment before it lets `from`
+	 * go (mutex_lock_slow): wait for that, bounded only to catch a switcher that never does */
+	bigtime_t deadline = system_time() + WAIT;
+	while (mutex_trylock(&from) != B_OK && system_time() < deadline)
+		snooze(100);
+	assert_int_equal(from.holder, find_thread(NULL));
+	/* and it is still queued on `to`, which this thread holds */
+	assert_int_equal(shim_wait_until_blocked(thread, WAIT), B_OK);
 	mutex_unlock(&from);
 	mutex_unlock(&to);
 	assert_int_equal(join(thread), B_OK);
