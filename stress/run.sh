@@ -129,6 +129,18 @@ EOF
 	mv "$dir/state.tmp" "$dir/state"
 }
 
+# ctrl+c (or a kill): stop the slot that runs, keep the run resumable, say how to go on
+interrupted() {
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${tailer:-}" ] && kill "$tailer" 2>/dev/null
+	local san_name=$variant
+	case $variant in asan) san_name=address ;; tsan) san_name=thread ;; esac
+	echo
+	echo "stress: interrupted in slot $next_slot of $dir; it runs again when the run goes on:"
+	echo "  make stress RESUME=$dir SAN=$san_name"
+	exit 130
+}
+
 # the whole run is one function: bash parses it before running it, so editing this file while an
 # overnight run goes on does not disturb that run
 main() {
@@ -218,6 +230,7 @@ main() {
 		: >"$log"
 		"$bin" "${args[@]}" >>"$log" 2>&1 &
 		pid=$!
+		trap 'interrupted' INT TERM
 		# the console gets the progress, failure and result lines while the log gets everything
 		tail -n +1 -f --pid=$pid "$log" 2>/dev/null |
 			grep --line-buffered -E '^(\[|FAIL|WATCHDOG|params:|RESULT|PANIC|stall:)' &
@@ -259,6 +272,11 @@ main() {
 		fi
 		next_slot=$((next_slot + 1))
 		save_state
+		# the run's own progress line after every slot: with slots shorter than PROGRESS the
+		# binary's lines never come, and a console must not stay silent for long
+		printf '[run %ss of %ss] %d slot(s) done, %d failure(s), %s ops in all\n' \
+			"${used_s%.*}" "$duration_s" "$next_slot" "$failures" "$(cat "$dir"/slot-*.log 2>/dev/null |
+				sed -n 's/^RESULT .* ops=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')"
 		[ "$failures" -gt 0 ] && [ "${STOP_ON_FAIL:-0}" = 1 ] && break
 	done
 
