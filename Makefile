@@ -133,9 +133,6 @@ run-tests: tests-built
 check-deps:
 	@bash tools/deps.sh test
 
-test-tools: $(BUILD)/asan/libshim.a ## bad knobs stop every entry point first; hung tests are dumped
-	@bash tools/test-tools.sh $(BUILD)/asan/libshim.a
-
 lint: check-deps ## warnings (clang, gcc), clang-tidy, cppcheck on driver/, the layout rules
 	@bash tools/lint.sh "$(DRIVER_CFLAGS)" "$(SHIM_CFLAGS)" "$(DRIVER_SRCS)" "$(SHIM_SRCS)"
 
@@ -155,6 +152,10 @@ include stress/stress.mk
 include bench/bench.mk
 include fuse/fuse.mk
 include e2e/e2e.mk
+
+# the tools' own test (a step of make test), here because it needs the fuzz build's replayer
+test-tools: $(BUILD)/asan/libshim.a $(FZ)/rp/ops ## bad knobs, inputs stop first; hangs dumped
+	@bash tools/test-tools.sh $(BUILD)/asan/libshim.a
 
 # ---- Haiku: the add-on, checks against Haiku's headers (README "Trying it on Haiku") -----------
 # make haiku-check HAIKU_SRC=<dir with a Haiku checkout's headers/ and build/config_headers/>:

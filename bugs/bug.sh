@@ -172,14 +172,22 @@ in_tree() {
 # replay_n BIN FILE: $passed := how many of RUNS runs exit 0; $first_fail := the first failure's
 # report line
 replay_n() {
-	local bin=$1 file=$2 ok=0 i out
+	local bin=$1 file=$2 ok=0 i out rc
 	first_fail=
+	input_error=
 	for ((i = 0; i < RUNS; i++)); do
-		if out=$(timeout 120 "$bin" "$file" 2>&1); then
+		out=$(timeout 120 "$bin" "$file" 2>&1)
+		rc=$?
+		if [ $rc -eq 0 ]; then
 			ok=$((ok + 1))
+		elif [ $rc -eq 2 ]; then
+			# the replayer could not read or parse the input: not a result of the bug
+			input_error=$(grep -a -m1 '^replay: ' <<<"$out")
+			input_error=${input_error:-"exit 2: $(tail -n 1 <<<"$out")"}
+			break
 		elif [ -z "$first_fail" ]; then
-			local what='CHECK FAILED|^SUMMARY: |deadlock|ERROR: [A-Za-z]*Sanitizer|runtime error|FAIL'
-			first_fail=$(grep -aE "$what" \
+			local what='CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error|FAIL'
+			first_fail=$(grep -aiE "$what" \
 				<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ on address.*//' | cut -c1-150)
 			[ -n "$first_fail" ] || first_fail=$(tail -n 1 <<<"$out" | cut -c1-150)
 		fi
@@ -223,9 +231,16 @@ check() {
 			local mut real why
 			replay_n "$WORK/$bug/tree/$fz/rp/$t" "$f"
 			mut=$passed why=$first_fail
+			local bad_input=$input_error
 			replay_n "$WORK/base/tree/$fz/rp/$t" "$f"
 			real=$passed
+			bad_input=${bad_input:-$input_error}
 			local verdict=ok
+			if [ -n "$bad_input" ]; then
+				echo "FAILED $bug ${f#corpora/injected/}: input error, not a result: $bad_input"
+				bad=$((bad + 1))
+				continue
+			fi
 			if [ "$mut" -ne 0 ] || [ "$real" -ne "$RUNS" ]; then
 				verdict=FAILED
 				bad=$((bad + 1))

@@ -260,7 +260,7 @@ ci() {
 # digest of every op's result (deterministic builds must repeat it exactly)
 result_of() {
 	local out=$1 rc=$2 what
-	what=$(grep -aE 'CHECK FAILED|^SUMMARY: |deadlock|ERROR: AddressSanitizer|runtime error' \
+	what=$(grep -aiE 'CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error' \
 		<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ (pid [0-9]*)//; s/0x[0-9a-f]\{6,\}//g')
 	[ -z "$what" ] && what=$(grep -aE ': ok, digest ' <<<"$out" | tail -n 1 | sed 's/.*: ok/ok/')
 	echo "rc=$rc ${what:-no result line}"
@@ -273,8 +273,24 @@ repro_one() {
 	local out rc
 	out=$("$bin" -v "$file" 2>&1)
 	rc=$?
-	# the trace: ops, results and (deterministic build) scheduling decisions that had a choice
-	grep -av '(only)$' <<<"$out" | tail -n 400
+	if [ $rc -eq 2 ]; then
+		# the replayer could not read or parse the input: an input error, not a result
+		grep -a '^replay: \|^usage: ' <<<"$out" >&2
+		echo "== $file: input error (status 2): nothing was replayed" >&2
+		return 2
+	fi
+	# the trace: ops, results and (deterministic build) scheduling decisions that had a choice;
+	# the whole of it is saved, the console shows its end
+	local trace shown=400 lines
+	trace=$FZ/repro/$t/$(basename "$file").trace
+	mkdir -p "$(dirname "$trace")"
+	grep -av '(only)$' <<<"$out" >"$trace"
+	lines=$(wc -l <"$trace")
+	if [ "$lines" -gt $shown ]; then
+		echo "   ... $((lines - shown)) earlier trace lines not shown; the whole trace: $trace"
+	fi
+	tail -n $shown "$trace"
+	echo "== the whole trace ($lines lines): $trace"
 	local first
 	first=$(result_of "$out" $rc)
 	local same=1 i different=()

@@ -89,8 +89,11 @@ replay_ops() {
 		printf '== replay %d: exit %d\n%s\n' "$i" "$rc" "$out" >>"$log"
 		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 			first=${first:-"the replayer timed out"}
+		elif [ $rc -eq 2 ]; then
+			first="the replayer cannot read the program: $(grep -a -m1 '^replay: ' <<<"$out")"
+			break
 		elif [ $rc -ne 0 ]; then
-			first=$(grep -a -m1 -E 'CHECK FAILED|ERROR: |runtime error|deadlock' <<<"$out")
+			first=$(grep -a -m1 -iE 'CHECK FAILED|ERROR: |runtime error|deadlock|PANIC' <<<"$out")
 			first=${first:-"exit $rc"}
 			break
 		fi
@@ -99,6 +102,8 @@ replay_ops() {
 		echo "FAIL: ops program: $file (passes: the race needs the free-running interleaving)"
 	elif [ "$first" = "the replayer timed out" ]; then
 		echo "FAIL: ops program: $file (not decided: the replayer timed out, see $log)"
+	elif [[ $first == "the replayer cannot read"* ]]; then
+		echo "FAIL: ops program: $file (not replayed: $first)"
 	else
 		echo "FAIL: ops program: $file (replays: reproduces the failure: ${first# })"
 	fi

@@ -4,6 +4,9 @@
 # hung test binary is stopped with a stall dump. Usage: test-tools.sh [ASan libshim.a]
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# each make here is a new user's make: not a part of the make that runs this (its jobserver and
+# its command-line variables would reach the inner makes)
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 passed=0
 failed=0
 
@@ -120,6 +123,34 @@ script_rejects "PROGRESS=0" "bash stress/run.sh build/stress/none/stress none" \
 	"stress: PROGRESS=0: $duration"
 script_rejects "FZ=build/fuzz/det FUZZ_TIME=abc" "bash fuzz/run.sh libfuzzer ioctl" \
 	"FUZZ_TIME=abc: $duration"
+
+# make repro on an input it cannot replay: an input error (status 2, the reason), never a verdict
+repro_rejects() {
+	local file=$1 reason=$2 out status
+	out=$(make --no-print-directory repro TARGET=ops FILE="$file" 2>&1)
+	status=$?
+	if [ $status -ne 2 ]; then
+		fail "make repro FILE=$file: status $status, not 2"
+	elif [[ $out != *"replay: $file: $reason"* ]]; then
+		fail "make repro FILE=$file: does not say '$reason': $out"
+	elif [[ $out != *"input error (status 2): nothing was replayed"* ]] ||
+		[[ $out == *"runs identical"* ]]; then
+		fail "make repro FILE=$file: not told apart from a result: $out"
+	else
+		passed=$((passed + 1))
+	fi
+}
+if [ -x build/fuzz/det/rp/ops ]; then
+	inputs=$(mktemp -d)
+	printf 't0 create tap/0\nt0 frobnicate\n' >"$inputs/bad.txt"
+	mkdir "$inputs/empty"
+	repro_rejects "$inputs/missing.txt" "No such file or directory"
+	repro_rejects "$inputs/bad.txt" "line 2: unknown op"
+	repro_rejects "$inputs/empty" "no inputs in this directory"
+	rm -rf "$inputs"
+else
+	fail "build/fuzz/det/rp/ops is not built: the repro checks need it"
+fi
 
 # a hung test binary: stopped after TEST_TIMEOUT with the shim's stall dump, and the run goes on
 # (tools/run-tests.sh; the binary is tools/tests/hang.c on the ASan shim library, if built)

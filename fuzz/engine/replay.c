@@ -1,5 +1,6 @@
 /* Standalone replayer of a fuzz harness: files or directories of inputs (*.txt programs assembled
- * first), each on a fresh shim boot; -v traces ops and scheduling, -d decodes, -p one boot. */
+ * first), each on a fresh shim boot; -v traces ops and scheduling, -d decodes, -p one boot. An
+ * input it cannot read or parse is an input error: a message and status 2, never a result. */
 #include "common.h"
 
 #include <dirent.h>
@@ -26,7 +27,7 @@ load(const char* path, uint8* buffer)
 	static char text[INPUT_LIMIT + 1];
 	FILE* file = fopen(path, "rb");
 	if (file == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	bool isText = ends_with(path, ".txt");
@@ -38,7 +39,7 @@ load(const char* path, uint8* buffer)
 	char error[256];
 	ssize_t size = fz_assemble(text, buffer, INPUT_LIMIT, error, sizeof(error));
 	if (size < 0)
-		fprintf(stderr, "%s: %s\n", path, error);
+		fprintf(stderr, "replay: %s: %s\n", path, error);
 	return size;
 }
 
@@ -85,24 +86,34 @@ replay_path(const char* path)
 {
 	struct stat info;
 	if (stat(path, &info) != 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	if (!S_ISDIR(info.st_mode))
 		return replay_file(path);
 	struct dirent** entries;
 	int count = scandir(path, &entries, NULL, alphasort);
-	int failures = 0;
+	if (count < 0) {
+		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	int failures = 0, inputs = 0;
 	for (int i = 0; i < count; i++) {
 		char child[4096];
 		snprintf(child, sizeof(child), "%s/%s", path, entries[i]->d_name);
 		struct stat childInfo;
 		if (!skipped(entries[i]->d_name) && stat(child, &childInfo) == 0
-			&& S_ISREG(childInfo.st_mode))
+			&& S_ISREG(childInfo.st_mode)) {
 			failures += replay_file(child);
+			inputs++;
+		}
 		free(entries[i]);
 	}
 	free(entries);
+	if (inputs == 0) {
+		fprintf(stderr, "replay: %s: no inputs in this directory\n", path);
+		return 1;
+	}
 	return failures;
 }
 
@@ -131,9 +142,15 @@ main(int argc, char** argv)
 			return 2;
 		}
 	}
+	if (first == argc) {
+		fprintf(stderr, "usage: %s [-v] [-d] [-p] FILE|DIR... (-h: what they do)\n", argv[0]);
+		return 2;
+	}
 	int failures = 0;
 	for (int i = first; i < argc; i++)
 		failures += replay_path(argv[i]);
 	fz_finish();
-	return failures == 0 ? 0 : 1;
+	/* every failure here is an input that could not be read or parsed: a crash or a failed check
+	 * ends the process on its own (abort), with its report */
+	return failures == 0 ? 0 : 2;
 }
