@@ -93,8 +93,13 @@ fuzz_bug() {
 		for t in $targets; do find "$dest/corpora/$t" -maxdepth 1 -type f -delete; done
 	fi
 	local start=$SECONDS rc=0
+	# the copy's own repro lines name its findings/: they are copied to findings/bug-BUG/ below,
+	# where the bug's build replays them
 	inner_make -C "$dest" fuzz TARGET="$targets" FUZZ_TIME="${FUZZ_TIME:-600}" \
-		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" || rc=$?
+		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" 2>&1 |
+		sed -u -e "s#make repro FILE=findings/#make repro-bug BUG=$bug FILE=findings/bug-$bug/#" \
+			-e "s#finding: findings/#finding: findings/bug-$bug/#" ||
+		rc=${PIPESTATUS[0]}
 	local found=() f t
 	for t in $targets; do
 		for f in "$dest/findings/$t"/*; do
@@ -112,7 +117,11 @@ fuzz_bug() {
 			found+=("findings/bug-$bug/$t/$(basename "$f")")
 		done
 	done
-	echo "== fuzz-bug $bug: $((SECONDS - start)) s in all (build included), make status $rc"
+	echo "== fuzz-bug $bug: $((SECONDS - start)) s in all (build included), ${#found[@]} finding(s)"
+	if [ $rc -ne 0 ] && [ ${#found[@]} -eq 0 ]; then
+		echo "fuzz-bug: the campaign failed (make status $rc) without a finding: see above" >&2
+		return 2
+	fi
 	if [ ${#found[@]} -eq 0 ]; then
 		echo "fuzz-bug: BUG=$bug NOT FOUND by $targets in ${FUZZ_TIME:-600}s" >&2
 		return 1
@@ -120,7 +129,8 @@ fuzz_bug() {
 	for f in "${found[@]}"; do
 		echo "found: $f"
 		echo "  replay against the bug:  make repro-bug BUG=$bug FILE=$f"
-		echo "  and the real driver:     make repro FILE=$f"
+		echo "  and the real driver:     make repro FILE=$f    (it passes there)"
+		echo "  shrink it:               make minimize-bug BUG=$bug FILE=$f"
 	done
 }
 
@@ -133,13 +143,14 @@ stress_bug() {
 	echo "   SCENARIO=$scenario DURATION=$duration SAN=$san, logs: $logs"
 	sync_tree "$bug"
 	local start=$SECONDS rc=0
+	# the runner's follow-up lines name the real driver's make stress and make repro: here they
+	# are the bug's (stress-bug, repro-bug)
 	inner_make -C "$dest" stress SCENARIO="$scenario" DURATION="$duration" SAN="$san" \
-		SEED="${SEED:-}" STOP_ON_FAIL=1 STRESS_LOGS="$logs" 2>&1 | tee "$WORK/$bug/stress.out" ||
+		SEED="${SEED:-}" STOP_ON_FAIL=1 STRESS_LOGS="$logs" 2>&1 |
+		sed -u -e "s#make stress SCENARIO=#make stress-bug BUG=$bug SCENARIO=#" \
+			-e "s#make repro TARGET=#make repro-bug BUG=$bug TARGET=#" | tee "$WORK/$bug/stress.out" ||
 		rc=${PIPESTATUS[0]}
-	echo "== stress-bug $bug: $((SECONDS - start)) s in all (build included), make status $rc"
-	# the runner's reproduce lines name the real driver's `make stress`: this is the bug's
-	sed -n "s/^FAIL: reproduce: make stress /reproduce against the bug: make stress-bug BUG=$bug /p" \
-		"$WORK/$bug/stress.out"
+	echo "== stress-bug $bug: $((SECONDS - start)) s in all (build included)"
 	if [ "$rc" -eq 0 ]; then
 		echo "stress-bug: BUG=$bug NOT CAUGHT by $scenario in $duration (SAN=$san)" >&2
 		return 1
@@ -166,7 +177,13 @@ in_tree() {
 	local t
 	t=$(target_of "$file" "$bug")
 	sync_tree "$bug"
-	inner_make -C "$dest" "$target" TARGET="$t" FILE="$(realpath "$file")" "$@"
+	# the copy's follow-up lines name make repro and make minimize: from here they are the bug's
+	local rc=0
+	inner_make -C "$dest" "$target" TARGET="$t" FILE="$(realpath "$file")" "$@" 2>&1 |
+		sed -u -e "s#make repro FILE=#make repro-bug BUG=$bug FILE=#" \
+			-e "s#make minimize FILE=#make minimize-bug BUG=$bug FILE=#" \
+			-e "s#\(whole trace[^:]*: \)build/#\1${dest#"$TOP"/}/build/#" || rc=${PIPESTATUS[0]}
+	return $rc
 }
 
 # replay_n BIN FILE: $passed := how many of RUNS runs exit 0; $first_fail := the first failure's

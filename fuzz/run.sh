@@ -343,9 +343,20 @@ minimize() {
 		"$FZ/rp/$t-compile-seed" "$file" "$FZ/logs/minimize.in" || return 1
 		file=$FZ/logs/minimize.in
 	fi
+	rm -f "$out" # an earlier run's result must not pass for this one's
 	"$FZ/lf/$t" -minimize_crash=1 -runs=20000 -max_total_time="$FUZZ_TIME" \
 		-exact_artifact_path="$out" "$file" >"$FZ/logs/minimize.log" 2>&1
-	[ -f "$out" ] || { tail -n 20 "$FZ/logs/minimize.log"; return 1; }
+	if [ ! -f "$out" ]; then
+		tail -n 20 "$FZ/logs/minimize.log"
+		# a finding of an injected bug crashes only that bug's build
+		if [[ $2 =~ findings/bug-([a-z0-9-]+)/ ]]; then
+			echo "minimize: $2 is a finding of the injected bug ${BASH_REMATCH[1]}; it crashes" \
+				"only that bug's build: make minimize-bug BUG=${BASH_REMATCH[1]} FILE=$2"
+		else
+			echo "minimize: $2 does not crash this build (make repro FILE=$2 shows what it does)"
+		fi
+		return 1
+	fi
 	echo "minimized: $file ($(wc -c <"$file") bytes) -> $out ($(wc -c <"$out") bytes)"
 	"$FZ/rp/$t" -d "$out"
 	echo "make repro FILE=$out"
