@@ -109,8 +109,12 @@ void fz_decode(const uint8* data, size_t size, struct fz_program* program);
 const char* fz_sym_find(const struct fz_sym* syms, int64 value);
 const char* fz_sym_name(const struct fz_sym* syms, int64 value);
 void fz_print_op(FILE* out, const struct fz_op* op, bool full);
-/* assemble text into bytes; returns the length, or -1 with a message naming the line */
-ssize_t fz_assemble(const char* text, uint8* out, size_t capacity, char* error, size_t errorSize);
+/* Assemble a text program into bytes; returns the length, or -1 with "LINE:COLUMN: message" in
+ * error (the token at fault and the valid choices). Strict, unlike the byte decoder: an unknown op,
+ * symbol or thread, a missing or extra argument, a number out of its argument's range and a NUL
+ * byte are errors. */
+ssize_t fz_assemble(const char* text, size_t textLength, uint8* out, size_t capacity, char* error,
+	size_t errorSize);
 
 /* ---- tracing and checks ------------------------------------------------------------------- */
 

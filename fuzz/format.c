@@ -3,6 +3,8 @@
 #include "common.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,18 +202,74 @@ static bool
 parse_number(const char* token, int64* value)
 {
 	char* end;
+	errno = 0;
 	*value = (int64)strtoll(token, &end, 0);
-	return end != token && *end == '\0';
+	return end != token && *end == '\0' && errno == 0;
+}
+
+/* The assembler's error: where on the line (sProblemAt, a pointer into the line being assembled)
+ * and what, with the offending token and the valid choices (the assembler runs on one thread). */
+static char sProblem[1024];
+static const char* sProblemAt;
+
+static const char* __attribute__((format(printf, 2, 3)))
+problem_at(const char* at, const char* format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(sProblem, sizeof(sProblem), format, args);
+	va_end(args);
+	sProblemAt = at;
+	return sProblem;
+}
+
+/* ", "-separated names of a symbol table (at most what fits), for "use one of" messages */
+static const char*
+sym_choices(const struct fz_sym* syms)
+{
+	static char list[768];
+	size_t used = 0;
+	list[0] = '\0';
+	for (int i = 0; syms[i].name != NULL; i++) {
+		int written =
+			snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? ", " : "", syms[i].name);
+		if (written < 0 || (size_t)written >= sizeof(list) - used) {
+			snprintf(list + used, sizeof(list) - used, ", ...");
+			break;
+		}
+		used += (size_t)written;
+	}
+	return list;
+}
+
+/* the op's argument names, for "missing" and "too many" messages */
+static const char*
+arg_names(const struct fz_op_spec* op)
+{
+	static char list[256];
+	size_t used = 0;
+	list[0] = '\0';
+	for (int i = 0; i < FZ_MAX_ARGS && op->args[i].kind != FZ_NONE; i++) {
+		int written =
+			snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? " " : "", op->args[i].name);
+		if (written < 0 || (size_t)written >= sizeof(list) - used)
+			break;
+		used += (size_t)written;
+	}
+	return used > 0 ? list : "no arguments";
 }
 
 static const char*
 put_arg(struct writer* writer, const struct fz_arg* arg, const char* token)
 {
+	const char* at = token;
 	const char* equals = strchr(token, '=');
 	if (equals != NULL && token[0] != '"' && strncmp(token, "x:", 2) != 0) {
 		if ((size_t)(equals - token) != strlen(arg->name)
 			|| strncmp(token, arg->name, strlen(arg->name)) != 0)
-			return "argument name does not match the op's argument at this position";
+			return problem_at(at,
+				"'%.*s' is not the argument here: expected %s=", (int)(equals - token), token,
+				arg->name);
 		token = equals + 1;
 	}
 	int64 value = 0;
@@ -229,23 +287,32 @@ put_arg(struct writer* writer, const struct fz_arg* arg, const char* token)
 		}
 	}
 	switch (arg->kind) {
-		case FZ_DATA:
-			return put_data(writer, token, true);
+		case FZ_DATA: {
+			const char* error = put_data(writer, token, true);
+			return error != NULL ? problem_at(at, "%s: '%s'", error, token) : NULL;
+		}
 		case FZ_ENUM:
 			if (index < 0)
-				return "unknown symbol";
+				return problem_at(
+					at, "unknown %s '%s': use one of %s", arg->name, token, sym_choices(arg->syms));
 			return put(writer, (uint64)index, 1) ? NULL : "output too long";
 		case FZ_CODE:
 			if (index >= 0)
 				return put(writer, (uint64)index, 1) ? NULL : "output too long";
-			if (!parse_number(token, &value))
-				return "not a number or known symbol";
+			if (!parse_number(token, &value) || value < 0 || value > 0xffffffffLL)
+				return problem_at(at, "%s '%s' is neither a known symbol (%s) nor a number 0..%u",
+					arg->name, token, sym_choices(arg->syms), 0xffffffffU);
 			return put(writer, 0xff, 1) && put(writer, (uint64)value, 4) ? NULL : "output too long";
-		default:
-			if (!parse_number(token, &value))
-				return "not a number";
+		default: {
 			int bytes = arg->kind == FZ_U8 ? 1 : arg->kind == FZ_U16 ? 2 : 4;
+			int64 max = bytes == 4 ? 0xffffffffLL : (1LL << (8 * bytes)) - 1;
+			if (!parse_number(token, &value))
+				return problem_at(at, "%s '%s' is not a number", arg->name, token);
+			if (value < 0 || value > max)
+				return problem_at(
+					at, "%s %s is out of range 0..%lld", arg->name, token, (long long)max);
 			return put(writer, (uint64)value, bytes) ? NULL : "output too long";
+		}
 	}
 }
 
@@ -286,65 +353,77 @@ assemble_line(char* line, struct writer* program, struct writer* tape)
 		return NULL;
 	if (strcmp(tokens[0], "tape") == 0) {
 		if (!(fz_harness.flags & FZ_TAPE))
-			return "this harness has no choice tape";
+			return problem_at(tokens[0], "the %s harness has no choice tape", fz_harness.name);
 		for (int i = 1; i < count; i++) {
 			int64 value;
-			const char* error = parse_number(tokens[i], &value)
-									? (put(tape, (uint64)value, 1) ? NULL : "tape too long")
-									: put_data(tape, tokens[i], false);
+			if (parse_number(tokens[i], &value)) {
+				if (value < 0 || value > 255)
+					return problem_at(tokens[i], "tape byte %s is out of range 0..255", tokens[i]);
+				if (!put(tape, (uint64)value, 1))
+					return "tape too long";
+				continue;
+			}
+			const char* error = put_data(tape, tokens[i], false);
 			if (error != NULL)
-				return error;
+				return problem_at(tokens[i], "%s: '%s'", error, tokens[i]);
 		}
 		return NULL;
 	}
 	int first = 0;
 	if (fz_harness.flags & FZ_THREADS) {
 		int64 thread = 0;
-		if (tokens[0][0] == 't' && parse_number(tokens[0] + 1, &thread))
+		if (tokens[0][0] == 't' && parse_number(tokens[0] + 1, &thread)) {
+			if (thread < 0 || thread >= fz_harness.threads)
+				return problem_at(
+					tokens[0], "no thread '%s': use t0..t%d", tokens[0], fz_harness.threads - 1);
 			first = 1;
-		if (thread < 0 || thread >= fz_harness.threads)
-			return "no such thread";
+		}
 		if (!put(program, (uint64)thread, 1))
 			return "output too long";
 	}
 	if (first >= count)
-		return "missing op name";
+		return problem_at(tokens[0], "'%s' is a thread without an op", tokens[0]);
 	int code = -1;
 	for (int i = 0; i < fz_harness.op_count && code < 0; i++) {
 		if (strcmp(fz_harness.ops[i].name, tokens[first]) == 0)
 			code = i;
 	}
-	if (code < 0)
-		return "unknown op";
+	if (code < 0) {
+		static char ops[768];
+		size_t used = 0;
+		ops[0] = '\0';
+		for (int i = 0; i < fz_harness.op_count; i++) {
+			int written = snprintf(
+				ops + used, sizeof(ops) - used, "%s%s", i > 0 ? ", " : "", fz_harness.ops[i].name);
+			if (written < 0 || (size_t)written >= sizeof(ops) - used)
+				break;
+			used += (size_t)written;
+		}
+		return problem_at(tokens[first], "unknown op '%s': use one of %s", tokens[first], ops);
+	}
 	if (!put(program, (uint64)code, 1))
 		return "output too long";
-	const struct fz_arg* args = fz_harness.ops[code].args;
-	int given = count - first - 1;
-	for (int i = 0; i < FZ_MAX_ARGS && args[i].kind != FZ_NONE; i++) {
-		/* missing trailing arguments are 0 (first symbol, empty data) */
-		const char* error = i < given ? put_arg(program, &args[i], tokens[first + 1 + i])
-							: args[i].kind == FZ_DATA
-								? (put(program, 0, 2) ? NULL : "output too long")
-								: (put(program, 0,
-									   args[i].kind == FZ_U16   ? 2
-									   : args[i].kind == FZ_U32 ? 4
-																: 1)
-										? NULL
-										: "output too long");
+	const struct fz_op_spec* op = &fz_harness.ops[code];
+	int given = count - first - 1, wanted = 0;
+	while (wanted < FZ_MAX_ARGS && op->args[wanted].kind != FZ_NONE)
+		wanted++;
+	if (given > wanted)
+		return problem_at(
+			tokens[first + 1 + wanted], "too many arguments: %s takes %s", op->name, arg_names(op));
+	if (given < wanted)
+		return problem_at(tokens[first], "missing %s: %s takes %s", op->args[given].name, op->name,
+			arg_names(op));
+	for (int i = 0; i < wanted; i++) {
+		const char* error = put_arg(program, &op->args[i], tokens[first + 1 + i]);
 		if (error != NULL)
 			return error;
-		if (i + 1 == FZ_MAX_ARGS || args[i + 1].kind == FZ_NONE) {
-			if (given > i + 1)
-				return "too many arguments";
-		}
 	}
-	if (args[0].kind == FZ_NONE && given > 0)
-		return "too many arguments";
 	return NULL;
 }
 
 ssize_t
-fz_assemble(const char* text, uint8* out, size_t capacity, char* error, size_t errorSize)
+fz_assemble(
+	const char* text, size_t textLength, uint8* out, size_t capacity, char* error, size_t errorSize)
 {
 	static uint8 tapeBuffer[65536];
 	bool withTape = (fz_harness.flags & FZ_TAPE) != 0;
@@ -353,28 +432,37 @@ fz_assemble(const char* text, uint8* out, size_t capacity, char* error, size_t e
 		return -1;
 	struct writer program = {out + offset, capacity - offset, 0};
 	struct writer tape = {tapeBuffer, sizeof(tapeBuffer), 0};
-	char line[1 << 17];
+	static char line[1 << 17];
 	int number = 0;
-	for (const char* c = text; *c != '\0';) {
-		const char* newline = strchr(c, '\n');
-		size_t length = newline != NULL ? (size_t)(newline - c) : strlen(c);
+	for (size_t position = 0; position < textLength;) {
+		const char* c = text + position;
+		const char* newline = memchr(c, '\n', textLength - position);
+		size_t length = newline != NULL ? (size_t)(newline - c) : textLength - position;
 		number++;
+		const char* nul = memchr(c, '\0', length);
+		if (nul != NULL) {
+			snprintf(error, errorSize, "%d:%d: a NUL byte: a text program is text", number,
+				(int)(nul - c) + 1);
+			return -1;
+		}
 		if (length >= sizeof(line)) {
-			snprintf(error, errorSize, "line %d: too long", number);
+			snprintf(error, errorSize, "%d:1: the line is too long", number);
 			return -1;
 		}
 		memcpy(line, c, length);
 		line[length] = '\0';
+		sProblemAt = NULL;
 		const char* problem = assemble_line(line, &program, &tape);
 		if (problem != NULL) {
-			snprintf(error, errorSize, "line %d: %s", number, problem);
+			int column = sProblemAt != NULL ? (int)(sProblemAt - line) + 1 : 1;
+			snprintf(error, errorSize, "%d:%d: %s", number, column, problem);
 			return -1;
 		}
-		c += length + (newline != NULL ? 1 : 0);
+		position += length + (newline != NULL ? 1 : 0);
 	}
 	if (withTape) {
 		if (program.length > 0xffff || program.length + 2 + tape.length > capacity) {
-			snprintf(error, errorSize, "program too long");
+			snprintf(error, errorSize, "%d:1: the program is too long", number);
 			return -1;
 		}
 		out[0] = (uint8)program.length;

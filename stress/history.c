@@ -333,6 +333,13 @@ history_write_program(int unit, const struct worker* culprit, const char* failur
 				s++;
 			slotFd[s] = (int)record->result;
 			events[i].slot = s;
+		} else if (record->kind == OP_OPEN) {
+			/* an open that failed or was still in the call: the slot it would have taken, not
+			 * kept (the assembler takes slots 0..255 only; -1 used to become slot 7) */
+			int s = 0;
+			while (s < SLOTS - 1 && slotFd[s] >= 0)
+				s++;
+			events[i].slot = s;
 		} else if (uses_fd(record->kind)) {
 			int s = 0;
 			while (s < SLOTS && slotFd[s] != record->fd)

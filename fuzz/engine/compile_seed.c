@@ -24,11 +24,11 @@ main(int argc, char** argv)
 	size_t length = fread(text, 1, sizeof(text) - 1, in);
 	fclose(in);
 	text[length] = '\0';
-	char error[256];
-	ssize_t size = fz_assemble(text, output, sizeof(output), error, sizeof(error));
+	char error[1024];
+	ssize_t size = fz_assemble(text, length, output, sizeof(output), error, sizeof(error));
 	if (size < 0) {
-		fprintf(stderr, "%s:%s\n", argv[1], error + 4);
-		return 1;
+		fprintf(stderr, "%s:%s\n", argv[1], error);
+		return 2;
 	}
 	FILE* out = fopen(argv[2], "wb");
 	if (out == NULL || fwrite(output, 1, (size_t)size, out) != (size_t)size || fclose(out) != 0) {

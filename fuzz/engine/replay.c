@@ -36,10 +36,10 @@ load(const char* path, uint8* buffer)
 	if (!isText)
 		return (ssize_t)length;
 	text[length] = '\0';
-	char error[256];
-	ssize_t size = fz_assemble(text, buffer, INPUT_LIMIT, error, sizeof(error));
+	char error[1024];
+	ssize_t size = fz_assemble(text, length, buffer, INPUT_LIMIT, error, sizeof(error));
 	if (size < 0)
-		fprintf(stderr, "replay: %s: %s\n", path, error);
+		fprintf(stderr, "replay: %s:%s\n", path, error);
 	return size;
 }
 
