@@ -100,11 +100,12 @@ static bool
 need_name(struct reply* reply, const char* command, const char* name)
 {
 	if (name == NULL) {
-		reply_error(reply, "%s: missing interface name (tun/N or tap/N)", command);
+		reply_error(reply, "usage: %s: missing interface name (tun/N or tap/N)", command);
 		return false;
 	}
 	if (!valid_name(name)) {
-		reply_error(reply, "%s: %s is not tun/N or tap/N", command, name);
+		reply_error(reply, "usage: %s: %s is not tun/N or tap/N (N: 0..%d, no leading zero)",
+			command, name, TUNTAP_MAX_UNIT);
 		return false;
 	}
 	return true;
@@ -236,7 +237,7 @@ command_bridge(struct reply* reply, const char* name, const char* device)
 	if (!need_name(reply, "bridge", name))
 		return;
 	if (device == NULL) {
-		reply_error(reply, "bridge %s: missing Linux device", name);
+		reply_error(reply, "usage: bridge %s: missing Linux device", name);
 		return;
 	}
 	char error[LINE_MAX_LENGTH];
@@ -279,7 +280,7 @@ command_addr(struct reply* reply, const char* name, const char* address)
 	char extra;
 	if (address == NULL || sscanf(address, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a > 255
 		|| b > 255 || c > 255 || d > 255) {
-		reply_error(reply, "addr %s: expected an IPv4 address A.B.C.D", name);
+		reply_error(reply, "usage: addr %s: expected an IPv4 address A.B.C.D", name);
 		return;
 	}
 	uint8_t bytes[4] = {(uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d};
@@ -333,7 +334,7 @@ run_command(char* line, struct reply* reply)
 	}
 	const char* command = words[0];
 	if (command == NULL)
-		reply_error(reply, "empty command");
+		reply_error(reply, "usage: empty command");
 	else if (!arguments_fit(reply, command, count - 1))
 		return;
 	else if (strcmp(command, "create") == 0)
@@ -356,7 +357,7 @@ run_command(char* line, struct reply* reply)
 		command_addr(reply, words[1], words[2]);
 	else
 		reply_error(reply,
-			"unknown command %s (create, up, down, delete, list, bridge, unbridge,"
+			"usage: unknown command %s (create, up, down, delete, list, bridge, unbridge,"
 			" leaks, addr)",
 			command);
 	if (!reply->failed)

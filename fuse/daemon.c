@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,15 @@
 
 static struct fuse_session* sSession;
 
-static void
-usage(void)
+/* bad usage: what was wrong (the option, the missing value), then the usage; status 2 */
+static void __attribute__((noreturn, format(printf, 1, 2))) usage(const char* format, ...)
 {
-	fprintf(stderr, "usage: tuntapfs MOUNTPOINT --control SOCKET [--foreground] [--debug]\n"
+	va_list args;
+	va_start(args, format);
+	fputs("tuntapfs: ", stderr);
+	vfprintf(stderr, format, args);
+	va_end(args);
+	fprintf(stderr, "\nusage: tuntapfs MOUNTPOINT --control SOCKET [--foreground] [--debug]\n"
 					"                [--bare NAME=LINUXTAP ...]\n");
 	exit(2);
 }
@@ -119,11 +125,18 @@ parse_options(int argc, char** argv, struct options* options)
 			options->bare[options->bareCount++] = argv[++i];
 		else if (argv[i][0] != '-' && options->mountpoint == NULL)
 			options->mountpoint = argv[i];
+		else if (strcmp(argv[i], "--control") == 0 || strcmp(argv[i], "--bare") == 0)
+			usage(hasValue ? "too many %s options (at most %d)" : "%s needs a value", argv[i],
+				BARE_SPECS_MAX);
+		else if (argv[i][0] == '-')
+			usage("unknown option %s", argv[i]);
 		else
-			usage();
+			usage("a second MOUNTPOINT %s (the first is %s)", argv[i], options->mountpoint);
 	}
-	if (options->mountpoint == NULL || options->control == NULL)
-		usage();
+	if (options->mountpoint == NULL)
+		usage("MOUNTPOINT is missing");
+	if (options->control == NULL)
+		usage("--control SOCKET is missing");
 }
 
 int

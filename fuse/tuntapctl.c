@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,11 @@ connect_control(const char* path)
 			return fd;
 		int err = errno;
 		close(fd);
+		struct stat info;
+		if (err == ECONNREFUSED && stat(path, &info) == 0 && !S_ISSOCK(info.st_mode)) {
+			fprintf(stderr, "tuntapctl: %s is not a socket (tuntapfs --control makes one)\n", path);
+			return -2;
+		}
 		if ((err != ENOENT && err != ECONNREFUSED) || waited >= CONNECT_WAIT_MS) {
 			fprintf(stderr, "tuntapctl: %s: %s (is tuntapfs running?)\n", path, strerror(err));
 			return -1;
@@ -82,7 +88,7 @@ main(int argc, char** argv)
 	signal(SIGPIPE, SIG_IGN);
 	int fd = connect_control(argv[2]);
 	if (fd < 0)
-		return 1;
+		return fd == -2 ? 2 : 1;
 	if (write(fd, line, used) != (ssize_t)used) {
 		perror("tuntapctl: write");
 		return 1;
@@ -111,7 +117,11 @@ main(int argc, char** argv)
 	if (last != NULL)
 		fwrite(reply, 1, (size_t)(last - reply) + 1, stdout);
 	int result = 0;
-	if (strncmp(status, "ERR ", 4) == 0) {
+	if (strncmp(status, "ERR usage: ", 11) == 0) {
+		/* the command itself was wrong: bad usage, as a wrong command line */
+		fprintf(stderr, "tuntapctl: %s\n", status + 11);
+		result = 2;
+	} else if (strncmp(status, "ERR ", 4) == 0) {
 		fprintf(stderr, "tuntapctl: %s\n", status + 4);
 		result = 1;
 	} else if (strcmp(status, "OK") != 0) {

@@ -175,6 +175,27 @@ else
 	fail "build/fuzz/det/rp/ops is not built: the repro checks need it"
 fi
 
+# tuntapctl (fuse/): bad usage and a control path that is not a socket are status 2, told apart
+# from a daemon's error (status 1); the daemon's own usage errors are checked by make e2e
+ctl=$(mktemp -d)
+if ${CC:-clang} -std=gnu11 -D_GNU_SOURCE fuse/tuntapctl.c -o "$ctl/tuntapctl" 2>"$ctl/cc.log"; then
+	touch "$ctl/regular"
+	err=$("$ctl/tuntapctl" --control "$ctl/regular" list 2>&1)
+	status=$?
+	if [ $status -ne 2 ] ||
+		[ "$err" != "tuntapctl: $ctl/regular is not a socket (tuntapfs --control makes one)" ]; then
+		fail "tuntapctl on a regular file: status $status, said '$err'"
+	else
+		passed=$((passed + 1))
+	fi
+	"$ctl/tuntapctl" >/dev/null 2>&1
+	status=$?
+	[ $status -eq 2 ] && passed=$((passed + 1)) || fail "tuntapctl without arguments: status $status"
+else
+	fail "cannot build fuse/tuntapctl.c: $(cat "$ctl/cc.log")"
+fi
+rm -rf "$ctl"
+
 # a hung test binary: stopped after TEST_TIMEOUT with the shim's stall dump, and the run goes on
 # (tools/run-tests.sh; the binary is tools/tests/hang.c on the ASan shim library, if built)
 libshim=${1:-build/asan/libshim.a}
