@@ -97,14 +97,20 @@ fuzz_bug() {
 	# where the bug's build replays them
 	inner_make -C "$dest" fuzz TARGET="$targets" FUZZ_TIME="${FUZZ_TIME:-600}" \
 		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" 2>&1 |
-		sed -u -e "s#make repro FILE=findings/#make repro-bug BUG=$bug FILE=findings/bug-$bug/#" \
-			-e "s#finding: findings/#finding: findings/bug-$bug/#" ||
+		sed -u -e "s#\(^\|[ (=]\)findings/#\1findings/bug-$bug/#g" \
+			-e "s#make repro FILE=#make repro-bug BUG=$bug FILE=#" \
+			-e "s#make repro TARGET=#make repro-bug BUG=$bug TARGET=#" ||
 		rc=${PIPESTATUS[0]}
 	local found=() f t
 	for t in $targets; do
 		for f in "$dest/findings/$t"/*; do
 			[ -f "$f" ] || continue
 			case $f in *.log) continue ;; esac
+			if [[ $f == *.min ]]; then # a minimized reproducer: copied with its finding
+				mkdir -p "findings/bug-$bug/$t"
+				cp "$f" "findings/bug-$bug/$t/"
+				continue
+			fi
 			# time to find: the campaign's start marker to the finding; execs: libFuzzer's count
 			local secs execs
 			secs=$(awk -v a="$(stat -c %.3Y "$f")" -v b="$(stat -c %.3Y "$dest/$fz/logs/$t.start")" \
@@ -117,6 +123,9 @@ fuzz_bug() {
 			found+=("findings/bug-$bug/$t/$(basename "$f")")
 		done
 	done
+	# the copy's index of its findings, with the paths they have here
+	[ -f "$dest/findings/INDEX" ] && sed "s#findings/#findings/bug-$bug/#g" "$dest/findings/INDEX" \
+		>"findings/bug-$bug/INDEX"
 	echo "== fuzz-bug $bug: $((SECONDS - start)) s in all (build included), ${#found[@]} finding(s)"
 	if [ $rc -ne 0 ] && [ ${#found[@]} -eq 0 ]; then
 		echo "fuzz-bug: the campaign failed (make status $rc) without a finding: see above" >&2

@@ -21,6 +21,7 @@ FZ_TARGET := $(subst $(fz_comma), ,$(TARGET))
 ## FUZZ_TIME=<seconds>  make fuzz: time per harness (default 60)
 FUZZ_TIME ?= 60
 ## SMOKE_TIME=<seconds>  make fuzz-smoke: time per harness (default 15)
+## MINIMIZE_TIME=<seconds>  make fuzz: time to shrink each new finding's reproducer (default 30)
 SMOKE_TIME ?= 15
 ## JOBS=<n>  make fuzz: processes per harness (default 1)
 JOBS ?= 1
@@ -160,7 +161,7 @@ $(FZ)/seeds/$(1)/%: corpora/$(1)/src/%.txt $(FZ)/rp/$(1)-compile-seed
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fz_seed_rule,$(t))))
 
-.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage fuzz-smoke \
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage findings fuzz-smoke \
 	fuzz-ci oss-fuzz-check
 fuzz-deps:
 	@bash tools/deps.sh fuzz
@@ -207,6 +208,9 @@ minimize: fuzz-deps ## shrink a crashing FILE to FILE.min (libFuzzer -minimize_c
 merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inputs first
 	@$(MAKE) --no-print-directory $(foreach t,$(FZ_TARGET),$(FZ)/lf/$(t)) fuzz-seeds
 	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(FZ_TARGET)
+
+findings: ## the findings grouped by signature: count, first and last seen, smallest reproducer
+	@bash fuzz/findings.sh index
 
 coverage: fuzz-deps ## llvm-cov HTML of driver/ from corpora, seeds, regressions and the working corpus
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds

@@ -12,7 +12,8 @@ source fuzz/settings.sh
 # shellcheck source=tools/knobs.sh
 source tools/knobs.sh
 # durations as make takes them (90, 90s, 10m, 8h), in seconds for the engines
-for knob in FUZZ_TIME CI_TIME; do
+MINIMIZE_TIME=${MINIMIZE_TIME:-30}
+for knob in FUZZ_TIME CI_TIME MINIMIZE_TIME; do
 	seconds=$(knob_seconds "${!knob}") || {
 		echo "$knob=${!knob}: $(knob_problem "$knob" "${!knob}")" >&2
 		exit 2
@@ -25,14 +26,23 @@ PROGRESS_EVERY=10
 summary=()
 findings=()
 
-# findings/<target>/* newer than the marker file, one `make repro` line each
+# shellcheck source=fuzz/findings.sh
+source fuzz/findings.sh
+new_signatures=() # "target<TAB>signature<TAB>file" of each signature this run saw first
+
+# findings/<target>/* newer than the marker file, one `make repro` line each, grouped by
+# signature in findings/INDEX
 report_findings() {
-	local target=$1 marker=$2 f
+	local target=$1 marker=$2 f verdict
 	for f in $(find "findings/$target" -maxdepth 1 -type f -newer "$marker" ! -name '*.log' \
-		2>/dev/null | sort); do
+		! -name '*.min' 2>/dev/null | sort); do
 		findings+=("$target: $f")
 		echo "  finding: $f"
 		echo "    make repro FILE=$f"
+		verdict=$(index_add "$target" "$f")
+		echo "    $verdict"
+		[[ $verdict == "new signature: "* ]] &&
+			new_signatures+=("$target"$'\t'"${verdict#new signature: }"$'\t'"$f")
 	done
 }
 
@@ -416,14 +426,44 @@ coverage() {
 	echo "report: $dir/html/index.html"
 }
 
+# each signature first seen in this run gets its reproducer minimized right after the campaign
+# (MINIMIZE_TIME seconds each, 30 by default); the index then names the smaller one
+minimize_new() {
+	local entry t sig file min out
+	for entry in "${new_signatures[@]}"; do
+		IFS=$'\t' read -r t sig file <<<"$entry"
+		[ -x "$FZ/lf/$t" ] || continue
+		echo "== minimizing the first reproducer of: $sig"
+		FUZZ_TIME=$MINIMIZE_TIME minimize "$t" "$file" >/dev/null 2>&1 || {
+			echo "   did not shrink: $file stays the reproducer"
+			continue
+		}
+		min=$file.min
+		out=$("$FZ/rp/$t" "$min" 2>&1)
+		if [ "$t $(finding_signature "$out")" = "$sig" ]; then
+			index_smallest "$sig" "$min"
+			echo "   $file ($(wc -c <"$file") bytes) -> $min ($(wc -c <"$min") bytes)"
+		else
+			echo "   the minimized input fails otherwise; $file stays the reproducer"
+		fi
+	done
+	[ ${#new_signatures[@]} -eq 0 ] || index_print
+}
+
 case $mode in
 libfuzzer)
 	for t in "$@"; do libfuzzer_one "$t"; done
-	print_summary libFuzzer libfuzzer cov ft
+	status=0
+	print_summary libFuzzer libfuzzer cov ft || status=$?
+	minimize_new
+	exit $status
 	;;
 afl)
 	for t in "$@"; do afl_one "$t"; done
-	print_summary AFL++ afl edges stabil
+	status=0
+	print_summary AFL++ afl edges stabil || status=$?
+	minimize_new
+	exit $status
 	;;
 ci) ci "$@" ;;
 repro) repro_one "$1" "$2" ;;

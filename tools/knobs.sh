@@ -32,8 +32,8 @@ knob_scenarios() {
 # the kind of a knob, and for choices the choices
 knob_kind() {
 	case $1 in
-	FUZZ_TIME | SMOKE_TIME | CI_TIME | OSS_FUZZ_TIME | DURATION | SLOT_MAX | STALL_TIMEOUT | \
-		OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS)
+	FUZZ_TIME | SMOKE_TIME | CI_TIME | OSS_FUZZ_TIME | MINIMIZE_TIME | DURATION | SLOT_MAX | \
+		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS)
 		echo duration ;;
 	CI_RUNS | JOBS) echo count ;;
 	MAX_LEN) echo "count or empty" ;;
