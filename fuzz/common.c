@@ -510,12 +510,36 @@ reset(void)
 		fz_fail("objects left after the input (listed above)");
 }
 
+/* After a sanitizer's report (ASan, UBSan): which op of which thread was running, as a failed
+ * check says it. A fiber of the deterministic shim reports as "thread T0": this names it. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+static void
+report_current_op(void)
+{
+	const struct fz_op* current = tCurrentOp;
+	fflush(fz_out);
+	fprintf(stderr, "\nfuzz %s: the report above came ", fz_harness.name);
+	if (current != NULL) {
+		fprintf(stderr, "from op [%d]: ", current->index);
+		fz_print_op(stderr, current, false);
+		fputs("\n", stderr);
+	} else
+		fputs("between ops (setup, end-of-input checks or reset)\n", stderr);
+	fflush(stderr);
+}
+
 void
 fz_run_input(const uint8* data, size_t size)
 {
 	static struct fz_program program;
 	if (fz_out == NULL)
 		fz_out = stdout;
+	static bool sDeathCallback;
+	if (!sDeathCallback && __sanitizer_set_death_callback != NULL) {
+		__sanitizer_set_death_callback(report_current_op);
+		sDeathCallback = true;
+	}
 	fz_decode(data, size, &program);
 	sProgram = &program;
 	sDigest = 0xcbf29ce484222325ULL;

@@ -146,6 +146,10 @@ main(int argc, char** argv)
 		fprintf(stderr, "usage: %s [-v] [-d] [-p] FILE|DIR... (-h: what they do)\n", argv[0]);
 		return 2;
 	}
+	/* a trace is read line by line: whole lines reach the pipe, so a crash report never lands in
+	 * the middle of one (a full stdio buffer used to cut a line where the report then began) */
+	if (fz_verbose)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	int failures = 0;
 	for (int i = first; i < argc; i++)
 		failures += replay_path(argv[i]);
