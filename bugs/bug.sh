@@ -202,8 +202,8 @@ replay_n() {
 	first_fail=
 	input_error=
 	for ((i = 0; i < RUNS; i++)); do
-		out=$(timeout 120 "$bin" "$file" 2>&1)
-		rc=$?
+		rc=0
+		out=$(timeout 120 "$bin" "$file" 2>&1) || rc=$? # set -e: a failing replay is a result
 		if [ $rc -eq 0 ]; then
 			ok=$((ok + 1))
 		elif [ $rc -eq 2 ]; then

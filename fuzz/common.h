@@ -108,6 +108,9 @@ void fz_decode(const uint8* data, size_t size, struct fz_program* program);
 /* the first symbol with this value: NULL / "?" if none */
 const char* fz_sym_find(const struct fz_sym* syms, int64 value);
 const char* fz_sym_name(const struct fz_sym* syms, int64 value);
+/* poll events as names, "POLLIN|POLLHUP" ("0" for none; unknown bits as hex), for messages;
+ * a buffer per thread, valid until the thread's next call */
+const char* fz_poll_events(uint16 events);
 void fz_print_op(FILE* out, const struct fz_op* op, bool full);
 /* Assemble a text program into bytes; returns the length, or -1 with "LINE:COLUMN: message" in
  * error (the token at fault and the valid choices). Strict, unlike the byte decoder: an unknown op,

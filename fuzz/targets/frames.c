@@ -529,18 +529,19 @@ do_poll(const struct fz_op* op, int slot)
 		|| (ifc->to_stack.count < (int)ifc->packets
 			&& queued_bytes(&ifc->to_stack) + ifc->mtu + (ifc->tap ? 14 : 4 * ifc->header)
 				   <= ifc->bytes);
-	FZ_CHECK(status == (pollfd.revents != 0), "poll returned %lld with revents 0x%x",
-		(long long)status, pollfd.revents);
+	FZ_CHECK(status == (pollfd.revents != 0), "poll returned %lld with revents %s",
+		(long long)status, fz_poll_events(pollfd.revents));
 	if (fz_faults_injected() > faults)
 		return status; /* a select entry it could not get: nothing to say about readiness */
 	if (usable != B_OK) {
 		FZ_CHECK(pollfd.revents == (fz_slot[slot] < 0 ? 0 : SHIM_POLLHUP),
-			"poll on a %s descriptor: revents 0x%x", shim_status_name(usable), pollfd.revents);
+			"poll on a %s descriptor: revents %s", shim_status_name(usable),
+			fz_poll_events(pollfd.revents));
 	} else {
 		FZ_CHECK((pollfd.revents & ~(SHIM_POLLIN | SHIM_POLLOUT)) == 0
 					 && (!(op->arg[1] & SHIM_POLLIN) || (readable ? in != 0 : mayRead || in == 0))
 					 && (!(op->arg[1] & SHIM_POLLOUT) || !writable || out != 0),
-			"poll: revents 0x%x, but %d frame(s) to read%s and %s", pollfd.revents,
+			"poll: revents %s, but %d frame(s) to read%s and %s", fz_poll_events(pollfd.revents),
 			ifc->to_app.count, ifc->arp_replies > 0 ? " (maybe ARP replies)" : "",
 			writable ? "room to write" : "perhaps no room to write");
 	}

@@ -219,7 +219,7 @@ do_poll(struct worker* self, const struct fz_op* op)
 	EXPECT(status, 0, 1);
 	const uint16 allowed = SHIM_POLLIN | SHIM_POLLOUT | SHIM_POLLHUP | SHIM_POLLNVAL;
 	FZ_CHECK((pollfd.revents & ~allowed) == 0 && (status == 1) == (pollfd.revents != 0),
-		"poll returned %lld with revents 0x%x", (long long)status, pollfd.revents);
+		"poll returned %lld with revents %s", (long long)status, fz_poll_events(pollfd.revents));
 	return status;
 }
 
@@ -391,9 +391,10 @@ check_blocked(thread_id* threads, int left)
 		finished += wait_done(left - finished, GRACE);
 	for (int t = 0; t < THREADS && suspects > 0; t++) {
 		if (suspect[t] != NULL && waits_in_vain(t, threads[t], &revents) == suspect[t])
-			fz_fail("t%d is still blocked in op [%d] %s on descriptor %d, which polls 0x%x: a lost "
+			fz_fail("t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost "
 					"wake-up",
-				t, suspect[t]->index, kOps[suspect[t]->code].name, sWorkers[t].fd, revents);
+				t, suspect[t]->index, kOps[suspect[t]->code].name, sWorkers[t].fd,
+				fz_poll_events(revents));
 	}
 	return finished;
 }
