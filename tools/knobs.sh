@@ -44,7 +44,7 @@ knob_kind() {
 	STOP_ON_FAIL) echo "one of: 0 1" ;;
 	FZ_DET) echo "one of: 1 (or empty)" ;;
 	TARGET) echo "list of: $(knob_harnesses)" ;;
-	SCENARIO) echo "list of: $(knob_scenarios)" ;;
+	SCENARIO) echo "list of: $(knob_scenarios) (or empty: all)" ;;
 	BUG) echo "one of: $(knob_bugs) (or empty)" ;;
 	*) echo unknown ;;
 	esac
@@ -106,8 +106,12 @@ knob_problem() {
 		fi ;;
 	"list of: "*)
 		local choices=" ${kind#list of: } " item items
+		choices=${choices% (or empty: all) }
 		items=$(tr ',' ' ' <<<"$value" | xargs)
-		[ -n "$items" ] || { echo "empty: use a $kind"; return; }
+		if [ -z "$items" ]; then
+			[[ $kind == *"(or empty: all)" ]] || echo "empty: use a $kind"
+			return
+		fi
 		for item in $items; do
 			[[ $choices == *" $item "* ]] || { echo "'$item' is not known: use a $kind"; return; }
 		done ;;

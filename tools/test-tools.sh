@@ -107,10 +107,18 @@ make_rejects "fuzz TARGET=foo" \
 make_rejects "test SAN=adress" "SAN=adress: use one of: asan tsan det none address thread"
 make_rejects "stress INJECT_STALL=all" "INJECT_STALL=all: use one of: unit global (or empty)"
 scenarios=$(bash -c 'source tools/knobs.sh; knob_scenarios')
-make_rejects "stress SCENARIO=nope" "SCENARIO=nope: 'nope' is not known: use a list of: $scenarios"
+make_rejects "stress SCENARIO=nope" \
+	"SCENARIO=nope: 'nope' is not known: use a list of: $scenarios (or empty: all)"
 make_rejects "fuzz-bug BUG=nope" \
 	"BUG=nope: use one of: $(bash -c 'source tools/knobs.sh; knob_bugs') (or empty)"
 make_takes "fuzz TARGET=ioctl,ops" 'libfuzzer'
+make_takes "stress SCENARIO=" 'stress/run.sh'
+make_takes "stress-smoke" 'stress/run.sh'
+# every target with its defaults (as CI calls them) passes the knob check and plans its work
+for t in test fuzz fuzz-ci fuzz-smoke merge coverage repro bench stress bugs-check; do
+	make_takes "$t" ''
+done
+make_rejects "fuzz TARGET=" "TARGET=: empty: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
 
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
