@@ -415,8 +415,10 @@ run(const struct fz_program* program)
 	for (int t = 0; t < THREADS; t++) {
 		sWorkers[t].thread = -1;
 		sWorkers[t].fd = -1;
+		/* named as the program names them: stall dumps and the scheduler's trace say t0..t3 */
+		static const char* const kWorkerNames[THREADS] = {"t0", "t1", "t2", "t3"};
 		threads[t] = sWorkers[t].count > 0
-						 ? shim_thread_spawn("fuzz worker", worker_main, &sWorkers[t])
+						 ? shim_thread_spawn(kWorkerNames[t], worker_main, &sWorkers[t])
 						 : -1;
 		FZ_CHECK(sWorkers[t].count == 0 || threads[t] >= 0, "cannot spawn: %s",
 			shim_status_name(threads[t]));

@@ -261,6 +261,12 @@ host_thread_local(void** slot)
 	(void)slot; /* every shim thread is a host thread */
 }
 
+void
+host_thread_name(const char* name)
+{
+	(void)name; /* free-running: no trace of scheduling decisions */
+}
+
 /* ---- memory ------------------------------------------------------------------------------ */
 
 void*

@@ -106,6 +106,10 @@ void host_tls_set(void* value);
  * switch, new threads start with NULL in it; host.c: nothing to do. Idempotent. */
 void host_thread_local(void** slot);
 
+/* the calling thread's name, for the deterministic scheduler's trace: a line "# thread 2 is t1"
+ * maps the scheduler's ids to the names harnesses and tests gave (host.c: nothing to do) */
+void host_thread_name(const char* name);
+
 void* host_map(size_t size); /* zeroed, never NULL (aborts) */
 void host_unmap(void* address, size_t size);
 

@@ -806,6 +806,13 @@ host_tls_init(void (*destructor)(void*))
 }
 
 void
+host_thread_name(const char* name)
+{
+	if (sDet.trace != NULL && name != NULL)
+		fprintf(sDet.trace, "# thread %" PRId32 " is %s\n", det_self()->id, name);
+}
+
+void
 host_tls_set(void* value)
 {
 	det_self()->tls = value; /* the native thread runs the hook when it exits */

@@ -233,6 +233,7 @@ kernel_thread_entry(void* argument)
 {
 	struct shim_thread* self = argument;
 	sCurrentThread = self;
+	host_thread_name(self->name);
 	while (atomic_get(&self->resumed) == 0)
 		host_park(&self->parker, B_INFINITE_TIMEOUT);
 
