@@ -21,7 +21,8 @@
  * earliest deadline (snooze, timed waits), which then times out. Every thread blocked and no
  * deadline pending is a deadlock: the shim prints each thread and what it waits on, then calls
  * abort(). Thread ids in traces are the scheduler's: 0 for the thread that booted (the harness's
- * main thread), then 1, 2, ... in creation order, renumbered at every boot.
+ * main thread), then 1, 2, ... in creation order, renumbered at every boot; a line "# thread 2 is
+ * t1" gives each spawned thread's name when it starts.
  *
  * Threads: spawn with shim_thread_spawn() and join with shim_thread_join(); they run as fibers
  * (a stack each, pooled across boots) on the host thread that first called into the shim, which
