@@ -118,7 +118,8 @@ make_takes "stress-smoke" 'stress/run.sh'
 for t in test fuzz fuzz-ci fuzz-smoke merge coverage repro bench stress bugs-check; do
 	make_takes "$t" ''
 done
-make_rejects "fuzz TARGET=" "TARGET=: empty: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
+harnesses=$(bash -c 'source tools/knobs.sh; knob_harnesses')
+make_rejects "fuzz TARGET=" "TARGET=: empty: use a list of: $harnesses"
 
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
@@ -203,6 +204,49 @@ else
 	fail "cannot build fuse/tuntapctl.c: $(cat "$ctl/cc.log")"
 fi
 rm -rf "$ctl"
+
+# make bench's verdict (bench/goals.py): a figure below its goal is MISSED and fails the run, a
+# missing figure is NO DATA; every run is appended to the history
+judge=$(mktemp -d)
+cat >"$judge/results.json" <<'JSON'
+{"handoff": {"throughput_pps": {"64": {"ratio_to_app_vs_fifo": 0.9, "ratio_to_stack_vs_fifo": 0.5},
+"1500": {"ratio_to_app_vs_fifo": 1.0, "ratio_to_stack_vs_fifo": 0.8}},
+"idle": {"poll_returns": 0, "select_notifications": 0, "process_cpu_percent": 0.01}},
+"wakeup": {"data": {"p99": 40}, "interrupt": {"p99": 30}, "delete": {"p99": 200}},
+"fuzz": {"ioctl": {"exec_per_sec": 60000}, "frames": {"exec_per_sec": 55000}}}
+JSON
+out=$(python3 bench/goals.py "$judge/results.json" "$judge/history.jsonl")
+status=$?
+if [ $status -ne 1 ] || [[ $out != *"app->stack / fifo"*"0.5"*"MISSED"* ]] ||
+	[[ $out != *"fuzz ops exec/s"*"NO DATA"* ]] || [[ $out != *"goals: 11 met, 2 missed"* ]] ||
+	[ "$(wc -l <"$judge/history.jsonl")" -ne 1 ]; then
+	fail "bench/goals.py: status $status: $out"
+else
+	passed=$((passed + 1))
+fi
+rm -rf "$judge"
+
+# make clean keeps what took hours and says so; distclean removes it
+tree=$(mktemp -d)
+mkdir -p "$tree/tools" "$tree/build/fuzz/det/corpus/ioctl" "$tree/build/fuzz/det/lf" \
+	"$tree/build/asan/driver" "$tree/build/bench" "$tree/findings"
+cp tools/clean.sh "$tree/tools/"
+touch "$tree/build/fuzz/det/corpus/ioctl/input" "$tree/build/fuzz/det/lf/ioctl" \
+	"$tree/build/asan/driver/unit_table.o" "$tree/build/bench/history.jsonl" "$tree/build/bench/x"
+out=$(bash "$tree/tools/clean.sh" clean)
+if [ ! -f "$tree/build/fuzz/det/corpus/ioctl/input" ] ||
+	[ ! -f "$tree/build/bench/history.jsonl" ] || [ -e "$tree/build/fuzz/det/lf/ioctl" ] || [ -e "$tree/build/asan" ] ||
+	[[ $out != *"kept build/fuzz/det/corpus"* ]] || [[ $out != *"kept findings/"* ]]; then
+	fail "make clean: removed what it keeps, or kept a build product: $out"
+else
+	bash "$tree/tools/clean.sh" distclean >/dev/null
+	if [ -e "$tree/build" ] || [ -e "$tree/findings" ]; then
+		fail "make distclean left $(ls "$tree")"
+	else
+		passed=$((passed + 1))
+	fi
+fi
+rm -rf "$tree"
 
 # a hung test binary: stopped after TEST_TIMEOUT with the shim's stall dump, and the run goes on
 # (tools/run-tests.sh; the binary is tools/tests/hang.c on the ASan shim library, if built)
