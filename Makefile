@@ -66,7 +66,7 @@ endif
 # make with one line naming the knob, its value and what is accepted, and status 2.
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -127,6 +127,7 @@ test-det: check-deps ## only the deterministic-scheduler test run
 
 tests-built: $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES)) ## build SAN's tests, run none
 
+## TEST_TIMEOUT=<seconds>  a test binary still running then is hung: stall dump, next binary (60)
 run-tests: tests-built
 	@bash tools/run-tests.sh $(SAN) $(addprefix $(BUILD)/$(SAN)/tests/,$(TEST_NAMES))
 

@@ -246,40 +246,71 @@ problem_at(const char* at, const char* format, ...)
 	return sProblem;
 }
 
-/* ", "-separated names of a symbol table (at most what fits), for "use one of" messages */
+/* A list of names for a message, at most what fits: each name joined with `separator`, and once
+ * one does not fit, a last ", ..." (when there is room for it). Returns the list. */
+struct name_list {
+	char text[768];
+	size_t used;
+	bool full;
+};
+
+static struct name_list*
+name_list_start(struct name_list* list)
+{
+	list->used = 0;
+	list->full = false;
+	list->text[0] = '\0';
+	return list;
+}
+
+static void
+name_list_add(struct name_list* list, const char* separator, const char* name)
+{
+	if (list->full)
+		return;
+	size_t room = sizeof(list->text) - list->used;
+	int written =
+		snprintf(list->text + list->used, room, "%s%s", list->used > 0 ? separator : "", name);
+	if (written < 0 || (size_t)written >= room) {
+		list->text[list->used] = '\0';
+		snprintf(list->text + list->used, room, "%s...", list->used > 0 ? separator : "");
+		list->full = true;
+		return;
+	}
+	list->used += (size_t)written;
+}
+
+/* the names of a symbol table, for "use one of" messages */
 static const char*
 sym_choices(const struct fz_sym* syms)
 {
-	static char list[768];
-	size_t used = 0;
-	list[0] = '\0';
-	for (int i = 0; syms[i].name != NULL; i++) {
-		int written =
-			snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? ", " : "", syms[i].name);
-		if (written < 0 || (size_t)written >= sizeof(list) - used) {
-			snprintf(list + used, sizeof(list) - used, ", ...");
-			break;
-		}
-		used += (size_t)written;
-	}
-	return list;
+	static struct name_list list;
+	name_list_start(&list);
+	for (int i = 0; syms[i].name != NULL; i++)
+		name_list_add(&list, ", ", syms[i].name);
+	return list.text;
 }
 
 /* the op's argument names, for "missing" and "too many" messages */
 static const char*
 arg_names(const struct fz_op_spec* op)
 {
-	static char list[256];
-	size_t used = 0;
-	list[0] = '\0';
-	for (int i = 0; i < FZ_MAX_ARGS && op->args[i].kind != FZ_NONE; i++) {
-		int written =
-			snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? " " : "", op->args[i].name);
-		if (written < 0 || (size_t)written >= sizeof(list) - used)
-			break;
-		used += (size_t)written;
-	}
-	return used > 0 ? list : "no arguments";
+	static struct name_list list;
+	name_list_start(&list);
+	for (int i = 0; i < FZ_MAX_ARGS && op->args[i].kind != FZ_NONE; i++)
+		name_list_add(&list, " ", op->args[i].name);
+	return list.used > 0 ? list.text : "no arguments";
+}
+
+/* the harness's op names, for "unknown op" messages */
+static const char*
+op_names(void)
+{
+	static struct name_list list;
+	name_list_start(&list);
+	for (int i = 0; i < fz_harness.op_count; i++)
+		name_list_add(&list, ", ", fz_harness.ops[i].name);
+	return list.text;
 }
 
 static const char*
@@ -411,19 +442,9 @@ assemble_line(char* line, struct writer* program, struct writer* tape)
 		if (strcmp(fz_harness.ops[i].name, tokens[first]) == 0)
 			code = i;
 	}
-	if (code < 0) {
-		static char ops[768];
-		size_t used = 0;
-		ops[0] = '\0';
-		for (int i = 0; i < fz_harness.op_count; i++) {
-			int written = snprintf(
-				ops + used, sizeof(ops) - used, "%s%s", i > 0 ? ", " : "", fz_harness.ops[i].name);
-			if (written < 0 || (size_t)written >= sizeof(ops) - used)
-				break;
-			used += (size_t)written;
-		}
-		return problem_at(tokens[first], "unknown op '%s': use one of %s", tokens[first], ops);
-	}
+	if (code < 0)
+		return problem_at(
+			tokens[first], "unknown op '%s': use one of %s", tokens[first], op_names());
 	if (!put(program, (uint64)code, 1))
 		return "output too long";
 	const struct fz_op_spec* op = &fz_harness.ops[code];

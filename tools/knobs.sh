@@ -33,7 +33,8 @@ knob_scenarios() {
 knob_kind() {
 	case $1 in
 	FUZZ_TIME | SMOKE_TIME | CI_TIME | OSS_FUZZ_TIME | MINIMIZE_TIME | DURATION | SLOT_MAX | \
-		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS)
+		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS | \
+		TEST_TIMEOUT)
 		echo duration ;;
 	CI_RUNS | JOBS) echo count ;;
 	MAX_LEN) echo "count or empty" ;;

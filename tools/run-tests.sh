@@ -5,7 +5,12 @@ set -u
 san=$1; shift
 # a binary still running after TEST_TIMEOUT seconds is hung: SIGQUIT makes the shim print what
 # every thread waits on and who holds it (host_on_quit), then the run goes on with the next one
-limit=${TEST_TIMEOUT:-60}
+# shellcheck source=tools/knobs.sh
+source "$(dirname "$0")/knobs.sh"
+limit=$(knob_seconds "${TEST_TIMEOUT:-60}") || {
+	echo "TEST_TIMEOUT=$TEST_TIMEOUT: $(knob_problem TEST_TIMEOUT "$TEST_TIMEOUT")" >&2
+	exit 2
+}
 passed=0; failed=0; bad=()
 for bin in "$@"; do
 	name=$(basename "$bin")

@@ -84,6 +84,7 @@ make_rejects "stress PROGRESS=0" "PROGRESS=0: $duration"
 make_rejects "stress STALL_TIMEOUT=abc" "STALL_TIMEOUT=abc: $duration"
 make_rejects "stress OP_BOUND=5q" "OP_BOUND=5q: $duration"
 make_rejects "bench BENCH_FUZZ_SECONDS=0" "BENCH_FUZZ_SECONDS=0: $duration"
+make_rejects "test-asan TEST_TIMEOUT=soon" "TEST_TIMEOUT=soon: $duration"
 make_takes "fuzz FUZZ_TIME=8h" 'FUZZ_TIME="8h"'
 [ "$(bash tools/knobs.sh seconds 8h)" = 28800 ] && [ "$(bash tools/knobs.sh seconds 1m)" = 60 ] &&
 	[ "$(bash tools/knobs.sh seconds 90s)" = 90 ] && [ "$(bash tools/knobs.sh seconds 90)" = 90 ] &&
