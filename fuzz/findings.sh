@@ -52,7 +52,7 @@ index_add() {
 	size=$(wc -c <"$file")
 	mkdir -p "$(dirname "$FINDINGS_INDEX")"
 	touch "$FINDINGS_INDEX"
-	local tmp=$FINDINGS_INDEX.tmp seen=0 count first smallest
+	local tmp=$FINDINGS_INDEX.tmp seen=0 s count first last smallest repro
 	: >"$tmp"
 	while IFS=$'\t' read -r s count first last smallest repro; do
 		if [ "$s" = "$sig" ]; then
