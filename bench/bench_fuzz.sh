@@ -14,10 +14,8 @@ json=$2
 shift 2
 # shellcheck source=tools/knobs.sh
 source tools/knobs.sh
-seconds=$(knob_seconds "${BENCH_FUZZ_SECONDS:-10}") || {
-	echo "BENCH_FUZZ_SECONDS=$BENCH_FUZZ_SECONDS: $(knob_problem BENCH_FUZZ_SECONDS "$BENCH_FUZZ_SECONDS")" >&2
-	exit 2
-}
+knob_to_seconds BENCH_FUZZ_SECONDS 10
+seconds=$BENCH_FUZZ_SECONDS
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -105,6 +105,22 @@ fz_trace(const char* format, ...)
 	va_end(args);
 }
 
+/* on stderr: `before`, then "op [N]: <the op>" for the op the calling thread runs, or "between
+ * ops (...)"; a failed check and a sanitizer's report both end with it. Returns that op. */
+static const struct fz_op*
+print_current_op(const char* before)
+{
+	const struct fz_op* current = tCurrentOp;
+	fputs(before, stderr);
+	if (current != NULL) {
+		fprintf(stderr, "op [%d]: ", current->index);
+		fz_print_op(stderr, current, false);
+		fputs("\n", stderr);
+	} else
+		fputs("between ops (setup, end-of-input checks or reset)\n", stderr);
+	return current;
+}
+
 void
 fz_fail(const char* format, ...)
 {
@@ -115,13 +131,7 @@ fz_fail(const char* format, ...)
 	vfprintf(stderr, format, args);
 	va_end(args);
 	fputs("\n", stderr);
-	const struct fz_op* current = tCurrentOp;
-	if (current != NULL) {
-		fprintf(stderr, "  in op [%d]: ", current->index);
-		fz_print_op(stderr, current, false);
-		fputs("\n", stderr);
-	} else
-		fputs("  (between ops: setup, end-of-input checks or reset)\n", stderr);
+	const struct fz_op* current = print_current_op("  in ");
 	if (sProgram != NULL && !fz_verbose) {
 		fputs("  program:\n", stderr);
 		for (int i = 0; i < sProgram->count; i++) {
@@ -517,15 +527,9 @@ extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__
 static void
 report_current_op(void)
 {
-	const struct fz_op* current = tCurrentOp;
 	fflush(fz_out);
 	fprintf(stderr, "\nfuzz %s: the report above came ", fz_harness.name);
-	if (current != NULL) {
-		fprintf(stderr, "from op [%d]: ", current->index);
-		fz_print_op(stderr, current, false);
-		fputs("\n", stderr);
-	} else
-		fputs("between ops (setup, end-of-input checks or reset)\n", stderr);
+	print_current_op("from ");
 	fflush(stderr);
 }
 

@@ -12,14 +12,9 @@ source fuzz/settings.sh
 # shellcheck source=tools/knobs.sh
 source tools/knobs.sh
 # durations as make takes them (90, 90s, 10m, 8h), in seconds for the engines
-MINIMIZE_TIME=${MINIMIZE_TIME:-30}
-for knob in FUZZ_TIME CI_TIME MINIMIZE_TIME; do
-	seconds=$(knob_seconds "${!knob}") || {
-		echo "$knob=${!knob}: $(knob_problem "$knob" "${!knob}")" >&2
-		exit 2
-	}
-	printf -v "$knob" '%s' "$seconds"
-done
+knob_to_seconds FUZZ_TIME 60
+knob_to_seconds CI_TIME 12
+knob_to_seconds MINIMIZE_TIME 30
 fz_sanitizer_env
 REPRO_RUNS=20
 PROGRESS_EVERY=10

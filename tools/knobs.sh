@@ -59,6 +59,18 @@ knob_seconds() {
 	echo $((BASH_REMATCH[1] * unit))
 }
 
+# knob_to_seconds NAME DEFAULT: the duration knob NAME (DEFAULT when unset or empty) becomes its
+# seconds, in place; a bad value is the knob's one-line error on stderr and exit 2 (call it in the
+# script's own shell, not in $(...))
+knob_to_seconds() {
+	local name=$1 value=${!1:-$2} seconds
+	seconds=$(knob_seconds "$value") || {
+		echo "$name=$value: $(knob_problem "$name" "$value")" >&2
+		exit 2
+	}
+	printf -v "$name" '%s' "$seconds"
+}
+
 # a decimal or 0x-hex number that fits 64 bits
 knob_is_seed() {
 	local v=$1
