@@ -186,15 +186,17 @@ fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++)
 fz_target_of = $(or $(filter $(FUZZ_TARGETS),$(if $(filter 1,$(words $(FZ_TARGET))),$(FZ_TARGET))),\
 	$(firstword $(filter $(FUZZ_TARGETS),$(subst /, ,$(1)))))
 
+# The replayers are prerequisites, not a sub-make: in make -j test, test-tools needs rp/ops too,
+# and two makes linking one binary let repro run it half-written (CI, 8a2b246: rc=126).
+FZ_REPRO_BINS = $(addprefix $(FZ)/rp/,$(if $(FILE),$(call fz_target_of,$(FILE)),$(FUZZ_TARGETS)))
+repro: $(FZ_REPRO_BINS)
 repro: check-deps ## replay FILE (or every regression) with its trace; 20 more runs must agree
 ifeq ($(FILE),)
-	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/rp/$(t))
 	@$(FZ_RUN_ENV) $(FZ_RUN) repro-all $(FUZZ_TARGETS)
 else
 	@test -n "$(call fz_target_of,$(FILE))" || \
 		{ echo "repro: which harness is $(FILE) for? add TARGET=$(firstword $(FUZZ_TARGETS))" \
 			"(or $(wordlist 2,9,$(FUZZ_TARGETS)))" >&2; exit 2; }
-	@$(MAKE) --no-print-directory $(FZ)/rp/$(call fz_target_of,$(FILE))
 	@$(FZ_RUN_ENV) $(FZ_RUN) repro $(call fz_target_of,$(FILE)) $(FILE)
 endif
 
