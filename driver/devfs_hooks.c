@@ -140,19 +140,22 @@ tuntap_close(void* _cookie)
 {
 	tuntap_cookie* cookie = (tuntap_cookie*)_cookie;
 	tuntap_unit* unit = cookie->unit;
+	struct list dropped;
+	packet_queue_init_detached(&dropped);
 
 	mutex_lock(&unit->lock);
 	cookie->closed = true;
 	if (unit->owner == cookie) {
 		unit->owner = NULL;
 		/* the next opener must not read this one's packets */
-		packet_queue_flush(&unit->to_app);
+		packet_queue_detach(&unit->to_app, &dropped);
 	}
 	/* threads of this descriptor still blocked inside read or write: B_FILE_ERROR (its own
 	 * queues: a later descriptor's threads cannot take these tokens) */
 	tuntap_wait_queue_wake(&cookie->read_waiters, true);
 	tuntap_wait_queue_wake(&cookie->write_waiters, true);
 	mutex_unlock(&unit->lock);
+	packet_queue_free_detached(&dropped);
 	return B_OK;
 }
 
@@ -242,11 +245,13 @@ out:
 }
 
 
-/* under the unit lock: queue the packet, drop it while down, or wait for room */
+/* under the unit lock: queue the packet, drop it while down (*_dropped: the caller frees it once
+ * the lock is released), or wait for room */
 static status_t
-queue_written(tuntap_cookie* cookie, net_buffer* buffer)
+queue_written(tuntap_cookie* cookie, net_buffer* buffer, bool* _dropped)
 {
 	tuntap_unit* unit = cookie->unit;
+	*_dropped = false;
 	while (true) {
 		status_t status = check_usable(cookie);
 		if (status != B_OK)
@@ -254,7 +259,7 @@ queue_written(tuntap_cookie* cookie, net_buffer* buffer)
 
 		if (!unit->up) {
 			packet_queue_count_drop(&unit->to_stack);
-			gBufferModule->free(buffer);
+			*_dropped = true;
 			return B_OK;
 		}
 
@@ -314,16 +319,17 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 		return status;
 	}
 	if (unit->flavor->carries_ip)
-		buffer->type = type;
+		tuntap_set_ip_metadata(buffer, type);
 
+	bool dropped;
 	mutex_lock(&unit->lock);
-	status = queue_written(cookie, buffer);
+	status = queue_written(cookie, buffer, &dropped);
 	mutex_unlock(&unit->lock);
 
-	if (status != B_OK) {
+	if (status != B_OK || dropped)
 		gBufferModule->free(buffer);
+	if (status != B_OK)
 		return status;
-	}
 	*_length = length;
 	return B_OK;
 }

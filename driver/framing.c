@@ -3,10 +3,14 @@
 
 #include "tuntap_private.h"
 
+#include <string.h>
 #include <sys/socket.h>
 
 #define IPV6_HEADER 40
 #define AF_PREFIX_LENGTH 4
+/* sizeof(struct sockaddr_in) and sizeof(struct sockaddr_in6) in Haiku's headers */
+#define SOCKADDR_IN_LENGTH 16
+#define SOCKADDR_IN6_LENGTH 28
 
 
 /* the AF prefix of header mode: only a flavor that carries IP can be in it */
@@ -123,4 +127,30 @@ tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer)
 	else
 		return B_BAD_DATA;
 	return B_OK;
+}
+
+
+/* The stack reads a received buffer's addresses before IPv4 fills them in from the header: for
+ * a broadcast, or a packet for none of its addresses, it hands buffer->destination to
+ * is_local_link_address() (Haiku's ipv4.cpp, ipv4_receive_data), which takes an AF_LINK one as
+ * the link address of one of its interfaces. create_buffer() resets only the addresses' length,
+ * so what an earlier Ethernet receive left there would still be AF_LINK: give both the packet's
+ * own family and no address, as an IP receive path expects. */
+static void
+set_unspecified_address(struct sockaddr* address, int family)
+{
+	uint8 length = family == AF_INET6 ? SOCKADDR_IN6_LENGTH : SOCKADDR_IN_LENGTH;
+	memset(address, 0, length);
+	address->sa_len = length;
+	address->sa_family = family;
+}
+
+
+void
+tuntap_set_ip_metadata(net_buffer* buffer, int32 type)
+{
+	int family = type == B_NET_FRAME_TYPE_IPV6 ? AF_INET6 : AF_INET;
+	buffer->type = type;
+	set_unspecified_address(buffer->source, family);
+	set_unspecified_address(buffer->destination, family);
 }

@@ -49,16 +49,23 @@ static void
 tuntap_down(net_device* device)
 {
 	tuntap_unit* unit = (tuntap_unit*)device;
+	struct list dropped;
+	packet_queue_init_detached(&dropped);
 
 	mutex_lock(&unit->lock);
+	bool wasReadable = tuntap_readable(unit);
 	bool wasWritable = tuntap_writable(unit);
 	unit->up = false;
-	/* nobody will read them now, and they must not surface after the next up */
-	packet_queue_flush(&unit->to_stack);
+	/* Nobody will read to_stack now, and it must not surface after the next up. to_app goes
+	 * too (BSD's if_down flushes the send queue the same way): its buffers hold the stack's
+	 * interface, and a delete (which downs first) must not wait for the application to read. */
+	packet_queue_detach(&unit->to_stack, &dropped);
+	packet_queue_detach(&unit->to_app, &dropped);
 	tuntap_wait_queue_wake(&unit->stack_waiters, true);
 	tuntap_wake_writers(unit, true);
-	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
+	tuntap_notify_transitions(unit, wasReadable, wasWritable);
 	mutex_unlock(&unit->lock);
+	packet_queue_free_detached(&dropped);
 }
 
 
@@ -81,8 +88,10 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 	status_t status;
 	if (unit->gone)
 		status = B_DEVICE_NOT_FOUND;
-	else if ((status = tuntap_check_send(unit, buffer)) != B_OK || unit->owner == NULL) {
-		/* refused, or nobody to read it: the stack frees it, we count it */
+	else if ((status = tuntap_check_send(unit, buffer)) != B_OK || unit->owner == NULL
+			 || !unit->up) {
+		/* refused, nobody to read it, or down (a down flushed to_app: nothing of the stack's
+		 * may stay queued after it): the stack frees it, we count it */
 		packet_queue_count_drop(&unit->to_app);
 		if (status == B_OK)
 			status = B_WOULD_BLOCK;

@@ -74,18 +74,46 @@ packet_queue_count_drop(packet_queue* queue)
 }
 
 
+void
+packet_queue_init_detached(struct list* dropped)
+{
+	list_init_etc(dropped, offsetof(net_buffer, link));
+}
+
+
+uint32
+packet_queue_detach(packet_queue* queue, struct list* dropped)
+{
+	/* one by one: Haiku's list_move_to_list() wants an empty target, and `dropped` may not be */
+	uint32 detached = 0;
+	net_buffer* buffer;
+	while ((buffer = (net_buffer*)list_remove_head_item(&queue->packets)) != NULL) {
+		list_add_item(dropped, buffer);
+		detached++;
+	}
+	queue->dropped += detached;
+	queue->count = 0;
+	queue->bytes = 0;
+	return detached;
+}
+
+
+void
+packet_queue_free_detached(struct list* dropped)
+{
+	net_buffer* buffer;
+	while ((buffer = (net_buffer*)list_remove_head_item(dropped)) != NULL)
+		gBufferModule->free(buffer);
+}
+
+
 uint32
 packet_queue_flush(packet_queue* queue)
 {
-	uint32 flushed = 0;
-	net_buffer* buffer;
-	while ((buffer = (net_buffer*)list_remove_head_item(&queue->packets)) != NULL) {
-		queue->count--;
-		queue->bytes -= buffer->size;
-		queue->dropped++;
-		gBufferModule->free(buffer);
-		flushed++;
-	}
+	struct list dropped;
+	packet_queue_init_detached(&dropped);
+	uint32 flushed = packet_queue_detach(queue, &dropped);
+	packet_queue_free_detached(&dropped);
 	return flushed;
 }
 

@@ -86,8 +86,20 @@ net_buffer* packet_queue_head(packet_queue* queue);
 net_buffer* packet_queue_dequeue(packet_queue* queue);
 /* count a packet that was offered and dropped without ever being queued */
 void packet_queue_count_drop(packet_queue* queue);
-/* free every queued packet, counting each as dropped; returns how many */
+/* free every queued packet, counting each as dropped; returns how many. Only where no driver
+ * lock is held: see packet_queue_detach() */
 uint32 packet_queue_flush(packet_queue* queue);
+/* Move every queued packet to `dropped` (a list linked through net_buffer::link), counting each
+ * as dropped, for packet_queue_free_detached() once the unit lock is released: freeing a stack
+ * buffer releases its interface address, which can be the interface's and its device's last
+ * reference, and then uninit_device (our revoke) runs in the freeing thread (Haiku's
+ * net_buffer.cpp, free_buffer -> interfaces.cpp, ~Interface -> device_interfaces.cpp,
+ * put_device_interface). Under the unit lock that is a recursive lock: found by
+ * test_delete's delete-with-queued-packets tests once the shim modelled the references. */
+uint32 packet_queue_detach(packet_queue* queue, struct list* dropped);
+void packet_queue_free_detached(struct list* dropped);
+/* an empty list for packet_queue_detach() */
+void packet_queue_init_detached(struct list* dropped);
 void packet_queue_get_stats(const packet_queue* queue, struct tuntap_queue_stats* stats);
 
 /* ---- wait_queue.c: sleep on a semaphore without losing a wake-up --------------------------- */
@@ -188,6 +200,9 @@ status_t tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, s
 size_t tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4]);
 /* can the stack send this buffer on this unit (size within MTU + link header) */
 status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer);
+/* a written IP packet's buffer: its type and unspecified addresses of its family, for the stack
+ * (create_buffer() does not reset them) */
+void tuntap_set_ip_metadata(net_buffer* buffer, int32 type);
 /* (TUN: also sets buffer->type from the IP version) */
 
 /* ---- readiness.c: what a unit's state means to those waiting on it ------------------------ */

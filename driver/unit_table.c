@@ -266,17 +266,20 @@ tuntap_unit_revoke(tuntap_unit* unit)
 	unit->published = false;
 	mutex_unlock(&sUnitsLock);
 
+	struct list dropped;
+	packet_queue_init_detached(&dropped);
 	mutex_lock(&unit->lock);
 	unit->gone = true;
 	unit->up = false;
-	packet_queue_flush(&unit->to_app);
-	packet_queue_flush(&unit->to_stack);
+	packet_queue_detach(&unit->to_app, &dropped);
+	packet_queue_detach(&unit->to_stack, &dropped);
 	tuntap_wake_readers(unit, true);
 	tuntap_wake_writers(unit, true);
 	tuntap_wait_queue_wake(&unit->stack_waiters, true);
 	if (unit->select_pool != NULL)
 		notify_select_event_pool(unit->select_pool, B_SELECT_DISCONNECTED);
 	mutex_unlock(&unit->lock);
+	packet_queue_free_detached(&dropped);
 
 	/* The name disappears now; a descriptor still open keeps the unit (and our hooks) alive
 	 * and gets B_DEVICE_NOT_FOUND until it is closed. */

@@ -521,16 +521,38 @@ reset(void)
 }
 
 /* After a sanitizer's report (ASan, UBSan): which op of which thread was running, as a failed
- * check says it. A fiber of the deterministic shim reports as "thread T0": this names it. */
+ * check says it. A fiber of the deterministic shim reports as "thread T0": this names it. ASan's
+ * report callback leaves libFuzzer's death callback alone (the one that saves the crashing
+ * input: replacing it lost every sanitizer finding's artifact); the replayer, which saves
+ * nothing, also takes the death callback, for UBSan's reports. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+extern void __asan_set_error_report_callback(void (*callback)(const char*)) __attribute__((weak));
 
 static void
 report_current_op(void)
 {
+	static bool sReported;
+	if (sReported)
+		return;
+	sReported = true;
 	fflush(fz_out);
 	fprintf(stderr, "\nfuzz %s: the report above came ", fz_harness.name);
 	print_current_op("from ");
 	fflush(stderr);
+}
+
+static void
+report_current_op_after(const char* report)
+{
+	(void)report; /* already printed */
+	report_current_op();
+}
+
+void
+fz_report_op_on_death(void)
+{
+	if (__sanitizer_set_death_callback != NULL)
+		__sanitizer_set_death_callback(report_current_op);
 }
 
 void
@@ -539,10 +561,10 @@ fz_run_input(const uint8* data, size_t size)
 	static struct fz_program program;
 	if (fz_out == NULL)
 		fz_out = stdout;
-	static bool sDeathCallback;
-	if (!sDeathCallback && __sanitizer_set_death_callback != NULL) {
-		__sanitizer_set_death_callback(report_current_op);
-		sDeathCallback = true;
+	static bool sReportCallback;
+	if (!sReportCallback && __asan_set_error_report_callback != NULL) {
+		__asan_set_error_report_callback(report_current_op_after);
+		sReportCallback = true;
 	}
 	fz_decode(data, size, &program);
 	sProgram = &program;

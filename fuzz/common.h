@@ -97,6 +97,9 @@ extern FILE* fz_out; /* where traces go (stdout) */
 
 /* decode, boot if needed, run, reset, leak check; aborts on any failed check */
 void fz_run_input(const uint8* data, size_t size);
+/* also name the running op after a UBSan report (the replayer: a fuzzer's engine owns the
+ * sanitizer death callback, with which it saves the crashing input) */
+void fz_report_op_on_death(void);
 /* shut down after the last input (full leak check); returns B_OK or aborts */
 status_t fz_finish(void);
 /* digest of every traced result of the last input (same digest = same run) */

@@ -74,11 +74,14 @@ libfuzzer_one() {
 			printf '  [%s %3ds] %s\n' "$t" $((SECONDS - start)) "${line:-starting}"
 		fi
 	done
-	local rc=0 execs=0 rate=0 cov=0 ft=0 last
+	local rc=0 execs=0 rate=0 cov=0 ft=0 last n
 	for ((i = 0; i < JOBS; i++)); do
 		wait "${pids[$i]}" || rc=$?
-		execs=$((execs + $(sed -n 's/^stat::number_of_executed_units: *//p' "$log.$i" | tail -n 1)))
-		rate=$((rate + $(sed -n 's/^stat::average_exec_per_sec: *//p' "$log.$i" | tail -n 1)))
+		# a job that crashed printed no final stats: it counts 0
+		n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log.$i" | tail -n 1)
+		execs=$((execs + ${n:-0}))
+		n=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log.$i" | tail -n 1)
+		rate=$((rate + ${n:-0}))
 		last=$(grep -aE '^#[0-9]+.*cov: ' "$log.$i" | tail -n 1)
 		cov=$(max "$cov" "$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")")
 		ft=$(max "$ft" "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")")

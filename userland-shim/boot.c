@@ -30,6 +30,7 @@ shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 	shim_module_reset();
 	shim_devfs_init();
 	shim_stack_init();
+	shim_module_register(&gShimNetBufferModule.info, NULL);
 
 	for (int i = 0; addonModules != NULL && addonModules[i] != NULL; i++) {
 		status_t status = shim_module_register(addonModules[i], addonDependencies);

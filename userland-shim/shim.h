@@ -126,10 +126,12 @@ struct shim_if_info {
 	uint32 index;
 	uint8 hwaddr[6];
 	uint64 received;       /* frames receive_data delivered to the stack */
-	uint64 receive_errors; /* receive_data errors (not counting the one ending a down) */
+	uint64 receive_errors; /* receive_data errors (the one ending a down too, as in Haiku) */
 	uint64 sent;           /* frames send_data accepted */
 	uint64 send_errors;    /* frames send_data refused (the stack freed them) */
 	uint64 arp_replies;    /* ARP replies the peer sent */
+	uint64 unhandled;      /* delivered frames no receive handler took (TUN's IPv6 on Haiku) */
+	uint64 link_addressed; /* TUN frames delivered with a link-level (stale) destination */
 };
 status_t shim_if_info(const char* name, struct shim_if_info* info);
 

@@ -99,7 +99,7 @@ void shim_kern_init(void); /* threads, sems, heap, user arena */
 void shim_kern_fini(void);
 void shim_devfs_init(void);
 void shim_devfs_fini(void); /* closes all descriptors still open */
-void shim_stack_init(void); /* registers the stack, buffer and datalink modules */
+void shim_stack_init(void); /* registers the stack and datalink modules (boot: the buffer's) */
 void shim_stack_fini(void); /* deletes every interface */
 
 /* strcmp(a, b) == 0 and strncmp(a, b, length) == 0 as plain loops, for the shim's name and path

@@ -305,7 +305,7 @@ test_random_garbage_writes(void** state)
 	int tap = open_up("tap/0");
 	uint32 seed = 4242;
 	static uint8 garbage[1600];
-	uint64 refused[2] = {0, 0}, accepted[2] = {0, 0};
+	uint64 refused[2] = {0, 0}, accepted[2] = {0, 0}, tunIpv6 = 0;
 	for (int i = 0; i < 2000; i++) {
 		int kind = i % 2;
 		/* short lengths half of the time: the header boundaries are there */
@@ -328,6 +328,8 @@ test_random_garbage_writes(void** state)
 		if (expected == B_OK) {
 			TU_EXPECT(result, length);
 			accepted[kind]++;
+			if (kind == 0 && version == 6)
+				tunIpv6++; /* reaches the stack, which has no IPv6 handler for tunnels */
 		} else {
 			TU_EXPECT(result, expected);
 			refused[kind]++;
@@ -339,10 +341,12 @@ test_random_garbage_writes(void** state)
 		assert_int_equal(stats.rejected, refused[kind]);
 		assert_int_equal(stats.to_stack.enqueued, accepted[kind]);
 		TU_ASSERT_STATS_INVARIANT(stats);
-		for (uint64 n = 0; n < accepted[kind]; n++) {
+		uint64 captured = accepted[kind] - (kind == 0 ? tunIpv6 : 0);
+		for (uint64 n = 0; n < captured; n++) {
 			uint8 frame[2000];
 			assert_true(shim_stack_receive(name, frame, sizeof(frame), TU_SECOND) > 0);
 		}
+		tu_expect_unhandled(name, kind == 0 ? tunIpv6 : 0);
 	}
 	assert_true(accepted[0] > 0 && accepted[1] > 0 && refused[0] > 0 && refused[1] > 0);
 	tu_finish();

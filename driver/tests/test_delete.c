@@ -139,8 +139,15 @@ test_delete_flushes_both_queues_counted(void** state)
 	tu_objects(&objects);
 	assert_int_equal(objects.net_buffers, tu_baseline.net_buffers + 5);
 
-	/* our reference keeps the revoked unit readable after delete */
+	/* The stack's delete downs only what it upped (here the test did, by hand): the stack's two
+	 * buffers queued to the application hold its interface, so the unit stays (Haiku defers
+	 * uninit_device to the last reference). The down a delete gives drops them, outside the
+	 * unit lock, and the last one's free runs uninit_device (our revoke) in this thread. */
 	TU_OK(tu_if_delete("tun/0"));
+	assert_false(unit->gone);
+	gTuntapModule.down(&unit->device);
+	assert_true(unit->gone);
+	/* our reference keeps the revoked unit readable after delete */
 	tu_objects(&objects);
 	assert_int_equal(objects.net_buffers, tu_baseline.net_buffers);
 	struct tuntap_queue_stats toApp, toStack;
@@ -157,6 +164,31 @@ test_delete_flushes_both_queues_counted(void** state)
 	TU_ASSERT_QUEUE_INVARIANT(toStack);
 	expect_stale(fd);
 	TU_OK(tu_close(fd));
+	tu_unit_down_put(unit);
+	tu_finish();
+}
+
+/* Issue 14's double lock: a deleted interface kept alive by a stack buffer queued to the
+ * application; close drops that buffer, its free runs uninit_device, which takes the unit lock:
+ * close must not hold it then (KDEBUG's "recursive lock" panic on Haiku and in the shim). */
+static void
+test_close_releases_deleted_interface(void** state)
+{
+	tu_if_create_ok("tun/0", false);
+	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
+	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
+	uint8 packet[100];
+	tu_ipv4_packet(packet, sizeof(packet), 1);
+	TU_OK(shim_stack_send("tun/0", packet, sizeof(packet), B_NET_FRAME_TYPE_IPV4));
+	TU_OK(tu_if_delete("tun/0"));
+	assert_false(unit->gone);
+	assert_true(shim_node_exists("/dev/tun/0"));
+	TU_OK(tu_close(fd));
+	assert_true(unit->gone);
+	assert_false(shim_node_exists("/dev/tun/0"));
+	struct shim_objects objects;
+	tu_objects(&objects);
+	assert_int_equal(objects.net_buffers, tu_baseline.net_buffers);
 	tu_unit_down_put(unit);
 	tu_finish();
 }
@@ -384,6 +416,7 @@ main(void)
 		TU_TEST(test_delete_wakes_blocked_writer),
 		TU_TEST(test_delete_while_down),
 		TU_TEST(test_delete_flushes_both_queues_counted),
+		TU_TEST(test_close_releases_deleted_interface),
 		TU_TEST(test_delete_with_no_descriptor),
 		TU_TEST(test_close_wakes_blocked_reader_with_file_error),
 		TU_TEST(test_close_wakes_blocked_writer_with_file_error),

@@ -250,6 +250,22 @@ tu_finish(void)
 	tu_assert_no_leak("end of test");
 }
 
+/* wait (up to a second) until the stack has discarded `count` frames of `name` in all */
+static inline void
+tu_expect_unhandled(const char* name, uint64 count)
+{
+	struct shim_if_info info;
+	bigtime_t deadline = system_time() + TU_SECOND;
+	do {
+		TU_OK(shim_if_info(name, &info));
+	} while (info.unhandled < count && system_time() < deadline && snooze(1000) == B_OK);
+	assert_int_equal(info.unhandled, count);
+	assert_int_equal(info.link_addressed, 0);
+}
+
+/* IPv6 frames a TUN interface handed to the stack in this test (the stack discards them) */
+static uint64 tu_ipv6_to_tun_stack;
+
 static inline int
 tu_setup(void** state)
 {
@@ -257,6 +273,7 @@ tu_setup(void** state)
 	for (int i = 0; i < TU_MAX_FDS; i++)
 		tu_fds[i] = -1;
 	memset(tu_ifs, 0, sizeof(tu_ifs));
+	tu_ipv6_to_tun_stack = 0;
 	for (int i = 0; i < TU_MAX_CALLS; i++)
 		tu_calls[i].used = false;
 	tu_caller_line = 0;
@@ -367,14 +384,25 @@ tu_fionread(int fd)
 		TU_ASSERT_QUEUE_INVARIANT(tuS_.to_stack); \
 	} while (0)
 
-/* a frame the stack peer captured must be exactly `expected` */
+/* A frame the stack peer captured must be exactly `expected`. IPv6 from a TUN unit reaches the
+ * stack but no receive handler (Haiku registers IPv4's only for tunnels): counted unhandled. */
 static inline void
 tu_expect_stack_frame(const char* name, const void* expected, size_t length)
 {
+	if (strncmp(name, "tun/", 4) == 0 && length > 0 && (*(const uint8*)expected >> 4) == 6) {
+		tu_expect_unhandled(name, ++tu_ipv6_to_tun_stack);
+		return;
+	}
 	uint8 frame[TU_CALL_BUFFER];
 	ssize_t got = shim_stack_receive(name, frame, sizeof(frame), TU_SECOND);
 	TU_EXPECT(got, (ssize_t)length);
 	assert_memory_equal(frame, expected, length);
+	if (strncmp(name, "tun/", 4) == 0) {
+		/* what ipv4_receive_data hands is_local_link_address must not be a link address */
+		struct shim_if_info info;
+		TU_OK(shim_if_info(name, &info));
+		assert_int_equal(info.link_addressed, 0);
+	}
 }
 
 /* the next read must return exactly `expected` */

@@ -122,6 +122,7 @@ main(int argc, char** argv)
 {
 	fz_out = stdout;
 	fz_reboot = true;
+	fz_report_op_on_death();
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		if (strcmp(argv[first], "-v") == 0)

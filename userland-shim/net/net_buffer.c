@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <KernelExport.h>
+#include <net/if_types.h>
+#include <sys/socket.h>
 
 #include "host/host.h"
 #include "host/host_asan.h"
@@ -15,6 +17,7 @@
 #define DEFAULT_CAPACITY 2048  /* a 1500-byte frame with 256 bytes of headroom fits */
 #define MIN_TAILROOM 1536
 #define MAX_SIZE (16 * 1024 * 1024)
+#define STALE_PROTOCOL 0x5a /* what create_buffer() leaves in protocol: not reset */
 
 struct shim_net_buffer {
 	net_buffer public; /* first: the driver's net_buffer* points here */
@@ -144,6 +147,18 @@ shim_net_buffer_flush_cache(void)
 		destroy_buffer(buffer);
 }
 
+/* what an Ethernet receive leaves in an address: a sockaddr_dl of an IPv4 frame from 02:5a:..
+ * (Haiku's layout: len, family, e_type, index, type, nlen, alen, slen, data), its length reset */
+static void
+stale_link_address(struct sockaddr_storage* address)
+{
+	uint8* bytes = (uint8*)address;
+	static const uint8 kLink[] = {
+		0, AF_LINK, 0x08, 0x00, 1, 0, 0, 0, IFT_ETHER, 0, 6, 0, 0x02, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a};
+	memset(bytes, 0x5a, sizeof(*address));
+	memcpy(bytes, kLink, sizeof(kLink));
+}
+
 /* a fresh buffer with `headerSpace` bytes of headroom and room for at least `size` more */
 static struct shim_net_buffer*
 new_buffer(size_t headerSpace, size_t size)
@@ -159,11 +174,21 @@ new_buffer(size_t headerSpace, size_t size)
 		replace_storage(buffer, storage_take(capacity), capacity);
 	else
 		SHIM_UNPOISON(buffer->storage, DEFAULT_CAPACITY);
-	memset(&buffer->public, 0, sizeof(buffer->public));
-	memset(&buffer->source, 0, sizeof(buffer->source));
-	memset(&buffer->destination, 0, sizeof(buffer->destination));
+	/* Haiku's create_buffer() (stack/net_buffer.cpp) resets these fields only; protocol and
+	 * the address storage keep what the buffer's last user left (the object cache recycles),
+	 * so a driver must set what it relies on. The model leaves the most telling leftover: an
+	 * Ethernet receive's link addresses (ethernet_frame's deframe: AF_LINK, IFT_ETHER, IPv4),
+	 * which device_consumer_thread() reads as the frame's specific type. */
 	buffer->public.source = (struct sockaddr*)&buffer->source;
 	buffer->public.destination = (struct sockaddr*)&buffer->destination;
+	stale_link_address(&buffer->source);
+	stale_link_address(&buffer->destination);
+	buffer->public.interface_address = NULL;
+	buffer->public.offset = 0;
+	buffer->public.msg_flags = 0;
+	buffer->public.buffer_flags = 0;
+	buffer->public.size = 0;
+	buffer->public.protocol = STALE_PROTOCOL;
 	buffer->magic = MAGIC_LIVE;
 	buffer->head = headerSpace;
 	shim_account(SHIM_OBJ_NET_BUFFER, 1);
@@ -187,8 +212,12 @@ nb_free(net_buffer* _buffer)
 	if (_buffer == NULL)
 		return;
 	struct shim_net_buffer* buffer = to_private(_buffer);
+	struct net_interface_address* address = buffer->public.interface_address;
 	shim_account(SHIM_OBJ_NET_BUFFER, -1);
 	release_buffer(buffer);
+	/* free_buffer(): the address reference may be the interface's and its device's last, whose
+	 * uninit_device then runs here, in the freeing thread (stack/net_buffer.cpp) */
+	shim_stack_put_address(address);
 }
 
 static net_buffer*
@@ -201,7 +230,9 @@ nb_duplicate(net_buffer* _from)
 	memcpy(buffer->storage + buffer->head, from->storage + from->head, from->public.size);
 	/* metadata: everything but the list link and the address pointers */
 	net_buffer* to = &buffer->public;
-	to->interface_address = from->public.interface_address;
+	to->interface_address = from->public.interface_address; /* copy_metadata(): referenced */
+	if (to->interface_address != NULL)
+		shim_stack_acquire_address(to->interface_address);
 	to->sequence = from->public.sequence; /* the whole 4-byte union */
 	to->msg_flags = from->public.msg_flags;
 	to->size = from->public.size;

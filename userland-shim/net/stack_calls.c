@@ -18,7 +18,10 @@ shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
 		status = gShimNetBufferModule.append(buffer, frame, length);
 		if (status == B_OK) {
 			buffer->type = type;
-			status = shim_stack_transmit(interface, buffer, NULL);
+			/* as a reply to what came in on it would: the buffer holds the interface's address
+			 * (stack/datalink.cpp, send_routed_data; net_buffer.cpp, copy_metadata) */
+			buffer->interface_address = shim_stack_get_address(interface);
+			status = shim_stack_transmit(interface->device_interface, buffer, NULL);
 		} else
 			gShimNetBufferModule.free(buffer);
 	}
@@ -33,7 +36,7 @@ shim_stack_receive(const char* name, void* data, size_t length, bigtime_t timeou
 	if (interface == NULL)
 		return B_BAD_VALUE;
 	net_buffer* buffer;
-	ssize_t result = shim_capture_pop(&interface->capture, timeout, &buffer);
+	ssize_t result = shim_capture_pop(&interface->device_interface->capture, timeout, &buffer);
 	if (result == B_OK) {
 		size_t size = buffer->size;
 		size_t copy = size < length ? size : length;
@@ -52,9 +55,10 @@ shim_stack_pending(const char* name)
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)
 		return B_BAD_VALUE;
-	mutex_lock(&interface->capture.lock);
-	int count = interface->capture.count;
-	mutex_unlock(&interface->capture.lock);
+	struct shim_capture* capture = &interface->device_interface->capture;
+	mutex_lock(&capture->lock);
+	int count = capture->count;
+	mutex_unlock(&capture->lock);
 	shim_stack_put_interface(interface);
 	return count;
 }

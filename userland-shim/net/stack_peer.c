@@ -7,6 +7,8 @@
 
 #include <ethernet.h>
 #include <net/if_types.h>
+#include <net_stack.h>
+#include <sys/socket.h>
 
 #include "net/net_private.h"
 
@@ -80,7 +82,7 @@ shim_capture_pop(struct shim_capture* capture, bigtime_t timeout, net_buffer** _
 /* ---- transmit and the peer ------------------------------------------------------------------- */
 
 status_t
-shim_stack_transmit(struct shim_interface* interface, net_buffer* buffer, int64* counter)
+shim_stack_transmit(struct shim_device_interface* interface, net_buffer* buffer, int64* counter)
 {
 	net_device* device = interface->device;
 	uint32 size = buffer->size;
@@ -123,7 +125,7 @@ put16(uint8* p, uint16 value)
 
 /* the ARP reply the peer owes `frame`, or NULL */
 static net_buffer*
-arp_answer(struct shim_interface* interface, net_buffer* frame)
+arp_answer(struct shim_device_interface* interface, net_buffer* frame)
 {
 	uint8 request[ARP_FRAME_LENGTH];
 	if (frame->size < ARP_FRAME_LENGTH
@@ -168,10 +170,10 @@ arp_answer(struct shim_interface* interface, net_buffer* frame)
 }
 
 static int32 sSinkCount; /* sinks installed (shim_stack_set_sink), read without their lock */
-static bool sink_deliver(struct shim_interface* interface, net_buffer* buffer);
+static bool sink_deliver(struct shim_device_interface* interface, net_buffer* buffer);
 
 void
-shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
+shim_peer_deliver(struct shim_device_interface* interface, net_buffer* buffer)
 {
 	if (atomic_get(&sSinkCount) != 0 && sink_deliver(interface, buffer))
 		return;
@@ -180,6 +182,22 @@ shim_peer_deliver(struct shim_interface* interface, net_buffer* buffer)
 	__atomic_fetch_add(&device->stats.receive.packets, 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&device->stats.receive.bytes, buffer->size, __ATOMIC_SEQ_CST);
 
+	/* device_consumer_thread(): a frame no receive handler takes is freed. A tunnel device has
+	 * one, IPv4's: the stack registers loopback_frame for (AF_INET, IFT_TUNNEL) only
+	 * (stack/stack.cpp, init_stack; datalink_protocols/loopback_frame, register_domain_device_
+	 * handler(B_NET_FRAME_TYPE_IPV4)), so IPv6 written into a TUN unit goes nowhere. */
+	if (device->type == IFT_TUNNEL && buffer->type != B_NET_FRAME_TYPE_IPV4) {
+		atomic_add64(&interface->unhandled, 1);
+		gShimNetBufferModule.free(buffer);
+		return;
+	}
+	/* IPv4's receive_data hands buffer->destination, as the device left it, to
+	 * is_local_link_address() for a broadcast or a packet for none of our addresses
+	 * (protocols/ipv4/ipv4.cpp, ipv4_receive_data): an AF_LINK address there claims the packet
+	 * for the interface with that link address, and one of length 0 for the first without one
+	 * (stack/interfaces.cpp, get_interface_address_for_link). A TUN frame's must not be one. */
+	if (device->type == IFT_TUNNEL && buffer->destination->sa_family == AF_LINK)
+		atomic_add64(&interface->link_addressed, 1);
 	net_buffer* reply = NULL;
 	if (device->type == IFT_ETHER && atomic_get(&interface->has_ipv4) != 0)
 		reply = arp_answer(interface, buffer);
@@ -215,7 +233,7 @@ sink_find_locked(const char* name)
 
 /* the frame goes to the interface's sink, if it has one: true when it was consumed */
 static bool
-sink_deliver(struct shim_interface* interface, net_buffer* buffer)
+sink_deliver(struct shim_device_interface* interface, net_buffer* buffer)
 {
 	mutex_lock(&sSinkLock);
 	struct peer_sink* entry = sink_find_locked(interface->name);

@@ -333,6 +333,20 @@ fake_device_named(const char* name)
 }
 
 /* queue what the next receive_data returns: a frame, or (data NULL) the status */
+/* free the frames send_data kept: they hold the stack's interface (and so the device) */
+__attribute__((unused)) static void
+fake_release_sent(struct fake_device* fake)
+{
+	net_buffer* sent[16];
+	mutex_lock(&fake->lock);
+	int count = fake->sent_count < 16 ? fake->sent_count : 16;
+	memcpy(sent, fake->sent, sizeof(net_buffer*) * count);
+	fake->sent_count = 0;
+	mutex_unlock(&fake->lock);
+	for (int i = 0; i < count; i++)
+		gBuf->free(sent[i]);
+}
+
 __attribute__((unused)) static void
 fake_inject(const char* name, const void* data, size_t length, status_t status)
 {
@@ -342,6 +356,9 @@ fake_inject(const char* name, const void* data, size_t length, status_t status)
 	if (data != NULL) {
 		entry->buffer = gBuf->create(0);
 		assert_int_equal(gBuf->append(entry->buffer, data, length), B_OK);
+		/* a tunnel device says what it delivers: the stack takes only IPv4 from one */
+		if (fake->device.type == IFT_TUNNEL)
+			entry->buffer->type = B_NET_FRAME_TYPE_IPV4;
 	}
 	mutex_lock(&fake->lock);
 	if (fake->tail != NULL)

@@ -211,6 +211,36 @@ test_send_path(void** state)
 	assert_int_equal(shim_stack_send("fb/0", "x", 1, type), B_NO_MEMORY);
 	assert_int_equal(fake->sent_count, 1);
 	assert_int_equal(shim_stack_send("fz/0", "x", 1, type), B_BAD_VALUE);
+	fake_release_sent(fake);
+}
+
+/* Haiku's deferred delete: a buffer the driver still holds keeps the interface's address, so
+ * the interface and its device interface; the name can be configured again meanwhile, and gets
+ * the old device; uninit_device runs in the thread that frees the last such buffer. */
+static void
+test_delete_deferred_while_driver_holds_buffer(void** state)
+{
+	int32 type = B_NET_FRAME_TYPE_IPV4;
+	assert_int_equal(shim_if_create("fb/0"), B_OK);
+	struct fake_device* fake = fake_device_named("fb/0");
+	assert_int_equal(shim_stack_send("fb/0", "\x45packet", 7, type), B_OK);
+	assert_int_equal(fake->sent_count, 1);
+
+	assert_int_equal(shim_if_delete("fb/0"), B_OK);
+	assert_false(shim_if_exists("fb/0"));
+	assert_int_equal(shim_if_count(), 0);
+	assert_int_equal(sB.uninit_devices, 0);
+
+	assert_int_equal(shim_if_create("fb/0"), B_OK);
+	assert_int_equal(sB.init_devices, 1); /* get_device_interface() found the old one */
+	assert_ptr_equal(fake_device_named("fb/0"), fake);
+	assert_int_equal(shim_if_delete("fb/0"), B_OK);
+	assert_int_equal(sB.uninit_devices, 0);
+
+	fake_release_sent(fake);
+	assert_int_equal(sB.uninit_devices, 1);
+	assert_int_equal(shim_if_create("fb/0"), B_OK);
+	assert_int_equal(sB.init_devices, 2);
 }
 
 static void
@@ -422,6 +452,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_delete_downs_uninits_and_puts, fake_net_setup, fake_net_teardown),
 		cmocka_unit_test_setup_teardown(test_send_path, fake_net_setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_delete_deferred_while_driver_holds_buffer, fake_net_setup, fake_net_teardown),
 		cmocka_unit_test_setup_teardown(test_receive_timeouts, fake_net_setup, fake_net_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_receive_errors_counted, fake_net_setup, fake_net_teardown),

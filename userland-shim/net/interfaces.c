@@ -1,0 +1,468 @@
+/* Network stack model, interface side: Haiku's Interface and InterfaceAddress
+ * (stack/interfaces.cpp), datalink_control's create and delete, and shim.h's "ifconfig". */
+#include "shim_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <net_datalink.h>
+#include <net_stack.h>
+#include <sys/sockio.h>
+
+#include "net/net_private.h"
+
+struct net_domain {
+	int family;
+};
+
+/* Haiku's sLock of interfaces.cpp: the interface list and the interfaces' reference counts */
+static mutex sInterfaceLock = MUTEX_INITIALIZER("shim interfaces");
+static struct shim_interface* sInterfaces;
+static SHIM_OBJECT_CACHE(sInterfaceCache, sizeof(struct shim_interface));
+
+static struct net_domain sInetDomain = {AF_INET};
+static struct net_domain sInet6Domain = {AF_INET6};
+
+
+/* ---- interface objects --------------------------------------------------------------------- */
+
+static struct shim_interface*
+find_locked(const char* name)
+{
+	for (struct shim_interface* interface = sInterfaces; interface != NULL;
+		 interface = interface->next) {
+		if (shim_str_equal(interface->name, name))
+			return interface;
+	}
+	return NULL;
+}
+
+struct shim_interface*
+shim_stack_get_interface(const char* name)
+{
+	if (name == NULL)
+		return NULL;
+	mutex_lock(&sInterfaceLock);
+	struct shim_interface* interface = find_locked(name);
+	if (interface != NULL)
+		interface->refs++;
+	mutex_unlock(&sInterfaceLock);
+	return interface;
+}
+
+/* Interface::~Interface(): its device interface reference goes (put_device_interface), which
+ * may be the last one */
+void
+shim_stack_put_interface(struct shim_interface* interface)
+{
+	mutex_lock(&sInterfaceLock);
+	bool last = --interface->refs == 0;
+	mutex_unlock(&sInterfaceLock);
+	if (!last)
+		return;
+	struct shim_device_interface* deviceInterface = interface->device_interface;
+	shim_cache_free(&sInterfaceCache, interface);
+	shim_put_device_interface(deviceInterface);
+}
+
+static inline struct shim_interface_address*
+to_address(struct net_interface_address* address)
+{
+	return (struct shim_interface_address*)address;
+}
+
+void
+shim_stack_acquire_address(struct net_interface_address* address)
+{
+	atomic_add(&to_address(address)->refs, 1);
+}
+
+/* InterfaceAddress::~InterfaceAddress(): the interface reference it held goes */
+void
+shim_stack_put_address(struct net_interface_address* address)
+{
+	if (address == NULL)
+		return;
+	if (atomic_add(&to_address(address)->refs, -1) == 1)
+		shim_stack_put_interface(to_address(address)->interface);
+}
+
+struct net_interface_address*
+shim_stack_get_address(struct shim_interface* interface)
+{
+	struct net_interface_address* address = (struct net_interface_address*)&interface->address;
+	shim_stack_acquire_address(address);
+	return address;
+}
+
+/* up or down through this interface: each holds at most one up of its device interface */
+static status_t
+set_up(struct shim_interface* interface, bool up)
+{
+	struct shim_device_interface* deviceInterface = interface->device_interface;
+	mutex_lock(&sInterfaceLock);
+	bool change = !interface->removed && interface->up != up;
+	if (change)
+		interface->up = up;
+	mutex_unlock(&sInterfaceLock);
+	if (!change)
+		return interface->removed && up ? B_BAD_VALUE : B_OK;
+	if (!up) {
+		shim_down_device_interface(deviceInterface);
+		return B_OK;
+	}
+	status_t status = shim_up_device_interface(deviceInterface);
+	if (status != B_OK) {
+		mutex_lock(&sInterfaceLock);
+		interface->up = false;
+		mutex_unlock(&sInterfaceLock);
+	}
+	return status;
+}
+
+/* remove_interface(): down, its address dropped, off the list, the list's reference put. The
+ * interface (and its device) lives on while buffers still hold its address. */
+static status_t
+remove_interface(struct shim_interface* interface)
+{
+	mutex_lock(&sInterfaceLock);
+	bool removed = interface->removed;
+	mutex_unlock(&sInterfaceLock);
+	if (removed)
+		return B_BAD_VALUE;
+	set_up(interface, false);
+	atomic_set(&interface->device_interface->has_ipv4, 0);
+
+	mutex_lock(&sInterfaceLock);
+	if (interface->removed) {
+		mutex_unlock(&sInterfaceLock);
+		return B_BAD_VALUE;
+	}
+	struct shim_interface** link = &sInterfaces;
+	while (*link != interface)
+		link = &(*link)->next;
+	*link = interface->next;
+	interface->removed = true;
+	mutex_unlock(&sInterfaceLock);
+	shim_stack_put_address(
+		(struct net_interface_address*)&interface->address); /* RemoveAddresses */
+	shim_stack_put_interface(interface);                     /* the list's */
+	return B_OK;
+}
+
+static void
+interface_removed_device(const char* name)
+{
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return;
+	remove_interface(interface);
+	shim_stack_put_interface(interface);
+}
+
+
+/* ---- datalink control ------------------------------------------------------------------------ */
+
+static void
+set_ipv4(struct shim_interface* interface, const struct ifaliasreq* request)
+{
+	if (request->ifra_addr.ss_family != AF_INET)
+		return;
+	/* Haiku's sockaddr_in: len, family, port (2 bytes), then the address */
+	int32 address;
+	memcpy(&address, (const uint8*)&request->ifra_addr + 4, sizeof(address));
+	atomic_set(&interface->device_interface->ipv4, address);
+	atomic_set(&interface->device_interface->has_ipv4, 1);
+}
+
+/* add_interface(): a new interface holding its own reference to the device interface */
+static status_t
+add_interface(const struct ifaliasreq* request, struct shim_device_interface* deviceInterface)
+{
+	struct shim_interface* interface = shim_cache_alloc(&sInterfaceCache);
+	memset(interface, 0, sizeof(struct shim_interface));
+	/* the name fits: datalink_control() terminates it at IF_NAMESIZE - 1 */
+	memcpy(interface->name, request->ifra_name,
+		strnlen(request->ifra_name, sizeof(interface->name) - 1));
+	interface->device_interface = deviceInterface;
+	interface->address.interface = interface;
+	interface->address.refs = 1; /* the interface's own, until RemoveAddresses() */
+	interface->refs = 2;         /* the list's and the address's */
+
+	mutex_lock(&sInterfaceLock);
+	if (find_locked(interface->name) != NULL) {
+		mutex_unlock(&sInterfaceLock);
+		shim_cache_free(&sInterfaceCache, interface);
+		return B_NAME_IN_USE;
+	}
+	shim_device_interface_acquire(deviceInterface);
+	set_ipv4(interface, request);
+	struct shim_interface** link = &sInterfaces;
+	while (*link != NULL)
+		link = &(*link)->next;
+	*link = interface;
+	mutex_unlock(&sInterfaceLock);
+	return B_OK;
+}
+
+/* SIOCAIFADDR: an address for a listed interface, else a new interface on the device
+ * interface of that name (the old one while it is still listed) */
+static status_t
+add_interface_or_address(const struct ifaliasreq* request)
+{
+	struct shim_interface* interface = shim_stack_get_interface(request->ifra_name);
+	if (interface != NULL) {
+		set_ipv4(interface, request);
+		shim_stack_put_interface(interface);
+		return B_OK;
+	}
+	struct shim_device_interface* deviceInterface =
+		shim_get_device_interface(request->ifra_name, true);
+	if (deviceInterface == NULL)
+		return B_DEVICE_NOT_FOUND;
+	status_t status = add_interface(request, deviceInterface);
+	shim_put_device_interface(deviceInterface);
+	return status;
+}
+
+static status_t
+delete_interface(const char* name)
+{
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	status_t status = remove_interface(interface);
+	shim_stack_put_interface(interface);
+	return status;
+}
+
+static status_t
+datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
+{
+	size_t length = _length != NULL ? *_length : 0;
+	switch (option) {
+		case SIOCAIFADDR: {
+			struct ifaliasreq request;
+			if (length > 0 && length < sizeof(request))
+				return B_BAD_VALUE;
+			if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
+				return B_BAD_ADDRESS;
+			request.ifra_name[IF_NAMESIZE - 1] = '\0';
+			return add_interface_or_address(&request);
+		}
+		case SIOCDIFADDR: {
+			struct ifreq request;
+			if (length > 0 && length < sizeof(request))
+				return B_BAD_VALUE;
+			if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
+				return B_BAD_ADDRESS;
+			request.ifr_name[IF_NAMESIZE - 1] = '\0';
+			if (request.ifr_addr.sa_family == AF_UNSPEC)
+				return delete_interface(request.ifr_name);
+			if (request.ifr_addr.sa_family != AF_INET)
+				return B_BAD_VALUE;
+			struct shim_interface* interface = shim_stack_get_interface(request.ifr_name);
+			if (interface == NULL)
+				return B_BAD_VALUE;
+			atomic_set(&interface->device_interface->has_ipv4, 0);
+			shim_stack_put_interface(interface);
+			return B_OK;
+		}
+		default:
+			return B_BAD_VALUE;
+	}
+}
+
+
+/* ---- the stack's own modules ----------------------------------------------------------------- */
+
+static net_domain*
+stack_get_domain(int family)
+{
+	if (family == AF_INET)
+		return &sInetDomain;
+	if (family == AF_INET6)
+		return &sInet6Domain;
+	return NULL;
+}
+
+static struct net_stack_module_info sStackModule = {
+	.info = {NET_STACK_MODULE_NAME, 0, NULL},
+	.get_domain = stack_get_domain,
+	.device_removed = shim_device_removed,
+};
+
+static struct net_datalink_module_info sDatalinkModule = {
+	.info = {NET_DATALINK_MODULE_NAME, 0, NULL},
+	.control = datalink_control,
+};
+
+void
+shim_stack_init(void)
+{
+	shim_device_interfaces_reset(interface_removed_device);
+	shim_module_register(&sStackModule.info, NULL);
+	shim_module_register(&sDatalinkModule.info, NULL);
+}
+
+void
+shim_stack_fini(void)
+{
+	shim_reap_readers();
+	for (;;) {
+		char name[IF_NAMESIZE];
+		mutex_lock(&sInterfaceLock);
+		bool found = sInterfaces != NULL;
+		if (found)
+			memcpy(name, sInterfaces->name, sizeof(name));
+		mutex_unlock(&sInterfaceLock);
+		if (!found)
+			break;
+		delete_interface(name);
+	}
+	shim_reap_readers();
+}
+
+
+/* ---- shim.h: "ifconfig" ---------------------------------------------------------------------- */
+
+static status_t
+control_with_name(int32 option, const char* name, uint32 address, bool setAddress)
+{
+	size_t nameLength = name != NULL ? strlen(name) : 0;
+	if (name == NULL || nameLength >= IF_NAMESIZE)
+		return B_BAD_VALUE;
+	shim_reap_readers();
+	/* the names fit (checked above): memcpy after the memset, not snprintf, on this hot path */
+	if (option == SIOCAIFADDR) {
+		struct ifaliasreq request;
+		memset(&request, 0, sizeof(request));
+		memcpy(request.ifra_name, name, nameLength);
+		if (setAddress) {
+			uint8* in = (uint8*)&request.ifra_addr;
+			in[0] = 16;
+			in[1] = AF_INET;
+			memcpy(in + 4, &address, sizeof(address));
+		}
+		size_t length = sizeof(request);
+		return datalink_control(&sInetDomain, SIOCAIFADDR, &request, &length);
+	}
+	struct ifreq request;
+	memset(&request, 0, sizeof(request));
+	memcpy(request.ifr_name, name, nameLength);
+	request.ifr_addr.sa_family = AF_UNSPEC;
+	size_t length = sizeof(request);
+	return datalink_control(&sInetDomain, SIOCDIFADDR, &request, &length);
+}
+
+status_t
+shim_if_create(const char* name)
+{
+	return control_with_name(SIOCAIFADDR, name, 0, false);
+}
+
+status_t
+shim_if_delete(const char* name)
+{
+	return control_with_name(SIOCDIFADDR, name, 0, false);
+}
+
+status_t
+shim_if_set_ipv4(const char* name, uint32 address)
+{
+	if (!shim_if_exists(name))
+		return B_BAD_VALUE;
+	return control_with_name(SIOCAIFADDR, name, address, true);
+}
+
+static status_t
+up_or_down(const char* name, bool up)
+{
+	shim_reap_readers();
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	status_t status = set_up(interface, up);
+	shim_stack_put_interface(interface);
+	return status;
+}
+
+status_t
+shim_if_up(const char* name)
+{
+	return up_or_down(name, true);
+}
+
+status_t
+shim_if_down(const char* name)
+{
+	return up_or_down(name, false);
+}
+
+bool
+shim_if_exists(const char* name)
+{
+	if (name == NULL)
+		return false;
+	mutex_lock(&sInterfaceLock);
+	bool exists = find_locked(name) != NULL;
+	mutex_unlock(&sInterfaceLock);
+	return exists;
+}
+
+int
+shim_if_count(void)
+{
+	int count = 0;
+	mutex_lock(&sInterfaceLock);
+	for (struct shim_interface* interface = sInterfaces; interface != NULL;
+		 interface = interface->next)
+		count++;
+	mutex_unlock(&sInterfaceLock);
+	return count;
+}
+
+status_t
+shim_if_info(const char* name, struct shim_if_info* info)
+{
+	if (info == NULL)
+		return B_BAD_VALUE;
+	struct shim_interface* interface = shim_stack_get_interface(name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	struct shim_device_interface* deviceInterface = interface->device_interface;
+	net_device* device = deviceInterface->device;
+	memset(info, 0, sizeof(*info));
+	info->flags = __atomic_load_n(&device->flags, __ATOMIC_SEQ_CST);
+	info->type = device->type;
+	info->mtu = (uint32)__atomic_load_n(&device->mtu, __ATOMIC_SEQ_CST);
+	info->index = device->index;
+	memcpy(info->hwaddr, device->address.data, sizeof(info->hwaddr));
+	info->received = (uint64)atomic_get64(&deviceInterface->received);
+	info->receive_errors = (uint64)atomic_get64(&deviceInterface->receive_errors);
+	info->sent = (uint64)atomic_get64(&deviceInterface->sent);
+	info->send_errors = (uint64)atomic_get64(&deviceInterface->send_errors);
+	info->arp_replies = (uint64)atomic_get64(&deviceInterface->arp_replies);
+	info->unhandled = (uint64)atomic_get64(&deviceInterface->unhandled);
+	info->link_addressed = (uint64)atomic_get64(&deviceInterface->link_addressed);
+	shim_stack_put_interface(interface);
+	return B_OK;
+}
+
+
+/* ---- shim.h: daemon support ------------------------------------------------------------------ */
+
+int
+shim_if_list(char (*names)[SHIM_IF_NAME_LENGTH], int max)
+{
+	int count = 0;
+	mutex_lock(&sInterfaceLock);
+	for (struct shim_interface* interface = sInterfaces; interface != NULL;
+		 interface = interface->next) {
+		if (count < max && names != NULL)
+			snprintf(names[count], SHIM_IF_NAME_LENGTH, "%s", interface->name);
+		count++;
+	}
+	mutex_unlock(&sInterfaceLock);
+	return count;
+}
