@@ -77,6 +77,12 @@ clone_open(const tuntap_flavor* flavor, uint32 openMode, tuntap_cookie* cookie)
 
 		tuntap_unit* unit = status == B_OK ? tuntap_unit_get(request.ifra_name) : NULL;
 		tuntap_unreserve_number(flavor, number);
+		if (status == B_NAME_IN_USE) {
+			/* Haiku's add_interface(): another ifconfig listed the name first, on our unit
+			 * (get_device_interface() hands both the same device): take the next one */
+			status = B_BUSY;
+			continue;
+		}
 		if (status != B_OK)
 			return status;
 		if (unit == NULL) {

@@ -90,8 +90,9 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 		status = B_DEVICE_NOT_FOUND;
 	else if ((status = tuntap_check_send(unit, buffer)) != B_OK || unit->owner == NULL
 			 || !unit->up) {
-		/* refused, nobody to read it, or down (a down flushed to_app: nothing of the stack's
-		 * may stay queued after it): the stack frees it, we count it */
+		/* Refused, nobody to read it, or down (OpenBSD's tun_output refuses a down interface
+		 * too): the stack frees it, we count it. After a down nothing of the stack's is queued,
+		 * so a delete (which downs first) lets the interface go at once. */
 		packet_queue_count_drop(&unit->to_app);
 		if (status == B_OK)
 			status = B_WOULD_BLOCK;

@@ -265,6 +265,9 @@ do_write(const struct fz_op* op, int slot, int64 faults)
 	if (status > 0) {
 		ifc->written++;
 		if (ifc->up) {
+			/* IPv6 from a TUN unit reaches the stack, which has no handler for it on a tunnel
+			 * (Haiku registers IPv4's only): counted unhandled, never captured */
+			frame.maybe = !ifc->tap && length > skip && sBytes[skip] >> 4 == 6;
 			ifc->to_stack.frames[(ifc->to_stack.head + ifc->to_stack.count++) % MAX_FRAMES] = frame;
 			ifc->arp_replies += ifc->tap && ifc->ipv4 && is_arp_request(sBytes, length);
 		}
@@ -330,7 +333,7 @@ do_send(const struct fz_op* op, int64 faults)
 	int64 want = !ifc->exists || length == 0 || length > ifc->mtu + link || length < link
 					 ? B_BAD_VALUE
 				 : !ifc->tap && sBytes[0] >> 4 != 4 && sBytes[0] >> 4 != 6 ? B_BAD_DATA
-				 : ifc->owner < 0                                          ? B_WOULD_BLOCK
+				 : ifc->owner < 0 || !ifc->up                              ? B_WOULD_BLOCK
 																		   : B_OK;
 	/* ARP replies the peer may have queued make to_app fuller than the model knows */
 	bool full =
@@ -419,6 +422,8 @@ do_iface(const struct fz_op* op, int64 faults)
 			at(&ifc->to_stack, i)->maybe = true; /* flushed, unless the reader had it */
 		if (status == B_OK)
 			ifc->up = op->code == UP;
+		if (status == B_OK && op->code == DOWN)
+			ifc->to_app.count = 0; /* a down drops what the stack queued to the application */
 		if (status == B_OK && op->code == DELETE) {
 			ifc->exists = false;
 			ifc->generation++;

@@ -12,7 +12,7 @@
 /* The model: one thread and no interface ever up, so every status and counter is predictable. */
 struct unit {
 	char name[TUNTAP_NAME_LENGTH];
-	bool tap, gone;
+	bool tap, gone, up;
 	uint32 number, mtu, header, packets, bytes;
 	int owner; /* the description bound to the unit, -1 */
 	struct {
@@ -113,6 +113,16 @@ new_unit(const char* name)
 	return unit;
 }
 
+/* ifconfig up, as a VPN does after creating an interface: only an up interface gets the
+ * stack's packets (the driver refuses send_data while down); a fault may keep it down */
+static void
+bring_up(struct unit* unit, int64 faults)
+{
+	int64 status = shim_if_up(unit->name);
+	fz_expect1("up", status, B_OK, faults);
+	unit->up = status == B_OK;
+}
+
 static struct description*
 slot_desc(int slot)
 {
@@ -142,11 +152,12 @@ check_stats(int slot)
 	if (unit == NULL || unit->gone || !fz_get_stats(fz_slot[slot], &s))
 		return;
 	fz_check_stats(&s, unit->name);
-	/* down: every write is counted and dropped */
+	/* down, every write is counted and dropped; up, the stack's reader takes them */
 	FZ_CHECK(s.to_app.enqueued == unit->app_enq && s.to_app.dequeued == unit->app_deq
 				 && s.to_app.queued == (uint64)unit->count
 				 && s.to_app.queued_bytes == (uint64)unit->queued_bytes
-				 && s.to_stack.enqueued == unit->stack_enq && s.to_stack.dropped == unit->stack_enq
+				 && s.to_stack.enqueued == unit->stack_enq
+				 && (unit->up || s.to_stack.dropped == unit->stack_enq)
 				 && s.truncated == unit->truncated && s.rejected == unit->rejected,
 		"%s: stats (to_app %llu in %llu out %llu queued, to_stack %llu in, %llu truncated, "
 		"%llu rejected) differ from the model (%llu %llu %d, %llu, %llu, %llu)",
@@ -214,7 +225,7 @@ check_get(struct unit* unit, uint32 op, const uint8* out)
 		FZ_CHECK(info.mode == (unit->tap ? TUNTAP_MODE_TAP : TUNTAP_MODE_TUN)
 					 && info.unit == unit->number && info.mtu == unit->mtu
 					 && info.header_mode == unit->header && info.queue_packets == unit->packets
-					 && info.queue_bytes == unit->bytes && (info.flags & IFF_UP) == 0
+					 && info.queue_bytes == unit->bytes && ((info.flags & IFF_UP) != 0) == unit->up
 					 && (!unit->tap || info.hwaddr[5] == (uint8)unit->number),
 			"TUNTAP_GET_INFO of %s: mode %u unit %u mtu %u header %u queue %u/%u: not the model's",
 			unit->name, info.mode, info.unit, info.mtu, info.header_mode, info.queue_packets,
@@ -301,10 +312,12 @@ do_io(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 		if (want == B_OK && length > 0)
 			want = length < minimum || length > maximum ? B_BAD_VALUE : (int64)length;
 		int64 status = shim_write(fd, frame, length);
-		fz_expect1("write", status, want, faults);
+		/* up: queued for the stack's reader, which may not have drained a full queue yet */
+		fz_expect("write", status, want,
+			want > 0 && unit->up && desc->nonblocking ? B_WOULD_BLOCK : want, faults);
 		if (unit != NULL) {
 			unit->rejected += status == B_BAD_VALUE;
-			unit->stack_enq += status > 0; /* down: accepted and dropped */
+			unit->stack_enq += status > 0; /* down: accepted and dropped; up: queued */
 		}
 		return status;
 	}
@@ -354,7 +367,7 @@ do_send(const struct fz_op* op, int64 faults)
 	int64 status = shim_stack_send(name, frame, length, 0);
 	int64 want = unit == NULL || length == 0 || length > unit->mtu + link || length < link
 					 ? B_BAD_VALUE
-				 : unit->owner < 0 || unit->count >= (int)unit->packets
+				 : unit->owner < 0 || !unit->up || unit->count >= (int)unit->packets
 						 || unit->queued_bytes + length > unit->bytes
 					 ? B_WOULD_BLOCK
 					 : B_OK;
@@ -406,8 +419,10 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 		FZ_CHECK(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
 			"clone open returned %s but %s %s", shim_status_name(fd), name,
 			fd >= 0 ? "is missing" : "exists");
-		if (fd >= 0)
+		if (fd >= 0) {
 			unit = new_unit(name);
+			bring_up(unit, faults);
+		}
 	}
 	if (fd < 0)
 		return fd;
@@ -443,6 +458,7 @@ do_create_delete(const struct fz_op* op, int64 faults)
 		if (status == B_OK && unit == NULL) {
 			unit = new_unit(name);
 			fz_note_interface(name);
+			bring_up(unit, faults);
 		}
 	}
 	bool exists = unit != NULL && !unit->gone;

@@ -252,8 +252,9 @@ do_iface(struct worker* self, const struct fz_op* op)
 	switch (op->code) {
 		case CREATE:
 			status = shim_if_create(name);
-			/* refused while another thread's delete or clone open holds the name */
-			EXPECT(status, B_OK, B_DEVICE_NOT_FOUND);
+			/* refused while another thread's delete or clone open holds the name; and, as
+			 * Haiku's add_interface() says, when another create listed it first */
+			EXPECT(status, B_OK, B_DEVICE_NOT_FOUND, B_NAME_IN_USE);
 			return status;
 		case DELETE:
 			status = shim_if_delete(name);

@@ -61,6 +61,7 @@ shim_stack_put_interface(struct shim_interface* interface)
 	if (!last)
 		return;
 	struct shim_device_interface* deviceInterface = interface->device_interface;
+	mutex_destroy(&interface->op_lock);
 	shim_cache_free(&sInterfaceCache, interface);
 	shim_put_device_interface(deviceInterface);
 }
@@ -87,76 +88,104 @@ shim_stack_put_address(struct net_interface_address* address)
 		shim_stack_put_interface(to_address(address)->interface);
 }
 
+/* only while listed: a removed interface's address may be gone already (its last reference
+ * put), as Haiku's get_interface_address() finds only listed ones */
 struct net_interface_address*
 shim_stack_get_address(struct shim_interface* interface)
 {
-	struct net_interface_address* address = (struct net_interface_address*)&interface->address;
-	shim_stack_acquire_address(address);
+	struct net_interface_address* address = NULL;
+	mutex_lock(&sInterfaceLock);
+	if (!interface->removed) {
+		address = (struct net_interface_address*)&interface->address;
+		shim_stack_acquire_address(address);
+	}
+	mutex_unlock(&sInterfaceLock);
 	return address;
 }
 
-/* up or down through this interface: each holds at most one up of its device interface */
+/* with op_lock held: up or down through this interface, which holds at most one up of its device
+ * interface */
 static status_t
-set_up(struct shim_interface* interface, bool up)
+set_up_locked(struct shim_interface* interface, bool up)
 {
-	struct shim_device_interface* deviceInterface = interface->device_interface;
-	mutex_lock(&sInterfaceLock);
-	bool change = !interface->removed && interface->up != up;
-	if (change)
-		interface->up = up;
-	mutex_unlock(&sInterfaceLock);
-	if (!change)
-		return interface->removed && up ? B_BAD_VALUE : B_OK;
+	if (interface->removed)
+		return up ? B_BAD_VALUE : B_OK;
+	if (interface->up == up)
+		return B_OK;
 	if (!up) {
-		shim_down_device_interface(deviceInterface);
+		interface->up = false;
+		shim_down_device_interface(interface->device_interface);
 		return B_OK;
 	}
-	status_t status = shim_up_device_interface(deviceInterface);
-	if (status != B_OK) {
-		mutex_lock(&sInterfaceLock);
-		interface->up = false;
-		mutex_unlock(&sInterfaceLock);
-	}
+	status_t status = shim_up_device_interface(interface->device_interface);
+	if (status == B_OK)
+		interface->up = true;
 	return status;
 }
 
-/* remove_interface(): down, its address dropped, off the list, the list's reference put. The
- * interface (and its device) lives on while buffers still hold its address. */
 static status_t
-remove_interface(struct shim_interface* interface)
+set_up(struct shim_interface* interface, bool up)
 {
-	mutex_lock(&sInterfaceLock);
-	bool removed = interface->removed;
-	mutex_unlock(&sInterfaceLock);
-	if (removed)
-		return B_BAD_VALUE;
-	set_up(interface, false);
-	atomic_set(&interface->device_interface->has_ipv4, 0);
+	mutex_lock(&interface->op_lock);
+	status_t status = set_up_locked(interface, up);
+	mutex_unlock(&interface->op_lock);
+	return status;
+}
 
-	mutex_lock(&sInterfaceLock);
-	if (interface->removed) {
-		mutex_unlock(&sInterfaceLock);
+/* with op_lock held: remove_interface(): down, off the list; then (op_lock released by the
+ * caller first) its address and the list's reference are put. The interface (and its device)
+ * lives on while buffers still hold its address. */
+static status_t
+unlist_locked(struct shim_interface* interface)
+{
+	if (interface->removed)
 		return B_BAD_VALUE;
-	}
+	set_up_locked(interface, false);
+	atomic_set(&interface->device_interface->has_ipv4, 0);
+	mutex_lock(&sInterfaceLock);
 	struct shim_interface** link = &sInterfaces;
 	while (*link != interface)
 		link = &(*link)->next;
 	*link = interface->next;
 	interface->removed = true;
 	mutex_unlock(&sInterfaceLock);
-	shim_stack_put_address(
-		(struct net_interface_address*)&interface->address); /* RemoveAddresses */
-	shim_stack_put_interface(interface);                     /* the list's */
 	return B_OK;
 }
 
+static void
+put_removed(struct shim_interface* interface)
+{
+	shim_stack_put_address(
+		(struct net_interface_address*)&interface->address); /* RemoveAddresses */
+	shim_stack_put_interface(interface);                     /* the list's */
+}
+
+static status_t
+remove_interface(struct shim_interface* interface)
+{
+	mutex_lock(&interface->op_lock);
+	status_t status = unlist_locked(interface);
+	mutex_unlock(&interface->op_lock);
+	if (status == B_OK)
+		put_removed(interface);
+	return status;
+}
+
+/* interface_removed_device_interface(), for the device's reader thread: where Haiku would wait
+ * for the interface lock, the model gives up if an up, down or delete holds it (it may be waiting
+ * for this very reader); the reader ends either way, as Haiku's does */
 static void
 interface_removed_device(const char* name)
 {
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)
 		return;
-	remove_interface(interface);
+	if (mutex_trylock(&interface->op_lock) == B_OK) {
+		status_t status = unlist_locked(interface);
+		mutex_unlock(&interface->op_lock);
+		if (status == B_OK)
+			put_removed(interface);
+	}
 	shim_stack_put_interface(interface);
 }
 
@@ -195,6 +224,7 @@ add_interface(const struct ifaliasreq* request, struct shim_device_interface* de
 		shim_cache_free(&sInterfaceCache, interface);
 		return B_NAME_IN_USE;
 	}
+	mutex_init(&interface->op_lock, "shim interface ops");
 	shim_device_interface_acquire(deviceInterface);
 	set_ipv4(interface, request);
 	struct shim_interface** link = &sInterfaces;

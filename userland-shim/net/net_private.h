@@ -61,7 +61,7 @@ void shim_reap_readers(void);
 /* boot: device indexes start again at 1; `interfaceRemoved` is interface_removed_device_interface()
  * (device_removed takes down the interface on a removed device as if deleted) */
 void shim_device_interfaces_reset(void (*interfaceRemoved)(const char* name));
-int shim_device_interface_count(void);   /* listed ones, deleted interfaces' included */
+int shim_device_interface_count(void); /* listed ones, deleted interfaces' included */
 
 /* ---- interfaces.c: Haiku's Interface and InterfaceAddress (stack/interfaces.cpp) ----------- */
 /* What ifconfig names: listed until deleted, alive until its last reference (the list's, its
@@ -80,14 +80,15 @@ struct shim_interface {
 	char name[IF_NAMESIZE];
 	struct shim_device_interface* device_interface;
 	struct shim_interface_address address;
-	bool up;      /* this interface holds one up of its device interface (op_lock) */
-	bool removed; /* off the list (interface lock) */
+	mutex op_lock; /* Haiku's Interface lock: serializes up, down and delete */
+	bool up;       /* this interface holds one up of its device interface (op_lock) */
+	bool removed;  /* off the list (op_lock and the interface lock) */
 };
 
 /* find an interface by name and take a reference, NULL if there is none */
 struct shim_interface* shim_stack_get_interface(const char* name);
 void shim_stack_put_interface(struct shim_interface* interface);
-/* a reference to the interface's address, for a buffer the stack sends */
+/* a reference to the interface's address, for a buffer the stack sends; NULL once deleted */
 struct net_interface_address* shim_stack_get_address(struct shim_interface* interface);
 /* what free and copy_metadata do with net_buffer::interface_address */
 void shim_stack_acquire_address(struct net_interface_address* address);

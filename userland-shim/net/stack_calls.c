@@ -12,19 +12,21 @@ shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
 	struct shim_interface* interface = shim_stack_get_interface(name);
 	if (interface == NULL)
 		return B_BAD_VALUE;
-	status_t status = B_NO_MEMORY;
 	net_buffer* buffer = gShimNetBufferModule.create(ETHER_HEADER_LENGTH);
-	if (buffer != NULL) {
-		status = gShimNetBufferModule.append(buffer, frame, length);
-		if (status == B_OK) {
-			buffer->type = type;
-			/* as a reply to what came in on it would: the buffer holds the interface's address
-			 * (stack/datalink.cpp, send_routed_data; net_buffer.cpp, copy_metadata) */
-			buffer->interface_address = shim_stack_get_address(interface);
-			status = shim_stack_transmit(interface->device_interface, buffer, NULL);
-		} else
-			gShimNetBufferModule.free(buffer);
+	status_t status =
+		buffer != NULL ? gShimNetBufferModule.append(buffer, frame, length) : B_NO_MEMORY;
+	if (status == B_OK) {
+		buffer->type = type;
+		/* as a reply to what came in on it would: the buffer holds the interface's address
+		 * (stack/datalink.cpp, send_routed_data; net_buffer.cpp, copy_metadata); deleted
+		 * meanwhile, there is no route through it any more */
+		buffer->interface_address = shim_stack_get_address(interface);
+		status = buffer->interface_address != NULL ? B_OK : B_BAD_VALUE;
 	}
+	if (status == B_OK)
+		status = shim_stack_transmit(interface->device_interface, buffer, NULL);
+	else if (buffer != NULL)
+		gShimNetBufferModule.free(buffer);
 	shim_stack_put_interface(interface);
 	return status;
 }

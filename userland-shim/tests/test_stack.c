@@ -145,7 +145,9 @@ test_down_clears_flag_then_joins(void** state)
 	struct shim_if_info info;
 	assert_int_equal(shim_if_info("fa/0", &info), B_OK);
 	assert_int_equal(info.flags & IFF_UP, 0);
-	assert_int_equal(info.receive_errors, 0);
+	/* device_reader_thread: the error that ends a down is counted, if the reader was inside
+	 * receive_data then (it may not have got there yet) */
+	assert_true(info.receive_errors <= 1);
 	/* joined: gone from the thread table and from the accounting */
 	assert_int_equal(find_thread("fa/0 reader"), B_NAME_NOT_FOUND);
 	shim_objects_get(&after);
