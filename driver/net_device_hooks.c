@@ -79,9 +79,10 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 	mutex_lock(&unit->lock);
 
 	status_t status;
+	int32 type;
 	if (unit->gone)
 		status = B_DEVICE_NOT_FOUND;
-	else if ((status = tuntap_check_send(unit, buffer)) != B_OK || unit->owner == NULL) {
+	else if ((status = tuntap_check_send(unit, buffer, &type)) != B_OK || unit->owner == NULL) {
 		/* refused, or nobody to read it: the stack frees it, we count it */
 		packet_queue_count_drop(&unit->to_app);
 		if (status == B_OK)
@@ -90,6 +91,9 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 		bool wasReadable = tuntap_readable(unit);
 		status = packet_queue_enqueue(&unit->to_app, buffer);
 		if (status == B_OK) {
+			/* ours now (a full queue refused it untouched); readers take the unit lock first */
+			if (unit->flavor->carries_ip)
+				buffer->type = type;
 			tuntap_wake_readers(unit, false);
 			tuntap_notify_transitions(unit, wasReadable, tuntap_writable(unit));
 		}

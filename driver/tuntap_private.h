@@ -186,9 +186,9 @@ status_t tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, s
 	size_t length, int32* _type, size_t* _skip);
 /* bytes to copy before a packet on read (TUN AF prefix), and that prefix */
 size_t tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4]);
-/* can the stack send this buffer on this unit (size within MTU + link header) */
-status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer);
-/* (TUN: also sets buffer->type from the IP version) */
+/* can the stack send this buffer on this unit (size within MTU + link header); *_type: the frame
+ * type its IP version names (TUN; 0 for TAP), for the caller to set once the buffer is its own */
+status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer, int32* _type);
 
 /* ---- readiness.c: what a unit's state means to those waiting on it ------------------------ */
 
