@@ -59,6 +59,7 @@ status_to_errno(status_t status)
 			return EEXIST;
 		case B_NOT_SUPPORTED:
 			return EOPNOTSUPP;
+		case SHIM_ENOTTY:
 		case B_DEV_INVALID_IOCTL:
 			return ENOTTY;
 		case B_NOT_ALLOWED:

@@ -5,8 +5,9 @@
 
 /*
  * Conventions
- * - Every call returns a value >= 0 on success or a negative Haiku status (B_*) on failure,
- *   exactly what the driver hook returned where one was called (no errno).
+ * - Every call returns a value >= 0 on success or a negative Haiku status (B_*) on failure:
+ *   what the driver hook returned where one was called, after the rewrites Haiku's fd layer makes
+ *   on the way to user space (an unknown ioctl's B_DEV_INVALID_IOCTL becomes SHIM_ENOTTY).
  * - Paths are devfs paths with or without the "/dev/" prefix: "/dev/tap/0" == "tap/0".
  * - Buffers passed to shim_read/shim_write/shim_ioctl_buf are ordinary test memory: the shim stages
  *   them in the user arena, so the driver only ever sees user pointers. The *_user variants pass a
@@ -66,7 +67,13 @@ ssize_t shim_read(int fd, void* buffer, size_t length);
 ssize_t shim_write(int fd, const void* buffer, size_t length);
 ssize_t shim_read_user(int fd, void* userBuffer, size_t length);
 ssize_t shim_write_user(int fd, const void* userBuffer, size_t length);
-/* control hook, `argument` passed through unchanged (user, kernel, NULL or bad pointer) */
+/* Haiku's ENOTTY (Errors.h: B_POSIX_ERROR_BASE + 10), what user space gets for an ioctl the driver
+ * does not know: the fd layer turns the hook's B_DEV_INVALID_IOCTL into it (fd.cpp, fd_ioctl) */
+#define SHIM_ENOTTY (B_POSIX_ERROR_BASE + 10)
+
+/* control hook, `argument` passed through unchanged (user, kernel, NULL or bad pointer);
+ * FIONBIO is the fd layer's own: NULL is B_BAD_VALUE, else the int it points to goes the
+ * F_SETFL way (shim_fionbio) */
 status_t shim_ioctl(int fd, uint32 op, void* argument, size_t length);
 /* control hook with `buffer` (bufferSize bytes of test memory) staged in user memory and copied
  * back after the call; `length` is what the driver sees as len (0 for 3-argument ioctl). */

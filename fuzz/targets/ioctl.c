@@ -254,9 +254,12 @@ do_ioctl(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 	bool blocking = code == FIONBIO || code == B_SET_NONBLOCKING_IO || code == B_SET_BLOCKING_IO;
 	bool set = code == TUNTAP_SET_INFO || code == TUNTAP_SET_MTU || code == TUNTAP_SET_HEADER_MODE;
 	struct unit* unit = desc != NULL ? &sUnits[desc->unit] : NULL;
+	/* FIONBIO is the fd layer's: NULL is B_BAD_VALUE; an unknown op's B_DEV_INVALID_IOCTL reaches
+	 * the caller as ENOTTY (Haiku's fd_ioctl) */
+	int64 fionbio = usable ? B_OK : ptr == FZ_PTR_NULL ? B_BAD_VALUE : B_BAD_ADDRESS;
 	int64 want = desc == NULL                   ? B_FILE_ERROR
-				 : blocking                     ? (code != FIONBIO || usable ? B_OK : B_BAD_ADDRESS)
-				 : !known                       ? B_DEV_INVALID_IOCTL
+				 : blocking                     ? (code != FIONBIO ? B_OK : fionbio)
+				 : !known                       ? SHIM_ENOTTY
 				 : length != 0 && length < size ? B_BAD_VALUE
 				 : unit->gone                   ? B_DEVICE_NOT_FOUND
 				 : !usable                      ? B_BAD_ADDRESS
