@@ -59,6 +59,8 @@ static struct fake_state {
 	thread_id free_thread;
 
 	int32 selected_mask;
+	int32 refuse_mask;        /* events the select hook refuses (B_BAD_VALUE), keeping the sync */
+	selectsync* refused_sync; /* the last sync of such a refusal */
 	int32 deselected_mask;
 	int32 select_refs; /* or of every ref the select hook saw */
 	int32 deselects_at_close;
@@ -164,6 +166,10 @@ fake_select(void* cookie, uint8 event, uint32 ref, selectsync* sync)
 	atomic_add(&sFake.selects, 1);
 	atomic_or(&sFake.selected_mask, SELECT_FLAG(event));
 	atomic_or(&sFake.select_refs, (int32)ref);
+	if ((sFake.refuse_mask & SELECT_FLAG(event)) != 0) {
+		sFake.refused_sync = sync;
+		return B_BAD_VALUE;
+	}
 	mutex_lock(&sFake.lock);
 	status_t status = add_select_sync_pool_entry(&sFake.pool, sync, event);
 	bool ready = sFake.readable;
