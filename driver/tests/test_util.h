@@ -500,6 +500,19 @@ tu_wait_blocked(struct tu_call* call)
 	assert_false(__atomic_load_n(&call->done, __ATOMIC_ACQUIRE));
 }
 
+/* a writer blocked for room: fd's queues are cut to one packet, `queued` fills to_stack (the
+ * interface up, nothing draining it), then a helper writes `data` and blocks */
+static inline struct tu_call*
+tu_start_blocked_write(
+	int fd, const void* queued, size_t queuedLength, const void* data, size_t length)
+{
+	tu_set_queue_limits(fd, 1, 64 * 1024);
+	TU_EXPECT(shim_write(fd, queued, queuedLength), queuedLength);
+	struct tu_call* writer = tu_start_write(fd, data, length, false);
+	tu_wait_blocked(writer);
+	return writer;
+}
+
 static inline bool
 tu_call_done(struct tu_call* call)
 {

@@ -60,7 +60,7 @@ struct shim_thread {
 	char name[B_OS_NAME_LENGTH];
 	int32 refs;                /* atomic; the registry holds one */
 	int32 state;               /* atomic; enum shim_thread_state */
-	int32 interrupt_pending;   /* atomic */
+	int32 interrupt_pending;   /* atomic: SHIM_SIGNAL_BIT()s of the signals pending */
 	int32 spinlocks;           /* written by the thread itself; atomic for dumps */
 	int32 interrupts_disabled; /* idem */
 	host_parker parker;

@@ -61,11 +61,8 @@ test_poll_timeout(void** state)
 static void
 test_poll_woken_by_notification(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	assert_int_equal(shim_select_notifications(), 0);
 	fake_set_readable(true);
 	assert_int_equal(shim_thread_join(poller, NULL), B_OK);
@@ -79,11 +76,8 @@ test_poll_woken_by_notification(void** state)
 static void
 test_poll_reports_hangup_unrequested(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	/* an event nobody waits for does not wake the poll ... */
 	mutex_lock(&sFake.lock);
 	notify_select_event_pool(sFake.pool, B_SELECT_WRITE);
@@ -102,11 +96,8 @@ test_poll_reports_hangup_unrequested(void** state)
 static void
 test_poll_interrupted(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	assert_int_equal(shim_interrupt(poller), B_OK);
 	assert_int_equal(shim_thread_join(poller, NULL), B_OK);
 	assert_int_equal(call.result, B_INTERRUPTED);
@@ -139,11 +130,9 @@ test_poll_invalid_descriptor(void** state)
 static void
 test_close_during_poll_deselects_first(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN | SHIM_POLLOUT;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller =
+		start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN | SHIM_POLLOUT);
 	assert_int_equal(shim_close(call.fds[0].fd), B_OK);
 	/* every selected event was deselected before the close hook ran */
 	assert_int_equal(atomic_get(&sFake.closes), 1);
@@ -181,11 +170,8 @@ static void
 test_poll_woken_only_by_selected_events(void** state)
 {
 	sFake.refuse_mask = SELECT_FLAG(B_SELECT_READ);
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	assert_non_null(sFake.refused_sync);
 	assert_int_equal(notify_select_event(sFake.refused_sync, B_SELECT_READ), B_OK);
 	/* a wake-up would have been granted at once, before the interrupt: it ends the poll */
