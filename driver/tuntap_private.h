@@ -30,6 +30,12 @@ struct tuntap_datalink_module_info {
 	status_t (*control)(net_domain* domain, int32 option, void* value, size_t* _length);
 };
 
+/* The kernel's random source, as Haiku's own tunnel driver uses it for its MACs (through
+ * secure_get_random<uint8>()). Haiku declares it in private/kernel/util/Random.h, which C cannot
+ * include (its <smp.h> pulls in C++ boot headers), so the driver repeats the C declaration
+ * (extern "C" there); tools/symbol-audit.sh checks it against Haiku's. */
+unsigned int secure_random_value(void);
+
 /* module.c: the imported modules (module_dependencies[] fills them in) */
 extern struct net_buffer_module_info* gBufferModule;
 extern struct net_stack_module_info* gStackModule;

@@ -334,6 +334,17 @@ tu_set_queue_limits(int fd, uint32 packets, uint32 bytes)
 	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), sizeof(info)));
 }
 
+/* the MAC of interface `name`, whose descriptor `fd` is: TUNTAP_GET_INFO and the stack agree */
+static inline void
+tu_hwaddr(int fd, const char* name, uint8 mac[6])
+{
+	struct tuntap_info info = tu_info(fd);
+	struct shim_if_info interface;
+	TU_OK(shim_if_info(name, &interface));
+	assert_memory_equal(info.hwaddr, interface.hwaddr, 6);
+	memcpy(mac, info.hwaddr, 6);
+}
+
 static inline void
 tu_get_name(int fd, char name[TUNTAP_NAME_LENGTH])
 {
