@@ -107,8 +107,11 @@ tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4])
 
 
 status_t
-tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer)
+tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer, int32* _type)
 {
+	/* Only read here: a send the driver refuses leaves the buffer to the stack as it came (on
+	 * Haiku the caller of send_data still owns it and may look at it again). */
+	*_type = 0;
 	/* not empty, and at least the link header (TAP: a whole Ethernet header) */
 	size_t link = unit->flavor->link_header;
 	if (buffer->size == 0 || buffer->size < link || buffer->size > unit->device.mtu + link)
@@ -121,9 +124,9 @@ tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer)
 	if (gBufferModule->read(buffer, 0, &first, 1) != B_OK)
 		return B_BAD_VALUE;
 	if ((first >> 4) == 4)
-		buffer->type = B_NET_FRAME_TYPE_IPV4;
+		*_type = B_NET_FRAME_TYPE_IPV4;
 	else if ((first >> 4) == 6)
-		buffer->type = B_NET_FRAME_TYPE_IPV6;
+		*_type = B_NET_FRAME_TYPE_IPV6;
 	else
 		return B_BAD_DATA;
 	return B_OK;

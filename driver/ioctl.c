@@ -3,6 +3,7 @@
 
 #include "tuntap_private.h"
 
+#include <ethernet.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -31,6 +32,7 @@ static const ioctl_spec kIoctls[] = {
 	{TUNTAP_GET_HEADER_MODE, ARG_OUT, sizeof(uint32)},
 	{TUNTAP_SET_HEADER_MODE, ARG_IN, sizeof(uint32)},
 	{TUNTAP_GET_STATS, ARG_OUT, sizeof(struct tuntap_stats)},
+	{TUNTAP_SET_HWADDR, ARG_IN, ETHER_ADDRESS_LENGTH},
 };
 
 /* the largest argument of any ioctl above */
@@ -38,6 +40,7 @@ typedef union {
 	int integer;
 	uint32 value;
 	char name[TUNTAP_NAME_LENGTH];
+	uint8 hwaddr[ETHER_ADDRESS_LENGTH];
 	struct tuntap_info info;
 	struct tuntap_stats stats;
 } ioctl_argument;
@@ -136,6 +139,25 @@ set_header_mode(tuntap_unit* unit, uint32 mode)
 }
 
 
+/* unit lock held. Only while down: the stack reads the address without our lock (ethernet
+ * framing, the ARP replies it sends), and ARP takes its local entry from it at up (arp_up() ->
+ * arp_update_local(), datalink_protocols/arp/arp.cpp) */
+static status_t
+set_hwaddr(tuntap_unit* unit, const uint8* address)
+{
+	if (unit->flavor->address_length != ETHER_ADDRESS_LENGTH)
+		return B_NOT_SUPPORTED;
+	if (unit->up)
+		return B_BUSY;
+	static const uint8 kZero[ETHER_ADDRESS_LENGTH] = {0};
+	/* the group bit would make it a multicast (or the broadcast) address */
+	if ((address[0] & 0x01) != 0 || memcmp(address, kZero, ETHER_ADDRESS_LENGTH) == 0)
+		return B_BAD_VALUE;
+	memcpy(unit->device.address.data, address, ETHER_ADDRESS_LENGTH);
+	return B_OK;
+}
+
+
 /* unit lock held: fill `argument` for a get, or apply it for a set */
 static status_t
 apply(tuntap_unit* unit, uint32 op, ioctl_argument* argument)
@@ -172,6 +194,8 @@ apply(tuntap_unit* unit, uint32 op, ioctl_argument* argument)
 			argument->stats.truncated = unit->truncated;
 			argument->stats.rejected = unit->rejected;
 			return B_OK;
+		case TUNTAP_SET_HWADDR:
+			return set_hwaddr(unit, argument->hwaddr);
 	}
 	return B_DEV_INVALID_IOCTL;
 }

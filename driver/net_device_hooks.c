@@ -86,9 +86,10 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 	mutex_lock(&unit->lock);
 
 	status_t status;
+	int32 type;
 	if (unit->gone)
 		status = B_DEVICE_NOT_FOUND;
-	else if ((status = tuntap_check_send(unit, buffer)) != B_OK || unit->owner == NULL
+	else if ((status = tuntap_check_send(unit, buffer, &type)) != B_OK || unit->owner == NULL
 			 || !unit->up) {
 		/* Refused, nobody to read it, or down (OpenBSD's tun_output refuses a down interface
 		 * too): the stack frees it, we count it. After a down nothing of the stack's is queued,
@@ -100,6 +101,9 @@ tuntap_send_data(net_device* device, net_buffer* buffer)
 		bool wasReadable = tuntap_readable(unit);
 		status = packet_queue_enqueue(&unit->to_app, buffer);
 		if (status == B_OK) {
+			/* ours now (a full queue refused it untouched); readers take the unit lock first */
+			if (unit->flavor->carries_ip)
+				buffer->type = type;
 			tuntap_wake_readers(unit, false);
 			tuntap_notify_transitions(unit, wasReadable, tuntap_writable(unit));
 		}
@@ -181,8 +185,8 @@ tuntap_multicast(net_device* device, const struct sockaddr* address)
 }
 
 
-/* Publishes the clone nodes and hands the unit table the hooks of the nodes it publishes; refuses
- * to unload while any unit or descriptor still exists. */
+/* Publishes the clone nodes and hands the unit table the hooks of the nodes it publishes. The
+ * module is B_KEEP_LOADED: on Haiku its B_MODULE_UNINIT never runs (see there). */
 static status_t
 tuntap_std_ops(int32 op, ...)
 {
@@ -203,7 +207,12 @@ tuntap_std_ops(int32 op, ...)
 		}
 
 		case B_MODULE_UNINIT:
-			/* devfs takes no module reference: our hooks must outlive every node and cookie */
+			/* Never called on Haiku: get_module() gives a B_KEEP_LOADED module one more
+			 * reference once it is initialized, and only put_module() dropping the count to 0
+			 * calls uninit_module() (system/kernel/module.cpp), so the image, and with it the
+			 * hooks of every node and cookie (devfs takes no module reference), stays until the
+			 * kernel goes down. Only the shim's shutdown gets here; it refuses while a unit or
+			 * cookie exists, so the leak check sees what is left. */
 			if (tuntap_live_objects() != 0)
 				return B_BUSY;
 			for (int i = TUNTAP_FLAVOR_COUNT - 1; i >= 0; i--)

@@ -33,7 +33,8 @@ enum {
 	TUNTAP_GET_HEADER_MODE,              /* out: uint32 TUNTAP_HEADER_* */
 	TUNTAP_SET_HEADER_MODE,              /* in: uint32 TUNTAP_HEADER_* (TUN only) */
 	TUNTAP_GET_STATS,                    /* out: struct tuntap_stats */
-	TUNTAP_IOCTL_LAST = TUNTAP_GET_STATS
+	TUNTAP_SET_HWADDR,                   /* in: uint8[6], TAP only: a unicast MAC, while down */
+	TUNTAP_IOCTL_LAST = TUNTAP_SET_HWADDR
 };
 
 enum {
@@ -54,7 +55,8 @@ struct tuntap_info {
 	uint32 queue_packets; /* per-direction limit in packets, 1..4096 */
 	uint32 queue_bytes;   /* per-direction limit in bytes, >= mtu + header */
 	uint32 flags;         /* interface flags (IFF_*) as the stack set them; read-only */
-	uint8 hwaddr[6];      /* TAP: the interface's MAC address; read-only */
+	uint8 hwaddr[6];      /* TAP: the interface's MAC address; read-only here, see
+						   * TUNTAP_SET_HWADDR */
 	uint8 reserved[2];
 };
 

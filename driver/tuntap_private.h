@@ -30,6 +30,12 @@ struct tuntap_datalink_module_info {
 	status_t (*control)(net_domain* domain, int32 option, void* value, size_t* _length);
 };
 
+/* The kernel's random source, as Haiku's own tunnel driver uses it for its MACs (through
+ * secure_get_random<uint8>()). Haiku declares it in private/kernel/util/Random.h, which C cannot
+ * include (its <smp.h> pulls in C++ boot headers), so the driver repeats the C declaration
+ * (extern "C" there); tools/symbol-audit.sh checks it against Haiku's. */
+unsigned int secure_random_value(void);
+
 /* module.c: the imported modules (module_dependencies[] fills them in) */
 extern struct net_buffer_module_info* gBufferModule;
 extern struct net_stack_module_info* gStackModule;
@@ -198,12 +204,12 @@ status_t tuntap_check_write_header(const tuntap_unit* unit, const uint8* head, s
 	size_t length, int32* _type, size_t* _skip);
 /* bytes to copy before a packet on read (TUN AF prefix), and that prefix */
 size_t tuntap_read_prefix(const tuntap_unit* unit, net_buffer* buffer, uint8 prefix[4]);
-/* can the stack send this buffer on this unit (size within MTU + link header) */
-status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer);
+/* can the stack send this buffer on this unit (size within MTU + link header); *_type: the frame
+ * type its IP version names (TUN; 0 for TAP), for the caller to set once the buffer is its own */
+status_t tuntap_check_send(const tuntap_unit* unit, net_buffer* buffer, int32* _type);
 /* a written IP packet's buffer: its type and unspecified addresses of its family, for the stack
  * (create_buffer() does not reset them) */
 void tuntap_set_ip_metadata(net_buffer* buffer, int32 type);
-/* (TUN: also sets buffer->type from the IP version) */
 
 /* ---- readiness.c: what a unit's state means to those waiting on it ------------------------ */
 

@@ -154,11 +154,17 @@ init_device_fields(tuntap_unit* unit, const char* name)
 	device->header_length = flavor->link_header;
 	device->address.length = flavor->address_length;
 	if (flavor->address_length != 0) {
-		/* a MAC: locally administered, unicast, and unique per unit on this host */
-		static const uint8 prefix[4] = {0x02, 0x54, 0x41, 0x50};
-		memcpy(device->address.data, prefix, sizeof(prefix));
-		device->address.data[4] = (uint8)(unit->number >> 8);
-		device->address.data[5] = (uint8)unit->number;
+		/* a MAC drawn at random, as Haiku's own tunnel driver does: one made from the unit
+		 * number would be the same on every host, so two hosts bridged over a VPN, or the two
+		 * ends of a Haiku-to-Haiku TAP tunnel, would share it. Group bit clear (unicast), local
+		 * bit set (locally administered). TUNTAP_SET_HWADDR replaces it. */
+		uint8* mac = device->address.data;
+		for (size_t i = 0; i < flavor->address_length; i += sizeof(uint32)) {
+			uint32 random = secure_random_value();
+			size_t bytes = min_c(sizeof(random), flavor->address_length - i);
+			memcpy(mac + i, &random, bytes);
+		}
+		mac[0] = (uint8)((mac[0] & ~0x01) | 0x02);
 	}
 }
 

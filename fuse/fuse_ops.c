@@ -59,6 +59,7 @@ status_to_errno(status_t status)
 			return EEXIST;
 		case B_NOT_SUPPORTED:
 			return EOPNOTSUPP;
+		case SHIM_ENOTTY:
 		case B_DEV_INVALID_IOCTL:
 			return ENOTTY;
 		case B_NOT_ALLOWED:
@@ -637,6 +638,7 @@ static const struct ioctl_alias kAliases[] = {
 	{TUNTAPFS_GET_HEADER_MODE, TUNTAP_GET_HEADER_MODE, sizeof(uint32), false, true},
 	{TUNTAPFS_SET_HEADER_MODE, TUNTAP_SET_HEADER_MODE, sizeof(uint32), true, false},
 	{TUNTAPFS_GET_STATS, TUNTAP_GET_STATS, sizeof(struct tuntap_stats), false, true},
+	{TUNTAPFS_SET_HWADDR, TUNTAP_SET_HWADDR, 6, true, false},
 	{TUNTAPFS_FIONREAD, 0xbe000001 /* Haiku's FIONREAD */, sizeof(int), false, true},
 };
 

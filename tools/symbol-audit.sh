@@ -39,6 +39,36 @@ llvm-nm -D --defined-only --format=just-symbols "$addon" | sort -u >"$work/expor
 llvm-readelf -r "$addon" | awk '$3 ~ /JUMP_SLOT/ { print $5 }' | sort -u >"$work/called.txt"
 
 status=0
+
+# Kernel functions Haiku declares only in headers C cannot include (C++ ones), each as
+# HEADER:FUNCTION; the driver repeats their C declaration in driver/*.h. That line is compiled
+# after the header, as C++ in an extern "C" block: another type or a C++ linkage is an error,
+# a match makes the function one the add-on may import. (The boot platform directory is the one
+# Haiku's x86_64 kernel is built with; smp.h reaches the boot headers.)
+cxx_only=("util/Random.h:secure_random_value")
+cxx_flags=("${HAIKU_CFLAGS[@]/-std=gnu11/-std=gnu++17}"
+	-isystem "$src/headers/private/kernel/boot/platform/bios_ia32")
+for entry in "${cxx_only[@]}"; do
+	header=${entry%%:*}
+	sym=${entry#*:}
+	line=$(grep -hE "^[A-Za-z_][^(]*[^A-Za-z0-9_]$sym\(" "$root"/driver/*.h | head -n 1 || true)
+	if [ -z "$line" ]; then
+		echo "  FAIL  $sym: listed as declared by the driver after $header, but driver/*.h does not"
+		status=1
+		continue
+	fi
+	printf '#include <%s>\nextern "C" {\n%s\n}\n' "$header" "$line" >"$work/cxx-$sym.cpp"
+	if clang "${cxx_flags[@]}" -fsyntax-only -fno-color-diagnostics "$work/cxx-$sym.cpp" \
+		2>"$work/cxx-$sym.log"; then
+		printf '%s\tfunction\t%s\n' "$sym" "$header (C++ only; the driver's C declaration matches)" \
+			>>"$work/declared.tsv"
+	else
+		echo "  FAIL  $sym: the driver's \"$line\" does not match $header:"
+		grep ' error: ' "$work/cxx-$sym.log" | head -n 3 | sed 's/^/        /'
+		status=1
+	fi
+done
+
 echo "symbol-audit: kernel symbols imported by $(basename "$addon") ($(wc -l <"$work/imports.txt")):"
 while read -r sym; do
 	decl=$(awk -F'\t' -v s="$sym" '$1 == s { print $2 "\t" $3 }' "$work/declared.tsv")

@@ -5,16 +5,18 @@
 
 /*
  * Conventions
- * - Every call returns a value >= 0 on success or a negative Haiku status (B_*) on failure,
- *   exactly what the driver hook returned where one was called (no errno).
+ * - Every call returns a value >= 0 on success or a negative Haiku status (B_*) on failure:
+ *   what the driver hook returned where one was called, after the rewrites Haiku's fd layer makes
+ *   on the way to user space (an unknown ioctl's B_DEV_INVALID_IOCTL becomes SHIM_ENOTTY).
  * - Paths are devfs paths with or without the "/dev/" prefix: "/dev/tap/0" == "tap/0".
  * - Buffers passed to shim_read/shim_write/shim_ioctl_buf are ordinary test memory: the shim stages
  *   them in the user arena, so the driver only ever sees user pointers. The *_user variants pass a
  *   pointer through unchanged (to test bad or straddling user pointers).
  * - Any thread may call these. A thread that calls them is a shim thread (registered on first use);
- *   shim_interrupt() targets shim threads.
- * - A "syscall" (each shim_* devfs call) ends by consuming the caller's pending interrupt, as the
- *   delivery of a signal on return to userland would.
+ *   shim_signal() and shim_interrupt() target shim threads.
+ * - A "syscall" (each shim_* devfs call) ends by handling the caller's pending signals, as the
+ *   return to userland does on Haiku, restarting an interrupted read, write or ioctl where Haiku
+ *   would (see shim_signal()).
  */
 
 #include <stdio.h>
@@ -66,7 +68,13 @@ ssize_t shim_read(int fd, void* buffer, size_t length);
 ssize_t shim_write(int fd, const void* buffer, size_t length);
 ssize_t shim_read_user(int fd, void* userBuffer, size_t length);
 ssize_t shim_write_user(int fd, const void* userBuffer, size_t length);
-/* control hook, `argument` passed through unchanged (user, kernel, NULL or bad pointer) */
+/* Haiku's ENOTTY (Errors.h: B_POSIX_ERROR_BASE + 10), what user space gets for an ioctl the driver
+ * does not know: the fd layer turns the hook's B_DEV_INVALID_IOCTL into it (fd.cpp, fd_ioctl) */
+#define SHIM_ENOTTY (B_POSIX_ERROR_BASE + 10)
+
+/* control hook, `argument` passed through unchanged (user, kernel, NULL or bad pointer);
+ * FIONBIO is the fd layer's own: NULL is B_BAD_VALUE, else the int it points to goes the
+ * F_SETFL way (shim_fionbio) */
 status_t shim_ioctl(int fd, uint32 op, void* argument, size_t length);
 /* control hook with `buffer` (bufferSize bytes of test memory) staged in user memory and copied
  * back after the call; `length` is what the driver sees as len (0 for 3-argument ioctl). */
@@ -94,12 +102,26 @@ void* shim_user_bad_address(void);
 /* a user address whose [p, p + size) runs past the end of the arena */
 void* shim_user_straddle_end(size_t size);
 
-/* ---- threads and ctrl+c ------------------------------------------------------------------ */
+/* ---- threads, signals and ctrl+c ---------------------------------------------------------- */
 
 thread_id shim_thread_spawn(const char* name, status_t (*function)(void*), void* argument);
 status_t shim_thread_join(thread_id thread, status_t* returnValue);
-/* "press ctrl+c on thread T": its current or next B_CAN_INTERRUPT wait returns B_INTERRUPTED;
- * the interrupt stays pending until T's current shim_* call returns. */
+/* What the program does with a signal, which decides what a read, write or ioctl it interrupted
+ * returns (Haiku's handle_signals(), system/kernel/signal.cpp, at the syscall's exit):
+ * SHIM_SIGNAL_HANDLER: a handler installed without SA_RESTART (OpenVPN's for SIGINT): the call
+ *   returns B_INTERRUPTED [EINTR].
+ * SHIM_SIGNAL_RESTART: a handler with SA_RESTART, or an ignored signal: the call is restarted
+ *   and the program never sees B_INTERRUPTED.
+ * A read, write or ioctl that returns B_INTERRUPTED with no signal at all is restarted too, as
+ * on Haiku, where a driver doing that again and again spins forever: the shim panics after
+ * SHIM_RESTART_LIMIT such restarts in a row. poll, open, close and dup are never restarted. */
+enum shim_signal_action { SHIM_SIGNAL_HANDLER, SHIM_SIGNAL_RESTART };
+#define SHIM_RESTART_LIMIT 100
+/* send thread T a signal: its current or next B_CAN_INTERRUPT wait returns B_INTERRUPTED; the
+ * signal stays pending until T's current shim_* call ends, and is handled there */
+status_t shim_signal(thread_id thread, enum shim_signal_action action);
+/* "press ctrl+c on thread T" of a program that catches SIGINT:
+ * shim_signal(T, SHIM_SIGNAL_HANDLER) */
 status_t shim_interrupt(thread_id thread);
 /* wait until `thread` is blocked in a shim wait (semaphore, mutex, poll, snooze);
  * B_TIMED_OUT if it did not block within timeout microseconds */
@@ -207,10 +229,11 @@ status_t shim_stack_set_sink(const char* name, shim_stack_sink sink, void* cooki
 
 /* ---- syscalls and diagnostics ------------------------------------------------------------- */
 
-/* The end of a syscall: consume the calling thread's pending interrupt. Every descriptor call above
- * ends with it (userland-shim/dev/syscalls.c); a thread that makes a "syscall" of its own (the FUSE
- * daemon's request threads) calls it, so an interrupt that came as its call returned is not
- * carried into the next one. */
+/* The end of a syscall: the calling thread's pending signals are handled (consumed). Every
+ * descriptor call above ends with it (userland-shim/dev/syscalls.c, which also restarts what
+ * Haiku restarts); a thread that makes a "syscall" of its own (the FUSE daemon's request
+ * threads) calls it, so a signal that came as its call returned is not carried into the next
+ * one. */
 void shim_syscall_exit(void);
 /* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
 void shim_dump_threads(FILE* out);

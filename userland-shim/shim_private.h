@@ -75,6 +75,11 @@ bool shim_cache_put(struct shim_object_cache* cache, void* object);
 void shim_threads_set_next_id(thread_id id);
 /* the calling thread has a pending interrupt (B_CAN_INTERRUPT waits would return at once) */
 bool shim_interrupt_pending(void);
+/* a pending signal of this action (shim_signal()), as a bit of what the syscall exit takes */
+#define SHIM_SIGNAL_BIT(action) (1 << (action))
+/* the syscall exit's part of signal delivery: take the calling thread's pending signals (their
+ * handlers run now) and return their SHIM_SIGNAL_BIT()s; 0 if none was pending */
+int32 shim_syscall_exit_signals(void);
 
 /* ---- mutexes (kern_lock.c) ------------------------------------------------------------------ */
 /* list a static mutex (MUTEX_INITIALIZER) for shim_mutex_hold(); mutex_init lists the others */

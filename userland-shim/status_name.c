@@ -34,6 +34,7 @@ static const struct status_entry kStatusNames[] = {
 	{B_NAME_TOO_LONG, "B_NAME_TOO_LONG"},
 	{B_NOT_SUPPORTED, "B_NOT_SUPPORTED"},
 	{B_DEV_INVALID_IOCTL, "B_DEV_INVALID_IOCTL"},
+	{SHIM_ENOTTY, "ENOTTY"},
 	{B_DEVICE_NOT_FOUND, "B_DEVICE_NOT_FOUND"},
 };
 

@@ -80,12 +80,10 @@ test_delete_wakes_blocked_writer(void** state)
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
-	tu_set_queue_limits(fd, 1, 64 * 1024);
 	uint8 packet[100];
 	tu_ipv4_packet(packet, sizeof(packet), 1);
-	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), sizeof(packet));
-	struct tu_call* writer = tu_start_write(fd, packet, sizeof(packet), false);
-	tu_wait_blocked(writer);
+	struct tu_call* writer =
+		tu_start_blocked_write(fd, packet, sizeof(packet), packet, sizeof(packet));
 
 	bigtime_t start = system_time();
 	TU_OK(tu_if_delete("tun/0"));
@@ -248,12 +246,10 @@ test_close_wakes_blocked_writer_with_file_error(void** state)
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
-	tu_set_queue_limits(fd, 1, 64 * 1024);
 	uint8 packet[100];
 	tu_ipv4_packet(packet, sizeof(packet), 1);
-	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), sizeof(packet));
-	struct tu_call* writer = tu_start_write(fd, packet, sizeof(packet), false);
-	tu_wait_blocked(writer);
+	struct tu_call* writer =
+		tu_start_blocked_write(fd, packet, sizeof(packet), packet, sizeof(packet));
 	bigtime_t start = system_time();
 	TU_OK(tu_close(fd));
 	TU_EXPECT(tu_join(writer), B_FILE_ERROR);

@@ -423,6 +423,44 @@ test_packet_boundaries_kept(void** state)
 	tu_finish();
 }
 
+/* send_data's caller still owns a buffer the driver refuses (Haiku's stack may look at it again
+ * or send it elsewhere): a refusal leaves its type as the stack set it; an accepted one gets the
+ * type its IP version names, which the AF prefix of header mode reads */
+static void
+test_refused_send_leaves_the_buffer_alone(void** state)
+{
+	tu_if_create_ok("tun/0", true);
+	tuntap_unit* unit = tuntap_unit_get("tun/0");
+	assert_non_null(unit);
+	uint8 packet[100];
+	size_t length = tu_ipv4_packet(packet, sizeof(packet), 1);
+	net_buffer* buffer = gBufferModule->create(0);
+	assert_non_null(buffer);
+	TU_OK(gBufferModule->append(buffer, packet, length));
+	const int32 stackType = 0x7e57;
+
+	/* nobody has the unit open */
+	buffer->type = stackType;
+	TU_EXPECT(gTuntapModule.send_data(&unit->device, buffer), B_WOULD_BLOCK);
+	assert_int_equal(buffer->type, stackType);
+
+	/* a full queue: one packet fits */
+	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
+	tu_set_queue_limits(fd, 1, TUNTAP_DEFAULT_QUEUE_BYTES);
+	TU_OK(shim_stack_send("tun/0", packet, length, B_NET_FRAME_TYPE_IPV4));
+	TU_EXPECT(gTuntapModule.send_data(&unit->device, buffer), B_WOULD_BLOCK);
+	assert_int_equal(buffer->type, stackType);
+	assert_int_equal(tu_stats(fd).to_app.dropped, 2);
+	tu_expect_read(fd, packet, length);
+
+	/* accepted: the driver's own now, typed by its version */
+	TU_OK(gTuntapModule.send_data(&unit->device, buffer));
+	assert_int_equal(buffer->type, B_NET_FRAME_TYPE_IPV4);
+	tu_expect_read(fd, packet, length);
+	tuntap_unit_put(unit);
+	tu_finish();
+}
+
 int
 main(void)
 {
@@ -439,6 +477,7 @@ main(void)
 		TU_TEST(test_short_read_truncates_and_counts),
 		TU_TEST(test_default_queue_limits),
 		TU_TEST(test_packet_boundaries_kept),
+		TU_TEST(test_refused_send_leaves_the_buffer_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

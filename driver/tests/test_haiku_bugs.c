@@ -35,7 +35,8 @@ test_bug01_uninit_while_open_not_refused(void** state)
 	uint8 packet[60];
 	tu_ipv4_packet(packet, sizeof(packet), 1);
 	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), B_DEVICE_NOT_FOUND);
-	/* the module stays loaded while a unit or descriptor exists */
+	/* B_KEEP_LOADED: Haiku never unloads it; its B_MODULE_UNINIT (only the shim's shutdown
+	 * calls it) refuses while a unit or descriptor exists */
 	assert_int_not_equal(gTuntapModule.info.flags & B_KEEP_LOADED, 0);
 	TU_EXPECT(gTuntapModule.info.std_ops(B_MODULE_UNINIT), B_BUSY);
 	tuntap_unit_put(unit);

@@ -202,8 +202,10 @@ test_kernel_pointers_work_as_in_haiku(void** state)
 	tu_finish();
 }
 
+/* unknown codes: the hook says B_DEV_INVALID_IOCTL, which Haiku's fd layer hands to user space as
+ * ENOTTY (fd.cpp, fd_ioctl) */
 static void
-test_unknown_codes_are_invalid_ioctl(void** state)
+test_unknown_codes_are_enotty(void** state)
 {
 	int fd = open_tun();
 	static const uint32 codes[] = {0, B_GET_DEVICE_SIZE, B_GET_GEOMETRY, B_GET_PATH_FOR_DEVICE,
@@ -216,12 +218,21 @@ test_unknown_codes_are_invalid_ioctl(void** state)
 		status_t a = shim_ioctl_buf(fd, codes[i], argument, sizeof(argument), 0);
 		status_t b = shim_ioctl_buf(fd, codes[i], argument, sizeof(argument), sizeof(argument));
 		status_t c = shim_ioctl(fd, codes[i], NULL, 0);
-		if (a != B_DEV_INVALID_IOCTL || b != B_DEV_INVALID_IOCTL || c != B_DEV_INVALID_IOCTL) {
-			fail_msg("op %#x: %s / %s / %s, expected B_DEV_INVALID_IOCTL", codes[i],
-				shim_status_name(a), shim_status_name(b), shim_status_name(c));
+		if (a != SHIM_ENOTTY || b != SHIM_ENOTTY || c != SHIM_ENOTTY) {
+			fail_msg("op %#x: %s / %s / %s, expected ENOTTY", codes[i], shim_status_name(a),
+				shim_status_name(b), shim_status_name(c));
 		}
 	}
 	expect_unchanged(fd, &before, "unknown codes");
+
+	/* the hook itself, called as devfs would */
+	tu_if_create_ok("tun/7", false);
+	void* cookie = NULL;
+	TU_OK(gTuntapDeviceHooks.open("tun/7", SHIM_O_RDWR, &cookie));
+	TU_EXPECT(
+		gTuntapDeviceHooks.control(cookie, TUNTAP_IOCTL_LAST + 1, NULL, 0), B_DEV_INVALID_IOCTL);
+	TU_OK(gTuntapDeviceHooks.close(cookie));
+	TU_OK(gTuntapDeviceHooks.free(cookie));
 	tu_finish();
 }
 
@@ -495,7 +506,7 @@ main(void)
 		TU_TEST(test_short_len_is_bad_value_and_long_len_ok),
 		TU_TEST(test_null_and_bad_pointers_are_bad_address),
 		TU_TEST(test_kernel_pointers_work_as_in_haiku),
-		TU_TEST(test_unknown_codes_are_invalid_ioctl),
+		TU_TEST(test_unknown_codes_are_enotty),
 		TU_TEST(test_set_mtu_range),
 		TU_TEST(test_get_info_defaults),
 		TU_TEST(test_set_info_applies_limits_and_refuses_bad_values),

@@ -20,11 +20,7 @@ open_server(const char* name, uint32 ip, uint8 hwaddr[6])
 	TU_OK(shim_if_set_ipv4(name, ip));
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	int fd = tu_open_ok(path, SHIM_O_RDWR);
-	struct tuntap_info info = tu_info(fd);
-	struct shim_if_info interface;
-	TU_OK(shim_if_info(name, &interface));
-	assert_memory_equal(info.hwaddr, interface.hwaddr, 6);
-	memcpy(hwaddr, info.hwaddr, 6);
+	tu_hwaddr(fd, name, hwaddr);
 	return fd;
 }
 

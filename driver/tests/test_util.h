@@ -351,6 +351,17 @@ tu_set_queue_limits(int fd, uint32 packets, uint32 bytes)
 	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), sizeof(info)));
 }
 
+/* the MAC of interface `name`, whose descriptor `fd` is: TUNTAP_GET_INFO and the stack agree */
+static inline void
+tu_hwaddr(int fd, const char* name, uint8 mac[6])
+{
+	struct tuntap_info info = tu_info(fd);
+	struct shim_if_info interface;
+	TU_OK(shim_if_info(name, &interface));
+	assert_memory_equal(info.hwaddr, interface.hwaddr, 6);
+	memcpy(mac, info.hwaddr, 6);
+}
+
 static inline void
 tu_get_name(int fd, char name[TUNTAP_NAME_LENGTH])
 {
@@ -526,6 +537,19 @@ tu_wait_blocked(struct tu_call* call)
 {
 	TU_OK(shim_wait_until_blocked(call->thread, TU_BLOCK_TIMEOUT));
 	assert_false(__atomic_load_n(&call->done, __ATOMIC_ACQUIRE));
+}
+
+/* a writer blocked for room: fd's queues are cut to one packet, `queued` fills to_stack (the
+ * interface up, nothing draining it), then a helper writes `data` and blocks */
+static inline struct tu_call*
+tu_start_blocked_write(
+	int fd, const void* queued, size_t queuedLength, const void* data, size_t length)
+{
+	tu_set_queue_limits(fd, 1, 64 * 1024);
+	TU_EXPECT(shim_write(fd, queued, queuedLength), queuedLength);
+	struct tu_call* writer = tu_start_write(fd, data, length, false);
+	tu_wait_blocked(writer);
+	return writer;
 }
 
 static inline bool

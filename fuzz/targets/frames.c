@@ -30,7 +30,9 @@ struct iface {
 	uint32 mtu, packets, bytes, header;
 	struct fifo to_stack, to_app;
 	int arp_replies; /* ARP replies the peer may still queue to the application (at most) */
-	bool ghost;      /* the last read matched both ghost_frame and an ARP reply */
+	uint8 mac[6];    /* TAP: the unit's MAC (random), learned from the peer's first ARP reply */
+	bool mac_known;
+	bool ghost; /* the last read matched both ghost_frame and an ARP reply */
 	struct frame ghost_frame;
 	uint64 written, rejected, truncated, read;
 };
@@ -151,13 +153,17 @@ is_arp_request(const uint8* bytes, size_t length)
 		   && memcmp(bytes + 38, fz_peer_ip, 4) == 0;
 }
 
-/* `got` (a read of `size`) is (as much as fits of) unit `number`'s peer answering an ARP request:
- * its source and sender fields are checked, the destination is whoever asked */
+/* `got` (a read of `size`) is (as much as fits of) the peer of `ifc` answering an ARP request:
+ * its source and sender fields are checked, the destination is whoever asked. The source is the
+ * unit's MAC: the one an earlier reply showed, else any locally administered unicast one (the
+ * driver draws it at random) */
 static bool
-is_arp_reply(const uint8* got, int64 status, size_t size, int number)
+is_arp_reply(const struct iface* ifc, const uint8* got, int64 status, size_t size)
 {
 	static const uint8 kHead[10] = {0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 2};
-	const uint8 mac[6] = {0x02, 0x54, 0x41, 0x50, 0x00, (uint8)number};
+	const uint8* mac = ifc->mac_known ? ifc->mac : got + 6; /* only `status` bytes compared */
+	if (!ifc->mac_known && status > 6 && (got[6] & 0x03) != 0x02)
+		return false;
 	uint8 reply[32];
 	memcpy(reply + 6, mac, 6);
 	memcpy(reply + 12, kHead, 10);
@@ -294,7 +300,7 @@ do_read(const struct fz_op* op, int slot, int64 faults)
 	}
 	/* the next frame sent, or an ARP reply the peer queued meanwhile, or both (same bytes) */
 	bool head = frame != NULL && read_is(status, size, total);
-	bool arp = ifc->arp_replies > 0 && is_arp_reply(sGot, status, size, sSlotIf[slot] % 2);
+	bool arp = ifc->arp_replies > 0 && is_arp_reply(ifc, sGot, status, size);
 	bool ghost = false;
 	if (!head && !arp && ifc->ghost && ifc->arp_replies > 0) {
 		/* an earlier read could have been this frame or an ARP reply: it was the reply */
@@ -306,6 +312,11 @@ do_read(const struct fz_op* op, int slot, int64 faults)
 		"the peer's ARP reply",
 		(long long)status, frame != NULL ? frame->op : -1, total);
 	ifc->ghost = head && arp;
+	if (arp && !head && !ifc->mac_known && status >= 12) {
+		/* surely the reply: its source is the unit's MAC from now on */
+		memcpy(ifc->mac, sGot + 6, 6);
+		ifc->mac_known = true;
+	}
 	if (head) {
 		ifc->ghost_frame = *frame;
 		pop(&ifc->to_app, 1);

@@ -14,6 +14,8 @@ struct unit {
 	char name[TUNTAP_NAME_LENGTH];
 	bool tap, gone, up;
 	uint32 number, mtu, header, packets, bytes;
+	uint8 mac[6]; /* TAP: the MAC, once a get or a set told it (the driver draws it at random) */
+	bool mac_known;
 	int owner; /* the description bound to the unit, -1 */
 	struct {
 		uint16 length;
@@ -46,7 +48,8 @@ static const struct fz_sym kCodes[] = {{"FIONREAD", FIONREAD}, {"FIONBIO", FIONB
 	{"TUNTAP_SET_MTU", TUNTAP_SET_MTU}, {"TUNTAP_GET_HEADER_MODE", TUNTAP_GET_HEADER_MODE},
 	{"TUNTAP_SET_HEADER_MODE", TUNTAP_SET_HEADER_MODE}, {"TUNTAP_GET_STATS", TUNTAP_GET_STATS},
 	{"B_GET_DEVICE_SIZE", B_GET_DEVICE_SIZE}, {"TUNTAP_BASE_MINUS_1", TUNTAP_IOCTL_BASE - 1},
-	{"TUNTAP_LAST_PLUS_1", TUNTAP_IOCTL_LAST + 1}, {NULL, 0}};
+	{"TUNTAP_LAST_PLUS_1", TUNTAP_IOCTL_LAST + 1}, {"TUNTAP_SET_HWADDR", TUNTAP_SET_HWADDR},
+	{NULL, 0}};
 /* len and buffer size relative to the op's argument size */
 enum { LEN_NONE, LEN_EXACT, LEN_SHORT, LEN_LONG, LEN_TINY, LEN_HUGE };
 static const struct fz_sym kLens[] = {{"none", LEN_NONE}, {"exact", LEN_EXACT},
@@ -196,6 +199,15 @@ apply_set(struct unit* unit, uint32 op, const uint8* arg)
 		if (value > 1 || unit->mtu + 4 * value > unit->bytes)
 			return B_BAD_VALUE;
 		unit->header = value;
+	} else if (op == TUNTAP_SET_HWADDR) {
+		/* no interface is ever up here: never B_BUSY */
+		static const uint8 kZero[6] = {0};
+		if (!unit->tap)
+			return B_NOT_SUPPORTED;
+		if ((arg[0] & 0x01) != 0 || memcmp(arg, kZero, 6) == 0)
+			return B_BAD_VALUE;
+		memcpy(unit->mac, arg, 6);
+		unit->mac_known = true;
 	} else {
 		if (info.mtu < TUNTAP_MIN_MTU || info.mtu > TUNTAP_MAX_MTU || info.queue_packets < 1
 			|| info.queue_packets > 4096 || info.queue_bytes > 16 * 1024 * 1024
@@ -206,6 +218,26 @@ apply_set(struct unit* unit, uint32 op, const uint8* arg)
 		unit->bytes = info.queue_bytes;
 	}
 	return B_OK;
+}
+
+/* GET_INFO's hwaddr: none for TUN; for TAP the one set, or else a random locally administered
+ * unicast MAC, the same for the unit's whole life */
+static void
+check_mac(struct unit* unit, const uint8 mac[6])
+{
+	static const uint8 kZero[6] = {0};
+	if (!unit->tap) {
+		FZ_CHECK(memcmp(mac, kZero, 6) == 0, "TUNTAP_GET_INFO of %s: a MAC on TUN", unit->name);
+		return;
+	}
+	FZ_CHECK(!unit->mac_known || memcmp(mac, unit->mac, 6) == 0,
+		"TUNTAP_GET_INFO of %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is not the one set or seen",
+		unit->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	FZ_CHECK(unit->mac_known || (mac[0] & 0x03) == 0x02,
+		"TUNTAP_GET_INFO of %s: MAC %02x:... is not a locally administered unicast one", unit->name,
+		mac[0]);
+	memcpy(unit->mac, mac, 6);
+	unit->mac_known = true;
 }
 
 /* the output of a successful get against the model */
@@ -225,11 +257,11 @@ check_get(struct unit* unit, uint32 op, const uint8* out)
 		FZ_CHECK(info.mode == (unit->tap ? TUNTAP_MODE_TAP : TUNTAP_MODE_TUN)
 					 && info.unit == unit->number && info.mtu == unit->mtu
 					 && info.header_mode == unit->header && info.queue_packets == unit->packets
-					 && info.queue_bytes == unit->bytes && ((info.flags & IFF_UP) != 0) == unit->up
-					 && (!unit->tap || info.hwaddr[5] == (uint8)unit->number),
+					 && info.queue_bytes == unit->bytes && ((info.flags & IFF_UP) != 0) == unit->up,
 			"TUNTAP_GET_INFO of %s: mode %u unit %u mtu %u header %u queue %u/%u: not the model's",
 			unit->name, info.mode, info.unit, info.mtu, info.header_mode, info.queue_packets,
 			info.queue_bytes);
+		check_mac(unit, info.hwaddr);
 	} else if (op == TUNTAP_GET_STATS) {
 		fz_check_stats((const struct tuntap_stats*)out, unit->name);
 	} else {
@@ -247,6 +279,7 @@ do_ioctl(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 	size_t size = code == TUNTAP_GET_NAME                              ? TUNTAP_NAME_LENGTH
 				  : code == TUNTAP_GET_INFO || code == TUNTAP_SET_INFO ? sizeof(struct tuntap_info)
 				  : code == TUNTAP_GET_STATS                           ? sizeof(struct tuntap_stats)
+				  : code == TUNTAP_SET_HWADDR                          ? 6
 																	   : 4;
 	size_t length = pick_length((int)op->arg[3], size);
 	size_t bufferSize = pick_length((int)op->arg[4], size);
@@ -263,11 +296,15 @@ do_ioctl(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 	bool usable = ptr == FZ_PTR_USER && bufferSize >= size;
 	bool known = code == FIONREAD || (code >= TUNTAP_GET_NAME && code <= TUNTAP_IOCTL_LAST);
 	bool blocking = code == FIONBIO || code == B_SET_NONBLOCKING_IO || code == B_SET_BLOCKING_IO;
-	bool set = code == TUNTAP_SET_INFO || code == TUNTAP_SET_MTU || code == TUNTAP_SET_HEADER_MODE;
+	bool set = code == TUNTAP_SET_INFO || code == TUNTAP_SET_MTU || code == TUNTAP_SET_HEADER_MODE
+			   || code == TUNTAP_SET_HWADDR;
 	struct unit* unit = desc != NULL ? &sUnits[desc->unit] : NULL;
+	/* FIONBIO is the fd layer's: NULL is B_BAD_VALUE; an unknown op's B_DEV_INVALID_IOCTL reaches
+	 * the caller as ENOTTY (Haiku's fd_ioctl) */
+	int64 fionbio = usable ? B_OK : ptr == FZ_PTR_NULL ? B_BAD_VALUE : B_BAD_ADDRESS;
 	int64 want = desc == NULL                   ? B_FILE_ERROR
-				 : blocking                     ? (code != FIONBIO || usable ? B_OK : B_BAD_ADDRESS)
-				 : !known                       ? B_DEV_INVALID_IOCTL
+				 : blocking                     ? (code != FIONBIO ? B_OK : fionbio)
+				 : !known                       ? SHIM_ENOTTY
 				 : length != 0 && length < size ? B_BAD_VALUE
 				 : unit->gone                   ? B_DEVICE_NOT_FOUND
 				 : !usable                      ? B_BAD_ADDRESS

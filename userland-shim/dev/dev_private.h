@@ -20,8 +20,11 @@ struct selectsync {
 	struct shim_poll_sync* poll;
 	int32 events;     /* notified SELECT_FLAG bits (atomic) */
 	uint16 requested; /* pollfd.events */
-	uint16 wanted;    /* bits whose notification wakes the poll (requested|ERR|HUP|NVAL) */
+	uint16 wanted;    /* what revents may report: requested|ERR|HUP|NVAL */
 	uint16 selected;  /* events whose select hook returned B_OK */
+	/* (atomic) bits whose notification wakes the poll: `wanted` while the select hooks run, then
+	 * `selected` and NVAL (Haiku's select_fd() narrows info->selected_events the same way) */
+	int32 wakes;
 	int fd;
 	/* devfs bookkeeping, under the devfs lock */
 	bool attached; /* listed on its fd slot: a close of that fd deselects it */

@@ -383,6 +383,10 @@ shim_devfs_select(struct selectsync* sync)
 				sync->selected |= SELECT_FLAG(event);
 		}
 	}
+	/* Haiku's select_fd() (fs/fd.cpp): from now on only the events whose select hook
+	 * succeeded (and B_EVENT_INVALID, a close) wake the poll; what the hooks notified while
+	 * they ran has woken it already */
+	atomic_set(&sync->wakes, sync->selected | SHIM_POLLNVAL);
 
 	mutex_lock(&gDevfsLock);
 	if (sSlots[fd].description == description && sSlots[fd].generation == generation) {

@@ -136,6 +136,10 @@ set_blocking(struct description* description, bool nonBlocking)
 	return B_OK;
 }
 
+/* ioctl as Haiku's fd_ioctl() (system/kernel/fs/fd.cpp) does it: FIONBIO is the fd layer's own
+ * (NULL is B_BAD_VALUE, else F_SETFL with the int it points to, returned as F_SETFL returns it);
+ * every other op goes to the control hook, and a B_DEV_INVALID_IOCTL from it (or from a node
+ * without one) reaches user space as ENOTTY */
 status_t
 devfs_ioctl(int fd, uint32 op, void* argument, size_t length)
 {
@@ -145,14 +149,20 @@ devfs_ioctl(int fd, uint32 op, void* argument, size_t length)
 		return status;
 	if (op == FIONBIO) {
 		int value;
-		if (argument == NULL || user_memcpy(&value, argument, sizeof(value)) != B_OK)
+		if (argument == NULL)
+			status = B_BAD_VALUE;
+		else if (user_memcpy(&value, argument, sizeof(value)) != B_OK)
 			status = B_BAD_ADDRESS;
 		else
 			status = set_blocking(description, value != 0);
-	} else if (description->hooks->control != NULL)
-		status = description->hooks->control(description->cookie, op, argument, length);
-	else
-		status = B_DEV_INVALID_IOCTL;
+	} else {
+		if (description->hooks->control != NULL)
+			status = description->hooks->control(description->cookie, op, argument, length);
+		else
+			status = B_DEV_INVALID_IOCTL;
+		if (status == B_DEV_INVALID_IOCTL)
+			status = SHIM_ENOTTY;
+	}
 	devfs_put_description(description);
 	return status;
 }

@@ -29,6 +29,7 @@ select_poll(struct shim_pollfd* fds, int count, bigtime_t timeout)
 		sync->fd = fds[i].fd;
 		sync->requested = fds[i].events;
 		sync->wanted = fds[i].events | SHIM_POLLERR | SHIM_POLLHUP | SHIM_POLLNVAL;
+		sync->wakes = sync->wanted;
 		fds[i].revents = 0;
 	}
 

@@ -119,8 +119,9 @@ void
 shim_select_wake(struct selectsync* sync, uint16 flags)
 {
 	atomic_or(&sync->events, flags);
-	/* only events the poll waits for wake it (Haiku's notify_select_events) */
-	if ((sync->wanted & flags) != 0)
+	/* only events the poll waits for wake it (Haiku's wait_for_objects_sync::Notify,
+	 * system/kernel/events/wait_for_objects.cpp); the others still show in revents */
+	if ((atomic_get(&sync->wakes) & flags) != 0)
 		release_sem_etc(sync->poll->sem, 1, B_DO_NOT_RESCHEDULE);
 }
 

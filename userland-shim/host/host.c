@@ -8,6 +8,7 @@
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <time.h>
@@ -205,6 +206,15 @@ host_time(void)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (bigtime_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+uint64
+host_random_seed(void)
+{
+	uint64 seed;
+	if (getrandom(&seed, sizeof(seed), 0) == (ssize_t)sizeof(seed))
+		return seed;
+	return (uint64)host_time() ^ (uint64)getpid() << 32;
 }
 
 void

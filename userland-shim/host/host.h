@@ -110,6 +110,10 @@ void host_thread_local(void** slot);
  * maps the scheduler's ids to the names harnesses and tests gave (host.c: nothing to do) */
 void host_thread_name(const char* name);
 
+/* a seed for the kernel's random source, asked at every boot: host.c the host's entropy;
+ * host_det.c a value fixed by how many boots the process made (runs repeat, boots differ) */
+uint64 host_random_seed(void);
+
 void* host_map(size_t size); /* zeroed, never NULL (aborts) */
 void host_unmap(void* address, size_t size);
 

@@ -763,6 +763,13 @@ host_time(void)
 	return sDet.now;
 }
 
+uint64
+host_random_seed(void)
+{
+	static uint64 sBoots;
+	return 0x5eed5eed5eed5eedULL + ++sBoots * 0x9e3779b97f4a7c15ULL;
+}
+
 void
 host_sleep_until(bigtime_t deadline)
 {

@@ -60,7 +60,7 @@ struct shim_thread {
 	char name[B_OS_NAME_LENGTH];
 	int32 refs;                /* atomic; the registry holds one */
 	int32 state;               /* atomic; enum shim_thread_state */
-	int32 interrupt_pending;   /* atomic */
+	int32 interrupt_pending;   /* atomic: SHIM_SIGNAL_BIT()s of the signals pending */
 	int32 spinlocks;           /* written by the thread itself; atomic for dumps */
 	int32 interrupts_disabled; /* idem */
 	host_parker parker;
@@ -134,7 +134,11 @@ void shim_kfree(void* block);
 /* per-boot resets, called by shim_kern_init/shim_kern_fini (kern_boot.c) */
 void shim_threads_reset(void);
 void shim_sems_reset(void);
-void shim_mem_reset(void);  /* accounting, fault plans */
-void shim_user_reset(void); /* forget every user allocation; the arena stays mapped */
+void shim_mem_reset(void);    /* accounting, fault plans */
+void shim_user_reset(void);   /* forget every user allocation; the arena stays mapped */
+void shim_random_reset(void); /* a new seed for the random source (kern_random.c) */
+/* Haiku's kernel random source; Haiku declares it in private/kernel/util/Random.h (C++ only), so
+ * the driver declares it itself (tuntap_private.h) and the shim only defines it */
+unsigned int secure_random_value(void);
 
 #endif

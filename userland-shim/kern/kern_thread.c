@@ -15,12 +15,12 @@
  * and are never reused within the process. Records are reference counted: the registry holds one
  * reference; a waker or interrupter holds one while it unparks the thread.
  *
- * Interrupts: shim_interrupt() sets interrupt_pending and, when the thread is blocked in a
- * B_CAN_INTERRUPT wait (state BLOCKED|INTERRUPTIBLE), flips it to RUNNING and unparks it. A
- * waiting thread stores its state before it reads interrupt_pending and the interrupter stores
- * the flag before it reads the state (all sequentially consistent), so one of them sees the
- * other: an interrupt can't fall between "checked" and "parked". The flag stays set until the
- * thread calls shim_syscall_exit().
+ * Signals: shim_signal() adds its action's bit to interrupt_pending and, when the thread is
+ * blocked in a B_CAN_INTERRUPT wait (state BLOCKED|INTERRUPTIBLE), flips it to RUNNING and
+ * unparks it. A waiting thread stores its state before it reads interrupt_pending and the
+ * signaller stores the bit before it reads the state (all sequentially consistent), so one of
+ * them sees the other: a signal can't fall between "checked" and "parked". The bits stay set
+ * until the thread's syscall exit takes them (shim_syscall_exit_signals(): the handlers run).
  */
 
 static host_lock sRegistryLock = HOST_LOCK_INITIALIZER;
@@ -445,15 +445,17 @@ snooze_until(bigtime_t time, int timeBase)
 	return snooze_etc(time, timeBase, B_ABSOLUTE_TIMEOUT);
 }
 
-/* ---- interrupts ("ctrl+c") ------------------------------------------------------------------ */
+/* ---- signals ("ctrl+c") --------------------------------------------------------------------- */
 
 status_t
-shim_interrupt(thread_id id)
+shim_signal(thread_id id, enum shim_signal_action action)
 {
+	if (action != SHIM_SIGNAL_HANDLER && action != SHIM_SIGNAL_RESTART)
+		return B_BAD_VALUE;
 	host_lock_acquire(&sRegistryLock);
 	struct shim_thread* thread = registry_find(id);
 	if (thread != NULL) {
-		atomic_set(&thread->interrupt_pending, 1);
+		atomic_or(&thread->interrupt_pending, SHIM_SIGNAL_BIT(action));
 		int32 blocked = SHIM_THREAD_BLOCKED | SHIM_THREAD_INTERRUPTIBLE;
 		if (atomic_test_and_set(&thread->state, SHIM_THREAD_RUNNING, blocked) == blocked)
 			host_unpark(&thread->parker);
@@ -462,10 +464,22 @@ shim_interrupt(thread_id id)
 	return thread != NULL ? B_OK : B_BAD_THREAD_ID;
 }
 
+status_t
+shim_interrupt(thread_id id)
+{
+	return shim_signal(id, SHIM_SIGNAL_HANDLER);
+}
+
+int32
+shim_syscall_exit_signals(void)
+{
+	return atomic_get_and_set(&shim_thread_self()->interrupt_pending, 0);
+}
+
 void
 shim_syscall_exit(void)
 {
-	atomic_set(&shim_thread_self()->interrupt_pending, 0);
+	shim_syscall_exit_signals();
 }
 
 bool

@@ -51,6 +51,9 @@ static struct fake_state {
 	size_t written_length;
 
 	bool block_reads;
+	/* the next this many read and control calls return B_INTERRUPTED at once, with no signal
+	 * (a broken driver); INT32_MAX: every one */
+	int32 spurious_interrupts;
 	sem_id read_sem;    /* a blocked read waits for one unit */
 	sem_id entered_sem; /* released when a read blocks / the last select ran */
 	int32 reads_inside;
@@ -59,6 +62,8 @@ static struct fake_state {
 	thread_id free_thread;
 
 	int32 selected_mask;
+	int32 refuse_mask;        /* events the select hook refuses (B_BAD_VALUE), keeping the sync */
+	selectsync* refused_sync; /* the last sync of such a refusal */
 	int32 deselected_mask;
 	int32 select_refs; /* or of every ref the select hook saw */
 	int32 deselects_at_close;
@@ -109,6 +114,18 @@ fake_free(void* cookie)
 	return B_OK;
 }
 
+/* one of the spurious_interrupts a broken driver returns */
+static bool
+fake_spurious_interrupt(void)
+{
+	int32 left = atomic_get(&sFake.spurious_interrupts);
+	if (left == 0)
+		return false;
+	if (left != INT32_MAX)
+		atomic_add(&sFake.spurious_interrupts, -1);
+	return true;
+}
+
 static status_t
 fake_control(void* cookie, uint32 op, void* data, size_t length)
 {
@@ -117,6 +134,8 @@ fake_control(void* cookie, uint32 op, void* data, size_t length)
 	sFake.control_op = op;
 	sFake.control_argument = data;
 	sFake.control_length = length;
+	if (fake_spurious_interrupt())
+		return B_INTERRUPTED;
 	if (op == FAKE_OP_FILL && user_memcpy(data, "filled", 7) != B_OK)
 		return B_BAD_ADDRESS;
 	return sFake.control_status;
@@ -128,6 +147,8 @@ fake_read(void* cookie, off_t position, void* data, size_t* _length)
 	fake_check(cookie);
 	atomic_add(&sFake.reads, 1);
 	sFake.io_pointer = data;
+	if (fake_spurious_interrupt())
+		return B_INTERRUPTED;
 	if (sFake.block_reads) {
 		atomic_add(&sFake.reads_inside, 1);
 		release_sem(sFake.entered_sem);
@@ -164,6 +185,10 @@ fake_select(void* cookie, uint8 event, uint32 ref, selectsync* sync)
 	atomic_add(&sFake.selects, 1);
 	atomic_or(&sFake.selected_mask, SELECT_FLAG(event));
 	atomic_or(&sFake.select_refs, (int32)ref);
+	if ((sFake.refuse_mask & SELECT_FLAG(event)) != 0) {
+		sFake.refused_sync = sync;
+		return B_BAD_VALUE;
+	}
 	mutex_lock(&sFake.lock);
 	status_t status = add_select_sync_pool_entry(&sFake.pool, sync, event);
 	bool ready = sFake.readable;
@@ -276,6 +301,18 @@ wait_entered(thread_id thread)
 {
 	assert_int_equal(acquire_sem_etc(sFake.entered_sem, 1, B_RELATIVE_TIMEOUT, 5 * SECOND), B_OK);
 	assert_int_equal(shim_wait_until_blocked(thread, 5 * SECOND), B_OK);
+}
+
+/* a thread polling `fd` for `events` without a timeout, blocked once it selected everything */
+__attribute__((unused)) static thread_id
+start_blocked_poll(struct poll_call* call, int fd, uint16 events)
+{
+	*call = (struct poll_call){.count = 1, .timeout = B_INFINITE_TIMEOUT};
+	call->fds[0].fd = fd;
+	call->fds[0].events = events;
+	thread_id poller = shim_thread_spawn("poller", poll_thread, call);
+	wait_entered(poller);
+	return poller;
 }
 
 #endif

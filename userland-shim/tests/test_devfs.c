@@ -232,6 +232,12 @@ test_failing_control_keeps_the_mode(void** state)
 	assert_int_equal(shim_fionbio(fd, true), B_NOT_ALLOWED);
 	assert_int_equal(shim_devfs_open_mode(fd), O_RDWR);
 	assert_int_equal(sFake.controls, 2);
+	/* FIONBIO returns what F_SETFL returned, before fd_ioctl's ENOTTY rewrite (fd.cpp) */
+	sFake.control_status = B_DEV_INVALID_IOCTL;
+	int on = 1;
+	assert_int_equal(shim_ioctl_buf(fd, FIONBIO, &on, sizeof(on), 0), B_DEV_INVALID_IOCTL);
+	assert_int_equal(shim_set_nonblocking(fd, true), B_DEV_INVALID_IOCTL);
+	assert_int_equal(shim_devfs_open_mode(fd), O_RDWR);
 	sFake.control_status = B_OK;
 	assert_int_equal(shim_close(fd), B_OK);
 }
@@ -255,8 +261,9 @@ test_fionbio(void** state)
 	assert_int_equal(sFake.control_op, B_SET_NONBLOCKING_IO);
 
 	int32 controls = sFake.controls;
+	/* Haiku's fd_ioctl (fd.cpp): NULL is B_BAD_VALUE, a pointer it cannot read B_BAD_ADDRESS */
 	assert_int_equal(shim_ioctl(fd, FIONBIO, shim_user_bad_address(), 0), B_BAD_ADDRESS);
-	assert_int_equal(shim_ioctl(fd, FIONBIO, NULL, 0), B_BAD_ADDRESS);
+	assert_int_equal(shim_ioctl(fd, FIONBIO, NULL, 0), B_BAD_VALUE);
 	assert_int_equal(sFake.controls, controls);
 	assert_int_equal(shim_devfs_open_mode(fd), O_RDWR | O_NONBLOCK);
 	assert_int_equal(shim_close(fd), B_OK);
@@ -266,8 +273,9 @@ static void
 test_ioctl_passes_arguments(void** state)
 {
 	int fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
+	/* an op the driver does not know reaches user space as ENOTTY (fd.cpp, fd_ioctl) */
 	sFake.control_status = B_DEV_INVALID_IOCTL;
-	assert_int_equal(shim_ioctl(fd, 4242, (void*)(uintptr_t)0x1234, 7), B_DEV_INVALID_IOCTL);
+	assert_int_equal(shim_ioctl(fd, 4242, (void*)(uintptr_t)0x1234, 7), SHIM_ENOTTY);
 	assert_int_equal(sFake.control_op, 4242);
 	assert_ptr_equal(sFake.control_argument, (void*)(uintptr_t)0x1234);
 	assert_int_equal(sFake.control_length, 7);

@@ -61,11 +61,8 @@ test_poll_timeout(void** state)
 static void
 test_poll_woken_by_notification(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	assert_int_equal(shim_select_notifications(), 0);
 	fake_set_readable(true);
 	assert_int_equal(shim_thread_join(poller, NULL), B_OK);
@@ -79,11 +76,8 @@ test_poll_woken_by_notification(void** state)
 static void
 test_poll_reports_hangup_unrequested(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	/* an event nobody waits for does not wake the poll ... */
 	mutex_lock(&sFake.lock);
 	notify_select_event_pool(sFake.pool, B_SELECT_WRITE);
@@ -102,11 +96,8 @@ test_poll_reports_hangup_unrequested(void** state)
 static void
 test_poll_interrupted(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
 	assert_int_equal(shim_interrupt(poller), B_OK);
 	assert_int_equal(shim_thread_join(poller, NULL), B_OK);
 	assert_int_equal(call.result, B_INTERRUPTED);
@@ -139,11 +130,9 @@ test_poll_invalid_descriptor(void** state)
 static void
 test_close_during_poll_deselects_first(void** state)
 {
-	struct poll_call call = {.count = 1, .timeout = B_INFINITE_TIMEOUT};
-	call.fds[0].fd = shim_open(FAKE_PATH, SHIM_O_RDWR);
-	call.fds[0].events = SHIM_POLLIN | SHIM_POLLOUT;
-	thread_id poller = shim_thread_spawn("poller", poll_thread, &call);
-	wait_entered(poller);
+	struct poll_call call;
+	thread_id poller =
+		start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN | SHIM_POLLOUT);
 	assert_int_equal(shim_close(call.fds[0].fd), B_OK);
 	/* every selected event was deselected before the close hook ran */
 	assert_int_equal(atomic_get(&sFake.closes), 1);
@@ -172,6 +161,38 @@ test_poll_two_descriptors(void** state)
 	assert_int_equal(shim_close(first), B_OK);
 	assert_int_equal(shim_close(second), B_OK);
 	assert_int_equal(devfs_unpublish_device("fake/plain", false), B_OK);
+}
+
+/* Only events whose select hook succeeded wake a poll (Haiku's select_fd() narrows
+ * selected_events to them once the hooks ran): a driver notifying an event it refused to select
+ * marks it, and a later wake-up reports it, but it does not wake the poll itself */
+static void
+test_poll_woken_only_by_selected_events(void** state)
+{
+	sFake.refuse_mask = SELECT_FLAG(B_SELECT_READ);
+	struct poll_call call;
+	thread_id poller = start_blocked_poll(&call, shim_open(FAKE_PATH, SHIM_O_RDWR), SHIM_POLLIN);
+	assert_non_null(sFake.refused_sync);
+	assert_int_equal(notify_select_event(sFake.refused_sync, B_SELECT_READ), B_OK);
+	/* a wake-up would have been granted at once, before the interrupt: it ends the poll */
+	assert_int_equal(shim_interrupt(poller), B_OK);
+	assert_int_equal(shim_thread_join(poller, NULL), B_OK);
+	assert_int_equal(call.result, B_INTERRUPTED);
+	assert_int_equal(
+		sFake.deselected_mask, SELECT_FLAG(B_SELECT_ERROR) | SELECT_FLAG(B_SELECT_DISCONNECTED));
+
+	/* the mark shows once a selected event wakes the poll */
+	poller = shim_thread_spawn("poller", poll_thread, &call);
+	wait_entered(poller);
+	assert_int_equal(notify_select_event(sFake.refused_sync, B_SELECT_READ), B_OK);
+	mutex_lock(&sFake.lock);
+	notify_select_event_pool(sFake.pool, B_SELECT_DISCONNECTED);
+	mutex_unlock(&sFake.lock);
+	assert_int_equal(shim_thread_join(poller, NULL), B_OK);
+	assert_int_equal(call.result, 1);
+	assert_int_equal(call.fds[0].revents, SHIM_POLLIN | SHIM_POLLHUP);
+	assert_null(sFake.pool);
+	assert_int_equal(shim_close(call.fds[0].fd), B_OK);
 }
 
 /* opaque selectsync stand-ins: the pool functions only compare them */
@@ -266,6 +287,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_close_during_poll_deselects_first, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_poll_two_descriptors, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_poll_woken_only_by_selected_events, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_select_pool_functions, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_select_pool_allocation_failure, fake_setup, fake_teardown),
