@@ -117,7 +117,8 @@ new_unit(const char* name)
 }
 
 /* ifconfig up, as a VPN does after creating an interface: only an up interface gets the
- * stack's packets (the driver refuses send_data while down); a fault may keep it down */
+ * stack's packets (the driver refuses send_data while down); a fault may keep it down. Units a
+ * clone open creates stay down. */
 static void
 bring_up(struct unit* unit, int64 faults)
 {
@@ -200,10 +201,12 @@ apply_set(struct unit* unit, uint32 op, const uint8* arg)
 			return B_BAD_VALUE;
 		unit->header = value;
 	} else if (op == TUNTAP_SET_HWADDR) {
-		/* no interface is ever up here: never B_BUSY */
+		/* only while down (the stack reads the address without the driver's lock) */
 		static const uint8 kZero[6] = {0};
 		if (!unit->tap)
 			return B_NOT_SUPPORTED;
+		if (unit->up)
+			return B_BUSY;
 		if ((arg[0] & 0x01) != 0 || memcmp(arg, kZero, 6) == 0)
 			return B_BAD_VALUE;
 		memcpy(unit->mac, arg, 6);
@@ -456,10 +459,9 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 		FZ_CHECK(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
 			"clone open returned %s but %s %s", shim_status_name(fd), name,
 			fd >= 0 ? "is missing" : "exists");
-		if (fd >= 0) {
+		/* left down: what a down unit does (SET_HWADDR, refused sends) stays reachable */
+		if (fd >= 0)
 			unit = new_unit(name);
-			bring_up(unit, faults);
-		}
 	}
 	if (fd < 0)
 		return fd;
