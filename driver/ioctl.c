@@ -57,31 +57,6 @@ find_ioctl(uint32 op)
 }
 
 
-/* unit lock held */
-static status_t
-set_mtu_locked(tuntap_unit* unit, size_t mtu)
-{
-	if (mtu < TUNTAP_MIN_MTU || mtu > TUNTAP_MAX_MTU
-		|| mtu + tuntap_header_length(unit) > unit->to_stack.max_bytes)
-		return B_BAD_VALUE;
-
-	bool wasWritable = tuntap_writable(unit);
-	unit->device.mtu = mtu;
-	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
-	return B_OK;
-}
-
-
-status_t
-tuntap_set_mtu(tuntap_unit* unit, size_t mtu)
-{
-	mutex_lock(&unit->lock);
-	status_t status = unit->gone ? B_DEVICE_NOT_FOUND : set_mtu_locked(unit, mtu);
-	mutex_unlock(&unit->lock);
-	return status;
-}
-
-
 static void
 get_info(tuntap_unit* unit, struct tuntap_info* info)
 {
@@ -99,22 +74,54 @@ get_info(tuntap_unit* unit, struct tuntap_info* info)
 }
 
 
-/* unit lock held */
+/* unit lock held: the queue limits of `info`, if they hold the unit's MTU now */
 static status_t
-set_info(tuntap_unit* unit, const struct tuntap_info* info)
+set_queue_limits(tuntap_unit* unit, const struct tuntap_info* info)
 {
-	size_t header = tuntap_header_length(unit);
-	if (info->mtu < TUNTAP_MIN_MTU || info->mtu > TUNTAP_MAX_MTU || info->queue_packets < 1
-		|| info->queue_packets > MAX_QUEUE_PACKETS || info->queue_bytes > MAX_QUEUE_BYTES
-		|| info->queue_bytes < info->mtu + header)
+	if (info->queue_bytes < unit->device.mtu + tuntap_header_length(unit))
 		return B_BAD_VALUE;
-
 	bool wasWritable = tuntap_writable(unit);
-	unit->device.mtu = info->mtu;
 	unit->to_app.max_packets = unit->to_stack.max_packets = info->queue_packets;
 	unit->to_app.max_bytes = unit->to_stack.max_bytes = info->queue_bytes;
 	tuntap_notify_transitions(unit, tuntap_readable(unit), wasWritable);
 	return B_OK;
+}
+
+
+/* SET_INFO: checked as a whole, then applied in two steps, the queue limits under the unit lock
+ * and a new MTU through the stack (tuntap_stack_set_mtu), in the order that keeps every queue
+ * able to hold a packet of the MTU in between. An error of the second step (the unit deleted
+ * meanwhile) leaves the first one applied. */
+static status_t
+set_info(tuntap_cookie* cookie, const struct tuntap_info* info)
+{
+	tuntap_unit* unit = cookie->unit;
+	mutex_lock(&unit->lock);
+	size_t header = tuntap_header_length(unit);
+	status_t status = cookie->closed ? B_FILE_ERROR : unit->gone ? B_DEVICE_NOT_FOUND : B_OK;
+	if (status == B_OK
+		&& (info->mtu < TUNTAP_MIN_MTU || info->mtu > TUNTAP_MAX_MTU || info->queue_packets < 1
+			|| info->queue_packets > MAX_QUEUE_PACKETS || info->queue_bytes > MAX_QUEUE_BYTES
+			|| info->queue_bytes < info->mtu + header))
+		status = B_BAD_VALUE;
+	bool newMtu = info->mtu != unit->device.mtu;
+	bool queuesFirst = info->queue_bytes >= unit->device.mtu + header;
+	if (status == B_OK && queuesFirst)
+		status = set_queue_limits(unit, info);
+	mutex_unlock(&unit->lock);
+	if (status != B_OK)
+		return status;
+
+	if (newMtu && (status = tuntap_stack_set_mtu(unit, info->mtu)) != B_OK)
+		return status;
+	if (queuesFirst)
+		return B_OK;
+	mutex_lock(&unit->lock);
+	status = cookie->closed ? B_FILE_ERROR : unit->gone ? B_DEVICE_NOT_FOUND : B_OK;
+	if (status == B_OK)
+		status = set_queue_limits(unit, info);
+	mutex_unlock(&unit->lock);
+	return status;
 }
 
 
@@ -176,13 +183,9 @@ apply(tuntap_unit* unit, uint32 op, ioctl_argument* argument)
 		case TUNTAP_GET_INFO:
 			get_info(unit, &argument->info);
 			return B_OK;
-		case TUNTAP_SET_INFO:
-			return set_info(unit, &argument->info);
 		case TUNTAP_GET_MTU:
 			argument->value = (uint32)unit->device.mtu;
 			return B_OK;
-		case TUNTAP_SET_MTU:
-			return set_mtu_locked(unit, argument->value);
 		case TUNTAP_GET_HEADER_MODE:
 			argument->value = unit->header_mode;
 			return B_OK;
@@ -230,6 +233,12 @@ tuntap_control(void* _cookie, uint32 op, void* data, size_t length)
 
 	if (spec->direction == ARG_IN && user_memcpy(&argument, data, spec->size) != B_OK)
 		return B_BAD_ADDRESS;
+
+	/* the MTU is the stack's to change: these go through it, with no lock of ours held */
+	if (op == TUNTAP_SET_MTU)
+		return tuntap_stack_set_mtu(unit, argument.value);
+	if (op == TUNTAP_SET_INFO)
+		return set_info(cookie, &argument.info);
 
 	mutex_lock(&unit->lock);
 	status = cookie->closed ? B_FILE_ERROR : unit->gone ? B_DEVICE_NOT_FOUND : B_OK;

@@ -195,6 +195,7 @@ tuntap_std_ops(int32 op, ...)
 			status_t status = tuntap_units_init(&gTuntapDeviceHooks);
 			if (status != B_OK)
 				return status;
+			tuntap_mtu_init();
 			for (int i = 0; i < TUNTAP_FLAVOR_COUNT; i++) {
 				status = devfs_publish_device(kTuntapFlavors[i].clone_path, &gTuntapDeviceHooks);
 				if (status != B_OK) {

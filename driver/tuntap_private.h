@@ -226,7 +226,15 @@ void tuntap_wake_writers(tuntap_unit* unit, bool all);
 /* ---- ioctl.c --------------------------------------------------------------------------------- */
 
 status_t tuntap_control(void* cookie, uint32 op, void* data, size_t length);
-/* MTU from TUNTAP_SET_MTU/SET_INFO and the stack's set_mtu hook: B_BAD_VALUE out of range */
+
+/* ---- mtu.c ----------------------------------------------------------------------------------- */
+
+void tuntap_mtu_init(void);
+/* the set_mtu hook's work: B_BAD_VALUE out of range or too large for the queues,
+ * B_DEVICE_NOT_FOUND for a unit that is gone or that the calling thread did not ask for */
 status_t tuntap_set_mtu(tuntap_unit* unit, size_t mtu);
+/* a descriptor's new MTU: through the stack's SIOCSIFMTU (which calls the set_mtu hook and
+ * notifies the network monitors), no driver lock held */
+status_t tuntap_stack_set_mtu(tuntap_unit* unit, uint32 mtu);
 
 #endif
