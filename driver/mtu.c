@@ -13,6 +13,7 @@ typedef struct mtu_request {
 	struct list_link link;
 	thread_id thread;
 	const tuntap_unit* unit;
+	bool reached; /* the stack called our hook for it */
 } mtu_request;
 
 static mutex sRequestsLock = MUTEX_INITIALIZER("tuntap mtu requests");
@@ -37,8 +38,10 @@ request_is_for_another_unit(const tuntap_unit* unit)
 	mutex_lock(&sRequestsLock);
 	mtu_request* request = NULL;
 	while ((request = (mtu_request*)list_get_next_item(&sRequests, request)) != NULL) {
-		if (request->thread == self)
+		if (request->thread == self) {
 			other = request->unit != unit;
+			request->reached = true;
+		}
 	}
 	mutex_unlock(&sRequestsLock);
 	return other;
@@ -97,7 +100,10 @@ tuntap_stack_set_mtu(tuntap_unit* unit, uint32 mtu)
 	list_remove_item(&sRequests, &request);
 	mutex_unlock(&sRequestsLock);
 
-	/* the stack no longer knows the name (B_BAD_VALUE), or the hook found the unit gone */
+	/* The stack no longer knows the name (its B_BAD_VALUE, our hook never reached: the interface
+	 * is deleted, the unit about to go), or the hook found the unit gone */
+	if (status == B_BAD_VALUE && !request.reached)
+		status = B_DEVICE_NOT_FOUND;
 	mutex_lock(&unit->lock);
 	if (unit->gone)
 		status = B_DEVICE_NOT_FOUND;

@@ -154,6 +154,7 @@ struct shim_if_info {
 	uint64 arp_replies;    /* ARP replies the peer sent */
 	uint64 unhandled;      /* delivered frames no receive handler took (TUN's IPv6 on Haiku) */
 	uint64 link_addressed; /* TUN frames delivered with a link-level (stale) destination */
+	uint64 changes;        /* interface-changed notifications the stack sent (an MTU change) */
 };
 status_t shim_if_info(const char* name, struct shim_if_info* info);
 

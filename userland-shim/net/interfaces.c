@@ -266,6 +266,30 @@ delete_interface(const char* name)
 	return status;
 }
 
+/* datalink_control()'s default path down to interface_protocol_control()'s SIOCSIFMTU
+ * (stack/datalink.cpp): set_mtu with no stack lock held, then notify_interface_changed(),
+ * counted. Haiku copies the request twice (a partial ifreq to find the interface, the whole one
+ * for the MTU); the model copies the whole one once. */
+static status_t
+set_mtu(void* value, size_t length)
+{
+	struct ifreq request;
+	if (length > 0 && length < IF_NAMESIZE)
+		return B_BAD_VALUE;
+	if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
+		return B_BAD_ADDRESS;
+	request.ifr_name[IF_NAMESIZE - 1] = '\0';
+	struct shim_interface* interface = shim_stack_get_interface(request.ifr_name);
+	if (interface == NULL)
+		return B_BAD_VALUE;
+	struct shim_device_interface* deviceInterface = interface->device_interface;
+	status_t status = deviceInterface->module->set_mtu(deviceInterface->device, request.ifr_mtu);
+	if (status == B_OK)
+		atomic_add64(&deviceInterface->changes, 1);
+	shim_stack_put_interface(interface);
+	return status;
+}
+
 static status_t
 datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
 {
@@ -298,6 +322,8 @@ datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
 			shim_stack_put_interface(interface);
 			return B_OK;
 		}
+		case SIOCSIFMTU:
+			return set_mtu(value, length);
 		default:
 			return B_BAD_VALUE;
 	}
@@ -475,6 +501,7 @@ shim_if_info(const char* name, struct shim_if_info* info)
 	info->arp_replies = (uint64)atomic_get64(&deviceInterface->arp_replies);
 	info->unhandled = (uint64)atomic_get64(&deviceInterface->unhandled);
 	info->link_addressed = (uint64)atomic_get64(&deviceInterface->link_addressed);
+	info->changes = (uint64)atomic_get64(&deviceInterface->changes);
 	shim_stack_put_interface(interface);
 	return B_OK;
 }

@@ -43,6 +43,7 @@ struct shim_device_interface {
 	int64 received, receive_errors, sent, send_errors, arp_replies; /* atomic */
 	int64 unhandled; /* atomic: delivered frames no receive handler took (freed, as Haiku does) */
 	int64 link_addressed; /* atomic: TUN frames delivered with an AF_LINK destination */
+	int64 changes;        /* atomic: notify_interface_changed() calls (SIOCSIFMTU) */
 	struct shim_capture capture;
 };
 
