@@ -21,6 +21,8 @@ SAN_asan := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SAN_tsan := -fsanitize=thread
 SAN_det = $(SAN_asan)
 SAN_none :=
+# make coverage runs the tests too (fuzz/fuzz.mk): driver and shim with clang's source coverage
+SAN_cov := -fprofile-instr-generate -fcoverage-mapping
 
 # ---- sources --------------------------------------------------------------------------------
 # driver/: the driver, Haiku's kernel API only. userland-shim/: the model of Haiku's kernel, one
@@ -95,9 +97,9 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/libshim.a $(TEST_HDRS) $(SHIM)/shim.h
 	$$(CC) $$(SHIM_CFLAGS) $$(SAN_$(1)) $$(filter %/$$*.c,$(TEST_SRCS)) \
 		-Wl,--whole-archive $(BUILD)/$(1)/libshim.a -Wl,--no-whole-archive -lcmocka $$(LDLIBS) -o $$@
 endef
-$(foreach v,asan tsan none det,$(eval $(call variant,$(v))))
+$(foreach v,asan tsan none det cov,$(eval $(call variant,$(v))))
 # each test binary also depends on its own source
-$(foreach v,asan tsan none det,$(foreach t,$(TEST_SRCS),\
+$(foreach v,asan tsan none det cov,$(foreach t,$(TEST_SRCS),\
 	$(eval $(BUILD)/$(v)/tests/$(basename $(notdir $(t))): $(t))))
 $(BUILD)/det/tests/test_sched: $(SHIM)/shim_sched.h
 
