@@ -68,7 +68,7 @@ endif
 # make with one line naming the knob, its value and what is accepted, and status 2.
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -148,13 +148,14 @@ format: ## clang-format every C file in place
 format-check:
 	@clang-format --dry-run -Werror $(C_FILES) && echo "format-check: $(words $(C_FILES)) files ok"
 
-# ---- the parts: fuzzing, injected bugs, stress, benchmarks, the FUSE device, end to end --------
+# ---- the parts: fuzzing, injected bugs, stress, benchmarks, the FUSE device, end to end, report --
 include fuzz/fuzz.mk
 include bugs/bugs.mk
 include stress/stress.mk
 include bench/bench.mk
 include fuse/fuse.mk
 include e2e/e2e.mk
+include report/report.mk
 
 # the tools' own test (a step of make test), here because it needs the fuzz build's replayer
 test-tools: $(BUILD)/asan/libshim.a $(FZ)/rp/ops ## bad knobs, inputs stop first; hangs dumped
