@@ -179,7 +179,7 @@ FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DE
 	MAX_LEN="$(MAX_LEN)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
-	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET)
+	@st=0; $(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET) || st=$$?; $(REPORT_UPDATE); exit $$st
 
 # ---- reproduction ----------------------------------------------------------------------------
 # the harness a file belongs to: TARGET= if given alone, else a path component naming one

@@ -84,6 +84,8 @@ libfuzzer_one() {
 		ft=$(max "$ft" "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")")
 	done
 	cat "$log".* >"$log"
+	# the campaign's samples over time, appended to the report's history (report/README.md)
+	python3 report/collect.py libfuzzer "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
 	local nfind
 	nfind=$(find "findings/$t" -maxdepth 1 -type f -newer "$marker" 2>/dev/null | wc -l)
 	[ $rc -ne 0 ] && [ "$nfind" -eq 0 ] && { tail -n 40 "$log"; nfind="rc=$rc"; }
@@ -163,6 +165,7 @@ afl_one() {
 		executed=$((executed + $(afl_stat "$dir" execs_done || echo 0)))
 	done
 	afl_reap "$t"
+	python3 report/collect.py afl-mark "$t" "$FZ" # where each instance's plot_data stands now
 	echo "== AFL++ $t: ${FUZZ_TIME}s, 1 -M (+CMPLOG) and $((JOBS - 1)) -S instance(s)"
 	local pids=() i
 	for ((i = 0; i < JOBS; i++)); do
@@ -195,6 +198,8 @@ afl_one() {
 	done
 	wait "${pids[@]}"
 	afl_reap "$t"
+	# the rows plot_data gained, every instance summed, appended to the report's history
+	python3 report/collect.py afl "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
 	local execs=$((-executed)) rate=0 new=$((-found))
 	for dir in "$out"/*/; do
 		execs=$((execs + $(afl_stat "$dir" execs_done || echo 0)))
