@@ -5,7 +5,7 @@ at their end (fuzz/run.sh, stress/run.sh, bugs/bug.sh, bench/bench.mk). report/R
 usage: collect.py libfuzzer|afl TARGET FZ SECONDS JOBS MARKER
        collect.py afl-mark TARGET FZ
        collect.py stress RUN_DIR
-       collect.py bug-fuzz BUG TARGET found|missed SECONDS EXECS|? CORPUS
+       collect.py bug-fuzz BUG TARGET found|missed SECONDS EXECS CORPUS   (EXECS: ? if unknown)
        collect.py bug-stress BUG SCENARIO SAN LOG_ROOT caught|missed
        collect.py bug-check BUG INPUT BUG_FAILED REAL_PASSED RUNS
        collect.py trim FILE KEEP"""
@@ -83,7 +83,7 @@ def record_bug(kind, args):
         record = {"kind": "fuzz", "bug": bug, "target": target,
                   "found": choice(verdict, "verdict", ("found", "missed")) == "found",
                   "seconds": seconds(secs, "SECONDS"),
-                  "execs": None if execs == "?" else whole(execs, "EXECS"),
+                  "execs": None if execs in ("?", "") else whole(execs, "EXECS"),
                   "corpus": corpus}
     elif kind == "bug-stress":
         if len(args) != 5:

@@ -108,6 +108,14 @@ class Bounds(unittest.TestCase):
         self.assertEqual(ops, list(range(5, collect.FUZZ_KEEP + 5)))
         self.assertEqual(len(records), collect.FUZZ_KEEP + 1)
 
+    def test_runs_ending_at_once_keep_every_line(self):
+        code = (f"import sys; sys.path.insert(0, {HERE!r}); import store; "
+                f"[store.append({self.path!r}, {{'n': i}}, 1000) for i in range(20)]")
+        procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(6)]
+        self.assertEqual([p.wait() for p in procs], [0] * 6)
+        self.assertEqual(len(store.read(self.path)), 120)
+        self.assertEqual(os.listdir(self.dir), ["h.jsonl"])  # no temporary file left
+
     def test_trim(self):
         for i in range(7):
             store.append(self.path, {"n": i}, 100)

@@ -107,10 +107,12 @@ def trim(path, keep):
 
 
 def _rewrite(path, line, keep, fields):
-    """The file is rewritten whole, under a lock, through a rename: a reader or a killed run never
-    sees half a line."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path + ".lock", "w", encoding="utf-8") as lock:
+    """The file is rewritten whole through a rename, so a reader or a killed run never sees half
+    a line, under a lock on its folder (two runs that end at once both keep their line)."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    lock = os.open(folder, os.O_RDONLY)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             with open(path, encoding="utf-8") as f:
@@ -126,4 +128,6 @@ def _rewrite(path, line, keep, fields):
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("".join(x + "\n" for x in lines))
         os.replace(tmp, path)
+    finally:
+        os.close(lock)  # and with it the lock
     return len(lines)
