@@ -432,11 +432,12 @@ coverage() {
 	# the tests' main and the replayer's are two functions of one name: llvm-cov warns that their
 	# data do not match, once per replayer; neither is the driver's
 	llvm-cov-14 show "${objects[@]:1}" -instr-profile="$dir/driver.profdata" -format=html \
-		-show-branches=count -output-dir="$dir/html" "${srcs[@]}" 2>&1 >/dev/null |
-		grep -v 'functions have mismatched data' >&2
+		-use-color=false -show-branches=count -output-dir="$dir/html" "${srcs[@]}" 2>&1 \
+		>/dev/null | grep -v 'functions have mismatched data' >&2
 	[ "${PIPESTATUS[0]}" = 0 ] || return 1
 	llvm-cov-14 report "${objects[@]:1}" -instr-profile="$dir/driver.profdata" -show-branch-summary \
-		"${srcs[@]}" 2>&1 >"$dir/report.txt" | grep -v 'functions have mismatched data' >&2
+		-use-color=false "${srcs[@]}" 2>&1 >"$dir/report.txt" |
+		grep -v 'functions have mismatched data' >&2
 	[ "${PIPESTATUS[0]}" = 0 ] || return 1
 	cat "$dir/report.txt"
 	awk '$1 == "TOTAL" {

@@ -46,7 +46,7 @@ class Plots:
         out.append("set offsets graph 0.02, graph 0.02, graph 0.08, graph 0.08")
         biggest = max([abs(y) for _, pts in series for _, y in pts] +
                       ([abs(goal[0])] if goal is not None else []))
-        out.append("set format y '%.0f'" if biggest >= 1000 else "set format y '%.3g'")
+        out.append("set format y '%.0f'" if biggest >= 1000 else "set format y '%g'")
         if xtics:
             step = max(1, len(xtics) // 12)  # at most a dozen labels along x
             shown = ", ".join(f"{quote(label)} {number(x)}" for label, x in xtics[::step])

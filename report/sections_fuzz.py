@@ -80,7 +80,9 @@ def fuzzing(records, charts):
            "appends its samples), their time and executions in all, and the latest campaign. "
            "AFL++ instances of one campaign are summed as <code>afl-whatsup</code> does "
            "(executions and exec/s added, edges and corpus the largest); so are libFuzzer jobs "
-           "(coverage the largest). libFuzzer's exec/s is its average since the start.</p>",
+           "(coverage the largest). libFuzzer's exec/s is its average since the start; AFL++ "
+           "(4.04c) writes plot_data once a minute and when it stops, so a campaign of less "
+           "than a minute has one sample per instance (and one at the start when it resumed).</p>",
            table(["harness", "engine", "driver", "campaigns", "time in all", "executions in all",
                   "latest", "exec/s", "coverage", "corpus", "findings"], summary,
                  numeric=("campaigns", "time in all", "executions in all", "exec/s", "corpus",
