@@ -10,8 +10,8 @@ import json
 import os
 
 # a record keeps this many of a run's failures (each with its reproduce lines), and cuts messages
-FAILURES_KEPT = 10
-MESSAGE_CHARS = 300
+FAILURES_KEPT = 5
+MESSAGE_CHARS = 240
 
 
 def read_summary(path):

@@ -52,6 +52,8 @@ def stress(data, charts):
                "scenario (all its slots in the run).</p>", plots([(plot, "stress ops/s")]),
                folded(list(reversed(runs)), 5, stress_rows, "runs")]
         failures = [(r, f) for r in reversed(runs) for f in (r.get("failures") or [])]
+        more = [(r, (r.get("failure_count") or 0) - len(r.get("failures") or [])) for r in runs]
+        more = [f"{code(r.get('dir'))}: {n} more" for r, n in reversed(more) if n > 0]
         if failures:
             out.append("<h3>Failures, newest first, with the lines that reproduce them</h3>")
             out.append(table(["run", "slot", "scenario", "status", "first failure", "reproduce"],
@@ -61,6 +63,9 @@ def stress(data, charts):
                                code(f.get("reproduce")) + ("<br>" + code(f["ops_replay"])
                                                            if f.get("ops_replay") else "")]
                               for r, f in failures], numeric=("slot",)))
+            if more:
+                out.append("<p>The history keeps a run's first failures; the rest are in its "
+                           "summary.txt: " + ", ".join(more) + "</p>")
         out = "\n".join(out)
     if data["unfinished"]:
         out += "<p>Unfinished runs (interrupted; <code>make stress RESUME=&lt;dir&gt;</code> " \
