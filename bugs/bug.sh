@@ -96,7 +96,8 @@ fuzz_bug() {
 	# the copy's own repro lines name its findings/: they are copied to findings/bug-BUG/ below,
 	# where the bug's build replays them
 	inner_make -C "$dest" fuzz TARGET="$targets" FUZZ_TIME="${FUZZ_TIME:-600}" \
-		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" REPORT_AFTER=0 2>&1 |
+		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" \
+		REPORT_AFTER=0 2>&1 |
 		sed -u -e "s#\(^\|[ (=]\)findings/#\1findings/bug-$bug/#g" \
 			-e "s#make repro FILE=#make repro-bug BUG=$bug FILE=#" \
 			-e "s#make repro TARGET=#make repro-bug BUG=$bug TARGET=#" ||
@@ -134,9 +135,13 @@ fuzz_bug() {
 		return 2
 	fi
 	if [ ${#found[@]} -eq 0 ]; then
-		python3 report/collect.py bug-fuzz "$bug" "${targets// /,}" missed "${FUZZ_TIME:-600}" \
-			"$(sed -n 's/^stat::number_of_executed_units: *//p' "$dest/$fz/logs/"*.log 2>/dev/null |
-				paste -sd+ | bc 2>/dev/null || echo '?')" "${BUG_CORPUS:-corpora}" || true
+		# the hunt's budget and executions (libFuzzer's counts; empty when there are none)
+		local logs=() t2
+		for t2 in $targets; do logs+=("$dest/$fz/logs/$t2.log"); done
+		python3 report/collect.py bug-fuzz "$bug" "${targets// /,}" missed \
+			"$(bash tools/knobs.sh seconds "${FUZZ_TIME:-600}")" \
+			"$(sed -n 's/^stat::number_of_executed_units: *//p' "${logs[@]}" 2>/dev/null |
+				paste -sd+ | bc 2>/dev/null)" "${BUG_CORPUS:-corpora}" || true
 		echo "fuzz-bug: BUG=$bug NOT FOUND by $targets in ${FUZZ_TIME:-600}s" >&2
 		return 1
 	fi

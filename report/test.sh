@@ -46,8 +46,7 @@ record() {
 			python3 "$c" bug-fuzz unlocked-dequeue ops missed 600 900000 seeds &&
 			python3 "$c" bug-stress lost-wakeup-delete delete-storm address \
 				stress-logs/bug-lost-wakeup-delete caught &&
-			python3 "$c" bug-check lost-wakeup-delete corpora/injected/lost-wakeup-delete/ops/x.txt \
-				20 20 20
+			python3 "$c" bug-check lost-wakeup-delete lost-wakeup-delete/ops/x.txt 20 20 20
 	)
 }
 step "the fixture's runs recorded (report/collect.py)" record
