@@ -159,7 +159,7 @@ class BadInput(unittest.TestCase):
 
     def test_build_inputs(self):
         self.bad_file("build/history/fuzz.jsonl", '{"engine": "afl"}\n{"engine": \n',
-                      "build/history/fuzz.jsonl:2: not JSON")
+                      "build/history/fuzz.jsonl:2:12: not JSON (Expecting value)")
         self.bad_file("build/bench/history.jsonl", "[1, 2]\n",
                       "history.jsonl:1: a history line must be a JSON object")
         self.bad_file("findings/INDEX", "ops check: x\t1\tfirst\n",

@@ -64,7 +64,7 @@ def read(path):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
-            raise InputError(f"{path}:{number}: not JSON ({e.msg} at column {e.colno})") from e
+            raise InputError(f"{path}:{number}:{e.colno}: not JSON ({e.msg})") from e
         if not isinstance(record, dict):
             raise InputError(f"{path}:{number}: a history line must be a JSON object")
         records.append(record)
