@@ -21,6 +21,8 @@ SAN_asan := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SAN_tsan := -fsanitize=thread
 SAN_det = $(SAN_asan)
 SAN_none :=
+# make coverage runs the tests too (fuzz/fuzz.mk): driver and shim with clang's source coverage
+SAN_cov := -fprofile-instr-generate -fcoverage-mapping
 
 # ---- sources --------------------------------------------------------------------------------
 # driver/: the driver, Haiku's kernel API only. userland-shim/: the model of Haiku's kernel, one
@@ -66,7 +68,7 @@ endif
 # make with one line naming the knob, its value and what is accepted, and status 2.
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -95,9 +97,9 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/libshim.a $(TEST_HDRS) $(SHIM)/shim.h
 	$$(CC) $$(SHIM_CFLAGS) $$(SAN_$(1)) $$(filter %/$$*.c,$(TEST_SRCS)) \
 		-Wl,--whole-archive $(BUILD)/$(1)/libshim.a -Wl,--no-whole-archive -lcmocka $$(LDLIBS) -o $$@
 endef
-$(foreach v,asan tsan none det,$(eval $(call variant,$(v))))
+$(foreach v,asan tsan none det cov,$(eval $(call variant,$(v))))
 # each test binary also depends on its own source
-$(foreach v,asan tsan none det,$(foreach t,$(TEST_SRCS),\
+$(foreach v,asan tsan none det cov,$(foreach t,$(TEST_SRCS),\
 	$(eval $(BUILD)/$(v)/tests/$(basename $(notdir $(t))): $(t))))
 $(BUILD)/det/tests/test_sched: $(SHIM)/shim_sched.h
 
@@ -146,13 +148,14 @@ format: ## clang-format every C file in place
 format-check:
 	@clang-format --dry-run -Werror $(C_FILES) && echo "format-check: $(words $(C_FILES)) files ok"
 
-# ---- the parts: fuzzing, injected bugs, stress, benchmarks, the FUSE device, end to end --------
+# ---- the parts: fuzzing, injected bugs, stress, benchmarks, the FUSE device, end to end, report --
 include fuzz/fuzz.mk
 include bugs/bugs.mk
 include stress/stress.mk
 include bench/bench.mk
 include fuse/fuse.mk
 include e2e/e2e.mk
+include report/report.mk
 
 # the tools' own test (a step of make test), here because it needs the fuzz build's replayer
 test-tools: $(BUILD)/asan/libshim.a $(FZ)/rp/ops ## bad knobs, inputs stop first; hangs dumped

@@ -3,7 +3,8 @@
 #
 #   make bench          one run: $(BUILD)/bench/results.txt and results.json, each figure against its
 #                       goal (bench/goals.py: MET/MISSED, status 1 if one is missed), and one line
-#                       per run appended to $(BUILD)/bench/history.jsonl (make clean keeps it)
+#                       per run appended to $(BUILD)/bench/history.jsonl (make clean keeps it; the
+#                       last 200 runs, report/collect.py trim), then the report updated
 
 BENCH_NAMES := bench_handoff bench_wakeup
 .PHONY: bench
@@ -23,7 +24,9 @@ bench: check-deps $(addprefix $(BUILD)/bench/,$(BENCH_NAMES)) ## hand-off, wake-
 	@st=0; python3 bench/goals.py $(BUILD)/bench/results.json $(BUILD)/bench/history.jsonl \
 		>$(BUILD)/bench/goals.txt || st=$$?; cat $(BUILD)/bench/goals.txt; \
 		cat $(BUILD)/bench/goals.txt >>$(BUILD)/bench/results.txt; \
-		echo "bench: $(BUILD)/bench/results.txt, $(BUILD)/bench/results.json"; exit $$st
+		python3 report/collect.py trim $(BUILD)/bench/history.jsonl 200 >/dev/null; \
+		echo "bench: $(BUILD)/bench/results.txt, $(BUILD)/bench/results.json"; \
+		$(REPORT_UPDATE); exit $$st
 
 $(addprefix $(BUILD)/bench/,$(BENCH_NAMES)): $(BUILD)/bench/%: bench/%.c $(BUILD)/none/libshim.a \
 		bench/bench.mk

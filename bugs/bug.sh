@@ -96,7 +96,8 @@ fuzz_bug() {
 	# the copy's own repro lines name its findings/: they are copied to findings/bug-BUG/ below,
 	# where the bug's build replays them
 	inner_make -C "$dest" fuzz TARGET="$targets" FUZZ_TIME="${FUZZ_TIME:-600}" \
-		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" 2>&1 |
+		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" \
+		REPORT_AFTER=0 2>&1 |
 		sed -u -e "s#\(^\|[ (=]\)findings/#\1findings/bug-$bug/#g" \
 			-e "s#make repro FILE=#make repro-bug BUG=$bug FILE=#" \
 			-e "s#make repro TARGET=#make repro-bug BUG=$bug TARGET=#" ||
@@ -118,6 +119,8 @@ fuzz_bug() {
 			execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dest/$fz/logs/$t.log" |
 				paste -sd+ | bc 2>/dev/null || echo '?')
 			echo "time-to-find: $bug $t ${secs}s ${execs} execs (corpus: ${BUG_CORPUS:-corpora})"
+			python3 report/collect.py bug-fuzz "$bug" "$t" found "$secs" "$execs" \
+				"${BUG_CORPUS:-corpora}" || true
 			mkdir -p "findings/bug-$bug/$t"
 			cp "$f" "findings/bug-$bug/$t/"
 			found+=("findings/bug-$bug/$t/$(basename "$f")")
@@ -132,6 +135,13 @@ fuzz_bug() {
 		return 2
 	fi
 	if [ ${#found[@]} -eq 0 ]; then
+		# the hunt's budget and executions (libFuzzer's counts; empty when there are none)
+		local logs=() t2
+		for t2 in $targets; do logs+=("$dest/$fz/logs/$t2.log"); done
+		python3 report/collect.py bug-fuzz "$bug" "${targets// /,}" missed \
+			"$(bash tools/knobs.sh seconds "${FUZZ_TIME:-600}")" \
+			"$(sed -n 's/^stat::number_of_executed_units: *//p' "${logs[@]}" 2>/dev/null |
+				paste -sd+ | bc 2>/dev/null)" "${BUG_CORPUS:-corpora}" || true
 		echo "fuzz-bug: BUG=$bug NOT FOUND by $targets in ${FUZZ_TIME:-600}s" >&2
 		return 1
 	fi
@@ -155,11 +165,13 @@ stress_bug() {
 	# the runner's follow-up lines name the real driver's make stress and make repro: here they
 	# are the bug's (stress-bug, repro-bug)
 	inner_make -C "$dest" stress SCENARIO="$scenario" DURATION="$duration" SAN="$san" \
-		SEED="${SEED:-}" STOP_ON_FAIL=1 STRESS_LOGS="$logs" 2>&1 |
+		SEED="${SEED:-}" STOP_ON_FAIL=1 STRESS_LOGS="$logs" REPORT_AFTER=0 2>&1 |
 		sed -u -e "s#make stress SCENARIO=#make stress-bug BUG=$bug SCENARIO=#" \
 			-e "s#make repro TARGET=#make repro-bug BUG=$bug TARGET=#" | tee "$WORK/$bug/stress.out" ||
 		rc=${PIPESTATUS[0]}
 	echo "== stress-bug $bug: $((SECONDS - start)) s in all (build included)"
+	python3 report/collect.py bug-stress "$bug" "$scenario" "$san" "$logs" \
+		"$([ "$rc" -eq 0 ] && echo missed || echo caught)" || true
 	if [ "$rc" -eq 0 ]; then
 		echo "stress-bug: BUG=$bug NOT CAUGHT by $scenario in $duration (SAN=$san)" >&2
 		return 1
@@ -273,6 +285,8 @@ check() {
 			fi
 			printf '%-6s %-20s %-40s bug build failed %2d/%d, real driver passed %2d/%d\n' \
 				"$verdict" "$bug" "${f#corpora/injected/}" $((RUNS - mut)) "$RUNS" "$real" "$RUNS"
+			python3 report/collect.py bug-check "$bug" "${f#corpora/injected/}" $((RUNS - mut)) \
+				"$real" "$RUNS" || true
 			[ -n "$why" ] && echo "       the bug build's report: $why"
 			[ "$real" -eq "$RUNS" ] || echo "       real driver: $first_fail"
 		done

@@ -22,10 +22,10 @@ bugs-list: ## the injected bugs (bugs/*.patch), one line each
 	@bash bugs/bug.sh list
 
 fuzz-bug: fuzz-deps ## fuzz a copy of the tree with BUG applied; status 0 when it is found
-	@$(BUGS_SH) fuzz "$(BUG)"
+	@st=0; $(BUGS_SH) fuzz "$(BUG)" || st=$$?; $(REPORT_UPDATE); exit $$st
 
 stress-bug: check-deps ## stress a copy of the tree with BUG applied
-	@$(BUGS_SH) stress "$(BUG)"
+	@st=0; $(BUGS_SH) stress "$(BUG)" || st=$$?; $(REPORT_UPDATE); exit $$st
 
 repro-bug: check-deps ## replay FILE against BUG's build (20 runs)
 	@$(BUGS_SH) repro "$(BUG)" "$(FILE)"

@@ -637,4 +637,7 @@ for line in "${E2E_RESULTS[@]}"; do
 	echo "    $line"
 done
 note "$E2E_PASSED passed, $E2E_FAILED failed in $total s (logs: $LOGDIR)"
+# the same for make report (build/e2e/logs/<time>/summary.txt)
+printf '%s\n' "${E2E_RESULTS[@]}" "$E2E_PASSED passed, $E2E_FAILED failed in $total s" \
+	>"$LOGDIR/summary.txt"
 if [ "$E2E_FAILED" != 0 ]; then exit 1; fi

@@ -179,7 +179,7 @@ FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DE
 	MAX_LEN="$(MAX_LEN)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
-	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET)
+	@st=0; $(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET) || st=$$?; $(REPORT_UPDATE); exit $$st
 
 # ---- reproduction ----------------------------------------------------------------------------
 # the harness a file belongs to: TARGET= if given alone, else a path component naming one
@@ -214,9 +214,13 @@ merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inp
 findings: ## the findings grouped by signature: count, first and last seen, smallest reproducer
 	@bash fuzz/findings.sh index
 
-coverage: fuzz-deps ## llvm-cov HTML of driver/ from corpora, seeds, regressions and the working corpus
-	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds
-	@$(FZ_RUN_ENV) $(FZ_RUN) coverage $(FUZZ_TARGETS)
+# the driver's tests count too: their binaries built with coverage ($(BUILD)/cov/tests/)
+FZ_COV_TESTS := $(addprefix $(BUILD)/cov/tests/,$(filter-out test_sched,$(basename $(notdir \
+	$(TEST_SRCS)))))
+coverage: fuzz-deps ## llvm-cov HTML of driver/: tests, corpora, seeds, regressions, working corpus
+	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds \
+		$(FZ_COV_TESTS)
+	@$(FZ_RUN_ENV) COV_TESTS="$(FZ_COV_TESTS)" $(FZ_RUN) coverage $(FUZZ_TARGETS)
 
 # CI-sized: every harness SMOKE_TIME seconds from its corpus, then every regression 20 times
 fuzz-smoke: fuzz-deps ## every harness SMOKE_TIME s, then make repro

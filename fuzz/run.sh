@@ -87,6 +87,8 @@ libfuzzer_one() {
 		ft=$(max "$ft" "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")")
 	done
 	cat "$log".* >"$log"
+	# the campaign's samples over time, appended to the report's history (report/README.md)
+	python3 report/collect.py libfuzzer "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
 	local nfind
 	nfind=$(find "findings/$t" -maxdepth 1 -type f -newer "$marker" 2>/dev/null | wc -l)
 	[ $rc -ne 0 ] && [ "$nfind" -eq 0 ] && { tail -n 40 "$log"; nfind="rc=$rc"; }
@@ -166,6 +168,7 @@ afl_one() {
 		executed=$((executed + $(afl_stat "$dir" execs_done || echo 0)))
 	done
 	afl_reap "$t"
+	python3 report/collect.py afl-mark "$t" "$FZ" # where each instance's plot_data stands now
 	echo "== AFL++ $t: ${FUZZ_TIME}s, 1 -M (+CMPLOG) and $((JOBS - 1)) -S instance(s)"
 	local pids=() i
 	for ((i = 0; i < JOBS; i++)); do
@@ -198,6 +201,8 @@ afl_one() {
 	done
 	wait "${pids[@]}"
 	afl_reap "$t"
+	# the rows plot_data gained, every instance summed, appended to the report's history
+	python3 report/collect.py afl "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
 	local execs=$((-executed)) rate=0 new=$((-found))
 	for dir in "$out"/*/; do
 		execs=$((execs + $(afl_stat "$dir" execs_done || echo 0)))
@@ -409,14 +414,34 @@ coverage() {
 				echo "coverage: some $t input in $d fails (make repro shows which)"
 		done
 	done
-	llvm-profdata-14 merge -sparse "$dir"/profiles/*.profraw -o "$dir/driver.profdata" || return 1
-	local objects=() t2
-	for t2 in "$@"; do objects+=(-object "$FZ/cov/$t2"); done
+	# the harnesses alone: which driver functions no harness reaches (functions-fuzz.txt)
+	local objects=() t2 harness_profiles=() p
+	for t2 in "$@"; do
+		objects+=(-object "$FZ/cov/$t2")
+		for p in "$dir/profiles/$t2"-*.profraw; do [ -f "$p" ] && harness_profiles+=("$p"); done
+	done
 	local srcs=(driver/*.c)
+	llvm-profdata-14 merge -sparse "${harness_profiles[@]}" -o "$dir/fuzz.profdata" || return 1
+	llvm-cov-14 report "${objects[@]:1}" -instr-profile="$dir/fuzz.profdata" -show-functions \
+		"${srcs[@]}" >"$dir/functions-fuzz.txt" || return 1
+	# the driver's tests (COV_TESTS, built with coverage) count with the inputs
+	local bin
+	for bin in ${COV_TESTS:-}; do
+		LLVM_PROFILE_FILE="$dir/profiles/test-%p.profraw" timeout 300 "$bin" >/dev/null 2>&1 ||
+			echo "coverage: $bin fails (make test-asan shows why); what it ran still counts"
+		objects+=(-object "$bin")
+	done
+	llvm-profdata-14 merge -sparse "$dir"/profiles/*.profraw -o "$dir/driver.profdata" || return 1
+	# the tests' main and the replayer's are two functions of one name: llvm-cov warns that their
+	# data do not match, once per replayer; neither is the driver's
 	llvm-cov-14 show "${objects[@]:1}" -instr-profile="$dir/driver.profdata" -format=html \
-		-show-branches=count -output-dir="$dir/html" "${srcs[@]}" >/dev/null || return 1
+		-use-color=false -show-branches=count -output-dir="$dir/html" "${srcs[@]}" 2>&1 \
+		>/dev/null | grep -v 'functions have mismatched data' >&2
+	[ "${PIPESTATUS[0]}" = 0 ] || return 1
 	llvm-cov-14 report "${objects[@]:1}" -instr-profile="$dir/driver.profdata" -show-branch-summary \
-		"${srcs[@]}" >"$dir/report.txt" || return 1
+		-use-color=false "${srcs[@]}" 2>&1 >"$dir/report.txt" |
+		grep -v 'functions have mismatched data' >&2
+	[ "${PIPESTATUS[0]}" = 0 ] || return 1
 	cat "$dir/report.txt"
 	awk '$1 == "TOTAL" {
 		printf "coverage of driver/: lines %s, branches %s, regions %s, functions %s\n", $10, $13, $4, $7

@@ -334,6 +334,8 @@ main() {
 		fi
 		printf ']}\n'
 	} >"$dir/summary.json"
+	# the run per scenario, appended to the report's history (report/README.md)
+	python3 report/collect.py stress "$dir"
 	echo
 	cat "$dir/summary.txt"
 	extra=""

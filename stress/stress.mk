@@ -36,11 +36,11 @@ stress: check-deps ## overnight stress: DURATION, SCENARIO, SEED, SAN=address|th
 	@test -n "$(STRESS_VARIANT)" || \
 		{ echo "stress: SAN=$(SAN): use SAN=address, thread or none" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(STRESS_BIN)
-	@DURATION="$(DURATION)" SCENARIO="$(SCENARIO)" SEED="$(SEED)" RESUME="$(RESUME)" \
+	@st=0; DURATION="$(DURATION)" SCENARIO="$(SCENARIO)" SEED="$(SEED)" RESUME="$(RESUME)" \
 		STALL_TIMEOUT="$(STALL_TIMEOUT)" OP_BOUND="$(OP_BOUND)" CALL_BOUND="$(CALL_BOUND)" \
 		PROMPT_BOUND="$(PROMPT_BOUND)" PROGRESS="$(PROGRESS)" STOP_ON_FAIL="$(STOP_ON_FAIL)" \
 		INJECT_STALL="$(INJECT_STALL)" SLOT_MAX="$(SLOT_MAX)" STRESS_LOGS="$(STRESS_LOGS)" \
-		bash stress/run.sh $(STRESS_BIN) $(STRESS_VARIANT)
+		bash stress/run.sh $(STRESS_BIN) $(STRESS_VARIANT) || st=$$?; $(REPORT_UPDATE); exit $$st
 
 # CI: 45 s of scenarios (7 s each) plus teardown, well under a minute once built
 stress-smoke: ## CI-sized: every scenario, 45 s in all, ASan+UBSan

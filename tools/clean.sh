@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make clean and make distclean. clean removes what make rebuilds in minutes (objects, binaries,
 # copies of the tree) and keeps what took hours and says so: the fuzzers' working corpora and
-# AFL++ output, coverage reports, the e2e logs, the bench results and history; findings/ and
-# stress-logs/ are outside build/. distclean removes all of it. Usage: clean.sh clean|distclean
+# AFL++ output, coverage reports, the e2e logs, the bench results and history, the report's
+# histories (build/history/); findings/ and stress-logs/ are outside build/. distclean removes all
+# of it. Usage: clean.sh clean|distclean
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ esac
 
 [ -d build ] || exit 0
 kept=(build/fuzz/*/corpus build/fuzz/*/afl-out build/fuzz/*/coverage build/e2e/logs
-	build/bench/history.jsonl build/bench/results.txt build/bench/results.json)
+	build/bench/history.jsonl build/bench/results.txt build/bench/results.json build/history)
 prune=()
 for k in "${kept[@]}"; do
 	[ -e "$k" ] && prune+=(-path "$k" -prune -o)

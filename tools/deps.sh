@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Checks the Debian packages a make target needs; installs the missing ones when run as root,
-# otherwise stops with the exact apt-get line. Usage: tools/deps.sh test|fuzz|haiku-check
+# otherwise stops with the exact apt-get line.
+# Usage: tools/deps.sh test|fuzz|haiku-check|report|report-test
 set -euo pipefail
 need=(clang libclang-rt-14-dev llvm libcmocka-dev make gcc clang-tidy cppcheck python3)
 case "${1:-test}" in
 fuzz) need+=(afl++) ;;
 haiku-check) need+=(lld) ;;
+report) need+=(gnuplot-nox) ;;
+report-test) need+=(gnuplot-nox chromium) ;;
 esac
 missing=()
 for p in "${need[@]}"; do

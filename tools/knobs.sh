@@ -42,7 +42,7 @@ knob_kind() {
 	ENGINE) echo "one of: libfuzzer afl" ;;
 	SAN) echo "one of: asan tsan det none address thread" ;;
 	INJECT_STALL) echo "one of: unit global (or empty)" ;;
-	STOP_ON_FAIL) echo "one of: 0 1" ;;
+	STOP_ON_FAIL | REPORT_AFTER) echo "one of: 0 1" ;;
 	FZ_DET) echo "one of: 1 (or empty)" ;;
 	TARGET) echo "list of: $(knob_harnesses)" ;;
 	SCENARIO) echo "list of: $(knob_scenarios) (or empty: all)" ;;

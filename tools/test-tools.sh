@@ -107,6 +107,10 @@ make_rejects "fuzz TARGET=foo" \
 	"TARGET=foo: 'foo' is not known: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
 make_rejects "test SAN=adress" "SAN=adress: use one of: asan tsan det none address thread"
 make_rejects "stress INJECT_STALL=all" "INJECT_STALL=all: use one of: unit global (or empty)"
+make_rejects "fuzz REPORT_AFTER=2" "REPORT_AFTER=2: use one of: 0 1"
+make_rejects "bench REPORT_AFTER=yes" "REPORT_AFTER=yes: use one of: 0 1"
+make_takes "fuzz REPORT_AFTER=0" '|| st=$?; true; exit $st'
+make_takes "stress" '|| st=$?; bash report/after.sh; exit $st'
 scenarios=$(bash -c 'source tools/knobs.sh; knob_scenarios')
 make_rejects "stress SCENARIO=nope" \
 	"SCENARIO=nope: 'nope' is not known: use a list of: $scenarios (or empty: all)"
@@ -116,7 +120,8 @@ make_takes "fuzz TARGET=ioctl,ops" 'libfuzzer'
 make_takes "stress SCENARIO=" 'stress/run.sh'
 make_takes "stress-smoke" 'stress/run.sh'
 # every target with its defaults (as CI calls them) passes the knob check and plans its work
-for t in test fuzz fuzz-ci fuzz-smoke merge coverage repro bench stress bugs-check; do
+for t in test fuzz fuzz-ci fuzz-smoke merge coverage repro bench stress bugs-check report \
+	report-test; do
 	make_takes "$t" ''
 done
 harnesses=$(bash -c 'source tools/knobs.sh; knob_harnesses')
@@ -133,6 +138,12 @@ script_rejects "PROGRESS=0" "bash stress/run.sh build/stress/none/stress none" \
 	"stress: PROGRESS=0: $duration"
 script_rejects "FZ=build/fuzz/det FUZZ_TIME=abc" "bash fuzz/run.sh libfuzzer ioctl" \
 	"FUZZ_TIME=abc: $duration"
+# the report's generator and the runs' history appender (report/selftest.py checks bad input files)
+script_rejects "" "python3 report/build.py --root" "report: --root needs a folder"
+script_rejects "" "python3 report/build.py --frobnicate" \
+	"report: unknown argument '--frobnicate': use --root DIR, --out DIR, --quiet"
+script_rejects "" "python3 report/collect.py libfuzzer ops build/fuzz/det 0 1 marker" \
+	"collect: SECONDS 0 is below 1"
 
 # make repro on an input it cannot replay: an input error (status 2, the reason), never a verdict
 repro_rejects() {
@@ -230,14 +241,17 @@ rm -rf "$judge"
 # make clean keeps what took hours and says so; distclean removes it
 tree=$(mktemp -d)
 mkdir -p "$tree/tools" "$tree/build/fuzz/det/corpus/ioctl" "$tree/build/fuzz/det/lf" \
-	"$tree/build/asan/driver" "$tree/build/bench" "$tree/findings"
+	"$tree/build/asan/driver" "$tree/build/bench" "$tree/findings" "$tree/build/history" \
+	"$tree/build/report"
 cp tools/clean.sh "$tree/tools/"
 touch "$tree/build/fuzz/det/corpus/ioctl/input" "$tree/build/fuzz/det/lf/ioctl" \
-	"$tree/build/asan/driver/unit_table.o" "$tree/build/bench/history.jsonl" "$tree/build/bench/x"
+	"$tree/build/asan/driver/unit_table.o" "$tree/build/bench/history.jsonl" "$tree/build/bench/x" \
+	"$tree/build/history/fuzz.jsonl" "$tree/build/report/index.html"
 out=$(bash "$tree/tools/clean.sh" clean)
 if [ ! -f "$tree/build/fuzz/det/corpus/ioctl/input" ] ||
 	[ ! -f "$tree/build/bench/history.jsonl" ] || [ -e "$tree/build/fuzz/det/lf/ioctl" ] ||
-	[ -e "$tree/build/asan" ] ||
+	[ ! -f "$tree/build/history/fuzz.jsonl" ] || [ -e "$tree/build/report" ] ||
+	[ -e "$tree/build/asan" ] || [[ $out != *"kept build/history"* ]] ||
 	[[ $out != *"kept build/fuzz/det/corpus"* ]] || [[ $out != *"kept findings/"* ]]; then
 	fail "make clean: removed what it keeps, or kept a build product: $out"
 else
