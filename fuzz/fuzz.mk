@@ -114,7 +114,8 @@ $(FZ)/shim-plain/%.o: $(SHIM)/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
 
-fz_shared = $(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o
+FZ_SHARED_NAMES := common format units
+fz_shared = $(patsubst %,$(FZ)/$(1)/fuzz/%.o,$(FZ_SHARED_NAMES))
 $(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
 
 define fz_flavor
@@ -127,8 +128,7 @@ $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 	$(FZ_CC_$(1)) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_$(1)) \
 		$(FZ_CF_HARNESS_$(1)) $(FZ_MODEL_SAN) -c $$< -o $$@
 # the shared code (decoder, lifecycle) is not worth coverage feedback: plain clang
-$(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o: $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) \
-		fuzz/fuzz.mk
+$(FZ_SHARED_$(1)): $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
 	$(CC) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_COMMON_$(1)) $(FZ_MODEL_SAN) \
 		-c $$< -o $$@
@@ -142,8 +142,8 @@ $(foreach f,$(FZ_FLAVORS),$(eval $(call fz_flavor,$(f))))
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates
-.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) common \
-	format $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
+.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) \
+	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
 $(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/engine/compile_seed.o $(FZ)/rp/fuzz/targets/%.o \
 		$(FZ_SHARED_rp) $(patsubst %.c,$(FZ)/rp/%.o,$(DRIVER_SRCS)) \
 		$(patsubst $(SHIM)/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))

@@ -178,6 +178,24 @@ if [ -x build/fuzz/det/rp/ops ]; then
 	program_rejects 't0 open 0 tap/0 sideways\n' \
 		"1:17: unknown mode 'sideways': use one of block, nonblock"
 	program_rejects 't0 create tap/0\nt0 up ta\0p/0\n' "2:9: a NUL byte: a text program is text"
+	program_rejects 't0 create tap/65536\n' \
+		"1:15: unit number 65536 in 'tap/65536' is out of range 0..65535"
+	program_rejects 't0 up tun/007\n' \
+		"1:11: unit number '007' in 'tun/007' is not a decimal 0..65535 without leading zeros"
+	program_rejects 't0 open 0 eth/0 block\n' \
+		"1:11: unknown path 'eth/0': use tun/N or tap/N (N 0..65535), or one of tun/clone, tap/clone"
+	# any unit the driver accepts works (tap/2 was "unknown symbol"), and -d prints it back
+	printf 't0 create tap/2\nt0 open 0 tap/2 block\nt1 create tun/65535\n' >"$inputs/units.txt"
+	out=$(build/fuzz/det/rp/ops -v "$inputs/units.txt" 2>&1)
+	status=$?
+	decoded=$(build/fuzz/det/rp/ops -d "$inputs/units.txt" 2>&1 | tail -n +2)
+	if [ $status -ne 0 ] || [[ $out != *"t0 open -> 3"* ]] || [[ $out != *"t1 create -> B_OK"* ]] ||
+		[ "$decoded" != "$(printf '%s\n' 't0 create name=tap/2' \
+			't0 open slot=0 path=tap/2 mode=block' 't1 create name=tun/65535')" ]; then
+		fail "tap/2 and tun/65535 in a program: status $status: $out; decoded: $decoded"
+	else
+		passed=$((passed + 1))
+	fi
 	ops="create, delete, up, down, open, close, read, write, poll, ioctl, interrupt, send, receive"
 	program_rejects 't0 frobnicate\n' "1:4: unknown op 'frobnicate': use one of $ops, failnext, sleep"
 	rm -rf "$inputs"
