@@ -105,33 +105,36 @@ fz_trace(const char* format, ...)
 	va_end(args);
 }
 
-/* on stderr: `before`, then "op [N]: <the op>" for the op the calling thread runs, or "between
- * ops (...)"; a failed check and a sanitizer's report both end with it. Returns that op. */
-static const struct fz_op*
-print_current_op(const char* before)
+const struct fz_op*
+fz_current_op(void)
 {
-	const struct fz_op* current = tCurrentOp;
+	return tCurrentOp;
+}
+
+/* on stderr: `before`, then "op [N]: <the op>" for `op` (the op the calling thread runs, or one
+ * a check on another thread is about), or "between ops (...)", and the driver line; a failed check
+ * and a sanitizer's report both end with it. */
+static void
+print_op(const char* before, const struct fz_op* op)
+{
 	fputs(before, stderr);
-	if (current != NULL) {
-		fprintf(stderr, "op [%d]: ", current->index);
-		fz_print_op(stderr, current, false);
+	if (op != NULL) {
+		fprintf(stderr, "op [%d]: ", op->index);
+		fz_print_op(stderr, op, false);
 		fputs("\n", stderr);
 	} else
 		fputs("between ops (setup, end-of-input checks or reset)\n", stderr);
-	return current;
+	fz_print_driver_line(op);
 }
 
-void
-fz_fail(const char* format, ...)
+static void __attribute__((noreturn))
+fail_at(const struct fz_op* current, const char* format, va_list args)
 {
 	fflush(fz_out);
-	va_list args;
-	va_start(args, format);
 	fprintf(stderr, "\nfuzz %s: CHECK FAILED: ", fz_harness.name);
 	vfprintf(stderr, format, args);
-	va_end(args);
 	fputs("\n", stderr);
-	const struct fz_op* current = print_current_op("  in ");
+	print_op("  in ", current);
 	if (sProgram != NULL && !fz_verbose) {
 		fputs("  program:\n", stderr);
 		for (int i = 0; i < sProgram->count; i++) {
@@ -142,6 +145,22 @@ fz_fail(const char* format, ...)
 	}
 	fflush(stderr);
 	abort();
+}
+
+void
+fz_fail(const char* format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	fail_at(tCurrentOp, format, args);
+}
+
+void
+fz_fail_at(const struct fz_op* op, const char* format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	fail_at(op, format, args);
 }
 
 bool
@@ -387,6 +406,7 @@ boot(void)
 {
 #ifdef FZ_DET
 	shim_sched_thread_local(&tCurrentOp);
+	fz_driver_lines_follow_threads();
 #endif
 	status_t status = shim_boot();
 	FZ_CHECK(status == B_OK, "shim_boot: %s", shim_status_name(status));
@@ -423,7 +443,7 @@ report_current_op(void)
 {
 	fflush(fz_out);
 	fprintf(stderr, "\nfuzz %s: the report above came ", fz_harness.name);
-	print_current_op("from ");
+	print_op("from ", tCurrentOp);
 	fflush(stderr);
 }
 
@@ -440,6 +460,7 @@ fz_run_input(const uint8* data, size_t size)
 	}
 	fz_decode(data, size, &program);
 	sProgram = &program;
+	fz_driver_lines_start(program.count);
 	sDigest = 0xcbf29ce484222325ULL;
 #ifdef FZ_DET
 	shim_sched_set_tape(program.tape, program.tape_size);

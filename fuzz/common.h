@@ -145,6 +145,26 @@ void fz_begin_op(const struct fz_op* op);
 void fz_end_op(int64 result);
 void fz_trace(const char* format, ...) __attribute__((format(printf, 1, 2)));
 void fz_fail(const char* format, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* the same about `op`, which another thread runs (a check of the main thread on a worker's op) */
+void fz_fail_at(const struct fz_op* op, const char* format, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* the op the calling thread runs, NULL between ops */
+const struct fz_op* fz_current_op(void);
+
+/* The replayer's build records the last driver location of every op (fuzz/driver_line.c says
+ * how): fz_driver_lines is then true, and fz_note_driver_pc is called at every edge of driver
+ * code. fz_run_input starts each input with fz_driver_lines_start; boot registers the per-thread
+ * state with fz_driver_lines_follow_threads. */
+extern bool fz_driver_lines;
+void fz_note_driver_pc(const void* pc);
+void fz_driver_lines_start(int ops);
+void fz_driver_lines_follow_threads(void);
+/* "driver/x.c:LINE (function)": the last driver line `op` ran, in out; or why there is none */
+const char* fz_op_driver_line(const struct fz_op* op, char* out, size_t size);
+/* on stderr, for a report: op's driver line and the driver functions it ran before that one, or
+ * (op NULL) the calling thread's last driver line */
+void fz_print_driver_line(const struct fz_op* op);
 
 #define FZ_CHECK(condition, ...)  \
 	do {                          \

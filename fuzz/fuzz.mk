@@ -75,6 +75,9 @@ FZ_LD_lf := $(FZ_SANITIZE) -fsanitize=fuzzer
 FZ_MAIN_lf :=
 FZ_CC_rp := $(CC)
 FZ_CF_rp := $(FZ_SANITIZE)
+# the replayer's driver records each op's last driver line for reports (driver_line.c says why);
+# no-prune: every basic block calls back, so the last one is the line the result came from
+FZ_CF_DRIVER_rp := -fsanitize-coverage=trace-pc-guard,no-prune
 FZ_SHIM_rp := san
 FZ_LD_rp := $(FZ_SANITIZE)
 FZ_MAIN_rp := replay
@@ -114,14 +117,14 @@ $(FZ)/shim-plain/%.o: $(SHIM)/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
 
-FZ_SHARED_NAMES := common format units
+FZ_SHARED_NAMES := common format units driver_line
 fz_shared = $(patsubst %,$(FZ)/$(1)/fuzz/%.o,$(FZ_SHARED_NAMES))
 $(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
 
 define fz_flavor
 $(FZ)/$(1)/driver/%.o: driver/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
-	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_OPT_$(1)) $(FZ_CF_$(1)) \
+	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_OPT_$(1)) $(FZ_CF_$(1)) $(FZ_CF_DRIVER_$(1)) \
 		$$(if $$(filter $$*,$(FZ_NO_TRACE_CMP)),$(FZ_CF_NOCMP_$(1))) -c $$< -o $$@
 $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)

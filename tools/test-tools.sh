@@ -203,6 +203,20 @@ else
 	fail "build/fuzz/det/rp/ops is not built: the repro checks need it"
 fi
 
+# a finding's report names the op, its thread and the driver line (the last one the op ran), for a
+# failed check as for a sanitizer report: an injected lost wake-up replayed on its bug's build
+out=$(make --no-print-directory repro-bug BUG=lost-wakeup-delete \
+	FILE=corpora/injected/lost-wakeup-delete/ops/delete-under-read.txt 2>&1)
+line='^  driver line: driver/wait_queue\.c:[0-9]+ \(tuntap_wait_queue_wait\), the last one the op'
+before='^  before it, in the op: driver/devfs_hooks\.c:[0-9]+ \(tuntap_read\)'
+if [[ $out != *"CHECK FAILED: t1 is still blocked in op [2] read on descriptor 3"* ]] ||
+	[[ $out != *$'\n  in op [2]: t1 read slot=0 size=2000\n'* ]] ||
+	! grep -qE "$line ran\$" <<<"$out" || ! grep -qE "$before" <<<"$out"; then
+	fail "make repro-bug BUG=lost-wakeup-delete: no op, thread, driver line: $(tail -n 12 <<<"$out")"
+else
+	passed=$((passed + 1))
+fi
+
 # tuntapctl (fuse/): bad usage and a control path that is not a socket are status 2, told apart
 # from a daemon's error (status 1); the daemon's own usage errors are checked by make e2e
 ctl=$(mktemp -d)

@@ -397,8 +397,9 @@ check_blocked(thread_id* threads, int left)
 		finished += wait_done(left - finished, GRACE);
 	for (int t = 0; t < THREADS && suspects > 0; t++) {
 		if (suspect[t] != NULL && waits_in_vain(t, threads[t], &revents) == suspect[t])
-			fz_fail("t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost "
-					"wake-up",
+			fz_fail_at(suspect[t],
+				"t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost "
+				"wake-up",
 				t, suspect[t]->index, kOps[suspect[t]->code].name, sWorkers[t].fd,
 				fz_poll_events(revents));
 	}
@@ -481,7 +482,7 @@ run(const struct fz_program* program)
 	for (int t = 0; t < THREADS && left > 0; t++) {
 		const struct fz_op* op = __atomic_load_n(&sWorkers[t].current, __ATOMIC_SEQ_CST);
 		if (threads[t] >= 0 && !__atomic_load_n(&sWorkers[t].done, __ATOMIC_SEQ_CST))
-			fz_fail("thread t%d still blocked in op [%d] %s after ctrl+c", t,
+			fz_fail_at(op, "thread t%d still blocked in op [%d] %s after ctrl+c", t,
 				op != NULL ? op->index : -1, op != NULL ? fz_harness.ops[op->code].name : "?");
 	}
 	for (int t = 0; t < THREADS; t++) {
