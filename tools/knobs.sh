@@ -119,7 +119,7 @@ knob_problem() {
 		fi ;;
 	"list of: "*)
 		local choices=" ${kind#list of: } " item items
-		choices=${choices% (or empty: all) }
+		choices="${choices% (or empty: all) } " # the last choice keeps its space after it
 		items=$(tr ',' ' ' <<<"$value" | xargs)
 		if [ -z "$items" ]; then
 			[[ $kind == *"(or empty: all)" ]] || echo "empty: use a $kind"

@@ -114,6 +114,9 @@ make_rejects "fuzz-bug BUG=nope" \
 	"BUG=nope: use one of: $(bash -c 'source tools/knobs.sh; knob_bugs') (or empty)"
 make_takes "fuzz TARGET=ioctl,ops" 'libfuzzer'
 make_takes "stress SCENARIO=" 'stress/run.sh'
+# every scenario, the last of the list too (select-storm was "not known")
+for v in $scenarios; do make_takes "stress SCENARIO=$v" 'stress/run.sh'; done
+make_takes "stress SCENARIO=alloc-churn,select-storm" 'stress/run.sh'
 make_takes "stress-smoke" 'stress/run.sh'
 # every target with its defaults (as CI calls them) passes the knob check and plans its work
 for t in test fuzz fuzz-ci fuzz-smoke merge coverage repro bench stress bugs-check; do
