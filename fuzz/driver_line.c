@@ -84,7 +84,7 @@ symbolize(const void* pc, char* out, size_t size, char function[128])
 			chosen = frame;
 	}
 	const char* tab = chosen != NULL ? strchr(chosen, '\t') : NULL;
-	if (tab == NULL)
+	if (tab == NULL || strncmp(tab + 1, "<null>", 6) == 0) /* ASAN_OPTIONS symbolize=0 */
 		return out;
 	snprintf(function, 128, "%.*s", (int)(tab - chosen), chosen);
 	/* the path from driver/ on, the same in a bug's copy of the tree (build/bugs/<bug>/tree) */
