@@ -51,14 +51,15 @@ sync_tree() {
 	tar -C "$TOP" --anchored --exclude='./build*' --exclude=./findings --exclude=./stress-logs \
 		--exclude=./.git -cf - . | tar -C "$dest" -xf -
 	# A new copy starts from objects already built (mtimes kept, so make redoes whatever is older
-	# than its sources): the real driver's copy from the tree's own replayer objects (make test
-	# builds them), a bug's copy from the real driver's copy, so only the patched file recompiles.
+	# than its sources): a bug's copy from the real driver's copy if there is one, else (and the
+	# real driver's copy) from the tree's own replayer objects (make test builds them), so only
+	# the patched file recompiles.
 	if [ ! -d "$dest/build" ]; then
 		local fz
 		fz=$FZ_BUILD
 		if [ "$name" != base ] && [ -d "$WORK/base/tree/build" ]; then
 			cp -a "$WORK/base/tree/build" "$dest/build"
-		elif [ "$name" = base ] && [ -d "$TOP/$fz/rp" ] && [ -d "$TOP/$fz/shim-san" ]; then
+		elif [ -d "$TOP/$fz/rp" ] && [ -d "$TOP/$fz/shim-san" ]; then
 			mkdir -p "$dest/$fz"
 			cp -a "$TOP/$fz/rp" "$TOP/$fz/shim-san" "$dest/$fz/"
 		fi
