@@ -5,7 +5,7 @@
 # usage: bug.sh list | fuzz BUG | stress BUG | repro BUG FILE | minimize BUG FILE | prepare BUG
 #        bug.sh check
 # env:   TARGET FUZZ_TIME JOBS ENGINE MAX_LEN BUG_CORPUS=seeds (fuzz; TARGET for repro too)
-#        SCENARIO DURATION SAN SEED (stress)
+#        SCENARIO DURATION SAN SEED (stress)  REPRO_RUNS (repro: runs that must agree, 20)
 #        BUGS_RUNS (check: runs per input, 20)  BUGS_MAKE_JOBS (parallel compiles, nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."

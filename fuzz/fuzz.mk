@@ -31,6 +31,8 @@ MAX_LEN ?=
 ENGINE ?= libfuzzer
 ## FILE=<input>  make repro, minimize: the input (repro without FILE: corpora/regressions/)
 FILE ?=
+## REPRO_RUNS=<n>  make repro: the runs that must agree, the first one traced (default 20)
+REPRO_RUNS ?= 20
 
 ## FZ_DET=1|  fuzz builds: empty forces the free-running shim (default 1: deterministic)
 FZ_DET ?= 1
@@ -179,7 +181,7 @@ fuzz-build: fuzz-deps
 
 FZ_RUN := bash fuzz/run.sh
 FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
-	MAX_LEN="$(MAX_LEN)"
+	MAX_LEN="$(MAX_LEN)" REPRO_RUNS="$(REPRO_RUNS)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
 	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET)

@@ -15,8 +15,11 @@ source tools/knobs.sh
 knob_to_seconds FUZZ_TIME 60
 knob_to_seconds CI_TIME 12
 knob_to_seconds MINIMIZE_TIME 30
+REPRO_RUNS=${REPRO_RUNS:-20}
+problem=$(knob_problem REPRO_RUNS "$REPRO_RUNS")
+[ -z "$problem" ] || { echo "REPRO_RUNS=$REPRO_RUNS: $problem" >&2; exit 2; }
+REPRO_RUNS=$((10#$REPRO_RUNS))
 fz_sanitizer_env
-REPRO_RUNS=20
 PROGRESS_EVERY=10
 summary=()
 findings=()

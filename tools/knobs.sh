@@ -36,7 +36,7 @@ knob_kind() {
 		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS | \
 		TEST_TIMEOUT)
 		echo duration ;;
-	CI_RUNS | JOBS) echo count ;;
+	CI_RUNS | JOBS | REPRO_RUNS) echo count ;;
 	MAX_LEN) echo "count or empty" ;;
 	SEED) echo "seed or empty" ;;
 	ENGINE) echo "one of: libfuzzer afl" ;;
