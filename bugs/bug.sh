@@ -5,7 +5,7 @@
 # usage: bug.sh list | fuzz BUG | stress BUG | repro BUG FILE | minimize BUG FILE | prepare BUG
 #        bug.sh check
 # env:   TARGET FUZZ_TIME JOBS ENGINE MAX_LEN BUG_CORPUS=seeds (fuzz; TARGET for repro too)
-#        SCENARIO DURATION SAN SEED (stress)
+#        SCENARIO DURATION SAN SEED (stress)  REPRO_RUNS (repro: runs that must agree, 20)
 #        BUGS_RUNS (check: runs per input, 20)  BUGS_MAKE_JOBS (parallel compiles, nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,14 +51,15 @@ sync_tree() {
 	tar -C "$TOP" --anchored --exclude='./build*' --exclude=./findings --exclude=./stress-logs \
 		--exclude=./.git -cf - . | tar -C "$dest" -xf -
 	# A new copy starts from objects already built (mtimes kept, so make redoes whatever is older
-	# than its sources): the real driver's copy from the tree's own replayer objects (make test
-	# builds them), a bug's copy from the real driver's copy, so only the patched file recompiles.
+	# than its sources): a bug's copy from the real driver's copy if there is one, else (and the
+	# real driver's copy) from the tree's own replayer objects (make test builds them), so only
+	# the patched file recompiles.
 	if [ ! -d "$dest/build" ]; then
 		local fz
 		fz=$FZ_BUILD
 		if [ "$name" != base ] && [ -d "$WORK/base/tree/build" ]; then
 			cp -a "$WORK/base/tree/build" "$dest/build"
-		elif [ "$name" = base ] && [ -d "$TOP/$fz/rp" ] && [ -d "$TOP/$fz/shim-san" ]; then
+		elif [ -d "$TOP/$fz/rp" ] && [ -d "$TOP/$fz/shim-san" ]; then
 			mkdir -p "$dest/$fz"
 			cp -a "$TOP/$fz/rp" "$TOP/$fz/shim-san" "$dest/$fz/"
 		fi

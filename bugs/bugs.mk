@@ -14,7 +14,8 @@
 BUG ?=
 # only what the user set reaches the script: the bug's own defaults (patch header) apply otherwise
 bugs_user = $(if $(filter command line environment,$(origin $(1))),$(1)="$($(1))")
-BUGS_SH = $(foreach v,TARGET FUZZ_TIME JOBS ENGINE MAX_LEN BUG_CORPUS SCENARIO DURATION SAN SEED,\
+BUGS_SH = $(foreach v,TARGET FUZZ_TIME JOBS ENGINE MAX_LEN BUG_CORPUS SCENARIO DURATION SAN SEED \
+	REPRO_RUNS,\
 	$(call bugs_user,$(v))) bash bugs/bug.sh
 
 .PHONY: bugs-list fuzz-bug stress-bug repro-bug minimize-bug bugs-check

@@ -105,33 +105,36 @@ fz_trace(const char* format, ...)
 	va_end(args);
 }
 
-/* on stderr: `before`, then "op [N]: <the op>" for the op the calling thread runs, or "between
- * ops (...)"; a failed check and a sanitizer's report both end with it. Returns that op. */
-static const struct fz_op*
-print_current_op(const char* before)
+const struct fz_op*
+fz_current_op(void)
 {
-	const struct fz_op* current = tCurrentOp;
+	return tCurrentOp;
+}
+
+/* on stderr: `before`, then "op [N]: <the op>" for `op` (the op the calling thread runs, or one
+ * a check on another thread is about), or "between ops (...)", and the driver line; a failed check
+ * and a sanitizer's report both end with it. */
+static void
+print_op(const char* before, const struct fz_op* op)
+{
 	fputs(before, stderr);
-	if (current != NULL) {
-		fprintf(stderr, "op [%d]: ", current->index);
-		fz_print_op(stderr, current, false);
+	if (op != NULL) {
+		fprintf(stderr, "op [%d]: ", op->index);
+		fz_print_op(stderr, op, false);
 		fputs("\n", stderr);
 	} else
 		fputs("between ops (setup, end-of-input checks or reset)\n", stderr);
-	return current;
+	fz_print_driver_line(op);
 }
 
-void
-fz_fail(const char* format, ...)
+static void __attribute__((noreturn))
+fail_at(const struct fz_op* current, const char* format, va_list args)
 {
 	fflush(fz_out);
-	va_list args;
-	va_start(args, format);
 	fprintf(stderr, "\nfuzz %s: CHECK FAILED: ", fz_harness.name);
 	vfprintf(stderr, format, args);
-	va_end(args);
 	fputs("\n", stderr);
-	const struct fz_op* current = print_current_op("  in ");
+	print_op("  in ", current);
 	if (sProgram != NULL && !fz_verbose) {
 		fputs("  program:\n", stderr);
 		for (int i = 0; i < sProgram->count; i++) {
@@ -142,6 +145,22 @@ fz_fail(const char* format, ...)
 	}
 	fflush(stderr);
 	abort();
+}
+
+void
+fz_fail(const char* format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	fail_at(tCurrentOp, format, args);
+}
+
+void
+fz_fail_at(const struct fz_op* op, const char* format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	fail_at(op, format, args);
 }
 
 bool
@@ -380,112 +399,6 @@ fz_get_stats(int fd, struct tuntap_stats* stats)
 	return status == B_OK;
 }
 
-/* Names are formatted once and cached: snprintf (intercepted under ASan) on every op and every
- * reset was a large part of an input's cost. The caches fill under fz_out's lock (harness
- * threads may race to fill them) and are read without it once published. */
-static char sUnitNames[2][FZ_UNIT_NAMES_MAX + 1][TUNTAP_NAME_LENGTH];
-static bool sUnitNamesReady;
-
-const char*
-fz_unit_name(bool tap, int number)
-{
-	/* no scratch buffer: every shim thread shares one host thread's in the deterministic build */
-	FZ_CHECK(number >= 0 && number <= FZ_UNIT_NAMES_MAX,
-		"fz_unit_name(%d): beyond the name cache (FZ_UNIT_NAMES_MAX %d)", number,
-		FZ_UNIT_NAMES_MAX);
-	if (!__atomic_load_n(&sUnitNamesReady, __ATOMIC_ACQUIRE)) {
-		flockfile(fz_out != NULL ? fz_out : stdout);
-		if (!sUnitNamesReady) {
-			for (int kind = 0; kind < 2; kind++) {
-				for (int n = 0; n <= FZ_UNIT_NAMES_MAX; n++)
-					snprintf(sUnitNames[kind][n], TUNTAP_NAME_LENGTH, "%s%d",
-						kind == 0 ? "tun/" : "tap/", n);
-			}
-			__atomic_store_n(&sUnitNamesReady, true, __ATOMIC_RELEASE);
-		}
-		funlockfile(fz_out != NULL ? fz_out : stdout);
-	}
-	return sUnitNames[tap][number];
-}
-
-#define DEV_PATHS 32
-static struct {
-	const struct fz_sym* syms;
-	int64 value;
-	char path[TUNTAP_NAME_LENGTH + 8];
-} sDevPaths[DEV_PATHS];
-static int sDevPathCount; /* entries published (release), filled under fz_out's lock */
-
-const char*
-fz_dev_path(const struct fz_sym* syms, int64 value)
-{
-	int count = __atomic_load_n(&sDevPathCount, __ATOMIC_ACQUIRE);
-	for (int i = 0; i < count; i++) {
-		if (sDevPaths[i].syms == syms && sDevPaths[i].value == value)
-			return sDevPaths[i].path;
-	}
-	FILE* lock = fz_out != NULL ? fz_out : stdout;
-	flockfile(lock);
-	const char* path = NULL;
-	count = sDevPathCount;
-	for (int i = 0; i < count && path == NULL; i++) {
-		if (sDevPaths[i].syms == syms && sDevPaths[i].value == value)
-			path = sDevPaths[i].path;
-	}
-	if (path == NULL && count < DEV_PATHS) {
-		sDevPaths[count].syms = syms;
-		sDevPaths[count].value = value;
-		snprintf(sDevPaths[count].path, sizeof(sDevPaths[count].path), "/dev/%s",
-			fz_sym_name(syms, value));
-		path = sDevPaths[count].path;
-		__atomic_store_n(&sDevPathCount, count + 1, __ATOMIC_RELEASE);
-	}
-	funlockfile(lock);
-	/* no scratch buffer: every shim thread shares one host thread's in the deterministic build */
-	FZ_CHECK(path != NULL, "fz_dev_path: more than %d paths (DEV_PATHS)", DEV_PATHS);
-	return path;
-}
-
-static char sNoted[16][TUNTAP_NAME_LENGTH];
-static int sNotedCount;
-
-void
-fz_note_interface(const char* name)
-{
-	for (int i = 0; i < sNotedCount; i++) {
-		if (strcmp(sNoted[i], name) == 0)
-			return;
-	}
-	if (sNotedCount < 16) {
-		size_t length = strnlen(name, TUNTAP_NAME_LENGTH - 1); /* snprintf is slow under ASan */
-		memcpy(sNoted[sNotedCount], name, length);
-		sNoted[sNotedCount++][length] = '\0';
-	}
-}
-
-void
-fz_delete_all_interfaces(void)
-{
-	for (int i = 0; i < sNotedCount; i++) {
-		if (shim_if_exists(sNoted[i]))
-			shim_if_delete(sNoted[i]);
-	}
-	sNotedCount = 0;
-	for (int number = 0; shim_if_count() > 0; number++) {
-		FZ_CHECK(number <= FZ_UNIT_NAMES_MAX,
-			"%d interfaces left that are not tun/N or tap/N with a small N", shim_if_count());
-		for (int kind = 0; kind < 2; kind++) {
-			const char* name = fz_unit_name(kind != 0, number);
-			if (shim_if_exists(name)) {
-				status_t status = shim_if_delete(name);
-				FZ_CHECK(status == B_OK, "reset: delete %s: %s", name, shim_status_name(status));
-			}
-		}
-	}
-	/* a reader that removed its own interface is joined by the next ifconfig call */
-	shim_if_down("");
-}
-
 /* ---- the per-input lifecycle --------------------------------------------------------------- */
 
 static void
@@ -493,6 +406,7 @@ boot(void)
 {
 #ifdef FZ_DET
 	shim_sched_thread_local(&tCurrentOp);
+	fz_driver_lines_follow_threads();
 #endif
 	status_t status = shim_boot();
 	FZ_CHECK(status == B_OK, "shim_boot: %s", shim_status_name(status));
@@ -513,7 +427,7 @@ reset(void)
 			shim_close(fz_slot[i]);
 		fz_slot[i] = -1;
 	}
-	fz_delete_all_interfaces();
+	fz_delete_all_interfaces(sProgram != NULL && sProgram->any_unit);
 	/* an interrupt the input left pending on this thread ends with this call */
 	shim_close(-1);
 	if (shim_leak_check(&sBaseline, "after the input") != 0)
@@ -537,7 +451,7 @@ report_current_op(void)
 	sReported = true;
 	fflush(fz_out);
 	fprintf(stderr, "\nfuzz %s: the report above came ", fz_harness.name);
-	print_current_op("from ");
+	print_op("from ", tCurrentOp);
 	fflush(stderr);
 }
 
@@ -568,6 +482,7 @@ fz_run_input(const uint8* data, size_t size)
 	}
 	fz_decode(data, size, &program);
 	sProgram = &program;
+	fz_driver_lines_start(program.count);
 	sDigest = 0xcbf29ce484222325ULL;
 #ifdef FZ_DET
 	shim_sched_set_tape(program.tape, program.tape_size);

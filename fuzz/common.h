@@ -1,5 +1,5 @@
 /* Shared core of the fuzz harnesses: the op-program format, the per-input lifecycle, checks that
- * abort with context, fault plans, and frame and user-memory helpers (common.c, format.c). */
+ * abort with context, fault plans, frame, user-memory and name helpers (common, format, units.c) */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
 
@@ -11,11 +11,13 @@
  *   FZ_U8/U16/U32   little endian; bytes past the end of the input read as 0
  *   FZ_ENUM         one byte, index % symbol count
  *   FZ_CODE         one byte b: b < 0xf0 picks symbol b % count; else a raw u32 follows
+ *   FZ_UNIT         one byte b: FZ_UNIT_ESCAPE_TUN or _TAP, then u16 LE N: tun/N or tap/N; any
+ *                   other b picks symbol b % count, as FZ_ENUM does
  *   FZ_DATA         u16 LE length, then that many bytes (fewer if the input ends)
  * Text form, one op per line ('#' starts a comment): [tN] name arg..., each arg a number
- * (decimal or 0x hex), a symbol name, x:HEX or "text" for data; `name=` prefixes are allowed and
- * checked. A line `tape B B ...` or `tape x:HEX` appends to the choice tape. `-v` traces print
- * ops in this same form, so a trace can be edited into a seed.
+ * (decimal or 0x hex), a symbol name, tun/N or tap/N (FZ_UNIT), x:HEX or "text" for data; `name=`
+ * prefixes are allowed and checked. A line `tape B B ...` or `tape x:HEX` appends to the choice
+ * tape. `-v` traces print ops in this same form, so a trace can be edited into a seed.
  */
 
 #include <stdbool.h>
@@ -33,7 +35,20 @@
 #define FZ_SLOTS 8           /* descriptor slots an input can name */
 #define FZ_SET_END INT64_MIN /* terminates status sets */
 
-enum fz_kind { FZ_NONE = 0, FZ_U8, FZ_U16, FZ_U32, FZ_ENUM, FZ_CODE, FZ_DATA };
+enum fz_kind { FZ_NONE = 0, FZ_U8, FZ_U16, FZ_U32, FZ_ENUM, FZ_CODE, FZ_DATA, FZ_UNIT };
+
+/* FZ_UNIT values: tun/N and tap/N (N 0..FZ_UNIT_MAX, every unit number the driver accepts:
+ * driver/README.md) are FZ_UNIT_NAME(tap, N); a symbol table may add the clone paths and other
+ * names (ones the driver must refuse) with FZ_UNIT_CLONE or FZ_UNIT_OTHER set. The escape bytes
+ * are two values no input in corpora/ had in a name or path argument when units became
+ * open-ended, so every input there decodes as before (fz_decode). */
+#define FZ_UNIT_MAX 65535
+#define FZ_UNIT_TAP 0x10000
+#define FZ_UNIT_CLONE 0x20000
+#define FZ_UNIT_OTHER 0x40000
+#define FZ_UNIT_NAME(tap, number) (((tap) ? FZ_UNIT_TAP : 0) | (number))
+#define FZ_UNIT_ESCAPE_TUN 0xb8
+#define FZ_UNIT_ESCAPE_TAP 0xb9
 
 struct fz_sym {
 	const char* name;
@@ -43,7 +58,7 @@ struct fz_sym {
 struct fz_arg {
 	const char* name;
 	enum fz_kind kind;
-	const struct fz_sym* syms; /* FZ_ENUM, FZ_CODE: NULL-name terminated */
+	const struct fz_sym* syms; /* FZ_ENUM, FZ_CODE, FZ_UNIT: NULL-name terminated */
 };
 
 struct fz_op_spec {
@@ -65,6 +80,9 @@ struct fz_program {
 	int count;
 	const uint8* tape;
 	size_t tape_size;
+	/* an FZ_UNIT argument was escaped: a unit beyond what the harness probes by number (the reset
+	 * and the harness's end checks then list the interfaces instead) */
+	bool any_unit;
 };
 
 #define FZ_THREADS 0x1 /* every op starts with a thread byte */
@@ -130,6 +148,26 @@ void fz_begin_op(const struct fz_op* op);
 void fz_end_op(int64 result);
 void fz_trace(const char* format, ...) __attribute__((format(printf, 1, 2)));
 void fz_fail(const char* format, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* the same about `op`, which another thread runs (a check of the main thread on a worker's op) */
+void fz_fail_at(const struct fz_op* op, const char* format, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* the op the calling thread runs, NULL between ops */
+const struct fz_op* fz_current_op(void);
+
+/* The replayer's build records the last driver location of every op (fuzz/driver_line.c says
+ * how): fz_driver_lines is then true, and fz_note_driver_pc is called at every edge of driver
+ * code. fz_run_input starts each input with fz_driver_lines_start; boot registers the per-thread
+ * state with fz_driver_lines_follow_threads. */
+extern bool fz_driver_lines;
+void fz_note_driver_pc(const void* pc);
+void fz_driver_lines_start(int ops);
+void fz_driver_lines_follow_threads(void);
+/* "driver/x.c:LINE (function)": the last driver line `op` ran, in out; or why there is none */
+const char* fz_op_driver_line(const struct fz_op* op, char* out, size_t size);
+/* on stderr, for a report: op's driver line and the driver functions it ran before that one, or
+ * (op NULL) the calling thread's last driver line */
+void fz_print_driver_line(const struct fz_op* op);
 
 #define FZ_CHECK(condition, ...)  \
 	do {                          \
@@ -184,14 +222,19 @@ void fz_user_release(int kind, void* pointer);
 bool fz_get_stats(int fd, struct tuntap_stats* stats);
 /* an interface name the reset must delete that is not tun/N or tap/N with a small N */
 void fz_note_interface(const char* name);
-/* delete every interface (noted names, then tun/N and tap/N, N counting up until none is left) */
-void fz_delete_all_interfaces(void);
+/* delete every interface: noted names, then tun/N and tap/N, N counting up until none is left;
+ * listed ones instead of counting if `listed` (a program that named any unit number) */
+void fz_delete_all_interfaces(bool listed);
 /* "tun/N" (tap false) or "tap/N", formatted once per process for the N the harnesses reach
  * (N <= FZ_UNIT_NAMES_MAX; a larger N fails the input) */
 #define FZ_UNIT_NAMES_MAX (2 * FZ_MAX_OPS + 64)
 const char* fz_unit_name(bool tap, int number);
 /* "/dev/" + fz_sym_name(syms, value), formatted once per process (syms: a harness's table) */
 const char* fz_dev_path(const struct fz_sym* syms, int64 value);
+/* prefix ("" or "/dev/") and the name of an FZ_UNIT value (its symbol's, else tun/N or tap/N) in
+ * out, which has FZ_UNIT_TEXT bytes; returns out. No snprintf: it is on every op's path. */
+#define FZ_UNIT_TEXT (TUNTAP_NAME_LENGTH + 8)
+const char* fz_unit_text(char* out, const char* prefix, const struct fz_sym* syms, int64 value);
 
 /* out[i] = seed + 7 * i, for i < min(length, FZ_PATTERN_MAX): packet payloads */
 #define FZ_PATTERN_MAX 65536

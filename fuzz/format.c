@@ -43,6 +43,7 @@ fz_decode(const uint8* data, size_t size, struct fz_program* program)
 	program->count = 0;
 	program->tape = NULL;
 	program->tape_size = 0;
+	program->any_unit = false;
 	if (fz_harness.flags & FZ_TAPE) {
 		size_t length = take(&reader, 2);
 		reader.end = reader.pos + length < size ? reader.pos + length : size;
@@ -72,6 +73,15 @@ fz_decode(const uint8* data, size_t size, struct fz_program* program)
 					op->arg[i] =
 						args[i].syms[take(&reader, 1) % (uint64)sym_count(args[i].syms)].value;
 					break;
+				case FZ_UNIT: {
+					uint64 selector = take(&reader, 1);
+					bool escaped = selector == FZ_UNIT_ESCAPE_TUN || selector == FZ_UNIT_ESCAPE_TAP;
+					program->any_unit |= escaped;
+					op->arg[i] =
+						escaped ? FZ_UNIT_NAME(selector == FZ_UNIT_ESCAPE_TAP, take(&reader, 2))
+								: args[i].syms[selector % (uint64)sym_count(args[i].syms)].value;
+					break;
+				}
 				case FZ_CODE: {
 					uint64 selector = take(&reader, 1);
 					op->arg[i] =
@@ -132,7 +142,10 @@ fz_print_op(FILE* out, const struct fz_op* op, bool full)
 				fprintf(out, "...(%zu bytes)", op->size);
 		} else if (name != NULL)
 			fputs(name, out);
-		else if (arg->kind == FZ_CODE || arg->kind == FZ_U32)
+		else if (arg->kind == FZ_UNIT) {
+			char text[FZ_UNIT_TEXT];
+			fputs(fz_unit_text(text, "", arg->syms, op->arg[i]), out);
+		} else if (arg->kind == FZ_CODE || arg->kind == FZ_U32)
 			fprintf(out, "0x%llx", (unsigned long long)op->arg[i]);
 		else
 			fprintf(out, "%lld", (long long)op->arg[i]);
@@ -313,6 +326,45 @@ op_names(void)
 	return list.text;
 }
 
+/* the symbols of an FZ_UNIT table that are not tun/N or tap/N (clone paths, refused names) */
+static const char*
+unit_others(const struct fz_sym* syms)
+{
+	static struct name_list list;
+	name_list_start(&list);
+	for (int i = 0; syms[i].name != NULL; i++) {
+		if ((syms[i].value & (FZ_UNIT_CLONE | FZ_UNIT_OTHER)) != 0)
+			name_list_add(&list, ", ", syms[i].name);
+	}
+	return list.text;
+}
+
+/* tun/N or tap/N, any unit number the driver accepts (0..FZ_UNIT_MAX, decimal, no leading
+ * zeros: driver/README.md), as the escape byte and N; `at` is where the argument starts */
+static const char*
+put_unit(struct writer* writer, const struct fz_arg* arg, const char* at, const char* token)
+{
+	bool tap = strncmp(token, "tap/", 4) == 0;
+	if (!tap && strncmp(token, "tun/", 4) != 0) {
+		const char* others = unit_others(arg->syms);
+		return problem_at(at, "unknown %s '%s': use tun/N or tap/N (N 0..%d)%s%s", arg->name, token,
+			FZ_UNIT_MAX, others[0] != '\0' ? ", or one of " : "", others);
+	}
+	const char* digits = token + 4;
+	size_t length = strlen(digits);
+	if (length == 0 || strspn(digits, "0123456789") != length || (digits[0] == '0' && length > 1))
+		return problem_at(digits,
+			"unit number '%s' in '%s' is not a decimal 0..%d without leading zeros", digits, token,
+			FZ_UNIT_MAX);
+	if (length > 5 || strtol(digits, NULL, 10) > FZ_UNIT_MAX)
+		return problem_at(
+			digits, "unit number %s in '%s' is out of range 0..%d", digits, token, FZ_UNIT_MAX);
+	return put(writer, tap ? FZ_UNIT_ESCAPE_TAP : FZ_UNIT_ESCAPE_TUN, 1)
+				   && put(writer, (uint64)strtol(digits, NULL, 10), 2)
+			   ? NULL
+			   : "output too long";
+}
+
 static const char*
 put_arg(struct writer* writer, const struct fz_arg* arg, const char* token)
 {
@@ -333,7 +385,8 @@ put_arg(struct writer* writer, const struct fz_arg* arg, const char* token)
 			if (strcmp(arg->syms[i].name, token) == 0)
 				index = i;
 		}
-		if (index < 0 && parse_number(token, &value)) {
+		/* a unit is named, not numbered: "2" is no tap/0 */
+		if (index < 0 && arg->kind != FZ_UNIT && parse_number(token, &value)) {
 			for (int i = 0; arg->syms[i].name != NULL && index < 0; i++) {
 				if (arg->syms[i].value == value)
 					index = i;
@@ -350,6 +403,10 @@ put_arg(struct writer* writer, const struct fz_arg* arg, const char* token)
 				return problem_at(
 					at, "unknown %s '%s': use one of %s", arg->name, token, sym_choices(arg->syms));
 			return put(writer, (uint64)index, 1) ? NULL : "output too long";
+		case FZ_UNIT:
+			if (index >= 0)
+				return put(writer, (uint64)index, 1) ? NULL : "output too long";
+			return put_unit(writer, arg, at, token);
 		case FZ_CODE:
 			if (index >= 0)
 				return put(writer, (uint64)index, 1) ? NULL : "output too long";

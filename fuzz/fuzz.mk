@@ -31,6 +31,8 @@ MAX_LEN ?=
 ENGINE ?= libfuzzer
 ## FILE=<input>  make repro, minimize: the input (repro without FILE: corpora/regressions/)
 FILE ?=
+## REPRO_RUNS=<n>  make repro: the runs that must agree, the first one traced (default 20)
+REPRO_RUNS ?= 20
 
 ## FZ_DET=1|  fuzz builds: empty forces the free-running shim (default 1: deterministic)
 FZ_DET ?= 1
@@ -75,6 +77,9 @@ FZ_LD_lf := $(FZ_SANITIZE) -fsanitize=fuzzer
 FZ_MAIN_lf :=
 FZ_CC_rp := $(CC)
 FZ_CF_rp := $(FZ_SANITIZE)
+# the replayer's driver records each op's last driver line for reports (driver_line.c says why);
+# no-prune: every basic block calls back, so the last one is the line the result came from
+FZ_CF_DRIVER_rp := -fsanitize-coverage=trace-pc-guard,no-prune
 FZ_SHIM_rp := san
 FZ_LD_rp := $(FZ_SANITIZE)
 FZ_MAIN_rp := replay
@@ -114,21 +119,21 @@ $(FZ)/shim-plain/%.o: $(SHIM)/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
 
-fz_shared = $(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o
+FZ_SHARED_NAMES := common format units driver_line
+fz_shared = $(patsubst %,$(FZ)/$(1)/fuzz/%.o,$(FZ_SHARED_NAMES))
 $(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
 
 define fz_flavor
 $(FZ)/$(1)/driver/%.o: driver/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
-	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_OPT_$(1)) $(FZ_CF_$(1)) \
+	$(FZ_CC_$(1)) $$(DRIVER_CFLAGS) $(FZ_OPT_$(1)) $(FZ_CF_$(1)) $(FZ_CF_DRIVER_$(1)) \
 		$$(if $$(filter $$*,$(FZ_NO_TRACE_CMP)),$(FZ_CF_NOCMP_$(1))) -c $$< -o $$@
 $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
 	$(FZ_CC_$(1)) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_$(1)) \
 		$(FZ_CF_HARNESS_$(1)) $(FZ_MODEL_SAN) -c $$< -o $$@
 # the shared code (decoder, lifecycle) is not worth coverage feedback: plain clang
-$(FZ)/$(1)/fuzz/common.o $(FZ)/$(1)/fuzz/format.o: $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) \
-		fuzz/fuzz.mk
+$(FZ_SHARED_$(1)): $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 	@mkdir -p $$(dir $$@)
 	$(CC) $$(SHIM_CFLAGS) $(FZ_OPT_$(1)) -Ifuzz $(FZ_DEFS) $(FZ_CF_COMMON_$(1)) $(FZ_MODEL_SAN) \
 		-c $$< -o $$@
@@ -142,8 +147,8 @@ $(foreach f,$(FZ_FLAVORS),$(eval $(call fz_flavor,$(f))))
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates
-.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) common \
-	format $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
+.SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) \
+	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
 $(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/engine/compile_seed.o $(FZ)/rp/fuzz/targets/%.o \
 		$(FZ_SHARED_rp) $(patsubst %.c,$(FZ)/rp/%.o,$(DRIVER_SRCS)) \
 		$(patsubst $(SHIM)/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))
@@ -176,7 +181,7 @@ fuzz-build: fuzz-deps
 
 FZ_RUN := bash fuzz/run.sh
 FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
-	MAX_LEN="$(MAX_LEN)"
+	MAX_LEN="$(MAX_LEN)" REPRO_RUNS="$(REPRO_RUNS)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
 	@st=0; $(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET) || st=$$?; $(REPORT_UPDATE); exit $$st

@@ -205,6 +205,9 @@ main() {
 			"slots of ${slot_s}s, scenarios: $scenarios"
 	fi
 	count=$(echo "$scenarios" | wc -w)
+	# from here on there is a run to resume: a ctrl+c at any moment says how (not only once a
+	# slot's process runs)
+	trap 'interrupted' INT TERM
 
 	# ---- the slots ----------------------------------------------------------------------------
 	while :; do
@@ -235,7 +238,6 @@ main() {
 		: >"$log"
 		"$bin" "${args[@]}" >>"$log" 2>&1 &
 		pid=$!
-		trap 'interrupted' INT TERM
 		# the console gets the progress, failure and result lines while the log gets everything
 		tail -n +1 -f --pid=$pid "$log" 2>/dev/null |
 			grep --line-buffered -E '^(\[|FAIL|WATCHDOG|params:|RESULT|PANIC|stall:)' &
@@ -243,6 +245,7 @@ main() {
 		wait $pid
 		rc=$?
 		wait $tailer 2>/dev/null
+		pid="" tailer="" # both gone: a later ctrl+c must not signal whoever has their ids now
 		if [ "$variant" = tsan ] && grep -q 'unexpected memory mapping' "$log"; then
 			# clang < 18 TSan and high mmap randomization: retry without ASLR
 			setarch "$(uname -m)" -R "$bin" "${args[@]}" >"$log" 2>&1

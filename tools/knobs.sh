@@ -36,7 +36,7 @@ knob_kind() {
 		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS | \
 		TEST_TIMEOUT)
 		echo duration ;;
-	CI_RUNS | JOBS) echo count ;;
+	CI_RUNS | JOBS | REPRO_RUNS) echo count ;;
 	MAX_LEN) echo "count or empty" ;;
 	SEED) echo "seed or empty" ;;
 	ENGINE) echo "one of: libfuzzer afl" ;;
@@ -119,7 +119,7 @@ knob_problem() {
 		fi ;;
 	"list of: "*)
 		local choices=" ${kind#list of: } " item items
-		choices=${choices% (or empty: all) }
+		choices="${choices% (or empty: all) } " # the last choice keeps its space after it
 		items=$(tr ',' ' ' <<<"$value" | xargs)
 		if [ -z "$items" ]; then
 			[[ $kind == *"(or empty: all)" ]] || echo "empty: use a $kind"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test-tools (a step of make test): the suite's own entry points given bad knobs must stop
 # before anything runs, with the exact one-line error and status 2; good spellings still work; a
-# hung test binary is stopped with a stall dump. Usage: test-tools.sh [ASan libshim.a]
+# hung test binary is stopped with a stall dump; reports, verdicts, follow-up lines, ctrl+c and
+# the daemons' usage errors say what issue 16 asks (tools/test-tools-runs.sh). Usage:
+# test-tools.sh [ASan libshim.a]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # each make here is a new user's make: not a part of the make that runs this (its jobserver and
@@ -73,6 +75,21 @@ script_rejects() {
 duration="not a duration: use whole seconds above 0 (90), or 90s, 10m, 8h"
 seed="not a seed: use a decimal or 0x-hex number of at most 64 bits (0 to 18446744073709551615)"
 
+# plain make prints the help and builds nothing; the help names every part of the suite
+out=$(make --no-print-directory 2>&1)
+status=$?
+plan=$(make --no-print-directory -n 2>&1)
+missing=""
+for t in test fuzz repro minimize stress stress-bug e2e coverage lint bench clean distclean; do
+	grep -qE "^  make $t +[a-zA-Z]" <<<"$out" || missing="$missing $t"
+done
+if [ $status -ne 0 ] || [[ $out != "Targets (make <target>"* ]] || [[ $out == *"not yet"* ]] ||
+	[ -n "$missing" ] || grep -qE '^(clang|gcc|cc|ar) ' <<<"$plan"; then
+	fail "plain make: status $status, missing:$missing: $(head -n 3 <<<"$out")"
+else
+	passed=$((passed + 1))
+fi
+
 # durations
 for v in abc -5 0 8x 1.5h 8hs; do
 	make_rejects "fuzz FUZZ_TIME=$v" "FUZZ_TIME=$v: $duration"
@@ -100,6 +117,8 @@ make_takes "stress SEED=0xffffffffffffffff" 'SEED="0xffffffffffffffff"'
 # counts and choices
 make_rejects "fuzz JOBS=0" "JOBS=0: not a count: use a whole number above 0"
 make_rejects "fuzz-ci CI_RUNS=many" "CI_RUNS=many: not a count: use a whole number above 0"
+make_rejects "repro REPRO_RUNS=0" "REPRO_RUNS=0: not a count: use a whole number above 0"
+make_takes "repro REPRO_RUNS=3" 'REPRO_RUNS="3"'
 make_rejects "fuzz MAX_LEN=-1" \
 	"MAX_LEN=-1: not a count: use a whole number above 0, or nothing for the default"
 make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
@@ -118,6 +137,19 @@ make_rejects "fuzz-bug BUG=nope" \
 	"BUG=nope: use one of: $(bash -c 'source tools/knobs.sh; knob_bugs') (or empty)"
 make_takes "fuzz TARGET=ioctl,ops" 'libfuzzer'
 make_takes "stress SCENARIO=" 'stress/run.sh'
+# every SAN stress/README.md shows is one make stress takes; SAN=det is told apart, before a run
+for v in $(grep -oE 'SAN=[a-z]+' stress/README.md | cut -d= -f2 | sort -u); do
+	make_takes "stress SAN=$v" 'stress/run.sh'
+done
+out=$(make --no-print-directory stress SAN=det 2>&1)
+status=$?
+if [ $status -ne 2 ] || [[ $out != "stress: SAN=det: use SAN=address, thread or none"* ]]; then
+	fail "make stress SAN=det: status $status: $out"
+else
+	passed=$((passed + 1))
+fi
+# the last scenario of the list too (select-storm was "not known")
+make_takes "stress SCENARIO=alloc-churn,$(awk '{print $NF}' <<<"$scenarios")" 'stress/run.sh'
 make_takes "stress-smoke" 'stress/run.sh'
 # every target with its defaults (as CI calls them) passes the knob check and plans its work
 for t in test fuzz fuzz-ci fuzz-smoke merge coverage repro bench stress bugs-check report \
@@ -189,6 +221,24 @@ if [ -x build/fuzz/det/rp/ops ]; then
 	program_rejects 't0 open 0 tap/0 sideways\n' \
 		"1:17: unknown mode 'sideways': use one of block, nonblock"
 	program_rejects 't0 create tap/0\nt0 up ta\0p/0\n' "2:9: a NUL byte: a text program is text"
+	program_rejects 't0 create tap/65536\n' \
+		"1:15: unit number 65536 in 'tap/65536' is out of range 0..65535"
+	program_rejects 't0 up tun/007\n' \
+		"1:11: unit number '007' in 'tun/007' is not a decimal 0..65535 without leading zeros"
+	program_rejects 't0 open 0 eth/0 block\n' \
+		"1:11: unknown path 'eth/0': use tun/N or tap/N (N 0..65535), or one of tun/clone, tap/clone"
+	# any unit the driver accepts works (tap/2 was "unknown symbol"), and -d prints it back
+	printf 't0 create tap/2\nt0 open 0 tap/2 block\nt1 create tun/65535\n' >"$inputs/units.txt"
+	out=$(build/fuzz/det/rp/ops -v "$inputs/units.txt" 2>&1)
+	status=$?
+	decoded=$(build/fuzz/det/rp/ops -d "$inputs/units.txt" 2>&1 | tail -n +2)
+	if [ $status -ne 0 ] || [[ $out != *"t0 open -> 3"* ]] || [[ $out != *"t1 create -> B_OK"* ]] ||
+		[ "$decoded" != "$(printf '%s\n' 't0 create name=tap/2' \
+			't0 open slot=0 path=tap/2 mode=block' 't1 create name=tun/65535')" ]; then
+		fail "tap/2 and tun/65535 in a program: status $status: $out; decoded: $decoded"
+	else
+		passed=$((passed + 1))
+	fi
 	ops="create, delete, up, down, open, close, read, write, poll, ioctl, interrupt, send, receive"
 	program_rejects 't0 frobnicate\n' "1:4: unknown op 'frobnicate': use one of $ops, failnext, sleep"
 	rm -rf "$inputs"
@@ -196,8 +246,27 @@ else
 	fail "build/fuzz/det/rp/ops is not built: the repro checks need it"
 fi
 
+# a finding's report names the op, its thread and the driver line (the last one the op ran), for a
+# failed check as for a sanitizer report: an injected lost wake-up replayed on its bug's build
+out=$(make --no-print-directory repro-bug BUG=lost-wakeup-delete REPRO_RUNS=3 \
+	FILE=corpora/injected/lost-wakeup-delete/ops/delete-under-read.txt 2>&1)
+line='^  driver line: driver/wait_queue\.c:[0-9]+ \(tuntap_wait_queue_wait\), the last one the op'
+before='^  before it, in the op: driver/devfs_hooks\.c:[0-9]+ \(tuntap_read\)'
+check="CHECK FAILED: t1 is still blocked in op [2] read on descriptor 3, which polls POLLHUP"
+if [[ $out != *"$check: a lost wake-up"$'\n'* ]] ||
+	[[ $out != *$'\n  in op [2]: t1 read slot=0 size=2000\n'* ]] ||
+	! grep -qE "$line ran\$" <<<"$out" || ! grep -qE "$before" <<<"$out"; then
+	fail "make repro-bug BUG=lost-wakeup-delete: no op, thread, driver line: $(tail -n 12 <<<"$out")"
+else
+	passed=$((passed + 1))
+fi
+
+# the rest of what runs things: repro's reports and verdicts, stress and ctrl+c, tuntapfs
+# shellcheck source=tools/test-tools-runs.sh
+source tools/test-tools-runs.sh
+
 # tuntapctl (fuse/): bad usage and a control path that is not a socket are status 2, told apart
-# from a daemon's error (status 1); the daemon's own usage errors are checked by make e2e
+# from a daemon's error (status 1; a daemon's usage error is status 2: tools/test-tools-runs.sh)
 ctl=$(mktemp -d)
 if ${CC:-clang} -std=gnu11 -D_GNU_SOURCE fuse/tuntapctl.c -o "$ctl/tuntapctl" 2>"$ctl/cc.log"; then
 	touch "$ctl/regular"
@@ -227,11 +296,12 @@ cat >"$judge/results.json" <<'JSON'
 "wakeup": {"data": {"p99": 40}, "interrupt": {"p99": 30}, "delete": {"p99": 200}},
 "fuzz": {"ioctl": {"exec_per_sec": 60000}, "frames": {"exec_per_sec": 55000}}}
 JSON
+python3 bench/goals.py "$judge/results.json" "$judge/history.jsonl" >/dev/null
 out=$(python3 bench/goals.py "$judge/results.json" "$judge/history.jsonl")
 status=$?
 if [ $status -ne 1 ] || [[ $out != *"app->stack / fifo"*"0.5"*"MISSED"* ]] ||
 	[[ $out != *"fuzz ops exec/s"*"NO DATA"* ]] || [[ $out != *"goals: 11 met, 2 missed"* ]] ||
-	[ "$(wc -l <"$judge/history.jsonl")" -ne 1 ]; then
+	[ "$(wc -l <"$judge/history.jsonl")" -ne 2 ]; then
 	fail "bench/goals.py: status $status: $out"
 else
 	passed=$((passed + 1))

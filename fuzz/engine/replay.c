@@ -11,6 +11,24 @@
 
 #define INPUT_LIMIT (1 << 20)
 
+/* The edge callbacks of the driver's objects in this build (fuzz.mk: FZ_CF_DRIVER_rp): the last
+ * driver location of each op, for a report's driver line (fuzz/driver_line.c says why this way).
+ * Here and not in fuzz/driver_line.c: libFuzzer defines these for its own builds. */
+void __sanitizer_cov_trace_pc_guard_init(uint32* start, uint32* stop);
+void __sanitizer_cov_trace_pc_guard(uint32* guard);
+
+void
+__sanitizer_cov_trace_pc_guard_init(uint32* start, uint32* stop)
+{
+	fz_driver_lines = start != stop;
+}
+
+void
+__sanitizer_cov_trace_pc_guard(uint32* guard)
+{
+	fz_note_driver_pc(__builtin_return_address(0));
+}
+
 static bool sDecodeOnly;
 
 static bool

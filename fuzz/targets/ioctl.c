@@ -32,12 +32,17 @@ static struct unit sUnits[MAX_UNITS];
 static struct description sDesc[FZ_MAX_OPS];
 static int sUnitCount, sDescCount, sSlotDesc[FZ_SLOTS];
 
-/* names from 6 on are not tun/N or tap/N: nobody creates them */
-static const struct fz_sym kNames[] = {{"tun/0", 0}, {"tun/1", 1}, {"tap/0", 2}, {"tap/1", 3},
-	{"tun/65535", 4}, {"tap/9", 5}, {"tun/01", 6}, {"tun/65536", 7}, {"eth/0", 8}, {"tap/", 9},
+/* FZ_UNIT names: any tun/N or tap/N besides these; the FZ_UNIT_OTHER ones are not tun/N or tap/N
+ * (nobody creates them) */
+#define TUN(n) FZ_UNIT_NAME(false, n)
+#define TAP(n) FZ_UNIT_NAME(true, n)
+static const struct fz_sym kNames[] = {{"tun/0", TUN(0)}, {"tun/1", TUN(1)}, {"tap/0", TAP(0)},
+	{"tap/1", TAP(1)}, {"tun/65535", TUN(65535)}, {"tap/9", TAP(9)}, {"tun/01", FZ_UNIT_OTHER},
+	{"tun/65536", FZ_UNIT_OTHER + 1}, {"eth/0", FZ_UNIT_OTHER + 2}, {"tap/", FZ_UNIT_OTHER + 3},
 	{NULL, 0}};
-static const struct fz_sym kPaths[] = {{"tun/0", 0}, {"tun/1", 1}, {"tap/0", 2}, {"tap/1", 3},
-	{"tun/clone", 10}, {"tap/clone", 11}, {"tun/65535", 4}, {NULL, 0}};
+static const struct fz_sym kPaths[] = {{"tun/0", TUN(0)}, {"tun/1", TUN(1)}, {"tap/0", TAP(0)},
+	{"tap/1", TAP(1)}, {"tun/clone", FZ_UNIT_CLONE}, {"tap/clone", FZ_UNIT_CLONE | FZ_UNIT_TAP},
+	{"tun/65535", TUN(65535)}, {NULL, 0}};
 static const struct fz_sym kModes[] = {{"rdwr", SHIM_O_RDWR},
 	{"nonblock", SHIM_O_RDWR | SHIM_O_NONBLOCK}, {"rdonly", SHIM_O_RDONLY | SHIM_O_NONBLOCK},
 	{"wronly", SHIM_O_WRONLY}, {NULL, 0}};
@@ -62,9 +67,9 @@ static const struct fz_sym kIp[] = {{"v4", FZ_IP4}, {"v6", FZ_IP6}, {NULL, 0}};
 enum { CREATE, DELETE, OPEN, CLOSE, DUP, NONBLOCK, FIONBIO_OP, IOCTL };
 enum { SETINFO = IOCTL + 1, SEND, WRITE, READ, FAULT };
 static const struct fz_op_spec kOps[] = {
-	[CREATE] = {"create", {{"name", FZ_ENUM, kNames}}},
-	[DELETE] = {"delete", {{"name", FZ_ENUM, kNames}}},
-	[OPEN] = {"open", {{"slot", FZ_U8}, {"path", FZ_ENUM, kPaths}, {"mode", FZ_ENUM, kModes}}},
+	[CREATE] = {"create", {{"name", FZ_UNIT, kNames}}},
+	[DELETE] = {"delete", {{"name", FZ_UNIT, kNames}}},
+	[OPEN] = {"open", {{"slot", FZ_U8}, {"path", FZ_UNIT, kPaths}, {"mode", FZ_ENUM, kModes}}},
 	[CLOSE] = {"close", {{"slot", FZ_U8}}},
 	[DUP] = {"dup", {{"slot", FZ_U8}, {"to", FZ_U8}}},
 	[NONBLOCK] = {"nonblock", {{"slot", FZ_U8}, {"on", FZ_ENUM, kOnOff}}},
@@ -73,7 +78,7 @@ static const struct fz_op_spec kOps[] = {
 							{"len", FZ_ENUM, kLens}, {"size", FZ_ENUM, kSizes}, {"data", FZ_DATA}}},
 	[SETINFO] = {"setinfo",
 		{{"slot", FZ_U8}, {"mtu", FZ_U16}, {"packets", FZ_U16}, {"bytes", FZ_U32}}},
-	[SEND] = {"send", {{"name", FZ_ENUM, kNames}, {"len", FZ_U16}, {"ip", FZ_ENUM, kIp}}},
+	[SEND] = {"send", {{"name", FZ_UNIT, kNames}, {"len", FZ_U16}, {"ip", FZ_ENUM, kIp}}},
 	[WRITE] = {"write", {{"slot", FZ_U8}, {"len", FZ_U16}}},
 	[READ] = {"read", {{"slot", FZ_U8}, {"size", FZ_U16}}},
 	[FAULT] = {"fault",
@@ -91,15 +96,14 @@ live_unit_of(bool tap, uint32 number)
 	return NULL;
 }
 
-/* the live unit named kNames[index]; units only ever have the names of kNames[0..5] or a clone's
- * "tun/N"/"tap/N" (a create of any other name fails its check), so kind and number identify one */
+/* the live unit an FZ_UNIT value names; units only ever have tun/N or tap/N names (a create of
+ * an FZ_UNIT_OTHER name fails its check), so kind and number identify one */
 static struct unit*
-live_unit(int64 index)
+live_unit(int64 value)
 {
-	static const uint32 kNumbers[6] = {0, 1, 0, 1, 65535, 9};
-	if (index < 0 || index >= 6)
+	if ((value & (FZ_UNIT_CLONE | FZ_UNIT_OTHER)) != 0)
 		return NULL;
-	return live_unit_of(index == 2 || index == 3 || index == 5, kNumbers[index]);
+	return live_unit_of((value & FZ_UNIT_TAP) != 0, (uint32)(value & FZ_UNIT_MAX));
 }
 
 static struct unit*
@@ -391,7 +395,8 @@ static int64
 do_send(const struct fz_op* op, int64 faults)
 {
 	static uint8 frame[FZ_FRAME_MAX];
-	const char* name = fz_sym_name(kNames, op->arg[0]);
+	char text[FZ_UNIT_TEXT];
+	const char* name = fz_unit_text(text, "", kNames, op->arg[0]);
 	struct unit* unit = live_unit(op->arg[0]);
 	size_t length = (size_t)op->arg[1] % FZ_FRAME_MAX, link = unit != NULL && unit->tap ? 14 : 0;
 	if (unit != NULL && unit->count == MAX_QUEUE) {
@@ -429,7 +434,9 @@ do_send(const struct fz_op* op, int64 faults)
 static int64
 do_open(const struct fz_op* op, int slot, int64 faults)
 {
-	int path = (int)op->arg[1];
+	int64 path = op->arg[1];
+	bool clone = (path & FZ_UNIT_CLONE) != 0;
+	char text[FZ_UNIT_TEXT];
 	if (fz_slot[slot] >= 0) {
 		shim_close(fz_slot[slot]);
 		close_model(slot);
@@ -437,25 +444,26 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 	const char* name = NULL;
 	struct unit* unit = NULL;
 	int64 want = B_OK;
-	if (path >= 10 && sUnitCount == MAX_UNITS) {
+	if (clone && sUnitCount == MAX_UNITS) {
 		fz_trace("not called: the model holds no more units");
 		return 0;
 	}
-	for (uint32 number = 0; path >= 10; number++) {
+	for (uint32 number = 0; clone; number++) {
 		/* a clone open takes the lowest free number of its kind */
-		if (live_unit_of(path == 11, number) == NULL) {
-			name = fz_unit_name(path == 11, (int)number);
+		if (live_unit_of((path & FZ_UNIT_TAP) != 0, number) == NULL) {
+			name = fz_unit_name((path & FZ_UNIT_TAP) != 0, (int)number);
 			break;
 		}
 	}
-	if (path < 10) {
-		name = fz_sym_name(kNames, path);
+	if (!clone) {
+		name = fz_unit_text(text, "", kPaths, path);
 		unit = live_unit(path);
 		want = unit == NULL ? B_ENTRY_NOT_FOUND : unit->owner >= 0 ? B_BUSY : B_OK;
 	}
-	int fd = shim_open(fz_dev_path(kPaths, path), (int)op->arg[2]);
+	char device[FZ_UNIT_TEXT];
+	int fd = shim_open(fz_unit_text(device, "/dev/", kPaths, path), (int)op->arg[2]);
 	fz_expect1("open", fd >= 0 ? B_OK : fd, want, faults);
-	if (path >= 10) {
+	if (clone) {
 		FZ_CHECK(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
 			"clone open returned %s but %s %s", shim_status_name(fd), name,
 			fd >= 0 ? "is missing" : "exists");
@@ -476,7 +484,8 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 static int64
 do_create_delete(const struct fz_op* op, int64 faults)
 {
-	const char* name = fz_sym_name(kNames, op->arg[0]);
+	char text[FZ_UNIT_TEXT];
+	const char* name = fz_unit_text(text, "", kNames, op->arg[0]);
 	struct unit* unit = live_unit(op->arg[0]);
 	int64 status;
 	if (op->code == DELETE) {
@@ -493,7 +502,8 @@ do_create_delete(const struct fz_op* op, int64 faults)
 		}
 		/* an existing interface is not offered to the driver again; a bad name is nobody's */
 		status = shim_if_create(name);
-		fz_expect1("create", status, op->arg[0] < 6 ? B_OK : B_DEVICE_NOT_FOUND, faults);
+		fz_expect1("create", status, (op->arg[0] & FZ_UNIT_OTHER) == 0 ? B_OK : B_DEVICE_NOT_FOUND,
+			faults);
 		if (status == B_OK && unit == NULL) {
 			unit = new_unit(name);
 			fz_note_interface(name);

@@ -23,15 +23,20 @@ struct worker {
 	int32 done;
 	int32 interrupts; /* ctrl+c presses aimed at this thread so far */
 	const struct fz_op* current;
-	int32 fd; /* the descriptor of the read, write or poll under way, -1 */
+	int32 fd;                /* the descriptor of the read, write or poll under way, -1 */
+	char name[FZ_UNIT_TEXT]; /* the interface or path the op names (fz_unit_text) */
 };
 static sem_id sDone;
 static int32 sStop, sFaultsArmed;
 
+/* names (FZ_UNIT: any tun/N or tap/N besides these, which the byte encoding reaches most often) */
+#define TUN(n) FZ_UNIT_NAME(false, n)
+#define TAP(n) FZ_UNIT_NAME(true, n)
 static const struct fz_sym kNames[] = {
-	{"tun/0", 0}, {"tun/1", 1}, {"tap/0", 2}, {"tap/1", 3}, {NULL, 0}};
-static const struct fz_sym kPaths[] = {{"tun/0", 0}, {"tun/1", 1}, {"tap/0", 2}, {"tap/1", 3},
-	{"tun/clone", 4}, {"tap/clone", 5}, {NULL, 0}};
+	{"tun/0", TUN(0)}, {"tun/1", TUN(1)}, {"tap/0", TAP(0)}, {"tap/1", TAP(1)}, {NULL, 0}};
+static const struct fz_sym kPaths[] = {{"tun/0", TUN(0)}, {"tun/1", TUN(1)}, {"tap/0", TAP(0)},
+	{"tap/1", TAP(1)}, {"tun/clone", FZ_UNIT_CLONE}, {"tap/clone", FZ_UNIT_CLONE | FZ_UNIT_TAP},
+	{NULL, 0}};
 static const struct fz_sym kModes[] = {{"block", 0}, {"nonblock", 1}, {NULL, 0}};
 static const struct fz_sym kEvents[] = {
 	{"in", SHIM_POLLIN}, {"out", SHIM_POLLOUT}, {"inout", SHIM_POLLIN | SHIM_POLLOUT}, {NULL, 0}};
@@ -49,19 +54,19 @@ static const struct fz_sym kSites[] = {{"alloc", SHIM_FAULT_ALLOC}, {"copy", SHI
 enum { CREATE, DELETE, UP, DOWN, OPEN, CLOSE, READ, WRITE, POLL, IOCTL };
 enum { INTERRUPT = IOCTL + 1, SEND, RECEIVE, FAILNEXT, SLEEP };
 static const struct fz_op_spec kOps[] = {
-	[CREATE] = {"create", {{"name", FZ_ENUM, kNames}}},
-	[DELETE] = {"delete", {{"name", FZ_ENUM, kNames}}},
-	[UP] = {"up", {{"name", FZ_ENUM, kNames}}},
-	[DOWN] = {"down", {{"name", FZ_ENUM, kNames}}},
-	[OPEN] = {"open", {{"slot", FZ_U8}, {"path", FZ_ENUM, kPaths}, {"mode", FZ_ENUM, kModes}}},
+	[CREATE] = {"create", {{"name", FZ_UNIT, kNames}}},
+	[DELETE] = {"delete", {{"name", FZ_UNIT, kNames}}},
+	[UP] = {"up", {{"name", FZ_UNIT, kNames}}},
+	[DOWN] = {"down", {{"name", FZ_UNIT, kNames}}},
+	[OPEN] = {"open", {{"slot", FZ_U8}, {"path", FZ_UNIT, kPaths}, {"mode", FZ_ENUM, kModes}}},
 	[CLOSE] = {"close", {{"slot", FZ_U8}}},
 	[READ] = {"read", {{"slot", FZ_U8}, {"size", FZ_U16}}},
 	[WRITE] = {"write", {{"slot", FZ_U8}, {"len", FZ_U16}}},
 	[POLL] = {"poll", {{"slot", FZ_U8}, {"events", FZ_ENUM, kEvents}, {"wait", FZ_ENUM, kWaits}}},
 	[IOCTL] = {"ioctl", {{"slot", FZ_U8}, {"op", FZ_ENUM, kIoctls}}},
 	[INTERRUPT] = {"interrupt", {{"thread", FZ_ENUM, kThreads}}},
-	[SEND] = {"send", {{"name", FZ_ENUM, kNames}, {"len", FZ_U16}}},
-	[RECEIVE] = {"receive", {{"name", FZ_ENUM, kNames}, {"wait", FZ_ENUM, kWaits}}},
+	[SEND] = {"send", {{"name", FZ_UNIT, kNames}, {"len", FZ_U16}}},
+	[RECEIVE] = {"receive", {{"name", FZ_UNIT, kNames}, {"wait", FZ_ENUM, kWaits}}},
 	[FAILNEXT] = {"failnext", {{"site", FZ_ENUM, kSites}}},
 	[SLEEP] = {"sleep", {{"ms", FZ_U8}}},
 };
@@ -227,9 +232,10 @@ static int64
 do_stack(struct worker* self, const struct fz_op* op)
 {
 	uint8 frame[FRAME_MAX];
-	const char* name = fz_sym_name(kNames, op->arg[0]);
+	const char* name = fz_unit_text(self->name, "", kNames, op->arg[0]);
 	if (op->code == SEND) {
-		size_t length = make_frame(frame, (size_t)op->arg[1], op->arg[0] >= 2, (uint8)op->index);
+		size_t length = make_frame(
+			frame, (size_t)op->arg[1], (op->arg[0] & FZ_UNIT_TAP) != 0, (uint8)op->index);
 		int64 status = shim_stack_send(name, frame, length, 0);
 		EXPECT(status, B_OK, B_WOULD_BLOCK, B_BAD_VALUE);
 		return status;
@@ -247,7 +253,7 @@ do_stack(struct worker* self, const struct fz_op* op)
 static int64
 do_iface(struct worker* self, const struct fz_op* op)
 {
-	const char* name = fz_sym_name(kNames, op->arg[0]);
+	const char* name = fz_unit_text(self->name, "", kNames, op->arg[0]);
 	int64 status;
 	switch (op->code) {
 		case CREATE:
@@ -273,7 +279,7 @@ do_iface(struct worker* self, const struct fz_op* op)
 static int64
 do_open(struct worker* self, const struct fz_op* op)
 {
-	const char* path = fz_dev_path(kPaths, op->arg[1]);
+	const char* path = fz_unit_text(self->name, "/dev/", kPaths, op->arg[1]);
 	int fd = shim_open(path, SHIM_O_RDWR | (op->arg[2] != 0 ? SHIM_O_NONBLOCK : 0));
 	if (fd >= 0)
 		take_slot((int)(op->arg[0] % FZ_SLOTS), fd);
@@ -392,12 +398,46 @@ check_blocked(thread_id* threads, int left)
 		finished += wait_done(left - finished, GRACE);
 	for (int t = 0; t < THREADS && suspects > 0; t++) {
 		if (suspect[t] != NULL && waits_in_vain(t, threads[t], &revents) == suspect[t])
-			fz_fail("t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost "
-					"wake-up",
+			fz_fail_at(suspect[t],
+				"t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost "
+				"wake-up",
 				t, suspect[t]->index, kOps[suspect[t]->code].name, sWorkers[t].fd,
 				fz_poll_events(revents));
 	}
 	return finished;
+}
+
+/* interfaces[kind]: the tun and tap interfaces, each checked to have its node. A program that
+ * names units only through kNames and clones has them below FZ_MAX_OPS + 8: probed by number,
+ * which names a node left without its interface too. */
+static void
+count_probed(int interfaces[2])
+{
+	int count = shim_if_count();
+	for (int n = 0; n < FZ_MAX_OPS + 8 && (n < 8 || interfaces[0] + interfaces[1] < count); n++) {
+		for (int kind = 0; kind < 2; kind++) {
+			const char* name = fz_unit_name(kind != 0, n);
+			bool exists = shim_if_exists(name);
+			FZ_CHECK(shim_node_exists(name) == exists, "%s: interface %s but node %s", name,
+				exists ? "exists" : "is gone", exists ? "missing" : "still published");
+			interfaces[kind] += exists;
+		}
+	}
+}
+
+/* the same for a program that named any unit number: the interfaces as listed (a node without
+ * its interface shows in the node count run() compares) */
+static void
+count_listed(int interfaces[2])
+{
+	static char names[FZ_MAX_OPS + 8][SHIM_IF_NAME_LENGTH];
+	int count = shim_if_list(names, FZ_MAX_OPS + 8);
+	FZ_CHECK(count <= FZ_MAX_OPS + 8, "%d interfaces from a program of at most %d ops", count,
+		FZ_MAX_OPS);
+	for (int i = 0; i < count; i++) {
+		FZ_CHECK(shim_node_exists(names[i]), "%s: interface exists but node missing", names[i]);
+		interfaces[strncmp(names[i], "tap/", 4) == 0]++;
+	}
 }
 
 static void
@@ -443,7 +483,7 @@ run(const struct fz_program* program)
 	for (int t = 0; t < THREADS && left > 0; t++) {
 		const struct fz_op* op = __atomic_load_n(&sWorkers[t].current, __ATOMIC_SEQ_CST);
 		if (threads[t] >= 0 && !__atomic_load_n(&sWorkers[t].done, __ATOMIC_SEQ_CST))
-			fz_fail("thread t%d still blocked in op [%d] %s after ctrl+c", t,
+			fz_fail_at(op, "thread t%d still blocked in op [%d] %s after ctrl+c", t,
 				op != NULL ? op->index : -1, op != NULL ? fz_harness.ops[op->code].name : "?");
 	}
 	for (int t = 0; t < THREADS; t++) {
@@ -455,16 +495,11 @@ run(const struct fz_program* program)
 	shim_fault_clear();
 
 	/* quiescent now: a node exists exactly for each interface, counters hold */
-	int interfaces[2] = {0, 0}, count = shim_if_count();
-	for (int n = 0; n < FZ_MAX_OPS + 8 && (n < 8 || interfaces[0] + interfaces[1] < count); n++) {
-		for (int kind = 0; kind < 2; kind++) {
-			const char* name = fz_unit_name(kind != 0, n);
-			bool exists = shim_if_exists(name);
-			FZ_CHECK(shim_node_exists(name) == exists, "%s: interface %s but node %s", name,
-				exists ? "exists" : "is gone", exists ? "missing" : "still published");
-			interfaces[kind] += exists;
-		}
-	}
+	int interfaces[2] = {0, 0};
+	if (program->any_unit)
+		count_listed(interfaces);
+	else
+		count_probed(interfaces);
 	FZ_CHECK(shim_count_nodes("tun/") == interfaces[0] + 1
 				 && shim_count_nodes("tap/") == interfaces[1] + 1,
 		"%d tun and %d tap nodes for %d and %d interfaces (plus the clone nodes)",
