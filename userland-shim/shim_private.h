@@ -75,6 +75,9 @@ bool shim_cache_put(struct shim_object_cache* cache, void* object);
 void shim_threads_set_next_id(thread_id id);
 /* the calling thread has a pending interrupt (B_CAN_INTERRUPT waits would return at once) */
 bool shim_interrupt_pending(void);
+/* A shim.h descriptor call begins (dev/syscalls.c); shim_syscall_exit() (shim.h) ends it. In
+ * between, user_memcpy reports a copy-in of user bytes the call already copied in (kern_user.c). */
+void shim_syscall_enter(void);
 
 /* ---- mutexes (kern_lock.c) ------------------------------------------------------------------ */
 /* list a static mutex (MUTEX_INITIALIZER) for shim_mutex_hold(); mutex_init lists the others */

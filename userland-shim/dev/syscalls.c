@@ -6,13 +6,16 @@
  * The one place a call made through shim.h ends. An interrupt (shim_interrupt: a signal) stays
  * pending through the whole call, so every B_CAN_INTERRUPT wait in it returns B_INTERRUPTED; it
  * is consumed here, after the implementation returned (its result is evaluated first).
+ * syscall_exit(call) also marks the entry: shim_syscall_enter() runs before `call` is evaluated
+ * (the comma operator), so the user bytes one call copies in are seen together (kern_user.c).
  */
 static inline int64
-syscall_exit(int64 result)
+syscall_return(int64 result)
 {
 	shim_syscall_exit();
 	return result;
 }
+#define syscall_exit(call) (shim_syscall_enter(), syscall_return(call))
 
 int
 shim_open(const char* path, int openMode)

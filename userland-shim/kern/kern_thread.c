@@ -462,10 +462,24 @@ shim_interrupt(thread_id id)
 	return thread != NULL ? B_OK : B_BAD_THREAD_ID;
 }
 
+/* The syscall boundary also scopes the double-fetch check (kern_user.c): user ranges are
+ * remembered from the outermost enter to its exit. An exit without an enter (the FUSE daemon's
+ * own "syscalls") only consumes the interrupt. */
+void
+shim_syscall_enter(void)
+{
+	struct shim_thread* self = shim_thread_self();
+	if (self->syscall_depth++ == 0)
+		self->fetch_count = 0;
+}
+
 void
 shim_syscall_exit(void)
 {
-	atomic_set(&shim_thread_self()->interrupt_pending, 0);
+	struct shim_thread* self = shim_thread_self();
+	if (self->syscall_depth > 0)
+		self->syscall_depth--;
+	atomic_set(&self->interrupt_pending, 0);
 }
 
 bool
