@@ -66,7 +66,7 @@ endif
 # make with one line naming the knob, its value and what is accepted, and status 2.
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT GOOD BAD
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -181,6 +181,21 @@ haiku: ## on Haiku: build the add-on to build/haiku/tunnel (HAIKU_SRC)
 
 haiku-install: haiku ## on Haiku: install it as a non-packaged add-on
 	@bash driver/haiku/build.sh install $(BUILD)/haiku
+
+# ---- bisecting a finding: tools/bisect.sh (README "Bisecting") -------------------------------
+# git bisect run in a temporary clone, each step the file's deterministic replayer built at that
+# commit; bisect-test runs it on a throwaway history with an injected bug (CI).
+.PHONY: bisect bisect-test
+## GOOD=<rev>  make bisect: a commit where FILE passes
+GOOD ?=
+## BAD=<rev>  make bisect: a later commit where FILE fails (HEAD, a hash, a tag)
+BAD ?=
+bisect: ## the commit that made FILE fail, between GOOD and BAD: steps, exact verdicts
+	@bash tools/bisect.sh "$(FILE)" "$(GOOD)" "$(BAD)" \
+		"$(if $(filter command line environment,$(origin TARGET)),$(TARGET))"
+
+bisect-test: ## make bisect on a throwaway history: it must name the injected bug's commit
+	@bash tools/bisect-test.sh
 
 # ---- housekeeping ---------------------------------------------------------------------------
 .PHONY: clean distclean help

@@ -29,7 +29,7 @@ JOBS ?= 1
 MAX_LEN ?=
 ## ENGINE=libfuzzer|afl  make fuzz: the engine (default libfuzzer)
 ENGINE ?= libfuzzer
-## FILE=<input>  make repro, minimize: the input (repro without FILE: corpora/regressions/)
+## FILE=<input>  make repro, minimize, bisect: the input (repro without it: corpora/regressions/)
 FILE ?=
 
 ## FZ_DET=1|  fuzz builds: empty forces the free-running shim (default 1: deterministic)
