@@ -69,7 +69,7 @@ endif
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	REPRO_RUNS \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -107,7 +107,9 @@ $(BUILD)/det/tests/test_sched: $(SHIM)/shim_sched.h
 # ---- make test ------------------------------------------------------------------------------
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
+# detect_deadlocks (TSan's default, named here): the shim's annotated mutexes are in TSan's lock
+# order graph, so an inversion is reported the first time both orders run (kern/kern_lock.c)
+export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1:detect_deadlocks=1
 
 .PHONY: test test-asan test-tsan test-det tests-built run-tests check-deps test-tools lint format \
 	format-check
@@ -183,6 +185,21 @@ haiku: ## on Haiku: build the add-on to build/haiku/tunnel (HAIKU_SRC)
 
 haiku-install: haiku ## on Haiku: install it as a non-packaged add-on
 	@bash driver/haiku/build.sh install $(BUILD)/haiku
+
+# ---- bisecting a finding: tools/bisect.sh (README "Bisecting") -------------------------------
+# git bisect run in a temporary clone, each step the file's deterministic replayer built at that
+# commit; bisect-test runs it on a throwaway history with an injected bug (CI).
+.PHONY: bisect bisect-test
+## GOOD=<rev>  make bisect: a commit where FILE passes
+GOOD ?=
+## BAD=<rev>  make bisect: a later commit where FILE fails (HEAD, a hash, a tag)
+BAD ?=
+bisect: ## the commit that made FILE fail, between GOOD and BAD: steps, exact verdicts
+	@bash tools/bisect.sh "$(FILE)" "$(GOOD)" "$(BAD)" \
+		"$(if $(filter command line environment,$(origin TARGET)),$(TARGET))"
+
+bisect-test: ## make bisect on a throwaway history: it must name the injected bug's commit
+	@bash tools/bisect-test.sh
 
 # ---- housekeeping ---------------------------------------------------------------------------
 .PHONY: clean distclean help

@@ -286,6 +286,24 @@ queue_written(tuntap_cookie* cookie, net_buffer* buffer, bool* _dropped)
 }
 
 
+/* The packet from `skip` on: the head bytes the checks read, then the rest from user memory. Each
+ * user byte is copied in once: copying the head in again would let another thread of the
+ * application change the IP version between the check and the use (a double fetch). */
+static status_t
+append_written(net_buffer* buffer, const uint8* head, size_t headLength, const void* data,
+	size_t length, size_t skip)
+{
+	status_t status = B_OK;
+	if (headLength > skip)
+		status = gBufferModule->append(buffer, head + skip, headLength - skip);
+	if (status == B_OK && length > headLength) {
+		const void* rest = (const void*)((addr_t)data + headLength);
+		status = gBufferModule->append(buffer, rest, length - headLength);
+	}
+	return status;
+}
+
+
 static status_t
 tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 {
@@ -319,7 +337,7 @@ tuntap_write(void* _cookie, off_t position, const void* data, size_t* _length)
 	net_buffer* buffer = gBufferModule->create(0);
 	if (buffer == NULL)
 		return B_NO_MEMORY;
-	status = gBufferModule->append(buffer, (const void*)((addr_t)data + skip), length - skip);
+	status = append_written(buffer, head, headLength, data, length, skip);
 	if (status != B_OK) {
 		gBufferModule->free(buffer);
 		return status;

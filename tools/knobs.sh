@@ -8,7 +8,7 @@
 #
 # Durations are whole numbers above 0 with an optional unit s, m or h; counts whole numbers above
 # 0; seeds decimal or 0x-hex numbers that fit 64 bits; choices one of a fixed set (harnesses,
-# scenarios and injected bugs are read from the tree).
+# scenarios and injected bugs are read from the tree); revisions a commit of the tree's repository.
 
 knobs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -47,6 +47,7 @@ knob_kind() {
 	TARGET) echo "list of: $(knob_harnesses)" ;;
 	SCENARIO) echo "list of: $(knob_scenarios) (or empty: all)" ;;
 	BUG) echo "one of: $(knob_bugs) (or empty)" ;;
+	GOOD | BAD) echo revision ;;
 	*) echo unknown ;;
 	esac
 }
@@ -109,6 +110,11 @@ knob_problem() {
 		[ -z "$value" ] || knob_is_seed "$value" ||
 			echo "not a seed: use a decimal or 0x-hex number of at most 64 bits" \
 				"(0 to 18446744073709551615)" ;;
+	revision)
+		# not an option to git; a commit (hash, branch, tag, HEAD~3) of this repository
+		[[ $value != -* ]] &&
+			git -C "$knobs_root" rev-parse --verify --quiet "$value^{commit}" >/dev/null 2>&1 ||
+			echo "not a commit of this repository: use a hash, branch, tag or HEAD~N" ;;
 	"one of: "*)
 		local choices=${kind#one of: } allowed
 		allowed=" ${choices% (or empty)} "

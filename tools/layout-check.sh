@@ -20,6 +20,7 @@ rules=(
 	"net/net_private.h userland-shim/net/ userland-shim/boot.c userland-shim/tests/"
 	"host/host.h userland-shim/"
 	"host/host_asan.h userland-shim/"
+	"host/host_tsan.h userland-shim/"
 )
 sources=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' | sed 's#^\./##')
 for rule in "${rules[@]}"; do

@@ -159,6 +159,21 @@ done
 harnesses=$(bash -c 'source tools/knobs.sh; knob_harnesses')
 make_rejects "fuzz TARGET=" "TARGET=: empty: use a list of: $harnesses"
 
+# make bisect: revisions are commits of this repository; the script's own usage errors are one
+# line and status 2 before any clone or build (make bisect-test runs a whole bisection)
+revision="not a commit of this repository: use a hash, branch, tag or HEAD~N"
+make_rejects "bisect GOOD=nonsense BAD=HEAD FILE=README.md" "GOOD=nonsense: $revision"
+make_rejects "bisect GOOD=HEAD BAD=--all FILE=README.md" "BAD=--all: $revision"
+make_takes "bisect GOOD=HEAD BAD=HEAD FILE=README.md" 'tools/bisect.sh'
+script_rejects "" "bash tools/bisect.sh" \
+	"bisect: usage: make bisect FILE=<reproducer> GOOD=<rev> BAD=<rev> [TARGET=<harness>]"
+script_rejects "" "bash tools/bisect.sh /nonexistent HEAD HEAD" \
+	"bisect: FILE=/nonexistent: no such readable file"
+script_rejects "" "bash tools/bisect.sh README.md HEAD HEAD" \
+	"bisect: FILE=README.md: which harness is it for? add TARGET=<one of: $harnesses>"
+script_rejects "" "bash tools/bisect.sh README.md HEAD HEAD ops" \
+	"bisect: GOOD=HEAD and BAD=HEAD are the same commit"
+
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
 	script_rejects "DURATION=$v" "bash stress/run.sh build/stress/none/stress none" \

@@ -80,6 +80,9 @@ bool shim_interrupt_pending(void);
 /* the syscall exit's part of signal delivery: take the calling thread's pending signals (their
  * handlers run now) and return their SHIM_SIGNAL_BIT()s; 0 if none was pending */
 int32 shim_syscall_exit_signals(void);
+/* A shim.h descriptor call begins (dev/syscalls.c); shim_syscall_exit() (shim.h) ends it. In
+ * between, user_memcpy reports a copy-in of user bytes the call already copied in (kern_user.c). */
+void shim_syscall_enter(void);
 
 /* ---- mutexes (kern_lock.c) ------------------------------------------------------------------ */
 /* list a static mutex (MUTEX_INITIALIZER) for shim_mutex_hold(); mutex_init lists the others */

@@ -6,13 +6,16 @@
  * The one place a call made through shim.h ends. A signal (shim_signal) stays pending through the
  * whole call, so every B_CAN_INTERRUPT wait in it returns B_INTERRUPTED; it is handled here, after
  * the implementation returned (its result is evaluated first).
+ * syscall_exit(call) also marks the entry: shim_syscall_enter() runs before `call` is evaluated
+ * (the comma operator), so the user bytes one call copies in are seen together (kern_user.c).
  */
 static inline int64
-syscall_exit(int64 result)
+syscall_return(int64 result)
 {
 	shim_syscall_exit();
 	return result;
 }
+#define syscall_exit(call) (shim_syscall_enter(), syscall_return(call))
 
 /*
  * The exit of a read, write or ioctl, which Haiku restarts: SyscallRestartWrapper
@@ -46,9 +49,10 @@ restartable_io(int fd, void* buffer, size_t length, bool write, bool stage)
 {
 	ssize_t result;
 	int quiet = 0;
-	do
+	do {
+		shim_syscall_enter(); /* each run of a restarted call copies its arguments in anew */
 		result = devfs_io(fd, buffer, length, write, stage);
-	while (syscall_exit_restarts(result, &quiet, write ? "write" : "read", fd));
+	} while (syscall_exit_restarts(result, &quiet, write ? "write" : "read", fd));
 	return result;
 }
 
@@ -101,6 +105,7 @@ restartable_ioctl(int fd, uint32 op, void* buffer, size_t bufferSize, size_t len
 	status_t status;
 	int quiet = 0;
 	do {
+		shim_syscall_enter();
 		status = stage ? devfs_ioctl_staged(fd, op, buffer, bufferSize, length)
 					   : devfs_ioctl(fd, op, buffer, length);
 	} while (syscall_exit_restarts(status, &quiet, "ioctl", fd));

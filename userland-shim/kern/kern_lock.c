@@ -7,6 +7,7 @@
 #include <lock.h>
 
 #include "kern/kern_private.h"
+#include "host/host_tsan.h"
 #include "shim_sched.h"
 
 /*
@@ -18,6 +19,15 @@
  * publishes `waiters` then retries the swap; the unlocker stores holder = -1 then re-reads
  * `waiters` (both sequentially consistent), so either the locker gets the mutex or the unlocker
  * sees it queued and hands the mutex over.
+ *
+ * Under TSan the lock word's atomics only order memory; TSan would not know these are locks, so
+ * it could report no lock-order inversion. Each mutex operation is annotated (host/host_tsan.h):
+ * the lock order graph then has every shim mutex, and an inversion is reported the first time
+ * both orders have run, without the deadlock having to happen. TSan would ignore the accesses and
+ * synchronization between a pre and a post annotation; a divert region spans the whole operation,
+ * so TSan keeps seeing them as it did without the annotations (the stripes, the waiter records).
+ * The misuse panics come before the annotations, so a test expecting one sees the panic and not
+ * TSan's own report of the misuse.
  */
 
 #define MUTEX_FLAG_INITIALIZED 0x80000000 /* private: mutex_init ran (accounted) */
@@ -36,6 +46,42 @@ static const char*
 mutex_name(mutex* lock)
 {
 	return lock->name != NULL ? lock->name : "(unnamed)";
+}
+
+/* TSan's annotations around a lock operation (flags: 0 or SHIM_TSAN_TRY_LOCK) */
+static inline void
+tsan_lock_begin(mutex* lock, unsigned flags)
+{
+	(void)lock, (void)flags;
+	SHIM_TSAN_MUTEX(pre_lock, lock, flags);
+	SHIM_TSAN_MUTEX(pre_divert, lock, 0);
+}
+
+/* a lock that failed (a trylock finding the mutex held, a lock whose mutex was destroyed while it
+ * waited: B_ERROR) holds nothing */
+static inline void
+tsan_lock_end(mutex* lock, unsigned flags, status_t status)
+{
+	(void)lock, (void)flags, (void)status;
+	SHIM_TSAN_MUTEX(post_divert, lock, 0);
+	SHIM_TSAN_MUTEX(post_lock, lock, flags | (status == B_OK ? 0 : SHIM_TSAN_TRY_LOCK_FAILED), 0);
+}
+
+/* an unlock: pre and post around a release that has happened, or happens between them */
+static inline void
+tsan_unlock_begin(mutex* lock)
+{
+	(void)lock;
+	SHIM_TSAN_MUTEX(pre_unlock, lock, 0);
+	SHIM_TSAN_MUTEX(pre_divert, lock, 0);
+}
+
+static inline void
+tsan_unlock_end(mutex* lock)
+{
+	(void)lock;
+	SHIM_TSAN_MUTEX(post_divert, lock, 0);
+	SHIM_TSAN_MUTEX(post_unlock, lock, 0);
 }
 
 static bool
@@ -216,6 +262,7 @@ mutex_init_etc(mutex* lock, const char* name, uint32 flags)
 	lock->flags = (flags & MUTEX_FLAG_CLONE_NAME) | MUTEX_FLAG_INITIALIZED;
 	lock->waiters = NULL;
 	lock->waiters_tail = NULL;
+	SHIM_TSAN_MUTEX(create, lock, 0);
 	shim_account(SHIM_OBJ_MUTEX, 1);
 	shim_mutex_list(lock);
 }
@@ -232,8 +279,12 @@ mutex_destroy(mutex* lock)
 	if (holder != -1 && holder != self->id)
 		panic("mutex_destroy: mutex \"%s\" (%p) is held by thread %" PRId32, mutex_name(lock), lock,
 			holder);
-	if (holder == self->id)
+	if (holder == self->id) {
 		held_remove(self, lock);
+		tsan_unlock_begin(lock);
+		tsan_unlock_end(lock);
+	}
+	SHIM_TSAN_MUTEX(destroy, lock, 0);
 	mutex_unlist(lock);
 
 	host_lock* stripe = mutex_stripe(lock);
@@ -255,6 +306,8 @@ mutex_destroy(mutex* lock)
 	lock->flags = 0;
 }
 
+static void unlock_held(mutex* lock);
+
 /* queue on `lock` and wait; `from` (mutex_switch_lock) is unlocked once we are queued */
 static status_t
 mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* from)
@@ -275,14 +328,14 @@ mutex_lock_slow(mutex* lock, struct shim_thread* self, mutex* from)
 		host_lock_release(stripe);
 		held_add(self, lock);
 		if (from != NULL)
-			mutex_unlock(from);
+			unlock_held(from);
 		return B_OK;
 	}
 	shim_block_begin(self, SHIM_WAIT_MUTEX, mutex_name(lock), holder, 0);
 	host_lock_release(stripe);
 
 	if (from != NULL)
-		mutex_unlock(from);
+		unlock_held(from);
 	while (__atomic_load_n(&waiter.done, __ATOMIC_ACQUIRE) == 0)
 		shim_block_park(self, B_INFINITE_TIMEOUT);
 	shim_block_end(self);
@@ -298,14 +351,18 @@ mutex_lock(mutex* lock)
 	shim_assert_may_block_self(self, "mutex_lock");
 	host_schedule_point(HOST_POINT_MUTEX_LOCK);
 	thread_id holder;
+	tsan_lock_begin(lock, 0);
 	if (holder_swap(lock, -1, self->id, &holder)) {
 		held_add(self, lock);
+		tsan_lock_end(lock, 0, B_OK);
 		return B_OK;
 	}
 	if (holder == self->id)
 		panic("mutex_lock: thread %" PRId32 " locks mutex \"%s\" (%p) it already holds", self->id,
 			mutex_name(lock), lock);
-	return mutex_lock_slow(lock, self, NULL);
+	status_t status = mutex_lock_slow(lock, self, NULL);
+	tsan_lock_end(lock, 0, status);
+	return status;
 }
 
 status_t
@@ -313,10 +370,13 @@ mutex_trylock(mutex* lock)
 {
 	host_schedule_point(HOST_POINT_MUTEX_LOCK);
 	struct shim_thread* self = shim_thread_self();
+	tsan_lock_begin(lock, SHIM_TSAN_TRY_LOCK);
 	if (holder_swap(lock, -1, self->id, NULL)) {
 		held_add(self, lock);
+		tsan_lock_end(lock, SHIM_TSAN_TRY_LOCK, B_OK);
 		return B_OK;
 	}
+	tsan_lock_end(lock, SHIM_TSAN_TRY_LOCK, B_WOULD_BLOCK);
 	host_schedule_point(HOST_POINT_BUSY_WAIT); /* callers may spin on it: let the holder run */
 	return B_WOULD_BLOCK;
 }
@@ -324,23 +384,34 @@ mutex_trylock(mutex* lock)
 static void mutex_release(mutex* lock);
 
 /* Two scheduling points: before the release (a contender may come and queue) and after it (a
- * thread may run before the unlocker goes on, so code the unlocker runs unlocked can race) */
-void
-mutex_unlock(mutex* lock)
+ * thread may run before the unlocker goes on, so code the unlocker runs unlocked can race).
+ * Not annotated: mutex_unlock does that, mutex_switch_lock before it locks `to`. */
+static void
+unlock_held(mutex* lock)
 {
 	host_schedule_point(HOST_POINT_MUTEX_UNLOCK);
 	mutex_release(lock);
 	host_schedule_point(HOST_POINT_MUTEX_RELEASED);
 }
 
-static void
-mutex_release(mutex* lock)
+void
+mutex_unlock(mutex* lock)
 {
 	struct shim_thread* self = shim_thread_self();
 	thread_id holder = __atomic_load_n(&lock->holder, __ATOMIC_SEQ_CST);
 	if (holder != self->id)
 		panic("mutex_unlock: thread %" PRId32 " unlocks mutex \"%s\" (%p) held by %" PRId32,
 			self->id, mutex_name(lock), lock, holder);
+	tsan_unlock_begin(lock);
+	unlock_held(lock);
+	tsan_unlock_end(lock);
+}
+
+/* the caller holds `lock` (checked by mutex_unlock, mutex_switch_lock) */
+static void
+mutex_release(mutex* lock)
+{
+	struct shim_thread* self = shim_thread_self();
 	held_remove(self, lock);
 
 	if (waiters_head(lock) == NULL) {
@@ -381,15 +452,23 @@ mutex_switch_lock(mutex* from, mutex* to)
 		panic("mutex_switch_lock: thread %" PRId32 " does not hold mutex \"%s\" (%p)", self->id,
 			mutex_name(from), from);
 	shim_assert_may_block_self(self, "mutex_switch_lock");
+	/* Haiku unlocks `from` before it locks `to` (lock.cpp, mutex_switch_lock): for TSan the two
+	 * are never held together, so no order between them */
+	tsan_unlock_begin(from);
+	tsan_unlock_end(from);
+	tsan_lock_begin(to, 0);
 	if (holder_swap(to, -1, self->id, &holder)) {
 		held_add(self, to);
-		mutex_unlock(from);
+		unlock_held(from);
+		tsan_lock_end(to, 0, B_OK);
 		return B_OK;
 	}
 	if (holder == self->id)
 		panic("mutex_switch_lock: thread %" PRId32 " already holds mutex \"%s\" (%p)", self->id,
 			mutex_name(to), to);
-	return mutex_lock_slow(to, self, from);
+	status_t status = mutex_lock_slow(to, self, from);
+	tsan_lock_end(to, 0, status);
+	return status;
 }
 
 /* ---- interrupts and spinlocks ------------------------------------------------------------- */

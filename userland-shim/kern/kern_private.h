@@ -52,6 +52,14 @@ struct shim_waiter {
 };
 
 #define SHIM_HELD_MAX 8
+/* user ranges one syscall copied in, kept to see a second copy of the same bytes (kern_user.c) */
+#define SHIM_FETCHES_MAX 8
+
+struct shim_fetch {
+	addr_t start;
+	size_t size;
+	void* site; /* the return address of the user_memcpy/user_strlcpy call */
+};
 
 struct shim_thread {
 	struct shim_thread* next; /* registry list, under the registry lock */
@@ -69,6 +77,12 @@ struct shim_thread {
 	 * written by the thread itself (past SHIM_HELD_MAX only counted) */
 	int32 held_count; /* atomic for dumps */
 	struct mutex* held[SHIM_HELD_MAX];
+
+	/* shim_syscall_enter/exit nesting; the user ranges copied in since the outermost enter
+	 * (past SHIM_FETCHES_MAX the oldest are overwritten); written by the thread itself */
+	int32 syscall_depth;
+	int32 fetch_count;
+	struct shim_fetch fetches[SHIM_FETCHES_MAX];
 
 	host_lock info_lock; /* what the thread waits on, for dumps */
 	int32 wait_kind;
@@ -130,6 +144,10 @@ void* shim_kmalloc(size_t size);
 void* shim_kcalloc(size_t count, size_t size);
 void* shim_krealloc(void* block, size_t size);
 void shim_kfree(void* block);
+
+/* kern_fetch.c: `size` bytes at `userAddress` were copied in from user memory by the call at
+ * `site` (a return address); panics when the current syscall copied any of them in before */
+void shim_user_fetched(const void* userAddress, size_t size, void* site);
 
 /* per-boot resets, called by shim_kern_init/shim_kern_fini (kern_boot.c) */
 void shim_threads_reset(void);

@@ -470,10 +470,24 @@ shim_interrupt(thread_id id)
 	return shim_signal(id, SHIM_SIGNAL_HANDLER);
 }
 
+/* The syscall boundary also scopes the double-fetch check (kern_user.c): user ranges are
+ * remembered from the outermost enter to its exit. An exit without an enter (the FUSE daemon's
+ * own "syscalls") only takes the signals. */
+void
+shim_syscall_enter(void)
+{
+	struct shim_thread* self = shim_thread_self();
+	if (self->syscall_depth++ == 0)
+		self->fetch_count = 0;
+}
+
 int32
 shim_syscall_exit_signals(void)
 {
-	return atomic_get_and_set(&shim_thread_self()->interrupt_pending, 0);
+	struct shim_thread* self = shim_thread_self();
+	if (self->syscall_depth > 0)
+		self->syscall_depth--;
+	return atomic_get_and_set(&self->interrupt_pending, 0);
 }
 
 void

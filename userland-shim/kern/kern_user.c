@@ -1,5 +1,6 @@
 /* Shim user memory: one mmap'd arena (ASan-poisoned) holding the test's user buffers, a guarded
- * allocator for it, and Haiku's user_memcpy/user_strlcpy/user_memset rules on top. */
+ * allocator for it, and Haiku's user_memcpy/user_strlcpy/user_memset rules on top (copies in are
+ * reported to the double-fetch check, kern_fetch.c). */
 #include "shim_private.h"
 
 #include <string.h>
@@ -385,6 +386,8 @@ user_memcpy(void* to, const void* from, size_t size)
 	if (toKind == RANGE_BAD || fromKind == RANGE_BAD)
 		return B_BAD_ADDRESS;
 	copy_ranges(to, toKind, from, fromKind, size);
+	if (fromKind == RANGE_USER)
+		shim_user_fetched(from, size, __builtin_return_address(0));
 	return B_OK;
 }
 
@@ -406,6 +409,8 @@ user_strlcpy(char* to, const char* from, size_t size)
 		length = arena_strnlen(from, limit);
 		if (length == limit)
 			return B_BAD_ADDRESS;
+		/* the string and its NUL were read */
+		shim_user_fetched(from, length + 1, __builtin_return_address(0));
 	} else
 		length = strlen(from);
 	if (size == 0)

@@ -428,6 +428,92 @@ test_panics(void** state)
 	expect_panic(panic_with_message, "PANIC: driver state 42 is broken");
 }
 
+/* ---- TSan sees the mutexes as locks (the TSan build only) ------------------------------------ */
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
+#endif
+
+#ifdef TEST_TSAN
+struct order_job {
+	mutex* outer;
+	mutex* inner;
+	bool switch_lock; /* mutex_switch_lock(outer, inner) instead of holding both */
+};
+
+static status_t
+take_in_order(void* data)
+{
+	struct order_job* job = data;
+	mutex_lock(job->outer);
+	if (job->switch_lock) {
+		assert_int_equal(mutex_switch_lock(job->outer, job->inner), B_OK);
+		mutex_unlock(job->inner);
+		return B_OK;
+	}
+	mutex_lock(job->inner);
+	mutex_unlock(job->inner);
+	mutex_unlock(job->outer);
+	return B_OK;
+}
+
+/* one thread takes first then second, and after it has exited another takes them the other way
+ * round: both orders run, nobody ever waits, so nothing can deadlock */
+static void
+run_both_orders(bool switchLock)
+{
+	mutex first, second;
+	mutex_init(&first, "order first");
+	mutex_init(&second, "order second");
+	struct order_job jobs[2] = {{&first, &second, switchLock}, {&second, &first, false}};
+	for (int i = 0; i < 2; i++) {
+		thread_id thread = spawn_kernel_thread(take_in_order, "order", B_NORMAL_PRIORITY, &jobs[i]);
+		assert_true(thread > 0);
+		assert_int_equal(resume_thread(thread), B_OK);
+		assert_int_equal(join(thread), B_OK);
+	}
+	mutex_destroy(&second);
+	mutex_destroy(&first);
+}
+
+static void
+both_orders(void)
+{
+	run_both_orders(false);
+}
+
+static void
+switch_then_reverse(void)
+{
+	run_both_orders(true);
+}
+
+/* The child ends (TSan exits it with its exitcode under halt_on_error, else the child exits 0)
+ * rather than hanging: the report comes before any deadlock could. */
+static void
+test_tsan_reports_lock_order_inversion(void** state)
+{
+	char output[32768];
+	int status = run_in_child(both_orders, output, sizeof(output));
+	if (!WIFEXITED(status) || strstr(output, "lock-order-inversion (potential deadlock)") == NULL
+		|| strstr(output, "take_in_order") == NULL)
+		fail_msg("expected TSan's lock-order-inversion report; child status 0x%x, output:\n%s",
+			status, output);
+}
+
+/* Haiku's mutex_switch_lock unlocks `from` before it locks `to`: no order, no report */
+static void
+test_tsan_switch_lock_is_no_order(void** state)
+{
+	char output[32768];
+	int status = run_in_child(switch_then_reverse, output, sizeof(output));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || strstr(output, "ThreadSanitizer") != NULL)
+		fail_msg("expected no TSan report; child status 0x%x, output:\n%s", status, output);
+}
+#endif
+
 int
 main(void)
 {
@@ -442,6 +528,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mutex_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spinlock_and_interrupts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_panics, setup, teardown),
+#ifdef TEST_TSAN
+		cmocka_unit_test_setup_teardown(test_tsan_reports_lock_order_inversion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsan_switch_lock_is_no_order, setup, teardown),
+#endif
 	};
 	return cmocka_run_group_tests_name("kern_lock", tests, NULL, NULL);
 }

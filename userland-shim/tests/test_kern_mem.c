@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -290,6 +291,75 @@ test_user_memcpy_rules(void** state)
 	shim_user_free(user2);
 }
 
+/* ---- double fetches (kern_fetch.c) --------------------------------------------------------- */
+
+static char* sFetchUser;
+
+/* within one syscall: [0, 8) then [4, 12) of the same chunk */
+static void
+fetch_overlap_twice(void)
+{
+	char kernel[16];
+	shim_syscall_enter();
+	assert_int_equal(user_memcpy(kernel, sFetchUser, 8), B_OK);
+	user_memcpy(kernel, sFetchUser + 4, 8);
+	shim_syscall_exit();
+}
+
+/* user_strlcpy reads the string and its NUL: a later copy of its last byte overlaps */
+static void
+fetch_string_then_byte(void)
+{
+	char kernel[16];
+	shim_syscall_enter();
+	assert_int_equal(user_strlcpy(kernel, sFetchUser, sizeof(kernel)), 5);
+	user_memcpy(kernel, sFetchUser + 5, 1);
+	shim_syscall_exit();
+}
+
+static void
+test_double_fetch_reported(void** state)
+{
+	sFetchUser = shim_user_alloc(32);
+	shim_user_put(sFetchUser, "hello", 6);
+	char first[64];
+	snprintf(first, sizeof(first), "[%p, +8)", (void*)sFetchUser);
+	expect_abort(fetch_overlap_twice, "PANIC: double fetch", first);
+	snprintf(first, sizeof(first), "[%p, +6)", (void*)sFetchUser);
+	expect_abort(fetch_string_then_byte, "PANIC: double fetch", first);
+	shim_user_free(sFetchUser);
+}
+
+/* what is not a double fetch: disjoint ranges, copies out, failed copies, kernel-to-kernel
+ * copies, copies outside a syscall or in the next one */
+static void
+test_double_fetch_not_reported(void** state)
+{
+	char* user = shim_user_alloc(32);
+	char kernel[32] = "0123456789abcdef0123456789abcde";
+	shim_syscall_enter();
+	assert_int_equal(user_memcpy(user, kernel, 32), B_OK); /* out, twice */
+	assert_int_equal(user_memcpy(user, kernel, 32), B_OK);
+	assert_int_equal(user_memcpy(kernel, user, 8), B_OK);
+	assert_int_equal(user_memcpy(kernel + 8, user + 8, 8), B_OK); /* adjacent, disjoint */
+	assert_int_equal(user_memcpy(kernel, user + 16, 17), B_BAD_ADDRESS);
+	assert_int_equal(user_memcpy(kernel, kernel + 16, 8), B_OK); /* kernel to kernel */
+	assert_int_equal(user_memcpy(kernel + 16, kernel, 8), B_OK);
+	for (int i = 16; i < 32; i++) /* more ranges than are remembered, all disjoint */
+		assert_int_equal(user_memcpy(kernel, user + i, 1), B_OK);
+	shim_syscall_exit();
+	shim_syscall_enter(); /* the next syscall starts afresh */
+	assert_int_equal(user_memcpy(kernel, user, 16), B_OK);
+	shim_syscall_exit();
+	/* outside any syscall (a test's or a kernel thread's own copies): not checked */
+	assert_int_equal(user_memcpy(kernel, user, 16), B_OK);
+	assert_int_equal(user_memcpy(kernel, user, 16), B_OK);
+	/* an exit without an enter (the FUSE daemon's) does not begin a checked call */
+	shim_syscall_exit();
+	assert_int_equal(user_memcpy(kernel, user, 16), B_OK);
+	shim_user_free(user);
+}
+
 static void
 test_user_copy_faults(void** state)
 {
@@ -467,6 +537,8 @@ main(void)
 #ifdef TEST_ASAN
 		cmocka_unit_test_setup_teardown(test_user_memcpy_kernel_overflow, setup, teardown),
 #endif
+		cmocka_unit_test_setup_teardown(test_double_fetch_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_double_fetch_not_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_copy_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_strlcpy_and_memset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_basics, setup, teardown),
