@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The part of make test-tools that runs things: make repro's reports and verdicts, a stress run
 # pressed with ctrl+c and resumed, the FUSE daemon's usage errors. Sourced by tools/test-tools.sh
-# (its fail and passed); each case replays an observation of issue 16 and checks the output.
+# (its fail and passed); each case replays a misuse a user met and checks the output.
 
 # check WHAT STATUS TEXT...: the last command's $status is STATUS (!0: any but 0) and its $out
 # holds every TEXT

@@ -2,7 +2,7 @@
 # make test-tools (a step of make test): the suite's own entry points given bad knobs must stop
 # before anything runs, with the exact one-line error and status 2; good spellings still work; a
 # hung test binary is stopped with a stall dump; reports, verdicts, follow-up lines, ctrl+c and
-# the daemons' usage errors say what issue 16 asks (tools/test-tools-runs.sh). Usage:
+# the daemons' usage errors say what they must (tools/test-tools-runs.sh). Usage:
 # test-tools.sh [ASan libshim.a]
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -267,7 +267,7 @@ test_tun_header_mode_af_both_ways(void** state)
 	tu_finish();
 }
 
-/* A write copies each user byte in once (issue 18 item 6): a second copy of bytes already
+/* A write copies each user byte in once: a second copy of bytes already
  * checked is a double fetch, which the shim's user memory panics on (kern_fetch.c). The packet
  * still arrives whole across the seam between the checked head and the rest, AF prefix or not. */
 static void
