@@ -66,7 +66,7 @@ endif
 # make with one line naming the knob, its value and what is accepted, and status 2.
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT DRIVER
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -147,6 +147,7 @@ format-check:
 	@clang-format --dry-run -Werror $(C_FILES) && echo "format-check: $(words $(C_FILES)) files ok"
 
 # ---- the parts: fuzzing, injected bugs, stress, benchmarks, the FUSE device, end to end --------
+include upstream/upstream.mk
 include fuzz/fuzz.mk
 include bugs/bugs.mk
 include stress/stress.mk

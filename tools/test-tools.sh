@@ -103,6 +103,8 @@ make_rejects "fuzz-ci CI_RUNS=many" "CI_RUNS=many: not a count: use a whole numb
 make_rejects "fuzz MAX_LEN=-1" \
 	"MAX_LEN=-1: not a count: use a whole number above 0, or nothing for the default"
 make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
+make_rejects "fuzz DRIVER=haiku" "DRIVER=haiku: use one of: ours upstream"
+make_takes "fuzz DRIVER=upstream" 'libfuzzer'
 make_rejects "fuzz TARGET=foo" \
 	"TARGET=foo: 'foo' is not known: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
 make_rejects "test SAN=adress" "SAN=adress: use one of: asan tsan det none address thread"

@@ -137,4 +137,10 @@ void shim_sems_reset(void);
 void shim_mem_reset(void);  /* accounting, fault plans */
 void shim_user_reset(void); /* forget every user allocation; the arena stays mapped */
 
+/* ---- random numbers (kern_random.c): Haiku's util/Random.h C calls --------------------------- */
+unsigned int fast_random_value(void);
+unsigned int random_value(void);
+unsigned int secure_random_value(void);
+void shim_random_reset(void); /* every boot: the same sequence again */
+
 #endif
