@@ -188,7 +188,7 @@ fuzz-build: fuzz-deps
 
 FZ_RUN := bash fuzz/run.sh
 FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
-	MAX_LEN="$(MAX_LEN)"
+	MAX_LEN="$(MAX_LEN)" DRIVER="$(DRIVER)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
 	@$(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET)
@@ -224,7 +224,8 @@ merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inp
 	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(FZ_TARGET)
 
 findings: ## the findings grouped by signature: count, first and last seen, smallest reproducer
-	@bash fuzz/findings.sh index
+	@FINDINGS_INDEX=$(if $(FZ_UPSTREAM),findings/upstream/INDEX,findings/INDEX) \
+		bash fuzz/findings.sh index
 
 coverage: fuzz-deps ## llvm-cov HTML of driver/ from corpora, seeds, regressions and the working corpus
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds

@@ -33,6 +33,10 @@ UPSTREAM_CXX_RUNTIME := _ZSt7nothrow=shim_cxx_nothrow _Znwm=shim_cxx_new \
 	_ZnamRKSt9nothrow_t=shim_cxx_new_array_nothrow _ZdlPv=shim_cxx_delete \
 	_ZdaPv=shim_cxx_delete_array _ZdlPvm=shim_cxx_delete_sized _ZdaPvm=shim_cxx_delete_array_sized
 
+# its statics in sections the shim resets at every boot, as a fresh image load would
+# (userland-shim/kern/addon_image.c)
+UPSTREAM_SECTIONS := --rename-section .data=shim_addon_data --rename-section .bss=shim_addon_bss
+
 # $(eval $(call upstream_rule,OUTPUT,COMPILER,FLAGS,DEPENDENCIES)): the rule for one build of the
 # driver's object: link the headers (cheap: every time, so a new HAIKU_SRC takes effect), compile
 # tunnel.cpp, rename its runtime symbols, refuse any other C++ runtime symbol it would import
@@ -41,7 +45,7 @@ $(1): $$(UPSTREAM_CPP) $$(SHIM_HDRS) upstream/upstream.mk upstream/link-headers.
 	@mkdir -p $$(dir $$@)
 	@bash upstream/link-headers.sh "$$(UPSTREAM_SRC)" $$(UPSTREAM_INC) $$(UPSTREAM_HAIKU_HEADERS)
 	$(2) $$(UPSTREAM_CXXFLAGS) $(3) $$(UPSTREAM_NO_RTTI_SAN) -c $$(UPSTREAM_CPP) -o $$@.tmp
-	objcopy $$(addprefix --redefine-sym ,$$(UPSTREAM_CXX_RUNTIME)) $$@.tmp $$@
+	objcopy $$(addprefix --redefine-sym ,$$(UPSTREAM_CXX_RUNTIME)) $$(UPSTREAM_SECTIONS) $$@.tmp $$@
 	@rm -f $$@.tmp
 	@bash upstream/link-headers.sh --check-imports $$@
 endef

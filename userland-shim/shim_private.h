@@ -84,6 +84,10 @@ void shim_mutex_list(mutex* lock);
 /* shim_boot() is shim_boot_with(<the linked driver's modules[]>, <its module_dependencies[]>) */
 status_t shim_boot_with(module_info** addonModules, module_dependency* addonDependencies);
 
+/* ---- the add-on image (addon_image.c) ------------------------------------------------------- */
+/* its statics as a fresh load gives them (boot.c, before its modules are registered) */
+void shim_addon_image_load(void);
+
 /* ---- module table (module.c) ---------------------------------------------------------------- */
 /* register a module that is "built in" (the stack's own modules) or from an add-on image */
 status_t shim_module_register(module_info* info, module_dependency* dependencies);
