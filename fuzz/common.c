@@ -494,6 +494,8 @@ boot(void)
 #ifdef FZ_DET
 	shim_sched_thread_local(&tCurrentOp);
 #endif
+	/* universal tier: only what Haiku would have allocated is a leak (shim.h) */
+	shim_leak_count_mutexes(FZ_CONTRACT);
 	status_t status = shim_boot();
 	FZ_CHECK(status == B_OK, "shim_boot: %s", shim_status_name(status));
 	sStatsUser = shim_user_alloc(sizeof(struct tuntap_stats));

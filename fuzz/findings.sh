@@ -8,6 +8,17 @@
 
 FINDINGS_INDEX=${FINDINGS_INDEX:-findings/INDEX}
 
+# result_of OUTPUT STATUS: one line summarizing a replay (run.sh's repro, upstream/check.sh): the
+# exit status and the first line saying what went wrong, or the digest of every op's result
+# (deterministic builds must repeat it exactly)
+result_of() {
+	local out=$1 rc=$2 what
+	what=$(grep -aiE 'CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error' \
+		<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ (pid [0-9]*)//; s/0x[0-9a-f]\{6,\}//g')
+	[ -z "$what" ] && what=$(grep -aE ': ok, digest ' <<<"$out" | tail -n 1 | sed 's/.*: ok/ok/')
+	echo "rc=$rc ${what:-no result line}"
+}
+
 # finding_signature OUTPUT: the signature of one replay's output (rp's stdout and stderr)
 finding_signature() {
 	local out=$1 line frames

@@ -49,3 +49,19 @@ $(1): $$(UPSTREAM_CPP) $$(SHIM_HDRS) upstream/upstream.mk upstream/link-headers.
 	@rm -f $$@.tmp
 	@bash upstream/link-headers.sh --check-imports $$@
 endef
+
+# ---- make upstream-check ----------------------------------------------------------------------
+# both drivers' deterministic replayers, each built by its own make (their builds share no file)
+UPSTREAM_CHECK_HARNESSES = $(sort $(shell sed -n '1s/^\# harness: //p' corpora/upstream/*.txt \
+	2>/dev/null))
+.PHONY: upstream-check
+upstream-check: check-deps ## corpora/upstream/*: each fails 20/20 on Haiku's driver, passes on ours
+ifeq ($(UPSTREAM_SRC),)
+	@echo "upstream-check: skipped: no Haiku source (HAIKU_SRC unset, no $(HAIKU_DEFAULT))"
+else
+	@$(MAKE) --no-print-directory DRIVER=ours FZ_DET=1 \
+		$(addprefix $(BUILD)/fuzz/det/rp/,$(UPSTREAM_CHECK_HARNESSES))
+	@$(MAKE) --no-print-directory DRIVER=upstream FZ_DET=1 \
+		$(addprefix $(BUILD)/fuzz/det-upstream/rp/,$(UPSTREAM_CHECK_HARNESSES))
+	@bash upstream/check.sh $(BUILD)/fuzz/det/rp $(BUILD)/fuzz/det-upstream/rp
+endif

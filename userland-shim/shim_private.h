@@ -27,6 +27,7 @@ enum shim_object_kind {
 	SHIM_OBJ_SELECT_ENTRY,
 	SHIM_OBJ_USER_CHUNK,
 	SHIM_OBJ_THREAD,
+	SHIM_OBJ_MUTEX_NAME,
 	SHIM_OBJ_KIND_COUNT
 };
 void shim_account(enum shim_object_kind kind, int64 delta);
