@@ -78,6 +78,13 @@ endif
 
 # ---- DRIVER=upstream: Haiku's tunnel driver from HAIKU_SRC (upstream/upstream.mk) -------------
 include upstream/upstream.mk
+ifeq ($(DRIVER),upstream)
+UPSTREAM_REFUSED := $(filter-out $(UPSTREAM_GOALS) build/%,$(MAKECMDGOALS))
+ifneq ($(UPSTREAM_REFUSED),)
+$(error DRIVER=upstream: '$(firstword $(UPSTREAM_REFUSED))' does not take it yet; use it with: \
+	$(UPSTREAM_GOALS))
+endif
+endif
 ifneq ($(UPSTREAM_MISSING),)
 # no Haiku source: every goal is one "skipped" line and success, and nothing else is read
 $(or $(MAKECMDGOALS),help):

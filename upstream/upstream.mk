@@ -16,6 +16,11 @@ UPSTREAM_CPP = $(UPSTREAM_SRC)/src/add-ons/kernel/network/devices/tunnel/tunnel.
 # DRIVER=upstream and no Haiku source: ../Makefile turns every goal into its "skipped" line
 UPSTREAM_MISSING := $(if $(filter upstream,$(DRIVER)),$(if $(UPSTREAM_SRC),,1))
 
+# the goals that take DRIVER=upstream; ../Makefile refuses any other before anything runs (stress,
+# bench, e2e, the tests and coverage still build our driver only)
+UPSTREAM_GOALS := fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
+	upstream-check help
+
 UPSTREAM_INC := $(BUILD)/upstream/include
 # Haiku's header-only utilities tunnel.cpp includes, each linked as <name> -> HAIKU_SRC/<path>
 UPSTREAM_HAIKU_HEADERS := util/AutoLock.h:headers/private/kernel/util/AutoLock.h \
