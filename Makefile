@@ -69,7 +69,7 @@ endif
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	REPRO_RUNS \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD DRIVER
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -78,6 +78,22 @@ ifneq ($(KNOBS_PROBLEM),)
 $(error $(KNOBS_PROBLEM))
 endif
 endif
+
+# ---- DRIVER=upstream: Haiku's tunnel driver from HAIKU_SRC (upstream/upstream.mk) -------------
+include upstream/upstream.mk
+ifeq ($(DRIVER),upstream)
+UPSTREAM_REFUSED := $(filter-out $(UPSTREAM_GOALS) build/%,$(MAKECMDGOALS))
+ifneq ($(UPSTREAM_REFUSED),)
+$(error DRIVER=upstream: '$(firstword $(UPSTREAM_REFUSED))' does not take it yet; use it with: \
+	$(UPSTREAM_GOALS))
+endif
+endif
+ifneq ($(UPSTREAM_MISSING),)
+# no Haiku source: every goal is one "skipped" line and success, and nothing else is read
+$(or $(MAKECMDGOALS),help):
+	@echo "make $@ DRIVER=upstream: skipped: no Haiku source (HAIKU_SRC unset, no $(HAIKU_DEFAULT))"
+.PHONY: $(or $(MAKECMDGOALS),help)
+else
 
 # ---- the test builds: $(BUILD)/<variant>/{libshim.a,tests/*} ------------------------------------
 define variant
@@ -211,3 +227,5 @@ distclean: ## remove build/, findings/ and stress-logs/: everything make clean k
 
 help: ## this list
 	@awk -f tools/help.awk $(MAKEFILE_LIST)
+
+endif # UPSTREAM_MISSING

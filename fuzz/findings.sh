@@ -8,6 +8,17 @@
 
 FINDINGS_INDEX=${FINDINGS_INDEX:-findings/INDEX}
 
+# result_of OUTPUT STATUS: one line summarizing a replay (run.sh's repro, upstream/check.sh): the
+# exit status and the first line saying what went wrong, or the digest of every op's result
+# (deterministic builds must repeat it exactly)
+result_of() {
+	local out=$1 rc=$2 what
+	what=$(grep -aiE 'CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error' \
+		<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ (pid [0-9]*)//; s/0x[0-9a-f]\{6,\}//g')
+	[ -z "$what" ] && what=$(grep -aE ': ok, digest ' <<<"$out" | tail -n 1 | sed 's/.*: ok/ok/')
+	echo "rc=$rc ${what:-no result line}"
+}
+
 # finding_signature OUTPUT: the signature of one replay's output (rp's stdout and stderr)
 finding_signature() {
 	local out=$1 line frames
@@ -21,9 +32,11 @@ finding_signature() {
 	line=$(grep -a -m1 -oE 'ERROR: [A-Za-z]+Sanitizer: [a-z-]+' <<<"$out")
 	[ -n "$line" ] || line=$(grep -a -m1 -oE 'WARNING: ThreadSanitizer: [a-z -]+' <<<"$out")
 	if [ -n "$line" ]; then
-		# the two innermost frames in the driver (function names: line numbers move with edits)
-		frames=$(grep -aE '^ *#[0-9]+ 0x[0-9a-f]+ in [A-Za-z_0-9]+ .*driver/' <<<"$out" |
-			sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in ([A-Za-z_0-9]+) .*/\1/' | head -n 2 | paste -sd,)
+		# the two innermost frames in the driver, ours or upstream's tunnel.cpp (function names:
+		# line numbers move with edits; a C++ name without its parameter list)
+		frames=$(grep -aE '^ *#[0-9]+ 0x[0-9a-f]+ in [A-Za-z_0-9]+[ (].*(driver/|/tunnel\.cpp)' \
+			<<<"$out" | sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in ([A-Za-z_0-9]+)[ (].*/\1/' |
+			head -n 2 | paste -sd,)
 		echo "${line#*: } in ${frames:-(no driver frame)}"
 		return
 	fi
@@ -60,7 +73,7 @@ index_add() {
 			count=$((count + 1))
 			[ -f "$smallest" ] && [ "$(wc -c <"$smallest")" -le "$size" ] || smallest=$file
 			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$count" "$first" "$now" "$smallest" \
-				"make repro TARGET=$target FILE=$smallest" >"$tmp.first"
+				"make repro TARGET=$target FILE=$smallest${FZ_AS:-}" >"$tmp.first"
 		else
 			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$count" "$first" "$last" "$smallest" "$repro" \
 				>>"$tmp"
@@ -68,7 +81,7 @@ index_add() {
 	done <"$FINDINGS_INDEX"
 	if [ "$seen" = 0 ]; then
 		printf '%s\t1\t%s\t%s\t%s\t%s\n' "$sig" "$now" "$now" "$file" \
-			"make repro TARGET=$target FILE=$file" >"$tmp.first"
+			"make repro TARGET=$target FILE=$file${FZ_AS:-}" >"$tmp.first"
 	fi
 	# newest first: the signature just seen on top
 	cat "$tmp.first" "$tmp" >"$FINDINGS_INDEX"
@@ -86,7 +99,7 @@ index_smallest() {
 	local sig=$1 file=$2 target=${1%% *}
 	local tmp=$FINDINGS_INDEX.tmp
 	awk -F'\t' -v OFS='\t' -v s="$sig" -v f="$file" -v t="$target" \
-		'$1 == s { $5 = f; $6 = "make repro TARGET=" t " FILE=" f } { print }' \
+		-v as="${FZ_AS:-}" '$1 == s { $5 = f; $6 = "make repro TARGET=" t " FILE=" f as } { print }' \
 		"$FINDINGS_INDEX" >"$tmp" && mv "$tmp" "$FINDINGS_INDEX"
 }
 

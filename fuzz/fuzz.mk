@@ -36,9 +36,11 @@ REPRO_RUNS ?= 20
 
 ## FZ_DET=1|  fuzz builds: empty forces the free-running shim (default 1: deterministic)
 FZ_DET ?= 1
-FZ := $(BUILD)/fuzz/$(if $(FZ_DET),det,free)
+# DRIVER=upstream (upstream/upstream.mk): its own builds, the harnesses' universal tier only
+FZ_UPSTREAM := $(filter upstream,$(DRIVER))
+FZ := $(BUILD)/fuzz/$(if $(FZ_DET),det,free)$(if $(FZ_UPSTREAM),-upstream)
 FZ_SHIM_SRCS := $(filter-out $(SHIM)/host/$(if $(FZ_DET),host,host_det).c,$(SHIM_SRCS))
-FZ_DEFS := $(if $(FZ_DET),-DFZ_DET)
+FZ_DEFS := $(if $(FZ_DET),-DFZ_DET) $(if $(FZ_UPSTREAM),-DFZ_UPSTREAM)
 FZ_KHDRS := $(SHIM_HDRS) $(DRIVER_HDRS)
 FZ_HDRS := $(FZ_KHDRS) $(wildcard fuzz/*.h)
 FZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -104,6 +106,14 @@ FZ_SHIM_cov := plain
 FZ_LD_cov := -fprofile-instr-generate
 FZ_MAIN_cov := replay
 FZ_FLAVORS := lf rp afl aflcmp aflasan cov
+# the upstream driver's C++ compiler per flavor: the C compiler's C++ driver
+$(foreach f,lf rp cov,$(eval FZ_CXX_$(f) := clang++))
+FZ_CXX_afl := $(FZ_AFL_ENV) afl-clang-fast++
+FZ_CXX_aflcmp := $(FZ_AFL_ENV) AFL_LLVM_CMPLOG=1 afl-clang-fast++
+FZ_CXX_aflasan := $(FZ_AFL_ENV) afl-clang-fast++
+# the driver objects a flavor links: ours (driver/*.c) or the upstream tunnel.o
+fz_driver_objs = $(if $(FZ_UPSTREAM),$(FZ)/$(1)/upstream/tunnel.o,$(patsubst \
+	%.c,$(FZ)/$(1)/%.o,$(DRIVER_SRCS)))
 $(foreach f,$(filter-out cov,$(FZ_FLAVORS)),$(eval FZ_OPT_$(f) := $(FZ_OPT)))
 FZ_CF_COMMON_lf := $(FZ_SANITIZE)
 FZ_CF_COMMON_rp := $(FZ_SANITIZE)
@@ -139,18 +149,20 @@ $(FZ_SHARED_$(1)): $(FZ)/$(1)/fuzz/%.o: fuzz/%.c $(FZ_HDRS) fuzz/fuzz.mk
 		-c $$< -o $$@
 $(addprefix $(FZ)/$(1)/,$(FUZZ_TARGETS)): $(FZ)/$(1)/%: $(FZ)/$(1)/fuzz/targets/%.o \
 		$(FZ_SHARED_$(1)) $(if $(FZ_MAIN_$(1)),$(FZ)/$(1)/fuzz/engine/$(FZ_MAIN_$(1)).o) \
-		$(patsubst %.c,$(FZ)/$(1)/%.o,$(DRIVER_SRCS)) \
+		$(call fz_driver_objs,$(1)) \
 		$(patsubst $(SHIM)/%.c,$(FZ)/shim-$(FZ_SHIM_$(1))/%.o,$(FZ_SHIM_SRCS))
 	$(FZ_CC_$(1)) $(FZ_LD_$(1)) $$^ $$(LDLIBS) -o $$@
 endef
 $(foreach f,$(FZ_FLAVORS),$(eval $(call fz_flavor,$(f))))
+$(foreach f,$(FZ_FLAVORS),$(eval $(call upstream_rule,$(FZ)/$(f)/upstream/tunnel.o,\
+	$(FZ_CXX_$(f)),$(FZ_OPT_$(f)) $(FZ_CF_$(f)),fuzz/fuzz.mk)))
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates
 .SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) \
 	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
 $(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/engine/compile_seed.o $(FZ)/rp/fuzz/targets/%.o \
-		$(FZ_SHARED_rp) $(patsubst %.c,$(FZ)/rp/%.o,$(DRIVER_SRCS)) \
+		$(FZ_SHARED_rp) $(call fz_driver_objs,rp) \
 		$(patsubst $(SHIM)/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))
 	$(CC) $(FZ_LD_rp) $^ $(LDLIBS) -o $@
 
@@ -181,7 +193,7 @@ fuzz-build: fuzz-deps
 
 FZ_RUN := bash fuzz/run.sh
 FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
-	MAX_LEN="$(MAX_LEN)" REPRO_RUNS="$(REPRO_RUNS)"
+	MAX_LEN="$(MAX_LEN)" REPRO_RUNS="$(REPRO_RUNS)" DRIVER="$(DRIVER)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
 	@st=0; $(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET) || st=$$?; $(REPORT_UPDATE); exit $$st
@@ -217,7 +229,8 @@ merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inp
 	@$(FZ_RUN_ENV) $(FZ_RUN) merge $(FZ_TARGET)
 
 findings: ## the findings grouped by signature: count, first and last seen, smallest reproducer
-	@bash fuzz/findings.sh index
+	@FINDINGS_INDEX=$(if $(FZ_UPSTREAM),findings/upstream/INDEX,findings/INDEX) \
+		bash fuzz/findings.sh index
 
 # the driver's tests count too: their binaries built with coverage ($(BUILD)/cov/tests/)
 FZ_COV_TESTS := $(addprefix $(BUILD)/cov/tests/,$(filter-out test_sched,$(basename $(notdir \

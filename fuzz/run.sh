@@ -4,6 +4,14 @@
 set -uo pipefail
 
 FZ=${FZ:?} FUZZ_TIME=${FUZZ_TIME:-60} JOBS=${JOBS:-1} FZ_DET=${FZ_DET:-}
+# DRIVER=upstream: its findings apart (findings/upstream/), its repro lines saying so
+DRIVER=${DRIVER:-ours}
+FZ_FINDINGS=findings
+FZ_AS=""
+if [ "$DRIVER" = upstream ]; then
+	FZ_FINDINGS=findings/upstream FZ_AS=" DRIVER=upstream"
+fi
+export FINDINGS_INDEX=$FZ_FINDINGS/INDEX
 CI_RUNS=${CI_RUNS:-30000} CI_TIME=${CI_TIME:-12}
 mode=$1
 shift
@@ -32,11 +40,11 @@ new_signatures=() # "target<TAB>signature<TAB>file" of each signature this run s
 # signature in findings/INDEX
 report_findings() {
 	local target=$1 marker=$2 f verdict
-	for f in $(find "findings/$target" -maxdepth 1 -type f -newer "$marker" ! -name '*.log' \
+	for f in $(find "$FZ_FINDINGS/$target" -maxdepth 1 -type f -newer "$marker" ! -name '*.log' \
 		! -name '*.min' 2>/dev/null | sort); do
 		findings+=("$target: $f")
 		echo "  finding: $f"
-		echo "    make repro FILE=$f"
+		echo "    make repro FILE=$f$FZ_AS"
 		verdict=$(index_add "$target" "$f")
 		echo "    $verdict"
 		[[ $verdict == "new signature: "* ]] &&
@@ -51,7 +59,7 @@ count_ids() { find "$1" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l; }
 # JOBS processes share the working corpus (each reloads what the others add)
 libfuzzer_one() {
 	local t=$1 bin=$FZ/lf/$1 corpus=$FZ/corpus/$1 log=$FZ/logs/$1.log
-	mkdir -p "$corpus" "findings/$t" "$FZ/logs"
+	mkdir -p "$corpus" "$FZ_FINDINGS/$t" "$FZ/logs"
 	local marker=$FZ/logs/$t.start
 	touch "$marker"
 	local before
@@ -64,7 +72,7 @@ libfuzzer_one() {
 	local pids=() i
 	for ((i = 0; i < JOBS; i++)); do
 		"$bin" -max_total_time="$FUZZ_TIME" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
-			-max_len="$maxlen" -artifact_prefix="findings/$t/" "${dict[@]}" \
+			-max_len="$maxlen" -artifact_prefix="$FZ_FINDINGS/$t/" "${dict[@]}" \
 			"$corpus" "corpora/$t" "$FZ/seeds/$t" >"$log.$i" 2>&1 &
 		pids+=($!)
 	done
@@ -93,7 +101,7 @@ libfuzzer_one() {
 	# the campaign's samples over time, appended to the report's history (report/README.md)
 	python3 report/collect.py libfuzzer "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
 	local nfind
-	nfind=$(find "findings/$t" -maxdepth 1 -type f -newer "$marker" 2>/dev/null | wc -l)
+	nfind=$(find "$FZ_FINDINGS/$t" -maxdepth 1 -type f -newer "$marker" 2>/dev/null | wc -l)
 	[ $rc -ne 0 ] && [ "$nfind" -eq 0 ] && { tail -n 40 "$log"; nfind="rc=$rc"; }
 	[ $rc -ne 0 ] && grep -aE 'CHECK FAILED|^SUMMARY|ERROR: (AddressSanitizer|libFuzzer)' "$log" |
 		head -n 3 | sed 's/^/  /'
@@ -115,7 +123,7 @@ print_summary() {
 	if [ ${#findings[@]} -gt 0 ]; then
 		echo "findings (each reproduces with its line):"
 		local f
-		for f in "${findings[@]}"; do echo "  make repro FILE=${f#*: }"; done
+		for f in "${findings[@]}"; do echo "  make repro FILE=${f#*: }$FZ_AS"; done
 		return 1
 	fi
 	echo "no findings"
@@ -151,7 +159,7 @@ afl_reap() {
 afl_one() {
 	local t=$1 out=$FZ/afl-out/$1 in=$FZ/afl-in/$1
 	rm -rf "$in" # today's corpus and seeds (a resumed run keeps its own queue)
-	mkdir -p "$out" "$in" "findings/$t" "$FZ/logs"
+	mkdir -p "$out" "$in" "$FZ_FINDINGS/$t" "$FZ/logs"
 	local marker=$FZ/logs/$t.start
 	touch "$marker"
 	cp "corpora/$t"/* "$FZ/seeds/$t"/* "$in"/ 2>/dev/null
@@ -219,8 +227,8 @@ afl_one() {
 		inst=$(basename "$(dirname "$(dirname "$crash")")")
 		kind=$(basename "$(dirname "$crash")")
 		id=$(basename "$crash" | sed 's/^id:\([0-9]*\).*/\1/')
-		local dest="findings/$t/afl-$inst-${kind%es}-$id"
-		[ "$kind" = crashes ] && dest="findings/$t/afl-$inst-crash-$id"
+		local dest="$FZ_FINDINGS/$t/afl-$inst-${kind%es}-$id"
+		[ "$kind" = crashes ] && dest="$FZ_FINDINGS/$t/afl-$inst-crash-$id"
 		[ -f "$dest" ] || cp "$crash" "$dest"
 		n=$((n + 1))
 	done
@@ -237,13 +245,13 @@ afl_one() {
 ci_one() {
 	local t=$1 bin=$FZ/lf/$1 scratch=$FZ/ci/$1 log=$FZ/logs/ci-$1.log
 	rm -rf "$scratch"
-	mkdir -p "$scratch" "findings/$t" "$FZ/logs"
+	mkdir -p "$scratch" "$FZ_FINDINGS/$t" "$FZ/logs"
 	local dict=()
 	[ -f "fuzz/targets/$t.dict" ] && dict=(-dict="fuzz/targets/$t.dict")
 	local maxlen start=$SECONDS rc
 	maxlen=$(fz_max_len "$t")
 	"$bin" -seed=1 -runs="$CI_RUNS" -max_total_time="$CI_TIME" -timeout=10 -rss_limit_mb=4096 \
-		-max_len="$maxlen" -print_final_stats=1 -artifact_prefix="findings/$t/ci-" "${dict[@]}" \
+		-max_len="$maxlen" -print_final_stats=1 -artifact_prefix="$FZ_FINDINGS/$t/ci-" "${dict[@]}" \
 		"$scratch" "corpora/$t" "$FZ/seeds/$t" >"$log" 2>&1
 	rc=$?
 	local execs rate
@@ -255,8 +263,8 @@ ci_one() {
 		grep -aE 'CHECK FAILED|^SUMMARY|ERROR: (AddressSanitizer|libFuzzer)|DEADLOCK' "$log" |
 			head -n 3 | sed 's/^/    /'
 		local f
-		grep -ao "findings/$t/ci-[^ ]*" "$log" | sort -u | while read -r f; do
-			[ -f "$f" ] && echo "    make repro FILE=$f"
+		grep -ao "$FZ_FINDINGS/$t/ci-[^ ]*" "$log" | sort -u | while read -r f; do
+			[ -f "$f" ] && echo "    make repro FILE=$f$FZ_AS"
 		done
 		echo "    log: $log"
 	fi
@@ -272,16 +280,6 @@ ci() {
 }
 
 # ---- reproduction --------------------------------------------------------------------------------
-# one line summarizing a run: the exit status and the first line saying what went wrong, or the
-# digest of every op's result (deterministic builds must repeat it exactly)
-result_of() {
-	local out=$1 rc=$2 what
-	what=$(grep -aiE 'CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error' \
-		<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ (pid [0-9]*)//; s/0x[0-9a-f]\{6,\}//g')
-	[ -z "$what" ] && what=$(grep -aE ': ok, digest ' <<<"$out" | tail -n 1 | sed 's/.*: ok/ok/')
-	echo "rc=$rc ${what:-no result line}"
-}
-
 repro_one() {
 	local t=$1 file=$2 bin=$FZ/rp/$1
 	echo "== repro $t $file"
@@ -377,7 +375,7 @@ minimize() {
 	fi
 	echo "minimized: $file ($(wc -c <"$file") bytes) -> $out ($(wc -c <"$out") bytes)"
 	"$FZ/rp/$t" -d "$out"
-	echo "make repro FILE=$out"
+	echo "make repro FILE=$out$FZ_AS"
 }
 
 # corpora/<target>/ becomes a subset of its inputs, the working corpus and the seeds that keeps

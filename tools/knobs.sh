@@ -40,6 +40,7 @@ knob_kind() {
 	MAX_LEN) echo "count or empty" ;;
 	SEED) echo "seed or empty" ;;
 	ENGINE) echo "one of: libfuzzer afl" ;;
+	DRIVER) echo "one of: ours upstream" ;;
 	SAN) echo "one of: asan tsan det none address thread" ;;
 	INJECT_STALL) echo "one of: unit global (or empty)" ;;
 	STOP_ON_FAIL | REPORT_AFTER) echo "one of: 0 1" ;;

@@ -122,6 +122,10 @@ make_takes "repro REPRO_RUNS=3" 'REPRO_RUNS="3"'
 make_rejects "fuzz MAX_LEN=-1" \
 	"MAX_LEN=-1: not a count: use a whole number above 0, or nothing for the default"
 make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
+make_rejects "fuzz DRIVER=haiku" "DRIVER=haiku: use one of: ours upstream"
+make_takes "fuzz DRIVER=upstream" 'libfuzzer'
+make_rejects "stress DRIVER=upstream" "DRIVER=upstream: 'stress' does not take it yet; use it with: \
+fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci upstream-check help"
 make_rejects "fuzz TARGET=foo" \
 	"TARGET=foo: 'foo' is not known: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
 make_rejects "test SAN=adress" "SAN=adress: use one of: asan tsan det none address thread"

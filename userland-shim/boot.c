@@ -28,6 +28,7 @@ shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 	host_on_quit(stall_dump);
 	shim_kern_init();
 	shim_module_reset();
+	shim_addon_image_load();
 	shim_devfs_init();
 	shim_stack_init();
 	shim_module_register(&gShimNetBufferModule.info, NULL);

@@ -200,11 +200,17 @@ struct shim_objects {
 	int64 select_entries; /* select pool entries */
 	int64 user_chunks;    /* live user arena allocations */
 	int64 threads;        /* kernel threads not yet joined */
+	int64 mutex_names;    /* names mutex_init_etc cloned (MUTEX_FLAG_CLONE_NAME), not yet freed */
 };
 void shim_objects_get(struct shim_objects* objects);
 /* compare live objects with `baseline`; print each difference to stderr tagged with `where`;
  * returns the number of kinds that differ (0 = no leak) */
 int shim_leak_check(const struct shim_objects* baseline, const char* where);
+/* Whether a mutex left initialized is a leak (default true: our driver destroys every mutex it
+ * initializes, a rule of its own). Haiku's mutex_init allocates nothing but a cloned name
+ * (lock.cpp, mutex_init_etc with MUTEX_FLAG_CLONE_NAME), so the universal checks of another
+ * driver pass false: then only mutex_names counts. Kept across boots. */
+void shim_leak_count_mutexes(bool counted);
 
 /* ---- observation ------------------------------------------------------------------------- */
 

@@ -27,6 +27,7 @@ enum shim_object_kind {
 	SHIM_OBJ_SELECT_ENTRY,
 	SHIM_OBJ_USER_CHUNK,
 	SHIM_OBJ_THREAD,
+	SHIM_OBJ_MUTEX_NAME,
 	SHIM_OBJ_KIND_COUNT
 };
 void shim_account(enum shim_object_kind kind, int64 delta);
@@ -91,6 +92,10 @@ void shim_mutex_list(mutex* lock);
 /* ---- boot (boot.c) -------------------------------------------------------------------------- */
 /* shim_boot() is shim_boot_with(<the linked driver's modules[]>, <its module_dependencies[]>) */
 status_t shim_boot_with(module_info** addonModules, module_dependency* addonDependencies);
+
+/* ---- the add-on image (addon_image.c) ------------------------------------------------------- */
+/* its statics as a fresh load gives them (boot.c, before its modules are registered) */
+void shim_addon_image_load(void);
 
 /* ---- module table (module.c) ---------------------------------------------------------------- */
 /* register a module that is "built in" (the stack's own modules) or from an add-on image */

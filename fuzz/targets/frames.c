@@ -189,10 +189,10 @@ stack_got(struct iface* ifc, size_t length, size_t copied)
 	struct fifo* fifo = &ifc->to_stack;
 	int k = 0;
 	for (; k < fifo->count && !same_frame(ifc, at(fifo, k), length, copied); k++)
-		FZ_CHECK(at(fifo, k)->maybe,
+		FZ_CHECK_CONTRACT(at(fifo, k)->maybe,
 			"the stack received %zu bytes, not the frame written by op [%d] (not flushed)", length,
 			at(fifo, k)->op);
-	FZ_CHECK(k < fifo->count, "the stack received a %zu byte frame nobody wrote", length);
+	FZ_CHECK_CONTRACT(k < fifo->count, "the stack received a %zu byte frame nobody wrote", length);
 	/* a flushed frame and a later one with the same bytes: either may be the one that came */
 	for (int i = k + 1; at(fifo, k)->maybe && i < fifo->count; i++) {
 		if (!at(fifo, i)->maybe) {
@@ -232,8 +232,8 @@ check_stats(int slot)
 	if (usable != B_OK || !fz_get_stats(fz_slot[slot], &s))
 		return;
 	fz_check_stats(&s, fz_sym_name(kNames, sSlotIf[slot]));
-	FZ_CHECK(s.to_stack.enqueued == ifc->written && s.rejected == ifc->rejected
-				 && s.truncated == ifc->truncated && s.to_app.dequeued == ifc->read,
+	FZ_CHECK_CONTRACT(s.to_stack.enqueued == ifc->written && s.rejected == ifc->rejected
+						  && s.truncated == ifc->truncated && s.to_app.dequeued == ifc->read,
 		"%s: written %llu rejected %llu truncated %llu read %llu; the model says %llu %llu %llu "
 		"%llu",
 		fz_sym_name(kNames, sSlotIf[slot]), (unsigned long long)s.to_stack.enqueued,
@@ -307,7 +307,7 @@ do_read(const struct fz_op* op, int slot, int64 faults)
 		total = as_read(ifc, &ifc->ghost_frame);
 		ghost = read_is(status, size, total);
 	}
-	FZ_CHECK(head || arp || ghost,
+	FZ_CHECK_CONTRACT(head || arp || ghost,
 		"read returned %lld bytes that are neither the next frame sent (op [%d], %zu bytes) nor "
 		"the peer's ARP reply",
 		(long long)status, frame != NULL ? frame->op : -1, total);
@@ -442,8 +442,8 @@ do_iface(const struct fz_op* op, int64 faults)
 			ifc->owner = -1;
 		}
 	}
-	FZ_CHECK(shim_node_exists(name) == ifc->exists, "%s exists %d, its node %d", name, ifc->exists,
-		shim_node_exists(name));
+	FZ_CHECK_CONTRACT(shim_node_exists(name) == ifc->exists, "%s exists %d, its node %d", name,
+		ifc->exists, shim_node_exists(name));
 	return status;
 }
 
@@ -550,13 +550,14 @@ do_poll(const struct fz_op* op, int slot)
 	if (fz_faults_injected() > faults)
 		return status; /* a select entry it could not get: nothing to say about readiness */
 	if (usable != B_OK) {
-		FZ_CHECK(pollfd.revents == (fz_slot[slot] < 0 ? 0 : SHIM_POLLHUP),
+		FZ_CHECK_CONTRACT(pollfd.revents == (fz_slot[slot] < 0 ? 0 : SHIM_POLLHUP),
 			"poll on a %s descriptor: revents %s", shim_status_name(usable),
 			fz_poll_events(pollfd.revents));
 	} else {
-		FZ_CHECK((pollfd.revents & ~(SHIM_POLLIN | SHIM_POLLOUT)) == 0
-					 && (!(op->arg[1] & SHIM_POLLIN) || (readable ? in != 0 : mayRead || in == 0))
-					 && (!(op->arg[1] & SHIM_POLLOUT) || !writable || out != 0),
+		FZ_CHECK_CONTRACT(
+			(pollfd.revents & ~(SHIM_POLLIN | SHIM_POLLOUT)) == 0
+				&& (!(op->arg[1] & SHIM_POLLIN) || (readable ? in != 0 : mayRead || in == 0))
+				&& (!(op->arg[1] & SHIM_POLLOUT) || !writable || out != 0),
 			"poll: revents %s, but %d frame(s) to read%s and %s", fz_poll_events(pollfd.revents),
 			ifc->to_app.count, ifc->arp_replies > 0 ? " (maybe ARP replies)" : "",
 			writable ? "room to write" : "perhaps no room to write");
@@ -633,7 +634,8 @@ run(const struct fz_program* program)
 				continue;
 			int op = at(&ifc->to_stack, i)->op;
 			int64 status = do_receive(index, FZ_FRAME_MAX, DRAIN_TIMEOUT);
-			FZ_CHECK(status >= 0, "%s: the frame written by op [%d] never reached the stack (%s)",
+			FZ_CHECK_CONTRACT(status >= 0,
+				"%s: the frame written by op [%d] never reached the stack (%s)",
 				fz_sym_name(kNames, index), op, shim_status_name(status));
 			i = -1; /* the queue moved: look again from its head */
 		}

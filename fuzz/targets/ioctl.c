@@ -161,12 +161,12 @@ check_stats(int slot)
 		return;
 	fz_check_stats(&s, unit->name);
 	/* down, every write is counted and dropped; up, the stack's reader takes them */
-	FZ_CHECK(s.to_app.enqueued == unit->app_enq && s.to_app.dequeued == unit->app_deq
-				 && s.to_app.queued == (uint64)unit->count
-				 && s.to_app.queued_bytes == (uint64)unit->queued_bytes
-				 && s.to_stack.enqueued == unit->stack_enq
-				 && (unit->up || s.to_stack.dropped == unit->stack_enq)
-				 && s.truncated == unit->truncated && s.rejected == unit->rejected,
+	FZ_CHECK_CONTRACT(s.to_app.enqueued == unit->app_enq && s.to_app.dequeued == unit->app_deq
+						  && s.to_app.queued == (uint64)unit->count
+						  && s.to_app.queued_bytes == (uint64)unit->queued_bytes
+						  && s.to_stack.enqueued == unit->stack_enq
+						  && (unit->up || s.to_stack.dropped == unit->stack_enq)
+						  && s.truncated == unit->truncated && s.rejected == unit->rejected,
 		"%s: stats (to_app %llu in %llu out %llu queued, to_stack %llu in, %llu truncated, "
 		"%llu rejected) differ from the model (%llu %llu %d, %llu, %llu, %llu)",
 		unit->name, (unsigned long long)s.to_app.enqueued, (unsigned long long)s.to_app.dequeued,
@@ -258,13 +258,14 @@ check_get(struct unit* unit, uint32 op, const uint8* out)
 				  : unit->count == 0             ? 0
 									 : unit->queue[unit->head].length + 4 * unit->header;
 	if (op == TUNTAP_GET_NAME) {
-		FZ_CHECK(strncmp((const char*)out, unit->name, TUNTAP_NAME_LENGTH) == 0,
+		FZ_CHECK_CONTRACT(strncmp((const char*)out, unit->name, TUNTAP_NAME_LENGTH) == 0,
 			"TUNTAP_GET_NAME says \"%.32s\", not \"%s\"", (const char*)out, unit->name);
 	} else if (op == TUNTAP_GET_INFO) {
-		FZ_CHECK(info.mode == (unit->tap ? TUNTAP_MODE_TAP : TUNTAP_MODE_TUN)
-					 && info.unit == unit->number && info.mtu == unit->mtu
-					 && info.header_mode == unit->header && info.queue_packets == unit->packets
-					 && info.queue_bytes == unit->bytes && ((info.flags & IFF_UP) != 0) == unit->up,
+		FZ_CHECK_CONTRACT(
+			info.mode == (unit->tap ? TUNTAP_MODE_TAP : TUNTAP_MODE_TUN)
+				&& info.unit == unit->number && info.mtu == unit->mtu
+				&& info.header_mode == unit->header && info.queue_packets == unit->packets
+				&& info.queue_bytes == unit->bytes && ((info.flags & IFF_UP) != 0) == unit->up,
 			"TUNTAP_GET_INFO of %s: mode %u unit %u mtu %u header %u queue %u/%u: not the model's",
 			unit->name, info.mode, info.unit, info.mtu, info.header_mode, info.queue_packets,
 			info.queue_bytes);
@@ -273,8 +274,8 @@ check_get(struct unit* unit, uint32 op, const uint8* out)
 		fz_check_stats((const struct tuntap_stats*)out, unit->name);
 	} else {
 		/* FIONREAD: the head packet's bytes with the AF prefix; the MTU; the header mode */
-		FZ_CHECK(info.mode == want, "%s says %u, the model %u", fz_sym_name(kCodes, op), info.mode,
-			want);
+		FZ_CHECK_CONTRACT(info.mode == want, "%s says %u, the model %u", fz_sym_name(kCodes, op),
+			info.mode, want);
 	}
 }
 
@@ -381,7 +382,8 @@ do_io(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 		fz_frame(frame + prefix, total - prefix, unit->tap, v6 ? FZ_IP6 : FZ_IP4,
 			unit->queue[unit->head].seed);
 		memcpy(frame, v6 ? "\0\0\0\x05" : "\0\0\0\x01", prefix);
-		FZ_CHECK(memcmp(got, frame, (size_t)status) == 0, "read: the bytes differ from the packet");
+		FZ_CHECK_CONTRACT(
+			memcmp(got, frame, (size_t)status) == 0, "read: the bytes differ from the packet");
 		unit->truncated += (size_t)status < total;
 		unit->app_deq++;
 		unit->queued_bytes -= (int)(total - prefix);
@@ -464,7 +466,7 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 	int fd = shim_open(fz_unit_text(device, "/dev/", kPaths, path), (int)op->arg[2]);
 	fz_expect1("open", fd >= 0 ? B_OK : fd, want, faults);
 	if (clone) {
-		FZ_CHECK(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
+		FZ_CHECK_CONTRACT(shim_node_exists(name) == (fd >= 0) && shim_if_exists(name) == (fd >= 0),
 			"clone open returned %s but %s %s", shim_status_name(fd), name,
 			fd >= 0 ? "is missing" : "exists");
 		/* left down: what a down unit does (SET_HWADDR, refused sends) stays reachable */
@@ -511,7 +513,7 @@ do_create_delete(const struct fz_op* op, int64 faults)
 		}
 	}
 	bool exists = unit != NULL && !unit->gone;
-	FZ_CHECK(shim_node_exists(name) == exists && shim_if_exists(name) == exists,
+	FZ_CHECK_CONTRACT(shim_node_exists(name) == exists && shim_if_exists(name) == exists,
 		"%s %s returned %s; the interface and node should %s", kOps[op->code].name, name,
 		shim_status_name(status), exists ? "exist" : "be gone");
 	return status;

@@ -28,6 +28,9 @@ struct worker {
 };
 static sem_id sDone;
 static int32 sStop, sFaultsArmed;
+/* per slot: the kPaths index its descriptor was opened with (-1 none), and whether that unit has
+ * been deleted since (atomic): a thread blocked on it then waits for nothing (check_blocked) */
+static int32 sSlotPath[FZ_SLOTS], sSlotDeleted[FZ_SLOTS];
 
 /* names (FZ_UNIT: any tun/N or tap/N besides these, which the byte encoding reaches most often) */
 #define TUN(n) FZ_UNIT_NAME(false, n)
@@ -116,8 +119,10 @@ slot_fd(const struct fz_op* op)
 }
 
 static void
-take_slot(int slot, int fd)
+take_slot(int slot, int fd, int path)
 {
+	__atomic_store_n(&sSlotPath[slot], path, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sSlotDeleted[slot], 0, __ATOMIC_SEQ_CST);
 	int old = __atomic_exchange_n(&fz_slot[slot], fd, __ATOMIC_SEQ_CST);
 	if (old >= 0)
 		shim_close(old);
@@ -132,9 +137,10 @@ expect(struct worker* self, const struct fz_op* op, int64 status, const int64* s
 	const char* what = kOps[op->code].name;
 	if (status == B_INTERRUPTED) {
 		/* only the calls that wait, and only after a ctrl+c */
-		FZ_CHECK(op->code == READ || op->code == WRITE || op->code == POLL || op->code == SLEEP,
+		FZ_CHECK_CONTRACT(
+			op->code == READ || op->code == WRITE || op->code == POLL || op->code == SLEEP,
 			"%s returned B_INTERRUPTED: it never waits interruptibly", what);
-		FZ_CHECK(__atomic_load_n(&self->interrupts, __ATOMIC_SEQ_CST) > 0,
+		FZ_CHECK_CONTRACT(__atomic_load_n(&self->interrupts, __ATOMIC_SEQ_CST) > 0,
 			"%s returned B_INTERRUPTED but nobody pressed ctrl+c on this thread", what);
 		return;
 	}
@@ -152,9 +158,13 @@ do_io(struct worker* self, const struct fz_op* op)
 	int fd = slot_fd(op);
 	size_t size = (size_t)op->arg[1] % (FRAME_MAX + 1);
 	if (op->code == WRITE) {
-		/* the descriptor's kind decides the frame: ask for its name (any answer is fine) */
+		/* the descriptor's kind decides the frame: ask for its name (any answer is fine); a driver
+		 * without TUNTAP_GET_NAME (upstream): the path it was opened with */
 		char name[TUNTAP_NAME_LENGTH] = "";
-		shim_ioctl_buf(fd, TUNTAP_GET_NAME, name, sizeof(name), sizeof(name));
+		if (FZ_CONTRACT)
+			shim_ioctl_buf(fd, TUNTAP_GET_NAME, name, sizeof(name), sizeof(name));
+		else
+			name[1] = fz_sym_name(kPaths, sSlotPath[op->arg[0] % FZ_SLOTS])[1];
 		size_t length = make_frame(buffer, size, name[1] == 'a', (uint8)op->index);
 		int64 status = shim_write(fd, buffer, length);
 		EXPECT(status, (int64)length, B_WOULD_BLOCK, B_BAD_VALUE, B_BAD_DATA, STALE);
@@ -164,9 +174,9 @@ do_io(struct worker* self, const struct fz_op* op)
 	if (status > 0) {
 		FZ_CHECK((size_t)status <= size, "read returned %lld bytes for a %zu byte buffer",
 			(long long)status, size);
-		/* TUN in header mode: the AF prefix of an IPv4 packet first */
-		size_t skip = buffer[0] == 0 ? 4 : 0, got = (size_t)status;
-		FZ_CHECK(skip == 0 || memcmp(buffer, "\0\0\0\x01", got < 4 ? got : 4) == 0,
+		/* TUN in header mode (our driver's): the AF prefix of an IPv4 packet first */
+		size_t skip = FZ_CONTRACT && buffer[0] == 0 ? 4 : 0, got = (size_t)status;
+		FZ_CHECK_CONTRACT(skip == 0 || memcmp(buffer, "\0\0\0\x01", got < 4 ? got : 4) == 0,
 			"read: a bad address family prefix");
 		/* a full buffer may hold a truncated frame */
 		if (got > skip)
@@ -209,8 +219,9 @@ do_ioctl(struct worker* self, const struct fz_op* op)
 	if (status == B_OK && which == IO_STATS)
 		fz_check_stats(&arg.stats, "TUNTAP_GET_STATS");
 	if (status == B_OK && which == IO_NAME)
-		FZ_CHECK(memchr(arg.name, '\0', sizeof(arg.name)) != NULL
-					 && (strncmp(arg.name, "tun/", 4) == 0 || strncmp(arg.name, "tap/", 4) == 0),
+		FZ_CHECK_CONTRACT(
+			memchr(arg.name, '\0', sizeof(arg.name)) != NULL
+				&& (strncmp(arg.name, "tun/", 4) == 0 || strncmp(arg.name, "tap/", 4) == 0),
 			"TUNTAP_GET_NAME says \"%.32s\"", arg.name);
 	return status;
 }
@@ -250,6 +261,16 @@ do_stack(struct worker* self, const struct fz_op* op)
 	return status;
 }
 
+/* the unit named kNames[name] is gone: so is the unit of every slot opened by that path */
+static void
+mark_deleted(int name)
+{
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
+		if (__atomic_load_n(&sSlotPath[slot], __ATOMIC_SEQ_CST) == name)
+			__atomic_store_n(&sSlotDeleted[slot], 1, __ATOMIC_SEQ_CST);
+	}
+}
+
 static int64
 do_iface(struct worker* self, const struct fz_op* op)
 {
@@ -264,6 +285,8 @@ do_iface(struct worker* self, const struct fz_op* op)
 			return status;
 		case DELETE:
 			status = shim_if_delete(name);
+			if (status == B_OK)
+				mark_deleted((int)op->arg[0]);
 			break;
 		case UP:
 			status = shim_if_up(name);
@@ -282,7 +305,7 @@ do_open(struct worker* self, const struct fz_op* op)
 	const char* path = fz_unit_text(self->name, "/dev/", kPaths, op->arg[1]);
 	int fd = shim_open(path, SHIM_O_RDWR | (op->arg[2] != 0 ? SHIM_O_NONBLOCK : 0));
 	if (fd >= 0)
-		take_slot((int)(op->arg[0] % FZ_SLOTS), fd);
+		take_slot((int)(op->arg[0] % FZ_SLOTS), fd, (int)op->arg[1]);
 	else
 		EXPECT(fd, B_ENTRY_NOT_FOUND, B_BUSY, B_DEVICE_NOT_FOUND);
 	return fd;
@@ -362,10 +385,30 @@ wait_done(int count, bigtime_t timeout)
 	return finished;
 }
 
+/* The slot holding descriptor fd has had its unit deleted, and the name was not configured
+ * again since: Haiku's get_device_interface() may hand the next ifconfig of a name the device
+ * that is still going, and then the unit lives on under the new interface (its descriptors
+ * rightly keep waiting). A name configured again is not judged (a new unit's revoked
+ * predecessor is then not checked either). */
+static bool
+unit_deleted(int fd)
+{
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
+		if (__atomic_load_n(&fz_slot[slot], __ATOMIC_SEQ_CST) != fd)
+			continue;
+		if (__atomic_load_n(&sSlotDeleted[slot], __ATOMIC_SEQ_CST) == 0)
+			return false;
+		char name[FZ_UNIT_TEXT];
+		return !shim_if_exists(
+			fz_unit_text(name, "", kPaths, __atomic_load_n(&sSlotPath[slot], __ATOMIC_SEQ_CST)));
+	}
+	return false;
+}
+
 /* thread t waits in a read, write or poll that its descriptor says is over (data or room there,
  * the unit deleted, the descriptor closed under it); returns the op, else NULL */
 static const struct fz_op*
-waits_in_vain(int t, thread_id thread, uint16* revents)
+waits_in_vain(int t, thread_id thread, uint16* revents, bool* deleted)
 {
 	const struct fz_op* op = __atomic_load_n(&sWorkers[t].current, __ATOMIC_SEQ_CST);
 	int fd = __atomic_load_n(&sWorkers[t].fd, __ATOMIC_SEQ_CST);
@@ -380,7 +423,9 @@ waits_in_vain(int t, thread_id thread, uint16* revents)
 										: (uint16)op->arg[1];
 	struct shim_pollfd probe = {fd, events, 0};
 	*revents = shim_poll(&probe, 1, 0) > 0 ? probe.revents : 0;
-	return *revents != 0 ? op : NULL;
+	/* universal: whatever a driver's poll says, a unit deleted under a blocked call ends it */
+	*deleted = unit_deleted(fd);
+	return *revents != 0 || *deleted ? op : NULL;
 }
 
 /* Once the program has run and the threads still running have had time to block: a wait that
@@ -391,18 +436,25 @@ check_blocked(thread_id* threads, int left)
 {
 	const struct fz_op* suspect[THREADS];
 	uint16 revents;
+	bool deleted;
 	int finished = wait_done(left, GRACE), suspects = 0;
 	for (int t = 0; t < THREADS; t++)
-		suspects += (suspect[t] = waits_in_vain(t, threads[t], &revents)) != NULL;
+		suspects += (suspect[t] = waits_in_vain(t, threads[t], &revents, &deleted)) != NULL;
 	if (suspects > 0)
 		finished += wait_done(left - finished, GRACE);
 	for (int t = 0; t < THREADS && suspects > 0; t++) {
-		if (suspect[t] != NULL && waits_in_vain(t, threads[t], &revents) == suspect[t])
+		if (suspect[t] == NULL || waits_in_vain(t, threads[t], &revents, &deleted) != suspect[t])
+			continue;
+		if (deleted)
 			fz_fail_at(suspect[t],
-				"t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost "
-				"wake-up",
+				"t%d is still blocked in op [%d] %s on descriptor %d, whose unit was deleted "
+				"(it polls %s): blocked after delete",
 				t, suspect[t]->index, kOps[suspect[t]->code].name, sWorkers[t].fd,
 				fz_poll_events(revents));
+		fz_fail_at(suspect[t],
+			"t%d is still blocked in op [%d] %s on descriptor %d, which polls %s: a lost wake-up",
+			t, suspect[t]->index, kOps[suspect[t]->code].name, sWorkers[t].fd,
+			fz_poll_events(revents));
 	}
 	return finished;
 }
@@ -418,8 +470,8 @@ count_probed(int interfaces[2])
 		for (int kind = 0; kind < 2; kind++) {
 			const char* name = fz_unit_name(kind != 0, n);
 			bool exists = shim_if_exists(name);
-			FZ_CHECK(shim_node_exists(name) == exists, "%s: interface %s but node %s", name,
-				exists ? "exists" : "is gone", exists ? "missing" : "still published");
+			FZ_CHECK_CONTRACT(shim_node_exists(name) == exists, "%s: interface %s but node %s",
+				name, exists ? "exists" : "is gone", exists ? "missing" : "still published");
 			interfaces[kind] += exists;
 		}
 	}
@@ -435,7 +487,8 @@ count_listed(int interfaces[2])
 	FZ_CHECK(count <= FZ_MAX_OPS + 8, "%d interfaces from a program of at most %d ops", count,
 		FZ_MAX_OPS);
 	for (int i = 0; i < count; i++) {
-		FZ_CHECK(shim_node_exists(names[i]), "%s: interface exists but node missing", names[i]);
+		FZ_CHECK_CONTRACT(
+			shim_node_exists(names[i]), "%s: interface exists but node missing", names[i]);
 		interfaces[strncmp(names[i], "tap/", 4) == 0]++;
 	}
 }
@@ -445,6 +498,10 @@ run(const struct fz_program* program)
 {
 	memset(sWorkers, 0, sizeof(sWorkers));
 	sStop = sFaultsArmed = 0;
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
+		sSlotPath[slot] = -1;
+		sSlotDeleted[slot] = 0;
+	}
 	for (int i = 0; i < program->count; i++) {
 		struct worker* worker = &sWorkers[program->ops[i].thread];
 		worker->ops[worker->count++] = &program->ops[i];
@@ -500,8 +557,8 @@ run(const struct fz_program* program)
 		count_listed(interfaces);
 	else
 		count_probed(interfaces);
-	FZ_CHECK(shim_count_nodes("tun/") == interfaces[0] + 1
-				 && shim_count_nodes("tap/") == interfaces[1] + 1,
+	FZ_CHECK_CONTRACT(shim_count_nodes("tun/") == interfaces[0] + 1
+						  && shim_count_nodes("tap/") == interfaces[1] + 1,
 		"%d tun and %d tap nodes for %d and %d interfaces (plus the clone nodes)",
 		shim_count_nodes("tun/"), shim_count_nodes("tap/"), interfaces[0], interfaces[1]);
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {

@@ -5,6 +5,8 @@
 
 #include <OS.h>
 #include <Select.h>
+/* the open flags (O_NONBLOCK...) a driver compares its open hook's flags with */
+#include <fcntl.h>
 
 typedef status_t (*device_open_hook)(const char* name, uint32 flags, void** cookie);
 typedef status_t (*device_close_hook)(void* cookie);

@@ -48,5 +48,19 @@
 
 #define B_DEV_INVALID_IOCTL (B_DEVICE_ERROR_BASE + 0)
 #define B_DEVICE_NOT_FOUND (B_POSIX_ERROR_BASE + 7)
+#define B_DEVICE_FULL (B_STORAGE_ERROR_BASE + 7)
+
+/* The POSIX names of Haiku's codes, for code written against Haiku's Errors.h that uses them
+ * (the upstream tunnel driver: its build defines SHIM_POSIX_ERRNO_NAMES). Kernel values, as in
+ * Haiku's Errors.h (B_TO_POSIX_ERROR is the identity there); never mixed with the host's errno. */
+#ifdef SHIM_POSIX_ERRNO_NAMES
+#define ENODEV (B_POSIX_ERROR_BASE + 7)
+#define ENOBUFS (B_POSIX_ERROR_BASE + 35)
+#define EOPNOTSUPP (B_POSIX_ERROR_BASE + 43)
+#define EBUSY B_BUSY
+#define EEXIST B_FILE_EXISTS
+#define ENAMETOOLONG B_NAME_TOO_LONG
+#define ENOSPC B_DEVICE_FULL
+#endif
 
 #endif

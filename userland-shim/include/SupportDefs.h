@@ -37,6 +37,8 @@ typedef uint32 type_code;
 #define B_PRIu64 "lu"
 #define B_PRIuSIZE "lu"
 
+#define B_COUNT_OF(a) (sizeof(a) / sizeof(a[0]))
+
 #ifndef min_c
 #define min_c(a, b) ((a) > (b) ? (b) : (a))
 #define max_c(a, b) ((a) > (b) ? (a) : (b))

@@ -255,6 +255,7 @@ mutex_init_etc(mutex* lock, const char* name, uint32 flags)
 		char* copy = shim_host_alloc(length);
 		memcpy(copy, name, length);
 		name = copy;
+		shim_account(SHIM_OBJ_MUTEX_NAME, 1);
 	} else
 		flags &= ~(uint32)MUTEX_FLAG_CLONE_NAME;
 	lock->name = name;
@@ -298,8 +299,10 @@ mutex_destroy(mutex* lock)
 	__atomic_store_n(&lock->holder, -1, __ATOMIC_SEQ_CST);
 	host_lock_release(stripe);
 
-	if ((lock->flags & MUTEX_FLAG_CLONE_NAME) != 0)
+	if ((lock->flags & MUTEX_FLAG_CLONE_NAME) != 0) {
 		shim_host_free((char*)lock->name);
+		shim_account(SHIM_OBJ_MUTEX_NAME, -1);
+	}
 	if ((lock->flags & MUTEX_FLAG_INITIALIZED) != 0)
 		shim_account(SHIM_OBJ_MUTEX, -1);
 	lock->name = "destroyed mutex";

@@ -155,8 +155,12 @@ void shim_sems_reset(void);
 void shim_mem_reset(void);    /* accounting, fault plans */
 void shim_user_reset(void);   /* forget every user allocation; the arena stays mapped */
 void shim_random_reset(void); /* a new seed for the random source (kern_random.c) */
-/* Haiku's kernel random source; Haiku declares it in private/kernel/util/Random.h (C++ only), so
- * the driver declares it itself (tuntap_private.h) and the shim only defines it */
+
+/* ---- random numbers (kern_random.c): Haiku's util/Random.h C calls --------------------------- */
+/* Haiku declares them in private/kernel/util/Random.h (C++ only): our driver declares
+ * secure_random_value itself (tuntap_private.h), Haiku's tunnel.cpp includes that header */
+unsigned int fast_random_value(void);
+unsigned int random_value(void);
 unsigned int secure_random_value(void);
 
 #endif

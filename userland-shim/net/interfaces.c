@@ -346,6 +346,11 @@ static struct net_stack_module_info sStackModule = {
 	.info = {NET_STACK_MODULE_NAME, 0, NULL},
 	.get_domain = stack_get_domain,
 	.device_removed = shim_device_removed,
+	.init_fifo = shim_init_fifo,
+	.uninit_fifo = shim_uninit_fifo,
+	.fifo_enqueue_buffer = shim_fifo_enqueue_buffer,
+	.fifo_dequeue_buffer = shim_fifo_dequeue_buffer,
+	.clear_fifo = shim_clear_fifo,
 };
 
 static struct net_datalink_module_info sDatalinkModule = {

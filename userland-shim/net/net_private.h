@@ -109,4 +109,13 @@ void shim_peer_deliver(struct shim_device_interface* interface, net_buffer* buff
 status_t shim_stack_transmit(
 	struct shim_device_interface* interface, net_buffer* buffer, int64* counter);
 
+/* ---- fifo.c: the stack module's buffer fifos (Haiku's stack/utility.cpp) ------------------- */
+struct net_fifo;
+status_t shim_init_fifo(struct net_fifo* fifo, const char* name, size_t maxBytes);
+void shim_uninit_fifo(struct net_fifo* fifo);
+status_t shim_fifo_enqueue_buffer(struct net_fifo* fifo, net_buffer* buffer);
+ssize_t shim_fifo_dequeue_buffer(
+	struct net_fifo* fifo, uint32 flags, bigtime_t timeout, net_buffer** _buffer);
+status_t shim_clear_fifo(struct net_fifo* fifo);
+
 #endif
