@@ -199,9 +199,11 @@ fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++)
 	@st=0; $(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET) || st=$$?; $(REPORT_UPDATE); exit $$st
 
 # ---- reproduction ----------------------------------------------------------------------------
-# the harness a file belongs to: TARGET= if given alone, else a path component naming one
+# the harness a file belongs to: TARGET= if given alone, else a path component naming one, else
+# a first line "# harness: <name>" (corpora/upstream/)
 fz_target_of = $(or $(filter $(FUZZ_TARGETS),$(if $(filter 1,$(words $(FZ_TARGET))),$(FZ_TARGET))),\
-	$(firstword $(filter $(FUZZ_TARGETS),$(subst /, ,$(1)))))
+	$(firstword $(filter $(FUZZ_TARGETS),$(subst /, ,$(1)))),$(filter $(FUZZ_TARGETS),$(shell \
+	sed -n '1s/^\# harness: //p' $(1) 2>/dev/null)))
 
 # The replayers are prerequisites, not a sub-make: in make -j test, test-tools needs rp/ops too,
 # and two makes linking one binary let repro run it half-written (CI, 8a2b246: rc=126).
