@@ -57,7 +57,7 @@ endef
 
 # ---- make upstream-check ----------------------------------------------------------------------
 # both drivers' deterministic replayers, each built by its own make (their builds share no file)
-UPSTREAM_CHECK_HARNESSES = $(sort $(shell sed -n '1s/^\# harness: //p' corpora/upstream/*.txt \
+UPSTREAM_CHECK_HARNESSES = $(sort $(shell sed -s -n '1s/^\# harness: //p' corpora/upstream/*.txt \
 	2>/dev/null))
 .PHONY: upstream-check
 upstream-check: check-deps ## corpora/upstream/*: each fails 20/20 on Haiku's driver, passes on ours
