@@ -261,13 +261,17 @@ do_stack(struct worker* self, const struct fz_op* op)
 	return status;
 }
 
-/* the unit named kNames[name] is gone: so is the unit of every slot opened by that path */
+/* the unit named kNames[name] was deleted (deleted 1) or a unit of that name made (0): every
+ * slot opened by that path is marked. A create can revive the deleted unit itself: Haiku lists a
+ * device interface by its name until its last reference goes (a stack call still using it), and
+ * an ifconfig of the name meanwhile gets that one back (get_device_interface); so a create or
+ * clone open clears the mark, which can only make the check miss a case, never invent one. */
 static void
-mark_deleted(int name)
+mark_slots(int name, int32 deleted)
 {
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {
 		if (__atomic_load_n(&sSlotPath[slot], __ATOMIC_SEQ_CST) == name)
-			__atomic_store_n(&sSlotDeleted[slot], 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&sSlotDeleted[slot], deleted, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -279,14 +283,19 @@ do_iface(struct worker* self, const struct fz_op* op)
 	switch (op->code) {
 		case CREATE:
 			status = shim_if_create(name);
+			if (status == B_OK)
+				mark_slots((int)op->arg[0], 0);
 			/* refused while another thread's delete or clone open holds the name; and, as
 			 * Haiku's add_interface() says, when another create listed it first */
 			EXPECT(status, B_OK, B_DEVICE_NOT_FOUND, B_NAME_IN_USE);
 			return status;
 		case DELETE:
+			/* marked before it runs: a create that revives the unit while the delete is under
+			 * way clears the mark after it (a refused delete clears it too) */
+			mark_slots((int)op->arg[0], 1);
 			status = shim_if_delete(name);
-			if (status == B_OK)
-				mark_deleted((int)op->arg[0]);
+			if (status != B_OK)
+				mark_slots((int)op->arg[0], 0);
 			break;
 		case UP:
 			status = shim_if_up(name);
@@ -304,9 +313,14 @@ do_open(struct worker* self, const struct fz_op* op)
 {
 	const char* path = fz_unit_text(self->name, "/dev/", kPaths, op->arg[1]);
 	int fd = shim_open(path, SHIM_O_RDWR | (op->arg[2] != 0 ? SHIM_O_NONBLOCK : 0));
-	if (fd >= 0)
+	if (fd >= 0) {
+		/* a clone open makes the lowest free unit of its kind: tun/0 or tun/1 (tap/...) perhaps */
+		for (int name = 0; op->arg[1] >= 4 && name < 4; name++) {
+			if ((name >= 2) == (op->arg[1] == 5))
+				mark_slots(name, 0);
+		}
 		take_slot((int)(op->arg[0] % FZ_SLOTS), fd, (int)op->arg[1]);
-	else
+	} else
 		EXPECT(fd, B_ENTRY_NOT_FOUND, B_BUSY, B_DEVICE_NOT_FOUND);
 	return fd;
 }
