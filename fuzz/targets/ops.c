@@ -399,22 +399,13 @@ wait_done(int count, bigtime_t timeout)
 	return finished;
 }
 
-/* The slot holding descriptor fd has had its unit deleted, and the name was not configured
- * again since: Haiku's get_device_interface() may hand the next ifconfig of a name the device
- * that is still going, and then the unit lives on under the new interface (its descriptors
- * rightly keep waiting). A name configured again is not judged (a new unit's revoked
- * predecessor is then not checked either). */
+/* the slot holding descriptor fd has had its unit deleted (mark_slots) */
 static bool
 unit_deleted(int fd)
 {
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {
-		if (__atomic_load_n(&fz_slot[slot], __ATOMIC_SEQ_CST) != fd)
-			continue;
-		if (__atomic_load_n(&sSlotDeleted[slot], __ATOMIC_SEQ_CST) == 0)
-			return false;
-		char name[FZ_UNIT_TEXT];
-		return !shim_if_exists(
-			fz_unit_text(name, "", kPaths, __atomic_load_n(&sSlotPath[slot], __ATOMIC_SEQ_CST)));
+		if (__atomic_load_n(&fz_slot[slot], __ATOMIC_SEQ_CST) == fd)
+			return __atomic_load_n(&sSlotDeleted[slot], __ATOMIC_SEQ_CST) != 0;
 	}
 	return false;
 }
