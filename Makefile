@@ -133,7 +133,10 @@ export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1:detect_deadlocks=
 
 # before the test binaries: dependencies, lint, formatting, the tools' own knob checks, and every
 # reproducer in corpora/regressions/ replayed 20 times (make repro, fuzz/fuzz.mk)
-test: check-deps lint format-check test-tools repro ## checks and regressions, then all tests
+# test-tools runs after repro, not beside it: its own makes (repro, repro-bug) work in this tree
+# too, and a replayer relinked under a running repro is rc=126 (seen twice in make -j test)
+test: check-deps lint format-check repro ## checks and regressions, then all tests
+	@$(MAKE) --no-print-directory test-tools
 	@$(MAKE) --no-print-directory run-tests SAN=asan
 	@$(MAKE) --no-print-directory run-tests SAN=tsan
 	@$(MAKE) --no-print-directory run-tests SAN=det
