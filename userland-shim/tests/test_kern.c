@@ -195,15 +195,33 @@ test_sem_head_blocks_later_waiters(void** state)
 static void
 test_sem_timeout_of_head_unblocks_next(void** state)
 {
-	sem_id sem = create_sem(1, "head timeout");
-	struct sem_job head = {.sem = sem, .count = 2, .flags = B_RELATIVE_TIMEOUT, .timeout = 30000};
-	struct sem_job next = {.sem = sem, .count = 1};
-	thread_id headThread = start_blocked_job(&head);
-	thread_id nextThread = start_blocked_job(&next);
-	assert_int_equal(join(headThread), B_TIMED_OUT);
-	assert_int_equal(join(nextThread), B_OK); /* the banked unit went to the next waiter */
-	assert_sem_count(sem, 0);
-	delete_sem(sem);
+	/* Both must be queued before the head's timeout fires. On a loaded machine 30 ms of wall
+	 * clock could pass before the second one was seen blocked (7 of 100 ASan runs in a flake
+	 * hunt): a round that lost that precondition is run again with twice the timeout. The
+	 * outcome is asserted only in a round where both were seen blocked. */
+	for (bigtime_t timeout = 30000;; timeout *= 2) {
+		assert_true(timeout <= WAIT);
+		sem_id sem = create_sem(1, "head timeout");
+		struct sem_job head = {.sem = sem, .count = 2, .flags = B_RELATIVE_TIMEOUT};
+		struct sem_job next = {.sem = sem, .count = 1};
+		head.timeout = timeout;
+		thread_id headThread = start_job(&head);
+		bool queued = shim_wait_until_blocked(headThread, WAIT) == B_OK;
+		thread_id nextThread = queued ? start_job(&next) : -1;
+		/* next can block only behind the head's claim, so seen blocked means both queued */
+		queued = queued && shim_wait_until_blocked(nextThread, WAIT) == B_OK;
+		status_t headResult = join(headThread);
+		status_t nextResult = nextThread > 0 ? join(nextThread) : B_OK;
+		if (!queued) {
+			delete_sem(sem);
+			continue;
+		}
+		assert_int_equal(headResult, B_TIMED_OUT);
+		assert_int_equal(nextResult, B_OK); /* the banked unit went to the next waiter */
+		assert_sem_count(sem, 0);
+		delete_sem(sem);
+		return;
+	}
 }
 
 static void
