@@ -166,7 +166,7 @@ test_delete_flushes_both_queues_counted(void** state)
 	tu_finish();
 }
 
-/* Issue 14's double lock: a deleted interface kept alive by a stack buffer queued to the
+/* The double lock on close: a deleted interface kept alive by a stack buffer queued to the
  * application; close drops that buffer, its free runs uninit_device, which takes the unit lock:
  * close must not hold it then (KDEBUG's "recursive lock" panic on Haiku and in the shim). */
 static void
