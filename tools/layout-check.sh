@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make lint's layout rules: private headers stay in their part, no two C files reference each
 # other's symbols both ways (unless tools/layout-exceptions says why), no folder holds more than a
-# fifth of the C lines, every relative link in a README resolves. Usage: layout-check.sh
+# fifth of the C lines, every relative link in a README resolves, no issue numbers in code.
+# Usage: layout-check.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 problems=0
@@ -89,9 +90,16 @@ for doc in $(git ls-files '*.md' 2>/dev/null || find . -name '*.md' | sed 's#^\.
 	done < <(grep -oE '\]\([^)#]*' "$doc" | sed 's/^](//')
 done
 
+# ---- 5. no issue numbers in code, makefiles or scripts (they name the bug or the rule instead) --
+while IFS= read -r hit; do
+	problem "an issue number in code: $hit"
+done < <(git grep -nIiE '\<issue ?#?[0-9]+' -- ':!*.md' ':!corpora/' ':!report/fixture/' \
+	':!tools/layout-check.sh' 2>/dev/null)
+
 if [ $problems -gt 0 ]; then
 	echo "layout: $problems problem(s)"
 	exit 1
 fi
 echo "layout: private headers in their parts, no two files call each other both ways, no folder" \
-	"over a fifth of the C lines, every README link resolves"
+	"over a fifth of the C lines, every README link resolves," \
+	"no issue numbers in code"
