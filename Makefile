@@ -30,8 +30,10 @@ SAN_cov := -fprofile-instr-generate -fcoverage-mapping
 SHIM := userland-shim
 SHIM_SUBSYSTEMS := kern dev net host
 SHIM_INC := -I$(SHIM)/include
-# driver code: compiled as a Haiku kernel add-on would be, against the shim's Haiku headers
-DRIVER_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_KERNEL_MODE $(SHIM_INC) -Idriver
+# driver code: compiled as a Haiku kernel add-on would be, against the shim's Haiku headers; its
+# uninitialised locals hold 0xaa bytes, which a copy to user memory must not carry (kern_leak.c)
+DRIVER_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_KERNEL_MODE $(SHIM_INC) -Idriver \
+	-ftrivial-auto-var-init=pattern
 # shim and tests: Linux userland (pthreads), seeing the Haiku names through the same headers
 SHIM_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE $(SHIM_INC) -I$(SHIM) -Idriver
 LDLIBS := -lpthread

@@ -478,8 +478,10 @@ fz_run_input(const uint8* data, size_t size)
 	if (fz_out == NULL)
 		fz_out = stdout;
 	static bool sReportCallback;
-	if (!sReportCallback && __asan_set_error_report_callback != NULL) {
-		__asan_set_error_report_callback(report_current_op_after);
+	if (!sReportCallback) {
+		if (__asan_set_error_report_callback != NULL)
+			__asan_set_error_report_callback(report_current_op_after);
+		shim_set_panic_hook(report_current_op); /* a panic names the op too */
 		sReportCallback = true;
 	}
 	fz_decode(data, size, &program);

@@ -244,6 +244,9 @@ status_t shim_stack_set_sink(const char* name, shim_stack_sink sink, void* cooki
 void shim_syscall_exit(void);
 /* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
 void shim_dump_threads(FILE* out);
+/* called by panic() after its message, before it aborts (NULL: none): a harness names the
+ * operation that was running (a double fetch, an info leak) */
+void shim_set_panic_hook(void (*hook)(void));
 /* print the live semaphores counted by name (a leak shows as one name growing) */
 void shim_dump_semaphores(FILE* out);
 /* A stall on purpose, for the stress watchdog's demonstration: lock the live mutex named `name`

@@ -23,9 +23,8 @@ extern void __sanitizer_symbolize_pc(void* pc, const char* format, char* buffer,
 	__attribute__((weak));
 extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
 
-/* "in function file:line" of a return address, or its address */
-static void
-describe_site(void* site, char* buffer, size_t size)
+void
+shim_describe_site(void* site, char* buffer, size_t size)
 {
 	if (__sanitizer_symbolize_pc != NULL) {
 		/* the call instruction, not the one after it */
@@ -40,8 +39,8 @@ static void __attribute__((noreturn, cold)) report_double_fetch(
 	struct shim_thread* self, const struct shim_fetch* first, addr_t start, size_t size, void* site)
 {
 	char firstSite[256], secondSite[256];
-	describe_site(first->site, firstSite, sizeof(firstSite));
-	describe_site(site, secondSite, sizeof(secondSite));
+	shim_describe_site(first->site, firstSite, sizeof(firstSite));
+	shim_describe_site(site, secondSite, sizeof(secondSite));
 	fprintf(stderr, "double fetch: the second copy-in's stack:\n");
 	if (__sanitizer_print_stack_trace != NULL)
 		__sanitizer_print_stack_trace();

@@ -1,5 +1,6 @@
-/* Shim memory and bookkeeping: the accounted, fault-injectable kernel heap, object caches, object
- * accounting and the leak check, fault plans. */
+/* Shim memory and bookkeeping: the accounted, fault-injectable kernel heap (new bytes hold the fill
+ * pattern of the info-leak check), object caches, object accounting and the leak check, fault
+ * plans. */
 #include "shim_private.h"
 
 #include <stdarg.h>
@@ -29,6 +30,9 @@ heap_alloc(size_t size, bool zero)
 	struct heap_header* header = zero ? calloc(1, total) : malloc(total);
 	if (header == NULL)
 		return NULL;
+	/* what a field the driver never sets holds, for the info-leak check (kern_leak.c) */
+	if (!zero)
+		memset(header + 1, SHIM_FILL_PATTERN, size);
 	header->size = size;
 	header->magic = HEAP_MAGIC;
 	shim_account(SHIM_OBJ_ALLOC, 1);
@@ -84,6 +88,8 @@ shim_krealloc(void* block, size_t size)
 	if (resized == NULL)
 		return NULL;
 	resized->size = size;
+	if (size > oldSize)
+		memset((uint8*)(resized + 1) + oldSize, SHIM_FILL_PATTERN, size - oldSize);
 	shim_account(SHIM_OBJ_ALLOC_BYTES, (int64)size - (int64)oldSize);
 	return resized + 1;
 }
