@@ -185,6 +185,11 @@ int64 shim_fault_calls(enum shim_fault_site site);
 /* failures injected at `site` since the last shim_fault_clear() */
 int64 shim_fault_injected(enum shim_fault_site site);
 void shim_fault_clear(void);
+/* fail the nth call at any site from now on (1 = the next one), once; 0 disarms. A site's own
+ * plan still applies; the failure counts as injected at the site that took it. */
+void shim_fault_fail_point(int64 nth);
+/* calls seen at all sites since the last shim_fault_clear() */
+int64 shim_fault_points(void);
 
 /* ---- accounting and leak check ----------------------------------------------------------- */
 

@@ -77,13 +77,15 @@ shim_leak_check_out(const void* kernelSource, size_t size, const void* userTarge
 	int32 external = atomic_get(&sExternalRun);
 	if (run < SHIM_LEAK_RUN || run <= (size_t)external)
 		return;
+	/* the site on a line of its own: the panic's line stays the same whether or not the run
+	 * symbolizes (make repro compares it across unsymbolized runs) */
 	char where[256];
 	shim_describe_site(site, where, sizeof(where));
-	fprintf(stderr, "info leak: the copy-out's stack:\n");
+	fprintf(stderr, "info leak: the copy-out %s, from kernel %p to user memory %p; its stack:\n",
+		where, kernelSource, userTarget);
 	if (__sanitizer_print_stack_trace != NULL)
 		__sanitizer_print_stack_trace();
 	panic("info leak: %zu uninitialised byte(s) (the fill pattern 0x%02x) at offset %zu of a "
-		  "%zu-byte copy from kernel %p to user memory %p %s (the longest run user memory brought "
-		  "in: %" PRId32 ")",
-		run, SHIM_FILL_PATTERN, start, size, kernelSource, userTarget, where, external);
+		  "%zu-byte copy to user memory (the longest run user memory brought in: %" PRId32 ")",
+		run, SHIM_FILL_PATTERN, start, size, external);
 }

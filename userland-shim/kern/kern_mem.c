@@ -300,6 +300,17 @@ struct fault_plan {
 };
 
 static struct fault_plan sFaults[SHIM_FAULT_SITE_COUNT];
+/* shim_fault_fail_point(): one countdown over the calls at every site (syzkaller's fail-nth) */
+static struct fault_plan sAnySite;
+
+static bool
+plan_fails(struct fault_plan* plan)
+{
+	if (atomic_get(&plan->armed) == 0)
+		return false;
+	int64 left = atomic_add64(&plan->countdown, -1) - 1;
+	return left == 0 || (left < 0 && atomic_get(&plan->persistent) != 0);
+}
 
 bool
 shim_fault_check(enum shim_fault_site site)
@@ -308,14 +319,38 @@ shim_fault_check(enum shim_fault_site site)
 		return false;
 	struct fault_plan* plan = &sFaults[site];
 	atomic_add64(&plan->calls, 1);
-	if (atomic_get(&plan->armed) == 0)
-		return false;
-	int64 left = atomic_add64(&plan->countdown, -1) - 1;
-	if (left == 0 || (left < 0 && atomic_get(&plan->persistent) != 0)) {
+	bool anySite = plan_fails(&sAnySite);
+	if (plan_fails(plan) || anySite) {
 		atomic_add64(&plan->injected, 1);
 		return true;
 	}
 	return false;
+}
+
+static void
+plan_arm(struct fault_plan* plan, int64 nth, bool persistent)
+{
+	atomic_set(&plan->armed, 0);
+	if (nth <= 0)
+		return;
+	atomic_set64(&plan->countdown, nth);
+	atomic_set(&plan->persistent, persistent ? 1 : 0);
+	atomic_set(&plan->armed, 1);
+}
+
+void
+shim_fault_fail_point(int64 nth)
+{
+	plan_arm(&sAnySite, nth, false);
+}
+
+int64
+shim_fault_points(void)
+{
+	int64 calls = 0;
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++)
+		calls += atomic_get64(&sFaults[site].calls);
+	return calls;
 }
 
 void
@@ -323,13 +358,7 @@ shim_fault_fail_nth(enum shim_fault_site site, int64 nth, bool persistent)
 {
 	if ((unsigned)site >= SHIM_FAULT_SITE_COUNT)
 		return;
-	struct fault_plan* plan = &sFaults[site];
-	atomic_set(&plan->armed, 0);
-	if (nth <= 0)
-		return;
-	atomic_set64(&plan->countdown, nth);
-	atomic_set(&plan->persistent, persistent ? 1 : 0);
-	atomic_set(&plan->armed, 1);
+	plan_arm(&sFaults[site], nth, persistent);
 }
 
 int64
@@ -347,6 +376,7 @@ shim_fault_injected(enum shim_fault_site site)
 void
 shim_fault_clear(void)
 {
+	atomic_set(&sAnySite.armed, 0);
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
 		atomic_set(&sFaults[site].armed, 0);
 		atomic_set64(&sFaults[site].calls, 0);
