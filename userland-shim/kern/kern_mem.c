@@ -30,7 +30,8 @@ heap_alloc(size_t size, bool zero)
 	struct heap_header* header = zero ? calloc(1, total) : malloc(total);
 	if (header == NULL)
 		return NULL;
-	/* what a field the driver never sets holds, for the info-leak check (kern_leak.c) */
+	/* what a field the driver never sets holds, for the info-leak check (kern_leak.c); Haiku's
+	 * debug heap fills with 0xcc (debug/heap.cpp, heap_memalign, PARANOID_KERNEL_MALLOC) */
 	if (!zero)
 		memset(header + 1, SHIM_FILL_PATTERN, size);
 	header->size = size;
