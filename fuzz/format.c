@@ -189,29 +189,6 @@ print_op_args(FILE* out, const struct fz_op_spec* spec, const struct fz_op* op, 
 	}
 }
 
-const char*
-fz_poll_events(uint16 events)
-{
-	static __thread char text[96];
-	static const struct {
-		uint16 bit;
-		const char* name;
-	} kEvents[] = {{SHIM_POLLIN, "POLLIN"}, {SHIM_POLLOUT, "POLLOUT"}, {SHIM_POLLERR, "POLLERR"},
-		{SHIM_POLLHUP, "POLLHUP"}, {SHIM_POLLNVAL, "POLLNVAL"}};
-	size_t used = 0;
-	text[0] = '\0';
-	for (size_t i = 0; i < sizeof(kEvents) / sizeof(kEvents[0]); i++) {
-		if ((events & kEvents[i].bit) != 0) {
-			used += (size_t)snprintf(
-				text + used, sizeof(text) - used, "%s%s", used > 0 ? "|" : "", kEvents[i].name);
-			events &= (uint16)~kEvents[i].bit;
-		}
-	}
-	if (events != 0)
-		snprintf(text + used, sizeof(text) - used, "%s0x%x", used > 0 ? "|" : "", events);
-	return text[0] != '\0' ? text : "0";
-}
-
 /* ---- the assembler ------------------------------------------------------------------------- */
 
 struct writer {
