@@ -23,11 +23,13 @@ die() {
 
 [ $# -ge 2 ] || die "usage: fault-sweep.sh FZ_BUILD \"TARGETS\" [FILE] [DIR]"
 FZ=$1
-targets=$2
+targets=${2//,/ } # commas or spaces, as make takes them
 file=${3:-}
 dir=${4:-}
 [ -z "$file" ] || [ -z "$dir" ] || die "FILE= and DIR= together: give one"
-if [ -n "$file" ] && { [ ! -f "$file" ] || [ ! -r "$file" ]; }; then
+if [ -n "$file" ] && [ -d "$file" ]; then
+	die "FILE=$file: not a file (DIR= takes a directory)"
+elif [ -n "$file" ] && { [ ! -f "$file" ] || [ ! -r "$file" ]; }; then
 	die "FILE=$file: no such readable file"
 fi
 [ -z "$dir" ] || [ -d "$dir" ] || die "DIR=$dir: no such directory"

@@ -179,13 +179,15 @@ script_rejects "" "bash tools/bisect.sh README.md HEAD HEAD ops" \
 	"bisect: GOOD=HEAD and BAD=HEAD are the same commit"
 
 # make fault-sweep: FILE and DIR are checked knobs; the script's own usage errors are one line
-make_rejects "fault-sweep FILE=/nonexistent" "FILE=/nonexistent: no such readable file"
+make_rejects "fault-sweep FILE=/nonexistent" "FILE=/nonexistent: no such file or directory"
 make_rejects "fault-sweep DIR=/nonexistent" "DIR=/nonexistent: no such directory"
 make_takes "fault-sweep TARGET=ops DIR=corpora/ops/src" 'tools/fault-sweep.sh'
 script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops README.md corpora" \
 	"fault-sweep: FILE= and DIR= together: give one"
-script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det 'ops ioctl' README.md" \
+script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops,ioctl README.md" \
 	"fault-sweep: FILE=README.md: which harness? add TARGET=<one of: ops ioctl>"
+script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops corpora" \
+	"fault-sweep: FILE=corpora: not a file (DIR= takes a directory)"
 
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
@@ -225,7 +227,8 @@ if [ -x build/fuzz/det/rp/ops ]; then
 	inputs=$(mktemp -d)
 	printf 't0 create tap/0\nt0 frobnicate\n' >"$inputs/bad.txt"
 	mkdir "$inputs/empty"
-	repro_rejects "$inputs/missing.txt" "No such file or directory"
+	make_rejects "repro TARGET=ops FILE=$inputs/missing.txt" \
+		"FILE=$inputs/missing.txt: no such file or directory"
 	repro_rejects "$inputs/bad.txt" "2:4: unknown op 'frobnicate'"
 	repro_rejects "$inputs/empty" "no inputs in this directory"
 	# hand-written programs are strict: every mistake is file:line:column, the token, the choices
@@ -274,7 +277,7 @@ if [ -x build/fuzz/det/rp/ops ]; then
 	decoded=$(build/fuzz/det/rp/ops -d "$inputs/nth.txt" 2>&1 | tail -n +2)
 	out=$(build/fuzz/det/rp/ops -v "$inputs/nth.txt" 2>&1)
 	if [ "$decoded" != "$(printf '%s\n' 'failnth n=0x3' 't0 create name=tap/2')" ] ||
-		[[ $out != *$'\nfailnth n=3\n'* ]]; then
+		[[ $out != *$'\nfailnth n=0x3\n'* ]]; then
 		fail "failnth: decoded '$decoded', traced: $out"
 	else
 		passed=$((passed + 1))
