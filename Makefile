@@ -30,8 +30,10 @@ SAN_cov := -fprofile-instr-generate -fcoverage-mapping
 SHIM := userland-shim
 SHIM_SUBSYSTEMS := kern dev net host
 SHIM_INC := -I$(SHIM)/include
-# driver code: compiled as a Haiku kernel add-on would be, against the shim's Haiku headers
-DRIVER_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_KERNEL_MODE $(SHIM_INC) -Idriver
+# driver code: compiled as a Haiku kernel add-on would be, against the shim's Haiku headers; its
+# uninitialised locals hold 0xaa bytes, which a copy to user memory must not carry (kern_leak.c)
+DRIVER_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_KERNEL_MODE $(SHIM_INC) -Idriver \
+	-ftrivial-auto-var-init=pattern
 # shim and tests: Linux userland (pthreads), seeing the Haiku names through the same headers
 SHIM_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE $(SHIM_INC) -I$(SHIM) -Idriver
 LDLIBS := -lpthread
@@ -69,7 +71,8 @@ endif
 KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_TIME JOBS MAX_LEN \
 	REPRO_RUNS \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
-	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD DRIVER
+	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD \
+	DRIVER FILE DIR
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \

@@ -49,10 +49,13 @@ fz_digest(void)
 	return sDigest;
 }
 
+static void point_begin_op(void);
+
 void
 fz_begin_op(const struct fz_op* op)
 {
 	tCurrentOp = (void*)op;
+	point_begin_op();
 	if (fz_verbose && (fz_harness.flags & FZ_THREADS)) {
 		flockfile(fz_out);
 		fprintf(fz_out, "[%3d] ", op->index);
@@ -227,6 +230,50 @@ static struct {
 } sPlan[SHIM_FAULT_SITE_COUNT];
 static int64 sQuietCalls[SHIM_FAULT_SITE_COUNT];
 static int sQuietDepth;
+/* the header's failnth: the any-site plan (shim_fault_fail_point), in shim_fault_points() */
+static struct {
+	bool armed, reached;
+	int64 target;
+	int64 pending; /* the nth to arm at the first op: the harness's own setup does not count */
+} sPoint;
+static int64 sQuietPoints;
+int64 fz_sweep_nth;
+
+/* the any-site plan's target passed: it failed that call (and is spent) */
+static void
+point_settle(void)
+{
+	if (sPoint.armed && shim_fault_points() >= sPoint.target) {
+		sPoint.armed = false;
+		sPoint.reached = true;
+	}
+}
+
+static void
+point_arm(int64 nth)
+{
+	sPoint.armed = nth > 0;
+	sPoint.reached = false;
+	sPoint.target = shim_fault_points() + nth;
+	shim_fault_fail_point(nth > 0 ? nth : 0);
+}
+
+/* the first op arms the input's failnth */
+static void
+point_begin_op(void)
+{
+	if (sPoint.pending > 0) {
+		point_arm(sPoint.pending);
+		sPoint.pending = 0;
+	}
+}
+
+bool
+fz_fault_point_reached(void)
+{
+	point_settle();
+	return sPoint.reached;
+}
 
 void
 fz_fault_arm(int site, int64 nth, bool persistent)
@@ -244,6 +291,10 @@ fz_quiet_begin(void)
 {
 	if (sQuietDepth++ > 0)
 		return;
+	point_settle();
+	sQuietPoints = shim_fault_points();
+	if (sPoint.armed)
+		shim_fault_fail_point(0);
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
 		sQuietCalls[site] = shim_fault_calls(site);
 		if (sPlan[site].armed)
@@ -256,6 +307,11 @@ fz_quiet_end(void)
 {
 	if (--sQuietDepth > 0)
 		return;
+	if (sPoint.armed) { /* the calls in between do not count */
+		int64 now = shim_fault_points();
+		sPoint.target += now - sQuietPoints;
+		shim_fault_fail_point(sPoint.target - now);
+	}
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
 		if (!sPlan[site].armed)
 			continue;
@@ -274,6 +330,9 @@ fz_quiet_end(void)
 void
 fz_faults_off(void)
 {
+	point_settle();
+	sPoint.armed = false;
+	shim_fault_fail_point(0);
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
 		sPlan[site].armed = false;
 		shim_fault_fail_nth(site, 0, false);
@@ -422,6 +481,8 @@ reset(void)
 {
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++)
 		sPlan[site].armed = false;
+	point_settle();
+	sPoint.armed = false;
 	sQuietDepth = 0;
 	shim_fault_clear();
 	for (int i = 0; i < FZ_SLOTS; i++) {
@@ -478,11 +539,15 @@ fz_run_input(const uint8* data, size_t size)
 	if (fz_out == NULL)
 		fz_out = stdout;
 	static bool sReportCallback;
-	if (!sReportCallback && __asan_set_error_report_callback != NULL) {
-		__asan_set_error_report_callback(report_current_op_after);
+	if (!sReportCallback) {
+		if (__asan_set_error_report_callback != NULL)
+			__asan_set_error_report_callback(report_current_op_after);
+		shim_set_panic_hook(report_current_op); /* a panic names the op too */
 		sReportCallback = true;
 	}
 	fz_decode(data, size, &program);
+	if (fz_sweep_nth > 0)
+		program.fail_nth = fz_sweep_nth;
 	sProgram = &program;
 	fz_driver_lines_start(program.count);
 	sDigest = 0xcbf29ce484222325ULL;
@@ -496,6 +561,10 @@ fz_run_input(const uint8* data, size_t size)
 	else if (fz_harness.flags & FZ_TAPE)
 		shim_sched_restart(); /* decisions that read the tape: as after a boot */
 #endif
+	if (fz_verbose)
+		fz_print_header(fz_out, &program);
+	sPoint.armed = sPoint.reached = false;
+	sPoint.pending = program.fail_nth; /* armed by the first op (fz_begin_op) */
 	fz_harness.run(&program);
 	tCurrentOp = NULL;
 	reset();

@@ -18,6 +18,10 @@
  * (decimal or 0x hex), a symbol name, tun/N or tap/N (FZ_UNIT), x:HEX or "text" for data; `name=`
  * prefixes are allowed and checked. A line `tape B B ...` or `tape x:HEX` appends to the choice
  * tape. `-v` traces print ops in this same form, so a trace can be edited into a seed.
+ * A header op may stand before all of it: FZ_HEADER_MAGIC_LENGTH magic bytes (fuzz/format.c),
+ * then fz_header_op's arguments; in text, a line `failnth n=N` anywhere: the Nth call at any
+ * fault site (allocation, semaphore, publish, user copy, net_buffer) from the input's start
+ * fails, harness-internal calls not counted (make fault-sweep).
  */
 
 #include <stdbool.h>
@@ -83,6 +87,8 @@ struct fz_program {
 	/* an FZ_UNIT argument was escaped: a unit beyond what the harness probes by number (the reset
 	 * and the harness's end checks then list the interfaces instead) */
 	bool any_unit;
+	/* the header op (fz_header_op), 0 without one: fail the Nth fault point the input reaches */
+	int64 fail_nth;
 };
 
 #define FZ_THREADS 0x1 /* every op starts with a thread byte */
@@ -133,6 +139,10 @@ const char* fz_sym_name(const struct fz_sym* syms, int64 value);
  * a buffer per thread, valid until the thread's next call */
 const char* fz_poll_events(uint16 events);
 void fz_print_op(FILE* out, const struct fz_op* op, bool full);
+/* the program's header op as a text line, nothing if it has none */
+void fz_print_header(FILE* out, const struct fz_program* program);
+#define FZ_HEADER_MAGIC_LENGTH 4
+extern const struct fz_op_spec fz_header_op;
 /* Assemble a text program into bytes; returns the length, or -1 with "LINE:COLUMN: message" in
  * error (the token at fault and the valid choices). Strict, unlike the byte decoder: an unknown op,
  * symbol or thread, a missing or extra argument, a number out of its argument's range and a NUL
@@ -224,6 +234,10 @@ void fz_quiet_end(void);
 void fz_faults_off(void);
 /* injections so far (all sites) */
 int64 fz_faults_injected(void);
+/* the last input's header failnth (fz_program.fail_nth) failed a call: it had that many */
+bool fz_fault_point_reached(void);
+/* when > 0, every input runs as if its header said failnth n=fz_sweep_nth (replayer -F) */
+extern int64 fz_sweep_nth;
 
 /* ---- descriptors, user memory, names ------------------------------------------------------ */
 

@@ -36,6 +36,13 @@ sym_count(const struct fz_sym* syms)
 	return count;
 }
 
+static void decode_args(
+	struct reader* reader, const struct fz_arg* args, struct fz_op* op, struct fz_program* program);
+
+/* the header op's spec (it has no code of its own: it stands before the program) */
+const struct fz_op_spec fz_header_op = {"failnth", {{"n", FZ_U32}}};
+static const uint8 kHeaderMagic[FZ_HEADER_MAGIC_LENGTH] = {0xf5, 0x1d, 0xfa, 0x17};
+
 void
 fz_decode(const uint8* data, size_t size, struct fz_program* program)
 {
@@ -44,6 +51,13 @@ fz_decode(const uint8* data, size_t size, struct fz_program* program)
 	program->tape = NULL;
 	program->tape_size = 0;
 	program->any_unit = false;
+	program->fail_nth = 0;
+	if (size >= sizeof(kHeaderMagic) && memcmp(data, kHeaderMagic, sizeof(kHeaderMagic)) == 0) {
+		struct fz_op header = {0};
+		reader.pos = sizeof(kHeaderMagic);
+		decode_args(&reader, fz_header_op.args, &header, program);
+		program->fail_nth = header.arg[0];
+	}
 	if (fz_harness.flags & FZ_TAPE) {
 		size_t length = take(&reader, 2);
 		reader.end = reader.pos + length < size ? reader.pos + length : size;
@@ -57,50 +71,55 @@ fz_decode(const uint8* data, size_t size, struct fz_program* program)
 		if (fz_harness.flags & FZ_THREADS)
 			op->thread = (int)(take(&reader, 1) % (uint64)fz_harness.threads);
 		op->code = (int)(take(&reader, 1) % (uint64)fz_harness.op_count);
-		const struct fz_arg* args = fz_harness.ops[op->code].args;
-		for (int i = 0; i < FZ_MAX_ARGS && args[i].kind != FZ_NONE; i++) {
-			switch (args[i].kind) {
-				case FZ_U8:
-					op->arg[i] = (int64)take(&reader, 1);
-					break;
-				case FZ_U16:
-					op->arg[i] = (int64)take(&reader, 2);
-					break;
-				case FZ_U32:
-					op->arg[i] = (int64)take(&reader, 4);
-					break;
-				case FZ_ENUM:
-					op->arg[i] =
-						args[i].syms[take(&reader, 1) % (uint64)sym_count(args[i].syms)].value;
-					break;
-				case FZ_UNIT: {
-					uint64 selector = take(&reader, 1);
-					bool escaped = selector == FZ_UNIT_ESCAPE_TUN || selector == FZ_UNIT_ESCAPE_TAP;
-					program->any_unit |= escaped;
-					op->arg[i] =
-						escaped ? FZ_UNIT_NAME(selector == FZ_UNIT_ESCAPE_TAP, take(&reader, 2))
-								: args[i].syms[selector % (uint64)sym_count(args[i].syms)].value;
-					break;
-				}
-				case FZ_CODE: {
-					uint64 selector = take(&reader, 1);
-					op->arg[i] =
-						selector < 0xf0
-							? args[i].syms[selector % (uint64)sym_count(args[i].syms)].value
-							: (int64)take(&reader, 4);
-					break;
-				}
-				case FZ_DATA: {
-					size_t length = take(&reader, 2);
-					size_t left = reader.end - reader.pos;
-					op->size = length < left ? length : left;
-					op->data = data + reader.pos;
-					reader.pos += op->size;
-					break;
-				}
-				case FZ_NONE:
-					break;
+		decode_args(&reader, fz_harness.ops[op->code].args, op, program);
+	}
+}
+
+static void
+decode_args(
+	struct reader* reader, const struct fz_arg* args, struct fz_op* op, struct fz_program* program)
+{
+	const uint8* data = reader->data;
+	for (int i = 0; i < FZ_MAX_ARGS && args[i].kind != FZ_NONE; i++) {
+		switch (args[i].kind) {
+			case FZ_U8:
+				op->arg[i] = (int64)take(reader, 1);
+				break;
+			case FZ_U16:
+				op->arg[i] = (int64)take(reader, 2);
+				break;
+			case FZ_U32:
+				op->arg[i] = (int64)take(reader, 4);
+				break;
+			case FZ_ENUM:
+				op->arg[i] = args[i].syms[take(reader, 1) % (uint64)sym_count(args[i].syms)].value;
+				break;
+			case FZ_UNIT: {
+				uint64 selector = take(reader, 1);
+				bool escaped = selector == FZ_UNIT_ESCAPE_TUN || selector == FZ_UNIT_ESCAPE_TAP;
+				program->any_unit |= escaped;
+				op->arg[i] = escaped
+								 ? FZ_UNIT_NAME(selector == FZ_UNIT_ESCAPE_TAP, take(reader, 2))
+								 : args[i].syms[selector % (uint64)sym_count(args[i].syms)].value;
+				break;
 			}
+			case FZ_CODE: {
+				uint64 selector = take(reader, 1);
+				op->arg[i] = selector < 0xf0
+								 ? args[i].syms[selector % (uint64)sym_count(args[i].syms)].value
+								 : (int64)take(reader, 4);
+				break;
+			}
+			case FZ_DATA: {
+				size_t length = take(reader, 2);
+				size_t left = reader->end - reader->pos;
+				op->size = length < left ? length : left;
+				op->data = data + reader->pos;
+				reader->pos += op->size;
+				break;
+			}
+			case FZ_NONE:
+				break;
 		}
 	}
 }
@@ -122,12 +141,30 @@ fz_sym_name(const struct fz_sym* syms, int64 value)
 	return name != NULL ? name : "?";
 }
 
+static void print_op_args(
+	FILE* out, const struct fz_op_spec* spec, const struct fz_op* op, bool full);
+
 void
 fz_print_op(FILE* out, const struct fz_op* op, bool full)
 {
-	const struct fz_op_spec* spec = &fz_harness.ops[op->code];
 	if (fz_harness.flags & FZ_THREADS)
 		fprintf(out, "t%d ", op->thread);
+	print_op_args(out, &fz_harness.ops[op->code], op, full);
+}
+
+void
+fz_print_header(FILE* out, const struct fz_program* program)
+{
+	if (program->fail_nth == 0)
+		return;
+	struct fz_op header = {.arg = {program->fail_nth}};
+	print_op_args(out, &fz_header_op, &header, true);
+	fputs("\n", out);
+}
+
+static void
+print_op_args(FILE* out, const struct fz_op_spec* spec, const struct fz_op* op, bool full)
+{
 	fputs(spec->name, out);
 	for (int i = 0; i < FZ_MAX_ARGS && spec->args[i].kind != FZ_NONE; i++) {
 		const struct fz_arg* arg = &spec->args[i];
@@ -150,29 +187,6 @@ fz_print_op(FILE* out, const struct fz_op* op, bool full)
 		else
 			fprintf(out, "%lld", (long long)op->arg[i]);
 	}
-}
-
-const char*
-fz_poll_events(uint16 events)
-{
-	static __thread char text[96];
-	static const struct {
-		uint16 bit;
-		const char* name;
-	} kEvents[] = {{SHIM_POLLIN, "POLLIN"}, {SHIM_POLLOUT, "POLLOUT"}, {SHIM_POLLERR, "POLLERR"},
-		{SHIM_POLLHUP, "POLLHUP"}, {SHIM_POLLNVAL, "POLLNVAL"}};
-	size_t used = 0;
-	text[0] = '\0';
-	for (size_t i = 0; i < sizeof(kEvents) / sizeof(kEvents[0]); i++) {
-		if ((events & kEvents[i].bit) != 0) {
-			used += (size_t)snprintf(
-				text + used, sizeof(text) - used, "%s%s", used > 0 ? "|" : "", kEvents[i].name);
-			events &= (uint16)~kEvents[i].bit;
-		}
-	}
-	if (events != 0)
-		snprintf(text + used, sizeof(text) - used, "%s0x%x", used > 0 ? "|" : "", events);
-	return text[0] != '\0' ? text : "0";
 }
 
 /* ---- the assembler ------------------------------------------------------------------------- */
@@ -451,8 +465,11 @@ tokenize(char* line, char** tokens, int max)
 	return count;
 }
 
+static const char* put_args(
+	struct writer* writer, const struct fz_op_spec* op, char** tokens, int given, char* at);
+
 static const char*
-assemble_line(char* line, struct writer* program, struct writer* tape)
+assemble_line(char* line, struct writer* program, struct writer* tape, struct writer* header)
 {
 	char* tokens[FZ_MAX_ARGS + 3];
 	/* a line of a -v trace: "[ 12] op args  # -> result" */
@@ -480,6 +497,13 @@ assemble_line(char* line, struct writer* program, struct writer* tape)
 		}
 		return NULL;
 	}
+	if (strcmp(tokens[0], fz_header_op.name) == 0) {
+		if (header->length > 0)
+			return problem_at(tokens[0], "a second %s line", fz_header_op.name);
+		for (size_t i = 0; i < sizeof(kHeaderMagic); i++)
+			put(header, kHeaderMagic[i], 1);
+		return put_args(header, &fz_header_op, tokens + 1, count - 1, tokens[0]);
+	}
 	int first = 0;
 	if (fz_harness.flags & FZ_THREADS) {
 		int64 thread = 0;
@@ -504,18 +528,25 @@ assemble_line(char* line, struct writer* program, struct writer* tape)
 			tokens[first], "unknown op '%s': use one of %s", tokens[first], op_names());
 	if (!put(program, (uint64)code, 1))
 		return "output too long";
-	const struct fz_op_spec* op = &fz_harness.ops[code];
-	int given = count - first - 1, wanted = 0;
+	return put_args(
+		program, &fz_harness.ops[code], tokens + first + 1, count - first - 1, tokens[first]);
+}
+
+/* an op's `given` argument tokens, checked against its spec (`at`: the op's token) */
+static const char*
+put_args(struct writer* writer, const struct fz_op_spec* op, char** tokens, int given, char* at)
+{
+	int wanted = 0;
 	while (wanted < FZ_MAX_ARGS && op->args[wanted].kind != FZ_NONE)
 		wanted++;
 	if (given > wanted)
 		return problem_at(
-			tokens[first + 1 + wanted], "too many arguments: %s takes %s", op->name, arg_names(op));
+			tokens[wanted], "too many arguments: %s takes %s", op->name, arg_names(op));
 	if (given < wanted)
-		return problem_at(tokens[first], "missing %s: %s takes %s", op->args[given].name, op->name,
-			arg_names(op));
+		return problem_at(
+			at, "missing %s: %s takes %s", op->args[given].name, op->name, arg_names(op));
 	for (int i = 0; i < wanted; i++) {
-		const char* error = put_arg(program, &op->args[i], tokens[first + 1 + i]);
+		const char* error = put_arg(writer, &op->args[i], tokens[i]);
 		if (error != NULL)
 			return error;
 	}
@@ -527,6 +558,8 @@ fz_assemble(
 	const char* text, size_t textLength, uint8* out, size_t capacity, char* error, size_t errorSize)
 {
 	static uint8 tapeBuffer[65536];
+	static uint8 headerBuffer[FZ_HEADER_MAGIC_LENGTH + 4];
+	struct writer header = {headerBuffer, sizeof(headerBuffer), 0};
 	bool withTape = (fz_harness.flags & FZ_TAPE) != 0;
 	size_t offset = withTape ? 2 : 0;
 	if (capacity < offset)
@@ -553,7 +586,7 @@ fz_assemble(
 		memcpy(line, c, length);
 		line[length] = '\0';
 		sProblemAt = NULL;
-		const char* problem = assemble_line(line, &program, &tape);
+		const char* problem = assemble_line(line, &program, &tape, &header);
 		if (problem != NULL) {
 			int column = sProblemAt != NULL ? (int)(sProblemAt - line) + 1 : 1;
 			snprintf(error, errorSize, "%d:%d: %s", number, column, problem);
@@ -570,5 +603,14 @@ fz_assemble(
 		out[1] = (uint8)(program.length >> 8);
 		memcpy(out + 2 + program.length, tapeBuffer, tape.length);
 	}
-	return (ssize_t)(offset + program.length + tape.length);
+	size_t length = offset + program.length + tape.length;
+	if (header.length > 0) { /* the header goes first */
+		if (length + header.length > capacity) {
+			snprintf(error, errorSize, "%d:1: the program is too long", number);
+			return -1;
+		}
+		memmove(out + header.length, out, length);
+		memcpy(out, headerBuffer, header.length);
+	}
+	return (ssize_t)(length + header.length);
 }

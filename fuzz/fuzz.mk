@@ -29,7 +29,7 @@ JOBS ?= 1
 MAX_LEN ?=
 ## ENGINE=libfuzzer|afl  make fuzz: the engine (default libfuzzer)
 ENGINE ?= libfuzzer
-## FILE=<input>  make repro, minimize, bisect: the input (repro without it: corpora/regressions/)
+## FILE=<input>  make repro, minimize, bisect, fault-sweep: the input (repro: else the regressions)
 FILE ?=
 ## REPRO_RUNS=<n>  make repro: the runs that must agree, the first one traced (default 20)
 REPRO_RUNS ?= 20
@@ -179,6 +179,7 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fz_seed_rule,$(t))))
 
 .PHONY: fuzz fuzz-deps fuzz-build fuzz-seeds repro minimize merge coverage findings fuzz-smoke \
+	fault-sweep \
 	fuzz-ci oss-fuzz-check
 fuzz-deps:
 	@bash tools/deps.sh fuzz
@@ -225,6 +226,13 @@ minimize: fuzz-deps ## shrink a crashing FILE to FILE.min (libFuzzer -minimize_c
 	@$(MAKE) --no-print-directory $(FZ)/lf/$(call fz_target_of,$(FILE)) \
 		$(FZ)/rp/$(call fz_target_of,$(FILE)) $(FZ)/rp/$(call fz_target_of,$(FILE))-compile-seed
 	@$(FZ_RUN_ENV) $(FZ_RUN) minimize $(call fz_target_of,$(FILE)) $(FILE)
+
+# ---- fault sweeps: tools/fault-sweep.sh (README "Fault sweeps") --------------------------------
+## DIR=<dir>  make fault-sweep: every input in this directory (default: the corpora of TARGET)
+DIR ?=
+fault-sweep: $(foreach t,$(FZ_TARGET),$(FZ)/rp/$(t))
+fault-sweep: check-deps ## fail each input's 1st, 2nd, ... fault point till none is left (FILE, DIR)
+	@bash tools/fault-sweep.sh $(FZ) "$(FZ_TARGET)" "$(FILE)" "$(DIR)"
 
 merge: fuzz-deps ## corpora/<target>/ := the working corpus merged, shortest inputs first
 	@$(MAKE) --no-print-directory $(foreach t,$(FZ_TARGET),$(FZ)/lf/$(t)) fuzz-seeds

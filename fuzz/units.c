@@ -1,4 +1,4 @@
-/* Interface names for the harnesses (tun/N and tap/N as text, the per-process name caches) and
+/* Names for the harnesses (tun/N and tap/N as text, the per-process name caches, poll events) and
  * the reset's deletion of every interface an input left. See common.h. */
 #include "common.h"
 
@@ -158,4 +158,27 @@ fz_delete_all_interfaces(bool listed)
 	}
 	/* a reader that removed its own interface is joined by the next ifconfig call */
 	shim_if_down("");
+}
+
+const char*
+fz_poll_events(uint16 events)
+{
+	static __thread char text[96];
+	static const struct {
+		uint16 bit;
+		const char* name;
+	} kEvents[] = {{SHIM_POLLIN, "POLLIN"}, {SHIM_POLLOUT, "POLLOUT"}, {SHIM_POLLERR, "POLLERR"},
+		{SHIM_POLLHUP, "POLLHUP"}, {SHIM_POLLNVAL, "POLLNVAL"}};
+	size_t used = 0;
+	text[0] = '\0';
+	for (size_t i = 0; i < sizeof(kEvents) / sizeof(kEvents[0]); i++) {
+		if ((events & kEvents[i].bit) != 0) {
+			used += (size_t)snprintf(
+				text + used, sizeof(text) - used, "%s%s", used > 0 ? "|" : "", kEvents[i].name);
+			events &= (uint16)~kEvents[i].bit;
+		}
+	}
+	if (events != 0)
+		snprintf(text + used, sizeof(text) - used, "%s0x%x", used > 0 ? "|" : "", events);
+	return text[0] != '\0' ? text : "0";
 }

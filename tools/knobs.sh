@@ -49,6 +49,8 @@ knob_kind() {
 	SCENARIO) echo "list of: $(knob_scenarios) (or empty: all)" ;;
 	BUG) echo "one of: $(knob_bugs) (or empty)" ;;
 	GOOD | BAD) echo revision ;;
+	FILE) echo "file, directory or empty" ;;
+	DIR) echo "directory or empty" ;;
 	*) echo unknown ;;
 	esac
 }
@@ -116,6 +118,10 @@ knob_problem() {
 		[[ $value != -* ]] &&
 			git -C "$knobs_root" rev-parse --verify --quiet "$value^{commit}" >/dev/null 2>&1 ||
 			echo "not a commit of this repository: use a hash, branch, tag or HEAD~N" ;;
+	"file, directory or empty")
+		[ -z "$value" ] || [ -r "$value" ] || echo "no such file or directory" ;;
+	"directory or empty")
+		[ -z "$value" ] || [ -d "$value" ] || echo "no such directory" ;;
 	"one of: "*)
 		local choices=${kind#one of: } allowed
 		allowed=" ${choices% (or empty)} "

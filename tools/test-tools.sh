@@ -178,6 +178,17 @@ script_rejects "" "bash tools/bisect.sh README.md HEAD HEAD" \
 script_rejects "" "bash tools/bisect.sh README.md HEAD HEAD ops" \
 	"bisect: GOOD=HEAD and BAD=HEAD are the same commit"
 
+# make fault-sweep: FILE and DIR are checked knobs; the script's own usage errors are one line
+make_rejects "fault-sweep FILE=/nonexistent" "FILE=/nonexistent: no such file or directory"
+make_rejects "fault-sweep DIR=/nonexistent" "DIR=/nonexistent: no such directory"
+make_takes "fault-sweep TARGET=ops DIR=corpora/ops/src" 'tools/fault-sweep.sh'
+script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops README.md corpora" \
+	"fault-sweep: FILE= and DIR= together: give one"
+script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops,ioctl README.md" \
+	"fault-sweep: FILE=README.md: which harness? add TARGET=<one of: ops ioctl>"
+script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops corpora" \
+	"fault-sweep: FILE=corpora: not a file (DIR= takes a directory)"
+
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
 	script_rejects "DURATION=$v" "bash stress/run.sh build/stress/none/stress none" \
@@ -216,7 +227,8 @@ if [ -x build/fuzz/det/rp/ops ]; then
 	inputs=$(mktemp -d)
 	printf 't0 create tap/0\nt0 frobnicate\n' >"$inputs/bad.txt"
 	mkdir "$inputs/empty"
-	repro_rejects "$inputs/missing.txt" "No such file or directory"
+	make_rejects "repro TARGET=ops FILE=$inputs/missing.txt" \
+		"FILE=$inputs/missing.txt: no such file or directory"
 	repro_rejects "$inputs/bad.txt" "2:4: unknown op 'frobnicate'"
 	repro_rejects "$inputs/empty" "no inputs in this directory"
 	# hand-written programs are strict: every mistake is file:line:column, the token, the choices
@@ -255,6 +267,25 @@ if [ -x build/fuzz/det/rp/ops ]; then
 		[ "$decoded" != "$(printf '%s\n' 't0 create name=tap/2' \
 			't0 open slot=0 path=tap/2 mode=block' 't1 create name=tun/65535')" ]; then
 		fail "tap/2 and tun/65535 in a program: status $status: $out; decoded: $decoded"
+	else
+		passed=$((passed + 1))
+	fi
+	# the failnth header: one line, its argument checked; -d and -v print it back
+	program_rejects 'failnth n=1\nt0 create tap/0\nfailnth n=2\n' "3:1: a second failnth line"
+	program_rejects 'failnth\n' "1:1: missing n: failnth takes n"
+	printf 't0 create tap/2\nfailnth n=3\n' >"$inputs/nth.txt"
+	decoded=$(build/fuzz/det/rp/ops -d "$inputs/nth.txt" 2>&1 | tail -n +2)
+	out=$(build/fuzz/det/rp/ops -v "$inputs/nth.txt" 2>&1)
+	if [ "$decoded" != "$(printf '%s\n' 'failnth n=0x3' 't0 create name=tap/2')" ] ||
+		[[ $out != *$'\nfailnth n=0x3\n'* ]]; then
+		fail "failnth: decoded '$decoded', traced: $out"
+	else
+		passed=$((passed + 1))
+	fi
+	# a sweep of the real driver: every fault point of the program failed once, nothing found
+	out=$(bash tools/fault-sweep.sh build/fuzz/det ops "$inputs/nth.txt" 2>&1)
+	if [ $? -ne 0 ] || [[ $out != *"1 input(s), 6 run(s) (fault points: ops 5), 0 failure(s)"* ]]; then
+		fail "fault-sweep of a create: $out"
 	else
 		passed=$((passed + 1))
 	fi

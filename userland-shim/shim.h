@@ -185,6 +185,11 @@ int64 shim_fault_calls(enum shim_fault_site site);
 /* failures injected at `site` since the last shim_fault_clear() */
 int64 shim_fault_injected(enum shim_fault_site site);
 void shim_fault_clear(void);
+/* fail the nth call at any site from now on (1 = the next one), once; 0 disarms. A site's own
+ * plan still applies; the failure counts as injected at the site that took it. */
+void shim_fault_fail_point(int64 nth);
+/* calls seen at all sites since the last shim_fault_clear() */
+int64 shim_fault_points(void);
 
 /* ---- accounting and leak check ----------------------------------------------------------- */
 
@@ -244,6 +249,9 @@ status_t shim_stack_set_sink(const char* name, shim_stack_sink sink, void* cooki
 void shim_syscall_exit(void);
 /* print every shim thread, its state and what it waits on (semaphore/mutex name, holder) */
 void shim_dump_threads(FILE* out);
+/* called by panic() after its message, before it aborts (NULL: none): a harness names the
+ * operation that was running (a double fetch, an info leak) */
+void shim_set_panic_hook(void (*hook)(void));
 /* print the live semaphores counted by name (a leak shows as one name growing) */
 void shim_dump_semaphores(FILE* out);
 /* A stall on purpose, for the stress watchdog's demonstration: lock the live mutex named `name`

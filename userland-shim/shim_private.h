@@ -44,6 +44,14 @@ void shim_host_free(void* block);
 /* ---- user arena (kern_user.c) ---------------------------------------------------------------- */
 /* shim_user_alloc(size) then shim_user_put(.., source, size), without the zero fill in between */
 void* shim_user_alloc_copy(const void* source, size_t size);
+/* user_memcpy at the caller's `site` (a return address), choosing the info-leak rules
+ * (kern/kern_leak.c): a copy to user memory is checked for uninitialised bytes, one from it noted
+ * as bytes that came from outside */
+#define SHIM_COPY_CHECK_OUT 0x1
+#define SHIM_COPY_NOTE_IN 0x2
+status_t shim_user_copy(void* to, const void* from, size_t size, uint32 flags, void* site);
+/* nothing user memory brought in is left in the kernel: no device interface (net/) */
+void shim_leak_forget_external(void);
 
 /* ---- object caches (kern_mem.c) -------------------------------------------------------------- */
 /* Idle objects of one size kept for reuse instead of a host free + alloc pair (ASan's malloc and
@@ -108,7 +116,7 @@ void shim_module_reset(void);
 const char* shim_module_name_at(const char* prefix, int index);
 
 /* ---- per-subsystem init/teardown, called by boot.c in this order ----------------------------- */
-void shim_kern_init(void); /* threads, sems, heap, user arena */
+void shim_kern_init(void); /* threads, sems, heap, user arena, the info-leak memory */
 void shim_kern_fini(void);
 void shim_devfs_init(void);
 void shim_devfs_fini(void); /* closes all descriptors still open */

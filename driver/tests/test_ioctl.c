@@ -498,6 +498,41 @@ test_stale_descriptor_ioctls_are_device_not_found(void** state)
 	tu_finish();
 }
 
+/* Every byte of a get's output is the driver's own: the name NUL-padded to its length, the info's
+ * reserved bytes (and a TUN unit's hwaddr) zero. A byte the driver never wrote would be a leak of
+ * kernel memory, which the shim's copy-out check also panics on (kern_leak.c). */
+static void
+test_get_outputs_hold_no_kernel_bytes(void** state)
+{
+	tu_if_create_ok("tun/3", false);
+	tu_if_create_ok("tap/12", true);
+	const char* const paths[] = {"/dev/tun/3", "/dev/tap/12"};
+	const char* const names[] = {"tun/3", "tap/12"};
+	for (int unit = 0; unit < 2; unit++) {
+		int fd = tu_open_ok(paths[unit], SHIM_O_RDWR);
+		for (size_t i = 0; i < IOCTL_COUNT; i++) {
+			if (kIoctls[i].in)
+				continue;
+			uint8 output[256];
+			memset(output, 0x5c, sizeof(output));
+			TU_OK(shim_ioctl_buf(fd, kIoctls[i].op, output, kIoctls[i].size, 0));
+			assert_int_equal(output[kIoctls[i].size], 0x5c); /* nothing beyond it */
+		}
+		char name[TUNTAP_NAME_LENGTH];
+		tu_get_name(fd, name);
+		char expected[TUNTAP_NAME_LENGTH] = {0};
+		strcpy(expected, names[unit]);
+		assert_memory_equal(name, expected, sizeof(name));
+		struct tuntap_info info = tu_info(fd);
+		const uint8 zero[6] = {0};
+		assert_memory_equal(info.reserved, zero, sizeof(info.reserved));
+		if (unit == 0)
+			assert_memory_equal(info.hwaddr, zero, sizeof(info.hwaddr));
+		TU_OK(tu_close(fd));
+	}
+	tu_finish();
+}
+
 int
 main(void)
 {
@@ -515,6 +550,7 @@ main(void)
 		TU_TEST(test_user_copy_fault_changes_nothing),
 		TU_TEST(test_fionread_follows_the_head_packet),
 		TU_TEST(test_stale_descriptor_ioctls_are_device_not_found),
+		TU_TEST(test_get_outputs_hold_no_kernel_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

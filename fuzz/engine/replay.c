@@ -30,6 +30,8 @@ __sanitizer_cov_trace_pc_guard(uint32* guard)
 }
 
 static bool sDecodeOnly;
+static int64 sSweepFrom;    /* -F N: a fault sweep from failnth n=N (make fault-sweep) */
+#define SWEEP_LIMIT 1000000 /* fault points of one input, at most */
 
 static bool
 ends_with(const char* text, const char* suffix)
@@ -72,6 +74,7 @@ replay_file(const char* path)
 		static struct fz_program program;
 		fz_decode(input, (size_t)size, &program);
 		printf("# %s: %d ops, tape %zu bytes\n", path, program.count, program.tape_size);
+		fz_print_header(stdout, &program);
 		for (int i = 0; i < program.count; i++) {
 			fz_print_op(stdout, &program.ops[i], true);
 			fputs("\n", stdout);
@@ -87,6 +90,21 @@ replay_file(const char* path)
 	if (fz_verbose)
 		printf("# %s (%zd bytes)\n", path, size);
 	fflush(stdout);
+	/* SQLite's loop, syzkaller's fail-nth: fail the 1st, 2nd, ... call at any fault site until a
+	 * run reaches none; each run is the whole input with its checks and the leak check. A crash
+	 * ends the process: the last "failnth" line names the run before it. */
+	for (int64 nth = sSweepFrom; nth > 0 && nth < SWEEP_LIMIT; nth++) {
+		fz_sweep_nth = nth;
+		printf("%s: failnth n=%lld: ", path, (long long)nth);
+		fflush(stdout);
+		fz_run_input(input, (size_t)size);
+		if (!fz_fault_point_reached()) {
+			printf("not reached: %lld fault point(s), every one failed once\n", (long long)nth - 1);
+			fz_sweep_nth = 0;
+			return 0;
+		}
+		printf("ok, digest %016llx\n", (unsigned long long)fz_digest());
+	}
 	fz_run_input(input, (size_t)size);
 	printf("%s: ok, digest %016llx\n", path, (unsigned long long)fz_digest());
 	fflush(stdout);
@@ -149,13 +167,18 @@ main(int argc, char** argv)
 			sDecodeOnly = true;
 		else if (strcmp(argv[first], "-p") == 0)
 			fz_reboot = false;
+		else if (strcmp(argv[first], "-F") == 0 && first + 1 < argc
+				 && (sSweepFrom = strtoll(argv[first + 1], NULL, 10)) > 0)
+			first++;
 		else {
 			fprintf(stderr,
-				"usage: %s [-v] [-d] [-p] FILE|DIR...\n"
+				"usage: %s [-v] [-d] [-p] [-F N] FILE|DIR...\n"
 				"  -v  trace every op and its result (and scheduling decisions in the\n"
 				"      deterministic build)\n"
 				"  -d  only decode: print each input as a text program\n"
 				"  -p  persistent: one boot for all inputs, as the fuzzers run them\n"
+				"  -F N  fault sweep: run each input with failnth n=N, N+1, ... until a run\n"
+				"      reaches no Nth fault point (the input's own failnth is replaced)\n"
 				"Runs each input on a fresh shim boot; *.txt files are text programs.\n",
 				argv[0]);
 			return 2;

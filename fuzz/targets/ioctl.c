@@ -279,6 +279,31 @@ check_get(struct unit* unit, uint32 op, const uint8* out)
 	}
 }
 
+/* A SET_INFO a fault failed in its second step (the MTU, through the stack) keeps the queue limits
+ * of its first (driver/README.md): the unit has the model's limits or the requested ones, and the
+ * model takes what it has (a quiet GET_INFO). */
+static void
+after_faulted_set_info(int fd, struct unit* unit, const struct tuntap_info* asked)
+{
+	uint8* user = fz_user_pointer(FZ_PTR_USER, sizeof(struct tuntap_info), NULL, 0);
+	fz_quiet_begin();
+	status_t status = shim_ioctl(fd, TUNTAP_GET_INFO, user, sizeof(struct tuntap_info));
+	fz_quiet_end();
+	struct tuntap_info info;
+	shim_user_get(&info, user, sizeof(info));
+	fz_user_release(FZ_PTR_USER, user);
+	if (status != B_OK)
+		return;
+	FZ_CHECK_CONTRACT((info.queue_packets == unit->packets && info.queue_bytes == unit->bytes)
+						  || (info.queue_packets == asked->queue_packets
+							  && info.queue_bytes == asked->queue_bytes),
+		"%s: queue limits %u/%u after a failed SET_INFO: neither %u/%u nor the %u/%u asked for",
+		unit->name, info.queue_packets, info.queue_bytes, unit->packets, unit->bytes,
+		asked->queue_packets, asked->queue_bytes);
+	unit->packets = info.queue_packets;
+	unit->bytes = info.queue_bytes;
+}
+
 static int64
 do_ioctl(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 {
@@ -320,6 +345,11 @@ do_ioctl(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 	if (want == B_OK && set) {
 		struct unit copy = *unit;
 		want = apply_set(status == B_OK ? unit : &copy, code, arg);
+		if (code == TUNTAP_SET_INFO && status != B_OK && fz_faults_injected() > faults) {
+			struct tuntap_info asked;
+			memcpy(&asked, arg, sizeof(asked));
+			after_faulted_set_info(fd, unit, &asked);
+		}
 	} else if (want == B_OK && status == B_OK && !blocking)
 		check_get(unit, code, arg);
 	if (status == B_OK && blocking) {

@@ -502,7 +502,8 @@ static void
 run(const struct fz_program* program)
 {
 	memset(sWorkers, 0, sizeof(sWorkers));
-	sStop = sFaultsArmed = 0;
+	sStop = 0;
+	sFaultsArmed = program->fail_nth > 0; /* a failnth header: a fault may come at any call */
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {
 		sSlotPath[slot] = -1;
 		sSlotDeleted[slot] = 0;

@@ -14,6 +14,7 @@ shim_kern_init(void)
 	shim_sems_reset();
 	shim_mem_reset();
 	shim_user_reset();
+	shim_leak_forget_external();
 	shim_random_reset();
 }
 

@@ -1,5 +1,5 @@
 /* Haiku's kernel debug output for the shim: dprintf() (to stderr when SHIM_VERBOSE is set) and
- * panic(), which prints, dumps every shim thread and aborts so a fuzzer or a test sees it. */
+ * panic(), which prints, dumps every shim thread, runs the harness's hook and aborts. */
 #include "shim_private.h"
 
 #include <stdarg.h>
@@ -25,6 +25,14 @@ dprintf(const char* format, ...)
 	va_end(args);
 }
 
+static void (*sPanicHook)(void);
+
+void
+shim_set_panic_hook(void (*hook)(void))
+{
+	__atomic_store_n(&sPanicHook, hook, __ATOMIC_RELEASE);
+}
+
 void
 panic(const char* format, ...)
 {
@@ -35,6 +43,9 @@ panic(const char* format, ...)
 	fprintf(stderr, "\n");
 	va_end(args);
 	shim_dump_threads(stderr);
+	void (*hook)(void) = __atomic_load_n(&sPanicHook, __ATOMIC_ACQUIRE);
+	if (hook != NULL)
+		hook();
 	fflush(stderr);
 	abort();
 }

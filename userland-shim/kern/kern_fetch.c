@@ -23,9 +23,8 @@ extern void __sanitizer_symbolize_pc(void* pc, const char* format, char* buffer,
 	__attribute__((weak));
 extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
 
-/* "in function file:line" of a return address, or its address */
-static void
-describe_site(void* site, char* buffer, size_t size)
+void
+shim_describe_site(void* site, char* buffer, size_t size)
 {
 	if (__sanitizer_symbolize_pc != NULL) {
 		/* the call instruction, not the one after it */
@@ -40,15 +39,18 @@ static void __attribute__((noreturn, cold)) report_double_fetch(
 	struct shim_thread* self, const struct shim_fetch* first, addr_t start, size_t size, void* site)
 {
 	char firstSite[256], secondSite[256];
-	describe_site(first->site, firstSite, sizeof(firstSite));
-	describe_site(site, secondSite, sizeof(secondSite));
-	fprintf(stderr, "double fetch: the second copy-in's stack:\n");
+	shim_describe_site(first->site, firstSite, sizeof(firstSite));
+	shim_describe_site(site, secondSite, sizeof(secondSite));
+	/* the sites on a line of their own: the panic's line stays the same whether or not the run
+	 * symbolizes (make repro compares it across unsymbolized runs) */
+	fprintf(stderr, "double fetch: first copied in %s, then %s; the second copy-in's stack:\n",
+		firstSite, secondSite);
 	if (__sanitizer_print_stack_trace != NULL)
 		__sanitizer_print_stack_trace();
 	panic("double fetch: user bytes copied in twice in one syscall by thread %" PRId32
-		  ": [%p, +%zu) %s, then [%p, +%zu) %s (another user thread may change them between the "
-		  "two copies)",
-		self->id, (void*)first->start, first->size, firstSite, (void*)start, size, secondSite);
+		  ": [%p, +%zu), then [%p, +%zu) (another user thread may change them between the two "
+		  "copies)",
+		self->id, (void*)first->start, first->size, (void*)start, size);
 }
 
 void

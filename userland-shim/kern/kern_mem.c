@@ -1,5 +1,6 @@
-/* Shim memory and bookkeeping: the accounted, fault-injectable kernel heap, object caches, object
- * accounting and the leak check, fault plans. */
+/* Shim memory and bookkeeping: the accounted, fault-injectable kernel heap (new bytes hold the fill
+ * pattern of the info-leak check), object caches, object accounting and the leak check, fault
+ * plans. */
 #include "shim_private.h"
 
 #include <stdarg.h>
@@ -29,6 +30,10 @@ heap_alloc(size_t size, bool zero)
 	struct heap_header* header = zero ? calloc(1, total) : malloc(total);
 	if (header == NULL)
 		return NULL;
+	/* what a field the driver never sets holds, for the info-leak check (kern_leak.c); Haiku's
+	 * debug heap fills with 0xcc (debug/heap.cpp, heap_memalign, PARANOID_KERNEL_MALLOC) */
+	if (!zero)
+		memset(header + 1, SHIM_FILL_PATTERN, size);
 	header->size = size;
 	header->magic = HEAP_MAGIC;
 	shim_account(SHIM_OBJ_ALLOC, 1);
@@ -84,6 +89,8 @@ shim_krealloc(void* block, size_t size)
 	if (resized == NULL)
 		return NULL;
 	resized->size = size;
+	if (size > oldSize)
+		memset((uint8*)(resized + 1) + oldSize, SHIM_FILL_PATTERN, size - oldSize);
 	shim_account(SHIM_OBJ_ALLOC_BYTES, (int64)size - (int64)oldSize);
 	return resized + 1;
 }
@@ -294,6 +301,17 @@ struct fault_plan {
 };
 
 static struct fault_plan sFaults[SHIM_FAULT_SITE_COUNT];
+/* shim_fault_fail_point(): one countdown over the calls at every site (syzkaller's fail-nth) */
+static struct fault_plan sAnySite;
+
+static bool
+plan_fails(struct fault_plan* plan)
+{
+	if (atomic_get(&plan->armed) == 0)
+		return false;
+	int64 left = atomic_add64(&plan->countdown, -1) - 1;
+	return left == 0 || (left < 0 && atomic_get(&plan->persistent) != 0);
+}
 
 bool
 shim_fault_check(enum shim_fault_site site)
@@ -302,14 +320,38 @@ shim_fault_check(enum shim_fault_site site)
 		return false;
 	struct fault_plan* plan = &sFaults[site];
 	atomic_add64(&plan->calls, 1);
-	if (atomic_get(&plan->armed) == 0)
-		return false;
-	int64 left = atomic_add64(&plan->countdown, -1) - 1;
-	if (left == 0 || (left < 0 && atomic_get(&plan->persistent) != 0)) {
+	bool anySite = plan_fails(&sAnySite);
+	if (plan_fails(plan) || anySite) {
 		atomic_add64(&plan->injected, 1);
 		return true;
 	}
 	return false;
+}
+
+static void
+plan_arm(struct fault_plan* plan, int64 nth, bool persistent)
+{
+	atomic_set(&plan->armed, 0);
+	if (nth <= 0)
+		return;
+	atomic_set64(&plan->countdown, nth);
+	atomic_set(&plan->persistent, persistent ? 1 : 0);
+	atomic_set(&plan->armed, 1);
+}
+
+void
+shim_fault_fail_point(int64 nth)
+{
+	plan_arm(&sAnySite, nth, false);
+}
+
+int64
+shim_fault_points(void)
+{
+	int64 calls = 0;
+	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++)
+		calls += atomic_get64(&sFaults[site].calls);
+	return calls;
 }
 
 void
@@ -317,13 +359,7 @@ shim_fault_fail_nth(enum shim_fault_site site, int64 nth, bool persistent)
 {
 	if ((unsigned)site >= SHIM_FAULT_SITE_COUNT)
 		return;
-	struct fault_plan* plan = &sFaults[site];
-	atomic_set(&plan->armed, 0);
-	if (nth <= 0)
-		return;
-	atomic_set64(&plan->countdown, nth);
-	atomic_set(&plan->persistent, persistent ? 1 : 0);
-	atomic_set(&plan->armed, 1);
+	plan_arm(&sFaults[site], nth, persistent);
 }
 
 int64
@@ -341,6 +377,7 @@ shim_fault_injected(enum shim_fault_site site)
 void
 shim_fault_clear(void)
 {
+	atomic_set(&sAnySite.armed, 0);
 	for (int site = 0; site < SHIM_FAULT_SITE_COUNT; site++) {
 		atomic_set(&sFaults[site].armed, 0);
 		atomic_set64(&sFaults[site].calls, 0);

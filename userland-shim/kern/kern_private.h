@@ -148,6 +148,22 @@ void shim_kfree(void* block);
 /* kern_fetch.c: `size` bytes at `userAddress` were copied in from user memory by the call at
  * `site` (a return address); panics when the current syscall copied any of them in before */
 void shim_user_fetched(const void* userAddress, size_t size, void* site);
+/* kern_fetch.c: "in function file:line" of a return address (or the address) for a report */
+void shim_describe_site(void* site, char* buffer, size_t size);
+
+/* ---- info leaks (kern_leak.c) ------------------------------------------------------------------
+ */
+/* what uninitialised kernel memory holds: clang's -ftrivial-auto-var-init=pattern byte for the
+ * driver's stack, and the heap's fill (kern_mem.c) */
+#define SHIM_FILL_PATTERN 0xaa
+/* a copy-out holding a run of this many pattern bytes (or more) is a leak */
+#define SHIM_LEAK_RUN 4
+/* bytes copied in from user memory (now at kernelCopy): remember their longest pattern run */
+void shim_leak_note_in(const void* kernelCopy, size_t size);
+/* the longest run noted since then (tests) */
+int32 shim_leak_external_run(void);
+/* a copy of [kernelSource, +size) to user memory by the call at `site`: panics on a leak */
+void shim_leak_check_out(const void* kernelSource, size_t size, const void* userTarget, void* site);
 
 /* per-boot resets, called by shim_kern_init/shim_kern_fini (kern_boot.c) */
 void shim_threads_reset(void);

@@ -1,6 +1,6 @@
 /* Shim user memory: one mmap'd arena (ASan-poisoned) holding the test's user buffers, a guarded
- * allocator for it, and Haiku's user_memcpy/user_strlcpy/user_memset rules on top (copies in are
- * reported to the double-fetch check, kern_fetch.c). */
+ * allocator for it, and Haiku's user_memcpy/user_strlcpy/user_memset rules on top (copies in go to
+ * the double-fetch check, kern_fetch.c; copies out to the info-leak check, kern_leak.c). */
 #include "shim_private.h"
 
 #include <string.h>
@@ -374,7 +374,7 @@ shim_user_reset(void)
 /* ---- Haiku's user memory calls -------------------------------------------------------------- */
 
 status_t
-user_memcpy(void* to, const void* from, size_t size)
+shim_user_copy(void* to, const void* from, size_t size, uint32 flags, void* site)
 {
 	host_schedule_point(HOST_POINT_USER_COPY);
 	if (size == 0)
@@ -386,9 +386,20 @@ user_memcpy(void* to, const void* from, size_t size)
 	if (toKind == RANGE_BAD || fromKind == RANGE_BAD)
 		return B_BAD_ADDRESS;
 	copy_ranges(to, toKind, from, fromKind, size);
-	if (fromKind == RANGE_USER)
-		shim_user_fetched(from, size, __builtin_return_address(0));
+	if (fromKind == RANGE_USER) {
+		shim_user_fetched(from, size, site);
+		if (toKind == RANGE_KERNEL && (flags & SHIM_COPY_NOTE_IN) != 0)
+			shim_leak_note_in(to, size);
+	} else if (toKind == RANGE_USER && (flags & SHIM_COPY_CHECK_OUT) != 0)
+		shim_leak_check_out(from, size, to, site); /* after the copy checked the source */
 	return B_OK;
+}
+
+status_t
+user_memcpy(void* to, const void* from, size_t size)
+{
+	return shim_user_copy(
+		to, from, size, SHIM_COPY_CHECK_OUT | SHIM_COPY_NOTE_IN, __builtin_return_address(0));
 }
 
 /* returns strlen(from), copying at most size - 1 bytes plus a NUL; a user source must end within
@@ -423,6 +434,10 @@ user_strlcpy(char* to, const char* from, size_t size)
 	static const char terminator = '\0';
 	copy_ranges(to, toKind, from, fromKind, copied);
 	copy_ranges(to + copied, toKind, &terminator, RANGE_KERNEL, 1);
+	if (fromKind == RANGE_KERNEL && toKind == RANGE_USER)
+		shim_leak_check_out(from, copied, to, __builtin_return_address(0));
+	else if (fromKind == RANGE_USER && toKind == RANGE_KERNEL)
+		shim_leak_note_in(to, copied);
 	return (ssize_t)length;
 }
 

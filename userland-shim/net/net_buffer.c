@@ -25,6 +25,9 @@ struct shim_net_buffer {
 	uint8* storage;
 	size_t capacity;
 	size_t head; /* offset of the first data byte in storage */
+	/* the driver put bytes in (append, prepend, write): reads into user memory are checked for
+	 * an info leak (kern_leak.c); the stack's own frames are not, they may hold any bytes */
+	bool driver_data;
 	struct sockaddr_storage source;
 	struct sockaddr_storage destination;
 };
@@ -191,6 +194,7 @@ new_buffer(size_t headerSpace, size_t size)
 	buffer->public.protocol = STALE_PROTOCOL;
 	buffer->magic = MAGIC_LIVE;
 	buffer->head = headerSpace;
+	buffer->driver_data = false;
 	shim_account(SHIM_OBJ_NET_BUFFER, 1);
 	return buffer;
 }
@@ -240,6 +244,7 @@ nb_duplicate(net_buffer* _from)
 	to->buffer_flags = from->public.buffer_flags;
 	buffer->source = from->source;
 	buffer->destination = from->destination;
+	buffer->driver_data = from->driver_data;
 	return to;
 }
 
@@ -257,10 +262,11 @@ grow(struct shim_net_buffer* buffer, size_t headroom, size_t tailroom, size_t* _
 	return storage;
 }
 
+/* Copies into storage are user_memcpy's (a source in user memory is fine) at the caller's site,
+ * not noted for the info-leak check: packet bytes never come back out of a driver's copy */
 static status_t
-nb_append(net_buffer* _buffer, const void* data, size_t bytes)
+append(struct shim_net_buffer* buffer, const void* data, size_t bytes, void* site)
 {
-	struct shim_net_buffer* buffer = to_private(_buffer);
 	if (bytes == 0)
 		return B_OK;
 	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE
@@ -269,12 +275,13 @@ nb_append(net_buffer* _buffer, const void* data, size_t bytes)
 
 	size_t tail = buffer->head + buffer->public.size;
 	if (tail + bytes <= buffer->capacity) {
-		if (user_memcpy(buffer->storage + tail, data, bytes) != B_OK)
+		if (shim_user_copy(buffer->storage + tail, data, bytes, 0, site) != B_OK)
 			return B_BAD_ADDRESS;
 	} else {
 		size_t capacity;
 		uint8* storage = grow(buffer, buffer->head, bytes, &capacity);
-		if (user_memcpy(storage + buffer->head + buffer->public.size, data, bytes) != B_OK) {
+		if (shim_user_copy(storage + buffer->head + buffer->public.size, data, bytes, 0, site)
+			!= B_OK) {
 			storage_release(storage, capacity);
 			return B_BAD_ADDRESS;
 		}
@@ -285,9 +292,25 @@ nb_append(net_buffer* _buffer, const void* data, size_t bytes)
 }
 
 static status_t
+nb_append(net_buffer* _buffer, const void* data, size_t bytes)
+{
+	struct shim_net_buffer* buffer = to_private(_buffer);
+	buffer->driver_data = true;
+	return append(buffer, data, bytes, __builtin_return_address(0));
+}
+
+status_t
+shim_net_buffer_append_frame(net_buffer* buffer, const void* frame, size_t bytes)
+{
+	return append(to_private(buffer), frame, bytes, __builtin_return_address(0));
+}
+
+static status_t
 nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
 {
 	struct shim_net_buffer* buffer = to_private(_buffer);
+	void* site = __builtin_return_address(0);
+	buffer->driver_data = true;
 	if (bytes == 0)
 		return B_OK;
 	if (bytes > MAX_SIZE || buffer->public.size + bytes > MAX_SIZE
@@ -295,7 +318,7 @@ nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
 		return B_NO_MEMORY;
 
 	if (bytes <= buffer->head) {
-		if (user_memcpy(buffer->storage + buffer->head - bytes, data, bytes) != B_OK)
+		if (shim_user_copy(buffer->storage + buffer->head - bytes, data, bytes, 0, site) != B_OK)
 			return B_BAD_ADDRESS;
 		buffer->head -= bytes;
 	} else {
@@ -303,7 +326,7 @@ nb_prepend(net_buffer* _buffer, const void* data, size_t bytes)
 		size_t headroom = bytes + 64;
 		size_t tailroom = buffer->capacity - buffer->head - buffer->public.size;
 		uint8* storage = grow(buffer, headroom, tailroom, &capacity);
-		if (user_memcpy(storage + headroom - bytes, data, bytes) != B_OK) {
+		if (shim_user_copy(storage + headroom - bytes, data, bytes, 0, site) != B_OK) {
 			storage_release(storage, capacity);
 			return B_BAD_ADDRESS;
 		}
@@ -343,7 +366,9 @@ nb_read(net_buffer* _buffer, size_t offset, void* data, size_t bytes)
 		return B_BAD_VALUE;
 	if (bytes == 0)
 		return B_OK;
-	if (user_memcpy(data, buffer->storage + buffer->head + offset, bytes) != B_OK)
+	if (shim_user_copy(data, buffer->storage + buffer->head + offset, bytes,
+			buffer->driver_data ? SHIM_COPY_CHECK_OUT : 0, __builtin_return_address(0))
+		!= B_OK)
 		return B_BAD_ADDRESS;
 	return B_OK;
 }
@@ -356,7 +381,10 @@ nb_write(net_buffer* _buffer, size_t offset, const void* data, size_t bytes)
 		return B_BAD_VALUE;
 	if (bytes == 0)
 		return B_OK;
-	if (user_memcpy(buffer->storage + buffer->head + offset, data, bytes) != B_OK)
+	buffer->driver_data = true;
+	if (shim_user_copy(
+			buffer->storage + buffer->head + offset, data, bytes, 0, __builtin_return_address(0))
+		!= B_OK)
 		return B_BAD_ADDRESS;
 	return B_OK;
 }

@@ -16,6 +16,9 @@
 extern struct net_buffer_module_info gShimNetBufferModule;
 /* give the idle buffers back to the host heap (shutdown); their storage stays cached */
 void shim_net_buffer_flush_cache(void);
+/* the stack's own append (its frames, ARP replies): a read of such a buffer into user memory is
+ * not checked for an info leak, the frame may hold any bytes (kern_leak.c) */
+status_t shim_net_buffer_append_frame(net_buffer* buffer, const void* frame, size_t bytes);
 
 /* ---- device_interfaces.c: Haiku's net_device_interface (stack/device_interfaces.cpp) ------- */
 struct shim_capture {

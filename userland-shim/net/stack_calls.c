@@ -44,7 +44,7 @@ shim_stack_send(const char* name, const void* frame, size_t length, int32 type)
 		return B_BAD_VALUE;
 	net_buffer* buffer = gShimNetBufferModule.create(ETHER_HEADER_LENGTH);
 	status_t status =
-		buffer != NULL ? gShimNetBufferModule.append(buffer, frame, length) : B_NO_MEMORY;
+		buffer != NULL ? shim_net_buffer_append_frame(buffer, frame, length) : B_NO_MEMORY;
 	if (status == B_OK) {
 		buffer->type = type;
 		if (interface->device_interface->device->type == IFT_TUNNEL)

@@ -161,7 +161,7 @@ arp_answer(struct shim_device_interface* interface, net_buffer* frame)
 	net_buffer* buffer = gShimNetBufferModule.create(ETHER_HEADER_LENGTH);
 	if (buffer == NULL)
 		return NULL;
-	if (gShimNetBufferModule.append(buffer, reply, sizeof(reply)) != B_OK) {
+	if (shim_net_buffer_append_frame(buffer, reply, sizeof(reply)) != B_OK) {
 		gShimNetBufferModule.free(buffer);
 		return NULL;
 	}

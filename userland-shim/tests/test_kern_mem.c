@@ -156,6 +156,36 @@ test_fault_persistent_and_sites(void** state)
 	delete_sem(again);
 }
 
+/* the any-site plan (make fault-sweep): the nth call at whichever site fails, once, counted as
+ * injected there; a site's own plan still applies */
+static void
+test_fault_any_site(void** state)
+{
+	shim_fault_fail_point(3);
+	void* block = shim_kmalloc(1);     /* point 1 */
+	sem_id sem = create_sem(0, "any"); /* point 2 */
+	assert_true(block != NULL && sem > 0);
+	assert_null(shim_kmalloc(1)); /* point 3 fails */
+	void* later = shim_kmalloc(1);
+	assert_non_null(later);
+	assert_int_equal(shim_fault_points(), 4);
+	assert_int_equal(shim_fault_injected(SHIM_FAULT_ALLOC), 1);
+	assert_int_equal(shim_fault_injected(SHIM_FAULT_SEM), 0);
+
+	shim_fault_fail_point(2);
+	shim_fault_fail_nth(SHIM_FAULT_SEM, 1, false);
+	assert_int_equal(create_sem(0, "site plan"), B_NO_MORE_SEMS); /* the site's own plan */
+	assert_int_equal(create_sem(0, "any plan"), B_NO_MORE_SEMS);  /* the any-site plan */
+	shim_fault_fail_point(1);
+	shim_fault_clear(); /* disarms it too */
+	void* cleared = shim_kmalloc(1);
+	assert_non_null(cleared);
+	shim_kfree(cleared);
+	shim_kfree(later);
+	shim_kfree(block);
+	delete_sem(sem);
+}
+
 struct fault_job {
 	int calls;
 	int32 failures;
@@ -531,6 +561,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_leak_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_nth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_persistent_and_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_any_site, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_thread_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_alloc_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_memcpy_rules, setup, teardown),
