@@ -108,7 +108,7 @@ test_init_device_refuses_bad_names_without_side_effect(void** state)
 		net_device* device = (net_device*)(uintptr_t)0x1234;
 		struct shim_objects before;
 		tu_objects(&before);
-		status_t status = gTuntapModule.init_device(kBadNames[i], &device);
+		status_t status = gTuntapModule.device.init_device(kBadNames[i], &device);
 		if (status != B_BAD_VALUE) {
 			fail_msg("init_device(\"%s\") = %s, expected B_BAD_VALUE", kBadNames[i],
 				shim_status_name(status));
@@ -151,7 +151,7 @@ test_same_name_twice_is_name_in_use(void** state)
 
 	/* the driver's own rule, whatever the stack does before asking it */
 	net_device* device = NULL;
-	TU_EXPECT(gTuntapModule.init_device("tun/0", &device), B_NAME_IN_USE);
+	TU_EXPECT(gTuntapModule.device.init_device("tun/0", &device), B_NAME_IN_USE);
 	assert_null(device);
 	tu_assert_same_objects(&before, "init_device twice");
 
