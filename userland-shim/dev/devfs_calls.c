@@ -275,7 +275,7 @@ devfs_lookup(const char* path)
 {
 	if (path == NULL)
 		return B_BAD_VALUE;
-	path = devfs_strip_dev(path);
+	path = shim_str_equal(path, "/dev") ? "" : devfs_strip_dev(path);
 	status_t status = scan_path(path);
 	if (status != B_OK)
 		return status;
