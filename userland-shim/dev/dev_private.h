@@ -123,7 +123,7 @@ void devfs_set_hooks(const char* path, device_hooks* hooks);
 
 /* with gDevfsLock held */
 struct devfs_node* devfs_find_node_locked(const char* path);
-/* a directory ("" is /dev) exists */
+/* devfs_dirs.c, with gDevfsLock held: a directory ("" is /dev) exists */
 bool devfs_dir_exists_locked(const char* path);
 /* the directory exists and was not scanned for drivers yet (devfs.cpp, scan_for_drivers_if_needed
  * scans each directory once); devfs_dir_set_scanned_locked() marks it */
@@ -131,6 +131,10 @@ bool devfs_dir_needs_scan_locked(const char* path);
 void devfs_dir_set_scanned_locked(const char* path);
 /* every directory on `path` (its parent directories, /dev first) was scanned already */
 bool devfs_path_scanned_locked(const char* path);
+/* the directories above `path` ("tun" for "tun/0"), and `path` itself if `self` */
+void devfs_add_parents_locked(const char* path, bool self);
+/* boot: only /dev, not scanned */
+void devfs_reset_dirs_locked(void);
 
 /* legacy_drivers.c: the drivers of a directory, as legacy_driver_probe() loads them ("" is /dev:
  * its driver subdirectories become directories) */
