@@ -276,11 +276,15 @@ devfs_lookup(const char* path)
 	if (path == NULL)
 		return B_BAD_VALUE;
 	path = shim_str_equal(path, "/dev") ? "" : devfs_strip_dev(path);
-	status_t status = scan_path(path);
-	if (status != B_OK)
-		return status;
-	/* the last name: a directory is scanned when a name is looked up in it, not before */
 	mutex_lock(&gDevfsLock);
+	if (!devfs_path_scanned_locked(path)) {
+		mutex_unlock(&gDevfsLock);
+		status_t status = scan_path(path);
+		if (status != B_OK)
+			return status;
+		mutex_lock(&gDevfsLock);
+	}
+	/* the last name: a directory is scanned when a name is looked up in it, not before */
 	bool exists = devfs_find_node_locked(path) != NULL || devfs_dir_exists_locked(path);
 	mutex_unlock(&gDevfsLock);
 	return exists ? B_OK : B_ENTRY_NOT_FOUND;
