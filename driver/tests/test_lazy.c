@@ -107,9 +107,10 @@ test_clone_open_on_a_fresh_boot(void** state)
 static void
 test_second_directory_reloads_the_driver(void** state)
 {
-	/* /dev/tap scanned after /dev/tun finds the same driver again: Haiku marks it updated, and
-	 * the next first open of one of its devices reloads it (uninit_driver, init_driver). The
-	 * module, B_KEEP_LOADED, and the units stay. */
+	/* /dev/tap scanned after /dev/tun finds the same driver again: Haiku marks it updated; an
+	 * open reloads it only while none of its devices is in use and the device still knows its
+	 * driver (test_updated_driver_reloaded_at_first_open); here neither holds. The module,
+	 * B_KEEP_LOADED, and the units stay. */
 	int tun = tu_open_ok("/dev/tun/clone", O_RDWR);
 	char name[TUNTAP_NAME_LENGTH];
 	tu_get_name(tun, name);
@@ -135,6 +136,34 @@ test_second_directory_reloads_the_driver(void** state)
 	assert_true(shim_if_exists("tun/0"));
 	TU_OK(tu_close(tap));
 	expect_image(2, true, 0);
+
+	/* the reload's uninit_driver put what its init_driver got: at shutdown the module's and
+	 * the image's last references go */
+	TU_OK(shim_shutdown());
+	expect_image(0, false, 1);
+	TU_OK(shim_boot());
+}
+
+static void
+test_updated_driver_reloaded_at_first_open(void** state)
+{
+	/* both directories looked up before any open: the first open of a clone node reloads the
+	 * driver (LegacyDevice::InitDevice: none of its devices in use, binary_updated) */
+	TU_OK(shim_lookup("/dev/tun/clone"));
+	TU_OK(shim_lookup("/dev/tap/clone"));
+	expect_driver(true, true, 0, 1);
+	expect_image(2, true, 0);
+	int fd = open_clone("/dev/tap/clone", "tap/0");
+	expect_driver(true, false, 1, 2);
+	/* uninit_driver put the module, init_driver got it again: still loaded, the image too */
+	expect_image(2, true, 0);
+	assert_true(shim_node_exists("/dev/tun/clone"));
+	assert_true(shim_node_exists("/dev/tap/0"));
+	TU_OK(tu_close(fd));
+	expect_driver(true, false, 0, 2);
+	TU_OK(shim_shutdown());
+	expect_image(0, false, 1);
+	TU_OK(shim_boot());
 }
 
 static void
@@ -192,6 +221,7 @@ main(void)
 		FRESH_TEST(test_boot_publishes_nothing),
 		FRESH_TEST(test_clone_open_on_a_fresh_boot),
 		FRESH_TEST(test_second_directory_reloads_the_driver),
+		FRESH_TEST(test_updated_driver_reloaded_at_first_open),
 		FRESH_TEST(test_ifconfig_first_then_clone),
 		FRESH_TEST(test_missing_names_on_a_fresh_boot),
 		FRESH_TEST(test_clone_open_fails_cleanly_on_a_fresh_boot),

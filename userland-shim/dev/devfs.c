@@ -226,6 +226,17 @@ devfs_put_description(struct description* description)
 
 /* ---- publishing ------------------------------------------------------------------------------ */
 
+status_t
+devfs_publish_directory(const char* path)
+{
+	if (path == NULL || path[0] == '/')
+		return B_BAD_VALUE;
+	mutex_lock(&gDevfsLock);
+	devfs_add_parents_locked(path, true);
+	mutex_unlock(&gDevfsLock);
+	return B_OK;
+}
+
 void
 devfs_set_hooks(const char* path, device_hooks* hooks)
 {

@@ -2,8 +2,6 @@
  * parents, never removed (as Haiku's devfs), each scanned for drivers at its first lookup. */
 #include "dev/dev_private.h"
 
-#include <fs/devfs.h>
-
 struct devfs_dir {
 	struct devfs_dir* next;
 	bool scanned;
@@ -96,15 +94,4 @@ devfs_reset_dirs_locked(void)
 		shim_host_free(dir);
 	}
 	add_dir_locked("", 0);
-}
-
-status_t
-devfs_publish_directory(const char* path)
-{
-	if (path == NULL || path[0] == '/')
-		return B_BAD_VALUE;
-	mutex_lock(&gDevfsLock);
-	devfs_add_parents_locked(path, true);
-	mutex_unlock(&gDevfsLock);
-	return B_OK;
 }
