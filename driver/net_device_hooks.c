@@ -3,8 +3,6 @@
 
 #include "tuntap_private.h"
 
-#include <fs/devfs.h>
-
 
 static status_t
 tuntap_init_device(const char* name, net_device** _device)
@@ -185,8 +183,9 @@ tuntap_multicast(net_device* device, const struct sockaddr* address)
 }
 
 
-/* Publishes the clone nodes and hands the unit table the hooks of the nodes it publishes. The
- * module is B_KEEP_LOADED: on Haiku its B_MODULE_UNINIT never runs (see there). */
+/* Hands the unit table the hooks of the nodes it publishes. The clone nodes are not the module's:
+ * devfs publishes them when it loads the add-on's devfs driver part (devfs_driver.c). The module
+ * is B_KEEP_LOADED: on Haiku its B_MODULE_UNINIT never runs (see there). */
 static status_t
 tuntap_std_ops(int32 op, ...)
 {
@@ -196,14 +195,6 @@ tuntap_std_ops(int32 op, ...)
 			if (status != B_OK)
 				return status;
 			tuntap_mtu_init();
-			for (int i = 0; i < TUNTAP_FLAVOR_COUNT; i++) {
-				status = devfs_publish_device(kTuntapFlavors[i].clone_path, &gTuntapDeviceHooks);
-				if (status != B_OK) {
-					while (--i >= 0)
-						devfs_unpublish_device(kTuntapFlavors[i].clone_path, false);
-					return status;
-				}
-			}
 			return B_OK;
 		}
 
@@ -216,8 +207,6 @@ tuntap_std_ops(int32 op, ...)
 			 * cookie exists, so the leak check sees what is left. */
 			if (tuntap_live_objects() != 0)
 				return B_BUSY;
-			for (int i = TUNTAP_FLAVOR_COUNT - 1; i >= 0; i--)
-				devfs_unpublish_device(kTuntapFlavors[i].clone_path, false);
 			tuntap_units_uninit();
 			return B_OK;
 	}
@@ -225,26 +214,30 @@ tuntap_std_ops(int32 op, ...)
 }
 
 
-struct net_device_module_info gTuntapModule = {
-	.info =
+struct tuntap_module_info gTuntapModule = {
+	.device =
 		{
-			.name = TUNTAP_MODULE_NAME,
-			.flags = B_KEEP_LOADED,
-			.std_ops = tuntap_std_ops,
+			.info =
+				{
+					.name = TUNTAP_MODULE_NAME,
+					.flags = B_KEEP_LOADED,
+					.std_ops = tuntap_std_ops,
+				},
+			.init_device = tuntap_init_device,
+			.uninit_device = tuntap_uninit_device,
+			.up = tuntap_up,
+			.down = tuntap_down,
+			.control = tuntap_control_device,
+			.send_data = tuntap_send_data,
+			.receive_data = tuntap_receive_data,
+			.set_mtu = tuntap_set_mtu_hook,
+			.set_promiscuous = tuntap_set_promiscuous,
+			.set_media = tuntap_set_media,
+			.add_multicast = tuntap_multicast,
+			.remove_multicast = tuntap_multicast,
 		},
-	.init_device = tuntap_init_device,
-	.uninit_device = tuntap_uninit_device,
-	.up = tuntap_up,
-	.down = tuntap_down,
-	.control = tuntap_control_device,
-	.send_data = tuntap_send_data,
-	.receive_data = tuntap_receive_data,
-	.set_mtu = tuntap_set_mtu_hook,
-	.set_promiscuous = tuntap_set_promiscuous,
-	.set_media = tuntap_set_media,
-	.add_multicast = tuntap_multicast,
-	.remove_multicast = tuntap_multicast,
+	.clone_hooks = &gTuntapDeviceHooks,
 };
 
-/* what the loader looks up, with module_dependencies[] (module.c); the add-on exports only these */
+/* what the module loader looks up, with module_dependencies[] (module.c) */
 module_info* modules[] = {(module_info*)&gTuntapModule, NULL};

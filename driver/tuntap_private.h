@@ -42,8 +42,15 @@ extern struct net_stack_module_info* gStackModule;
 extern struct tuntap_datalink_module_info* gDatalinkModule;
 /* devfs_hooks.c: the hooks of every node the driver publishes */
 extern device_hooks gTuntapDeviceHooks;
+/* The exported module: Haiku's net_device_module_info (what the stack calls), then what the
+ * add-on's devfs driver part (devfs_driver.c) asks the module for once it got it with
+ * get_module(): the hooks of the clone nodes. The stack reads only the first part. */
+struct tuntap_module_info {
+	struct net_device_module_info device;
+	device_hooks* clone_hooks;
+};
 /* net_device_hooks.c: the exported module (modules[]), std_ops and the net_device hooks */
-extern struct net_device_module_info gTuntapModule;
+extern struct tuntap_module_info gTuntapModule;
 
 /* ---- flavor.c: what makes a unit TUN or TAP, as data --------------------------------------- */
 

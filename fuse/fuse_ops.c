@@ -134,7 +134,9 @@ ino_stat(fuse_ino_t ino, struct stat* st)
 		st->st_nlink = 2;
 		return true;
 	}
-	if ((ino_path(ino, path, sizeof(path)) && shim_node_exists(path)) || ino_bare(ino) != NULL) {
+	/* a lookup, as Haiku's VFS makes one: the first in /dev/tun or /dev/tap loads the add-on's
+	 * devfs driver part (its clone nodes) */
+	if ((ino_path(ino, path, sizeof(path)) && shim_lookup(path) == B_OK) || ino_bare(ino) != NULL) {
 		st->st_mode = S_IFREG | 0666;
 		st->st_nlink = 1;
 		return true;
@@ -273,7 +275,7 @@ list_directory(fuse_ino_t ino, struct dir_listing* listing)
 		int kind = ino == INO_TUN_DIR ? 0 : 1;
 		char path[64];
 		snprintf(path, sizeof(path), "%s/clone", kKinds[kind]);
-		if (shim_node_exists(path))
+		if (shim_lookup(path) == B_OK) /* the directory is scanned first, as readdir's is */
 			listing_add(listing, "clone", node_ino(kind, "clone"), S_IFREG);
 		int count = 0;
 		if_name* names = list_interfaces(&count);

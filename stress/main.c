@@ -144,6 +144,10 @@ main(int argc, char** argv)
 		fprintf(stderr, "stress: shim_boot: %s\n", shim_status_name(status));
 		return 2;
 	}
+	/* an application's first lookups: devfs loads the devfs driver part now, before any fault
+	 * plan (a publish refused then would leave a clone node missing until a reload, as on Haiku) */
+	shim_lookup("/dev/tun/clone");
+	shim_lookup("/dev/tap/clone");
 	gStress.start = system_time();
 	gStress.deadline = gStress.start + gStress.duration;
 	struct worker* self = worker_spawn("main", NULL, NULL, false);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Symbol audit of the linked add-on: every symbol it imports must be declared by the Haiku headers
-# the driver includes (read from clang's AST at check time), and it exports exactly modules[].
+# the driver includes (read from clang's AST at check time), and it exports exactly the module's
+# symbols and its devfs driver part's.
 
 # Usage: symbol-audit.sh HAIKU_SRC ADDON WORKDIR
 set -euo pipefail
@@ -83,20 +84,29 @@ while read -r sym; do
 	fi
 done <"$work/imports.txt"
 
-# exports: modules (mandatory) and module_dependencies (optional), both data, nothing else
-extra=$(grep -vxE 'modules|module_dependencies' "$work/exports.txt" || true)
-if ! grep -qx modules "$work/exports.txt"; then
-	echo "  FAIL  the add-on does not export modules"
-	status=1
-fi
+# exports, nothing else: what module.cpp looks up (load_module_image: modules, data, mandatory;
+# module_dependencies, data) and what legacy_drivers.cpp's load_driver looks up for the devfs
+# driver part (publish_devices and find_device, text, mandatory for a driver; init_driver,
+# uninit_driver, text; api_version, data)
+data='modules|module_dependencies|api_version'
+text='publish_devices|find_device|init_driver|uninit_driver'
+extra=$(grep -vxE "$data|$text" "$work/exports.txt" || true)
+for sym in modules publish_devices find_device; do
+	if ! grep -qx "$sym" "$work/exports.txt"; then
+		echo "  FAIL  the add-on does not export $sym"
+		status=1
+	fi
+done
 if [ -n "$extra" ]; then
 	echo "  FAIL  unexpected exports: $(echo $extra)"
 	status=1
 fi
 while read -r sym; do
+	want=OBJECT
+	grep -qxE "$text" <<<"$sym" && want=FUNC
 	type=$(awk -v s="$sym" '$8 == s && !found { print $4; found = 1 }' "$work/dynsym.txt")
-	[ "$type" = OBJECT ] || { echo "  FAIL  $sym is exported as $type, not OBJECT"; status=1; }
-done < <(grep -xE 'modules|module_dependencies' "$work/exports.txt" || true)
+	[ "$type" = "$want" ] || { echo "  FAIL  $sym is exported as $type, not $want"; status=1; }
+done < <(grep -xE "$data|$text" "$work/exports.txt" || true)
 echo "symbol-audit: exports: $(echo $(cat "$work/exports.txt"))"
 
 # Haiku's kernel ELF loader looks symbols up through DT_HASH and loads no DT_NEEDED libraries

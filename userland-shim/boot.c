@@ -1,5 +1,5 @@
-/* Boot and shutdown of the shim: kernel core, devfs, stack modules, the driver add-on's modules
- * probed as Haiku's stack does at boot; shutdown tears all of it down so tests can boot again. */
+/* Boot and shutdown of the shim: kernel core, devfs, stack modules, the driver add-on registered
+ * (loaded on demand, as Haiku does); shutdown tears all of it down so tests can boot again. */
 #include "shim_private.h"
 
 #include "host/host.h"
@@ -8,11 +8,22 @@
 
 #include "net/net_private.h"
 
-#define DEVICE_MODULE_PREFIX "network/devices/"
+/* where make haiku-install puts the add-on: kernel/network/devices/tunnel */
+#define ADDON_IMAGE_NAME "network/devices/tunnel"
 
 /* the linked driver add-on's exports; weak so that binaries without a driver link */
 extern module_info* modules[] __attribute__((weak));
 extern module_dependency module_dependencies[] __attribute__((weak));
+/* its devfs driver part, if it has one (Drivers.h): Haiku's own tunnel driver has none */
+#pragma weak api_version
+#pragma weak init_hardware
+#pragma weak init_driver
+#pragma weak uninit_driver
+#pragma weak publish_devices
+#pragma weak find_device
+
+/* where make haiku-install links the add-on under drivers/dev (driver/haiku/build.sh) */
+static const char* const kDriverDirectories[] = {"tun", "tap", NULL};
 
 /* what a SIGQUIT prints before the process ends (host_on_quit) */
 static void
@@ -25,30 +36,29 @@ stall_dump(void)
 status_t
 shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 {
+	return shim_boot_addon(addonModules, addonDependencies, NULL);
+}
+
+status_t
+shim_boot_addon(module_info** addonModules, module_dependency* addonDependencies,
+	const struct shim_driver_exports* driver)
+{
 	host_on_quit(stall_dump);
 	shim_kern_init();
 	shim_module_reset();
+	shim_image_reset(addonModules != NULL ? ADDON_IMAGE_NAME : NULL);
 	shim_addon_image_load();
 	shim_devfs_init();
+	shim_legacy_init(driver);
 	shim_stack_init();
 	shim_module_register(&gShimNetBufferModule.info, NULL);
 
-	for (int i = 0; addonModules != NULL && addonModules[i] != NULL; i++) {
-		status_t status = shim_module_register(addonModules[i], addonDependencies);
-		if (status != B_OK) {
-			dprintf("shim: cannot register module %s\n", addonModules[i]->name);
-			return status;
-		}
-	}
-
-	/* the stack loads every device module once at boot; B_KEEP_LOADED ones stay loaded */
-	for (int i = 0; addonModules != NULL && addonModules[i] != NULL; i++) {
-		const char* name = addonModules[i]->name;
-		if (strncmp(name, DEVICE_MODULE_PREFIX, strlen(DEVICE_MODULE_PREFIX)) != 0)
-			continue;
-		module_info* info;
-		if (get_module(name, &info) == B_OK)
-			put_module(name);
+	/* Registered, not loaded: Haiku's stack loads a device module only when an interface is
+	 * created (get_device_interface); its boot scans protocol modules only (stack.cpp). */
+	status_t status = shim_module_register_image(addonModules, addonDependencies);
+	if (status != B_OK) {
+		dprintf("shim: cannot register the add-on's modules\n");
+		return status;
 	}
 	host_sched_booted();
 	return B_OK;
@@ -57,7 +67,19 @@ shim_boot_with(module_info** addonModules, module_dependency* addonDependencies)
 status_t
 shim_boot(void)
 {
-	return shim_boot_with(modules, module_dependencies);
+	static struct shim_driver_exports driver = {
+		.name = "tunnel", /* the add-on's file, linked as drivers/dev/tun/tunnel and tap/tunnel */
+		.directories = kDriverDirectories,
+	};
+	driver.api_version = &api_version != NULL ? &api_version : NULL;
+	driver.init_hardware = init_hardware;
+	driver.init_driver = init_driver;
+	driver.uninit_driver = uninit_driver;
+	driver.publish_devices = publish_devices;
+	driver.find_device = find_device;
+	/* a devfs driver is an image exporting publish_devices and find_device (load_driver) */
+	bool isDriver = publish_devices != NULL && find_device != NULL;
+	return shim_boot_addon(modules, module_dependencies, isDriver ? &driver : NULL);
 }
 
 status_t
@@ -65,6 +87,7 @@ shim_shutdown(void)
 {
 	shim_stack_fini();
 	shim_devfs_fini();
+	shim_legacy_fini();
 	status_t status = shim_module_unload_all();
 	shim_net_buffer_flush_cache();
 	shim_module_reset();

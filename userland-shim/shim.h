@@ -86,7 +86,13 @@ status_t shim_fionbio(int fd, bool nonBlocking);
  * timeout in microseconds, B_INFINITE_TIMEOUT to wait forever, 0 to only check. */
 int shim_poll(struct shim_pollfd* fds, int count, bigtime_t timeout);
 
+/* whether a node is published at path: no lookup, so no directory is scanned for drivers */
 bool shim_node_exists(const char* path);
+/* The VFS's lookup of path (stat): every directory on it is scanned for drivers first, once per
+ * boot (devfs.cpp, devfs_lookup -> scan_for_drivers_if_needed), which loads the add-on's devfs
+ * driver when path is under /dev/tun or /dev/tap. B_OK if a node or directory is there, else
+ * B_ENTRY_NOT_FOUND. shim_open() looks its path up the same way. */
+status_t shim_lookup(const char* path);
 /* number of published device nodes whose path starts with prefix ("" for all) */
 int shim_count_nodes(const char* prefix);
 
@@ -221,6 +227,28 @@ void shim_leak_count_mutexes(bool counted);
 
 /* notify_select_event() calls that reached a selectsync since boot (idle-wake-up tests) */
 int64 shim_select_notifications(void);
+
+/* The boot's add-on image (the linked driver), as Haiku's loader holds it: references (modules
+ * with a reference, module-list scans, a loaded devfs driver in it), whether it is mapped, and
+ * how often its last reference went since boot (each time every hook table it handed the kernel
+ * was poisoned: a call through one panics "called into add-on image ... after it was unloaded"). */
+struct shim_image_state {
+	int32 refs;
+	bool mapped;
+	int32 unloads;
+};
+void shim_image_info(struct shim_image_state* state);
+/* The add-on's devfs (legacy) driver part, as devfs holds it (legacy_drivers.cpp): found by a
+ * directory scan, loaded (init_driver ran), marked updated (found again under another directory:
+ * the next first open of one of its devices reloads it), devices in use, loads since boot. */
+struct shim_devfs_driver {
+	bool known;
+	bool loaded;
+	bool binary_updated;
+	uint32 devices_used;
+	int32 loads;
+};
+void shim_devfs_driver_info(struct shim_devfs_driver* info);
 
 /* the B_* name of a status ("B_WOULD_BLOCK"), else the number as text (per-thread buffer) */
 const char* shim_status_name(int64 status);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include <Drivers.h>
 #include <KernelExport.h>
 #include <OS.h>
 #include <lock.h>
@@ -97,19 +98,83 @@ void shim_syscall_enter(void);
 /* list a static mutex (MUTEX_INITIALIZER) for shim_mutex_hold(); mutex_init lists the others */
 void shim_mutex_list(mutex* lock);
 
+/* A recursive mutex (Haiku's recursive_lock) for the shim's own tables whose users call back in:
+ * the module table (std_ops get modules), the legacy drivers (their hooks reach devfs). */
+struct shim_recursive_lock {
+	mutex lock;
+	int32 holder; /* thread_id, -1 when free */
+	int32 depth;
+};
+#define SHIM_RECURSIVE_LOCK_INITIALIZER(name) \
+	{                                         \
+		MUTEX_INITIALIZER(name), -1, 0        \
+	}
+
+static inline void
+shim_recursive_lock(struct shim_recursive_lock* lock)
+{
+	thread_id self = find_thread(NULL);
+	if (atomic_get(&lock->holder) == self) {
+		lock->depth++;
+		return;
+	}
+	mutex_lock(&lock->lock);
+	atomic_set(&lock->holder, self);
+	lock->depth = 1;
+}
+
+static inline void
+shim_recursive_unlock(struct shim_recursive_lock* lock)
+{
+	if (--lock->depth > 0)
+		return;
+	atomic_set(&lock->holder, -1);
+	mutex_unlock(&lock->lock);
+}
+
 /* ---- boot (boot.c) -------------------------------------------------------------------------- */
 /* shim_boot() is shim_boot_with(<the linked driver's modules[]>, <its module_dependencies[]>) */
 status_t shim_boot_with(module_info** addonModules, module_dependency* addonDependencies);
+
+/* A devfs (legacy) driver in the add-on image: the symbols legacy_drivers.cpp looks up in it, and
+ * the drivers/dev subdirectories the image is linked under (make haiku-install's symlinks). */
+struct shim_driver_exports {
+	const char* name;               /* the file's leaf: Haiku's driver name */
+	const char* const* directories; /* "tun", "tap", NULL */
+	int32* api_version;
+	status_t (*init_hardware)(void);
+	status_t (*init_driver)(void);
+	void (*uninit_driver)(void);
+	const char** (*publish_devices)(void);
+	device_hooks* (*find_device)(const char* name);
+};
+/* shim_boot_with() and a devfs driver (NULL: none) that devfs loads on demand (legacy_drivers.c) */
+status_t shim_boot_addon(module_info** addonModules, module_dependency* addonDependencies,
+	const struct shim_driver_exports* driver);
 
 /* ---- the add-on image (addon_image.c) ------------------------------------------------------- */
 /* its statics as a fresh load gives them (boot.c, before its modules are registered) */
 void shim_addon_image_load(void);
 
+/* ---- the add-on image's mapping (image.c) ---------------------------------------------------- */
+/* a boot's add-on, `name` for messages (NULL: none); puts back what the last unload poisoned */
+void shim_image_reset(const char* name);
+/* a module of the image: its std_ops (and net_device hooks, deviceModule) poisoned at unload */
+void shim_image_add_module(module_info* info, bool deviceModule);
+/* a device_hooks table published while the image is mapped: poisoned at unload */
+void shim_image_note_hooks(device_hooks* hooks);
+/* load_kernel_add_on / unload_kernel_add_on of the image: the last release unmaps (poisons) it,
+ * the next acquire maps it afresh */
+void shim_image_acquire(void);
+void shim_image_release(void);
+
 /* ---- module table (module.c) ---------------------------------------------------------------- */
-/* register a module that is "built in" (the stack's own modules) or from an add-on image */
+/* register a module that is "built in" (the stack's own modules) */
 status_t shim_module_register(module_info* info, module_dependency* dependencies);
-/* unload every module whose reference count is 0, ignoring B_KEEP_LOADED (shutdown);
- * returns B_OK or the first std_ops(B_MODULE_UNINIT) error */
+/* register the modules of the boot's add-on image (its modules[] and module_dependencies[]) */
+status_t shim_module_register_image(module_info** modules, module_dependency* dependencies);
+/* unload every module nobody but B_KEEP_LOADED holds (shutdown; Haiku never uninitializes a
+ * B_KEEP_LOADED module); returns B_OK or the first std_ops(B_MODULE_UNINIT) error */
 status_t shim_module_unload_all(void);
 void shim_module_reset(void);
 /* iterate registered module names starting with prefix; returns the n-th or NULL */
@@ -120,8 +185,10 @@ void shim_kern_init(void); /* threads, sems, heap, user arena, the info-leak mem
 void shim_kern_fini(void);
 void shim_devfs_init(void);
 void shim_devfs_fini(void); /* closes all descriptors still open */
-void shim_stack_init(void); /* registers the stack and datalink modules (boot: the buffer's) */
-void shim_stack_fini(void); /* deletes every interface */
+void shim_legacy_init(const struct shim_driver_exports* driver); /* the boot's devfs driver */
+void shim_legacy_fini(void); /* shutdown: its devices unpublished, the driver unloaded */
+void shim_stack_init(void);  /* registers the stack and datalink modules (boot: the buffer's) */
+void shim_stack_fini(void);  /* deletes every interface */
 
 /* strcmp(a, b) == 0 and strncmp(a, b, length) == 0 as plain loops, for the shim's name and path
  * lookups: under the fuzzers the libc calls are intercepted (ASan, libFuzzer's compare hooks) and

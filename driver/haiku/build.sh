@@ -57,7 +57,14 @@ install)
 	dest="$addons/kernel/network/devices"
 	mkdir -p "$dest"
 	cp "$out/tunnel" "$dest/tunnel"
-	echo "make haiku-install: installed $dest/tunnel (module network/devices/tunnel/v1); see README.md, Trying it on Haiku"
+	# the devfs driver part: devfs loads every file of drivers/dev/<dir> when /dev/<dir> is first
+	# looked up (legacy_drivers.cpp, probe_for_drivers); a link, so the kernel maps one image
+	# (driver/devfs_driver.c says why it works either way)
+	for dir in tun tap; do
+		mkdir -p "$addons/kernel/drivers/dev/$dir"
+		ln -sfn ../../../network/devices/tunnel "$addons/kernel/drivers/dev/$dir/tunnel"
+	done
+	echo "make haiku-install: installed $dest/tunnel (module network/devices/tunnel/v1), linked as drivers/dev/tun/tunnel and drivers/dev/tap/tunnel; see README.md, Trying it on Haiku"
 	;;
 *)
 	echo "usage: build.sh build HAIKU_SRC OUTDIR WARN SOURCES... | build.sh install OUTDIR" >&2

@@ -143,7 +143,7 @@ test_delete_flushes_both_queues_counted(void** state)
 	 * unit lock, and the last one's free runs uninit_device (our revoke) in this thread. */
 	TU_OK(tu_if_delete("tun/0"));
 	assert_false(unit->gone);
-	gTuntapModule.down(&unit->device);
+	gTuntapModule.device.down(&unit->device);
 	assert_true(unit->gone);
 	/* our reference keeps the revoked unit readable after delete */
 	tu_objects(&objects);
@@ -266,7 +266,7 @@ stack_reader(struct tu_call* call)
 	tuntap_unit* unit = (tuntap_unit*)call->context;
 	for (;;) {
 		net_buffer* buffer = NULL;
-		status_t status = gTuntapModule.receive_data(&unit->device, &buffer);
+		status_t status = gTuntapModule.device.receive_data(&unit->device, &buffer);
 		if (status != B_OK)
 			return status;
 		__atomic_fetch_add(&call->iterations, 1, __ATOMIC_RELAXED);
@@ -282,13 +282,13 @@ test_down_stops_stack_reader_promptly(void** state)
 	struct tu_call* reader = tu_start_function(stack_reader, unit);
 	tu_wait_blocked(reader);
 	bigtime_t start = system_time();
-	gTuntapModule.down(&unit->device);
+	gTuntapModule.device.down(&unit->device);
 	tu_wait_done(reader, TU_SECOND);
 	TU_EXPECT(tu_join(reader), B_INTERRUPTED);
 	TU_PROMPTLY(tu_returned_after(reader, start));
 	/* while down, receive_data does not wait at all */
 	net_buffer* buffer = NULL;
-	TU_EXPECT(gTuntapModule.receive_data(&unit->device, &buffer), B_INTERRUPTED);
+	TU_EXPECT(gTuntapModule.device.receive_data(&unit->device, &buffer), B_INTERRUPTED);
 	tuntap_unit_put(unit);
 
 	/* the stack's own up/down cycle, with its reader thread, is prompt too */

@@ -87,7 +87,7 @@ test_tun_write_sets_frame_type(void** state)
 	tu_if_create_ok("tun/0", false);
 	tuntap_unit* unit = tuntap_unit_get("tun/0");
 	assert_non_null(unit);
-	TU_OK(gTuntapModule.up(&unit->device));
+	TU_OK(gTuntapModule.device.up(&unit->device));
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
 
 	uint8 packet[200], got[200];
@@ -96,7 +96,7 @@ test_tun_write_sets_frame_type(void** state)
 			version == 4 ? tu_ipv4_packet(packet, 100, 7) : tu_ipv6_packet(packet, 200, 8);
 		TU_EXPECT(shim_write(fd, packet, length), length);
 		net_buffer* buffer = NULL;
-		TU_OK(gTuntapModule.receive_data(&unit->device, &buffer));
+		TU_OK(gTuntapModule.device.receive_data(&unit->device, &buffer));
 		assert_non_null(buffer);
 		assert_int_equal(
 			buffer->type, version == 4 ? B_NET_FRAME_TYPE_IPV4 : B_NET_FRAME_TYPE_IPV6);
@@ -105,7 +105,7 @@ test_tun_write_sets_frame_type(void** state)
 		assert_memory_equal(got, packet, length);
 		gBufferModule->free(buffer);
 	}
-	gTuntapModule.down(&unit->device);
+	gTuntapModule.device.down(&unit->device);
 	tuntap_unit_put(unit);
 	tu_finish();
 }
@@ -481,20 +481,20 @@ test_refused_send_leaves_the_buffer_alone(void** state)
 
 	/* nobody has the unit open */
 	buffer->type = stackType;
-	TU_EXPECT(gTuntapModule.send_data(&unit->device, buffer), B_WOULD_BLOCK);
+	TU_EXPECT(gTuntapModule.device.send_data(&unit->device, buffer), B_WOULD_BLOCK);
 	assert_int_equal(buffer->type, stackType);
 
 	/* a full queue: one packet fits */
 	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
 	tu_set_queue_limits(fd, 1, TUNTAP_DEFAULT_QUEUE_BYTES);
 	TU_OK(shim_stack_send("tun/0", packet, length, B_NET_FRAME_TYPE_IPV4));
-	TU_EXPECT(gTuntapModule.send_data(&unit->device, buffer), B_WOULD_BLOCK);
+	TU_EXPECT(gTuntapModule.device.send_data(&unit->device, buffer), B_WOULD_BLOCK);
 	assert_int_equal(buffer->type, stackType);
 	assert_int_equal(tu_stats(fd).to_app.dropped, 2);
 	tu_expect_read(fd, packet, length);
 
 	/* accepted: the driver's own now, typed by its version */
-	TU_OK(gTuntapModule.send_data(&unit->device, buffer));
+	TU_OK(gTuntapModule.device.send_data(&unit->device, buffer));
 	assert_int_equal(buffer->type, B_NET_FRAME_TYPE_IPV4);
 	tu_expect_read(fd, packet, length);
 	tuntap_unit_put(unit);

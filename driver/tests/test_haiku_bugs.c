@@ -12,7 +12,7 @@ stack_reader(struct tu_call* call)
 	tuntap_unit* unit = (tuntap_unit*)call->context;
 	for (;;) {
 		net_buffer* buffer = NULL;
-		status_t status = gTuntapModule.receive_data(&unit->device, &buffer);
+		status_t status = gTuntapModule.device.receive_data(&unit->device, &buffer);
 		if (status != B_OK)
 			return status;
 		gBufferModule->free(buffer);
@@ -37,11 +37,11 @@ test_bug01_uninit_while_open_not_refused(void** state)
 	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), B_DEVICE_NOT_FOUND);
 	/* B_KEEP_LOADED: Haiku never unloads it; its B_MODULE_UNINIT (only the shim's shutdown
 	 * calls it) refuses while a unit or descriptor exists */
-	assert_int_not_equal(gTuntapModule.info.flags & B_KEEP_LOADED, 0);
-	TU_EXPECT(gTuntapModule.info.std_ops(B_MODULE_UNINIT), B_BUSY);
+	assert_int_not_equal(gTuntapModule.device.info.flags & B_KEEP_LOADED, 0);
+	TU_EXPECT(gTuntapModule.device.info.std_ops(B_MODULE_UNINIT), B_BUSY);
 	tuntap_unit_put(unit);
 	TU_OK(tu_if_delete("tun/0"));
-	TU_EXPECT(gTuntapModule.info.std_ops(B_MODULE_UNINIT), B_BUSY);
+	TU_EXPECT(gTuntapModule.device.info.std_ops(B_MODULE_UNINIT), B_BUSY);
 	TU_OK(tu_close(fd));
 	tu_finish();
 }
@@ -58,7 +58,7 @@ test_bug02_no_lost_wakeup_on_down(void** state)
 		/* no waiting for it to block: down lands anywhere in its way into the wait */
 		for (int spin = 0; spin < round % 7; spin++)
 			shim_wait_until_blocked(reader->thread, 0);
-		gTuntapModule.down(&unit->device);
+		gTuntapModule.device.down(&unit->device);
 		tu_wait_done(reader, TU_SECOND);
 		TU_EXPECT(tu_join(reader), B_INTERRUPTED);
 		tuntap_unit_put(unit);
@@ -160,7 +160,7 @@ static ssize_t
 init_tun7(struct tu_call* call)
 {
 	net_device** device = (net_device**)call->context;
-	return gTuntapModule.init_device("tun/7", device);
+	return gTuntapModule.device.init_device("tun/7", device);
 }
 
 static void
@@ -176,7 +176,7 @@ test_bug06_concurrent_init_of_one_name(void** state)
 		TU_EXPECT(results[1 - winner], B_NAME_IN_USE);
 		assert_non_null(devices[winner]);
 		assert_true(shim_node_exists("/dev/tun/7"));
-		TU_OK(gTuntapModule.uninit_device(devices[winner]));
+		TU_OK(gTuntapModule.device.uninit_device(devices[winner]));
 		assert_false(shim_node_exists("/dev/tun/7"));
 	}
 	tu_finish();
@@ -361,9 +361,9 @@ test_bug15_mtu_1500(void** state)
 	tu_expect_read(tap, frame, sizeof(frame));
 	/* the stack's set_mtu hook keeps the same range as the ioctl */
 	tuntap_unit* unit = tuntap_unit_get("tap/0");
-	TU_EXPECT(gTuntapModule.set_mtu(&unit->device, 16), B_BAD_VALUE);
-	TU_EXPECT(gTuntapModule.set_mtu(&unit->device, 65536), B_BAD_VALUE);
-	TU_OK(gTuntapModule.set_mtu(&unit->device, 9000));
+	TU_EXPECT(gTuntapModule.device.set_mtu(&unit->device, 16), B_BAD_VALUE);
+	TU_EXPECT(gTuntapModule.device.set_mtu(&unit->device, 65536), B_BAD_VALUE);
+	TU_OK(gTuntapModule.device.set_mtu(&unit->device, 9000));
 	tuntap_unit_put(unit);
 	assert_int_equal(tu_info(tap).mtu, 9000);
 	tu_finish();
@@ -391,7 +391,7 @@ test_bug17_name_validation(void** state)
 	static const char* const names[] = {"tun/a/b", "tun/", "tap/1/2", "tun/x", "tap/007"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		net_device* device = NULL;
-		TU_EXPECT(gTuntapModule.init_device(names[i], &device), B_BAD_VALUE);
+		TU_EXPECT(gTuntapModule.device.init_device(names[i], &device), B_BAD_VALUE);
 		assert_null(device);
 		TU_EXPECT(shim_if_create(names[i]), B_DEVICE_NOT_FOUND);
 	}

@@ -248,7 +248,7 @@ ordered_stack_reader(struct tu_call* call)
 	tuntap_unit* unit = (tuntap_unit*)call->context;
 	for (uint32 i = 0; i < STRESS_PACKETS; i++) {
 		net_buffer* buffer = NULL;
-		status_t status = gTuntapModule.receive_data(&unit->device, &buffer);
+		status_t status = gTuntapModule.device.receive_data(&unit->device, &buffer);
 		if (status != B_OK)
 			return status;
 		uint8 head[24];

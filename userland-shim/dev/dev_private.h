@@ -59,11 +59,24 @@ int32 shim_devfs_open_mode(int fd);
 
 /* ---- devfs.c, devfs_calls.c: nodes, descriptions, the devfs lock ---------------------------- */
 
+#define DEVFS_PATH_MAX 1024
+
+/* What devfs calls on a node's device besides its hooks: Haiku's BaseDevice::InitDevice (every
+ * open, before the open hook) and UninitDevice (after the free hook, or after a failed open). A
+ * legacy driver's device (LegacyDevice) loads and counts its driver there; NULL for a device
+ * published with devfs_publish_device(). */
+struct devfs_device_ops {
+	status_t (*init)(void* device);
+	void (*uninit)(void* device);
+};
+
 struct devfs_node {
 	struct devfs_node* next; /* on the published list */
 	char* path;              /* relative to /dev: inline_path when it fits */
 	device_hooks* hooks;
-	int32 refs; /* 1 while published + 1 per description or open in progress */
+	const struct devfs_device_ops* ops;
+	void* device; /* ops' argument */
+	int32 refs;   /* 1 while published + 1 per description or open in progress */
 	char inline_path[44];
 };
 
@@ -100,8 +113,32 @@ devfs_strip_dev(const char* path)
 			   : path;
 }
 
+/* publish a node whose device has ops (legacy_drivers.c); devfs_publish_device() is this without */
+status_t devfs_publish_node(
+	const char* path, device_hooks* hooks, const struct devfs_device_ops* ops, void* device);
+/* LegacyDevice::SetHooks: a published node's hooks replaced (later opens use them) */
+void devfs_set_hooks(const char* path, device_hooks* hooks);
+/* (devfs_publish_directory(), fs/devfs.h: `path` and its parents exist as directories from now
+ * on; a node's parents do too: devfs never removes a directory) */
+
 /* with gDevfsLock held */
 struct devfs_node* devfs_find_node_locked(const char* path);
+/* devfs_dirs.c, with gDevfsLock held: a directory ("" is /dev) exists */
+bool devfs_dir_exists_locked(const char* path);
+/* the directory exists and was not scanned for drivers yet (devfs.cpp, scan_for_drivers_if_needed
+ * scans each directory once); devfs_dir_set_scanned_locked() marks it */
+bool devfs_dir_needs_scan_locked(const char* path);
+void devfs_dir_set_scanned_locked(const char* path);
+/* every directory on `path` (its parent directories, /dev first) was scanned already */
+bool devfs_path_scanned_locked(const char* path);
+/* the directories above `path` ("tun" for "tun/0"), and `path` itself if `self` */
+void devfs_add_parents_locked(const char* path, bool self);
+/* boot: only /dev, not scanned */
+void devfs_reset_dirs_locked(void);
+
+/* legacy_drivers.c: the drivers of a directory, as legacy_driver_probe() loads them ("" is /dev:
+ * its driver subdirectories become directories) */
+void shim_legacy_probe(const char* directory);
 int devfs_count_nodes_locked(const char* prefix);
 void devfs_put_node_locked(struct devfs_node* node);
 struct description* devfs_slot_description_locked(int fd);
@@ -121,6 +158,7 @@ status_t devfs_ioctl(int fd, uint32 op, void* argument, size_t length);
 status_t devfs_ioctl_staged(int fd, uint32 op, void* buffer, size_t bufferSize, size_t length);
 status_t devfs_set_nonblocking(int fd, bool nonBlocking);
 bool devfs_node_exists(const char* path);
+status_t devfs_lookup(const char* path);
 int devfs_count_nodes(const char* prefix);
 int select_poll(struct shim_pollfd* fds, int count, bigtime_t timeout);
 

@@ -4,7 +4,6 @@
 
 #include <fs/devfs.h>
 
-#define DEVFS_PATH_MAX 1024
 #define FIRST_FD 3
 #define MAX_FDS (1 << 20)
 
@@ -185,6 +184,9 @@ devfs_run_actions(struct description* description, int action)
 		} else {
 			if (description->hooks->free != NULL)
 				description->hooks->free(description->cookie);
+			struct devfs_node* node = description->node;
+			if (node->ops != NULL)
+				node->ops->uninit(node->device); /* devfs_free_cookie: UninitDevice */
 			shim_account(SHIM_OBJ_COOKIE, -1);
 			mutex_lock(&gDevfsLock);
 			description->free_done = true;
@@ -225,7 +227,36 @@ devfs_put_description(struct description* description)
 /* ---- publishing ------------------------------------------------------------------------------ */
 
 status_t
+devfs_publish_directory(const char* path)
+{
+	if (path == NULL || path[0] == '/')
+		return B_BAD_VALUE;
+	mutex_lock(&gDevfsLock);
+	devfs_add_parents_locked(path, true);
+	mutex_unlock(&gDevfsLock);
+	return B_OK;
+}
+
+void
+devfs_set_hooks(const char* path, device_hooks* hooks)
+{
+	mutex_lock(&gDevfsLock);
+	struct devfs_node* node = devfs_find_node_locked(path);
+	if (node != NULL)
+		node->hooks = hooks;
+	mutex_unlock(&gDevfsLock);
+	shim_image_note_hooks(hooks);
+}
+
+status_t
 devfs_publish_device(const char* path, device_hooks* calls)
+{
+	return devfs_publish_node(path, calls, NULL, NULL);
+}
+
+status_t
+devfs_publish_node(
+	const char* path, device_hooks* calls, const struct devfs_device_ops* ops, void* device)
 {
 	if (path == NULL || calls == NULL || path[0] == '\0' || path[0] == '/')
 		return B_BAD_VALUE;
@@ -246,6 +277,8 @@ devfs_publish_device(const char* path, device_hooks* calls)
 		length < sizeof(node->inline_path) ? node->inline_path : shim_host_alloc(length + 1);
 	memcpy(node->path, path, length + 1);
 	node->hooks = calls;
+	node->ops = ops;
+	node->device = device;
 	node->refs = 1;
 
 	mutex_lock(&gDevfsLock);
@@ -259,8 +292,11 @@ devfs_publish_device(const char* path, device_hooks* calls)
 	}
 	node->next = sNodes;
 	sNodes = node;
+	devfs_add_parents_locked(path, false);
 	mutex_unlock(&gDevfsLock);
 	shim_account(SHIM_OBJ_NODE, 1);
+	/* devfs keeps the pointer only: the hooks live in the publisher's image (image.c) */
+	shim_image_note_hooks(calls);
 	return B_OK;
 }
 
@@ -456,6 +492,7 @@ shim_devfs_init(void)
 		sNodes = node->next;
 		devfs_put_node_locked(node);
 	}
+	devfs_reset_dirs_locked();
 	mutex_unlock(&gDevfsLock);
 	shim_select_reset();
 }

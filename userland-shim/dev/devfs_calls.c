@@ -5,14 +5,69 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+/* Held while a directory is scanned for drivers: a lookup waits for a scan in progress (Haiku
+ * holds each directory's scan_lock; one lock for all of them here). */
+static mutex sScanLock = MUTEX_INITIALIZER("shim devfs scan");
+
+/* The lookup of every directory on `path`, /dev first, as the VFS walks it: each one is scanned
+ * for drivers before a name is looked up in it (devfs.cpp, devfs_lookup ->
+ * scan_for_drivers_if_needed), which may load a driver that publishes the node looked for. */
+static status_t
+scan_path(const char* path)
+{
+	char directory[DEVFS_PATH_MAX];
+	size_t length = 0;
+	directory[0] = '\0';
+	for (const char* name = path;;) {
+		mutex_lock(&sScanLock);
+		mutex_lock(&gDevfsLock);
+		bool scan = devfs_dir_needs_scan_locked(directory);
+		mutex_unlock(&gDevfsLock);
+		if (scan) {
+			shim_legacy_probe(directory);
+			mutex_lock(&gDevfsLock);
+			devfs_dir_set_scanned_locked(directory);
+			mutex_unlock(&gDevfsLock);
+		}
+		mutex_unlock(&sScanLock);
+
+		const char* slash = strchr(name, '/');
+		if (slash == NULL)
+			return B_OK; /* the last name: the caller looks it up */
+		size_t add = (size_t)(slash - name) + (length > 0 ? 1 : 0);
+		if (length + add >= sizeof(directory))
+			return B_NAME_TOO_LONG;
+		if (length > 0)
+			directory[length++] = '/';
+		memcpy(directory + length, name, (size_t)(slash - name));
+		length += (size_t)(slash - name);
+		directory[length] = '\0';
+		mutex_lock(&gDevfsLock);
+		bool exists = devfs_dir_exists_locked(directory);
+		mutex_unlock(&gDevfsLock);
+		if (!exists)
+			return B_ENTRY_NOT_FOUND;
+		name = slash + 1;
+	}
+}
+
 int
 devfs_open(const char* path, int openMode)
 {
 	if (path == NULL) {
 		return B_BAD_VALUE;
 	}
+	path = devfs_strip_dev(path);
 	mutex_lock(&gDevfsLock);
-	struct devfs_node* node = devfs_find_node_locked(devfs_strip_dev(path));
+	if (!devfs_path_scanned_locked(path)) {
+		/* the first lookup through one of its directories since boot */
+		mutex_unlock(&gDevfsLock);
+		status_t status = scan_path(path);
+		if (status != B_OK)
+			return status;
+		mutex_lock(&gDevfsLock);
+	}
+	struct devfs_node* node = devfs_find_node_locked(path);
 	if (node == NULL) {
 		mutex_unlock(&gDevfsLock);
 		return B_ENTRY_NOT_FOUND;
@@ -20,10 +75,16 @@ devfs_open(const char* path, int openMode)
 	node->refs++;
 	mutex_unlock(&gDevfsLock);
 
+	/* devfs_open: InitDevice, then the open hook, whose failure undoes it */
+	status_t status = node->ops != NULL ? node->ops->init(node->device) : B_OK;
 	void* cookie = NULL;
-	status_t status = node->hooks->open != NULL
-						  ? node->hooks->open(node->path, (uint32)openMode, &cookie)
-						  : B_NOT_ALLOWED;
+	if (status == B_OK) {
+		status = node->hooks->open != NULL
+					 ? node->hooks->open(node->path, (uint32)openMode, &cookie)
+					 : B_NOT_ALLOWED;
+		if (status != B_OK && node->ops != NULL)
+			node->ops->uninit(node->device);
+	}
 	if (status != B_OK) {
 		mutex_lock(&gDevfsLock);
 		devfs_put_node_locked(node);
@@ -207,6 +268,26 @@ devfs_node_exists(const char* path)
 		mutex_unlock(&gDevfsLock);
 	}
 	return exists;
+}
+
+status_t
+devfs_lookup(const char* path)
+{
+	if (path == NULL)
+		return B_BAD_VALUE;
+	path = shim_str_equal(path, "/dev") ? "" : devfs_strip_dev(path);
+	mutex_lock(&gDevfsLock);
+	if (!devfs_path_scanned_locked(path)) {
+		mutex_unlock(&gDevfsLock);
+		status_t status = scan_path(path);
+		if (status != B_OK)
+			return status;
+		mutex_lock(&gDevfsLock);
+	}
+	/* the last name: a directory is scanned when a name is looked up in it, not before */
+	bool exists = devfs_find_node_locked(path) != NULL || devfs_dir_exists_locked(path);
+	mutex_unlock(&gDevfsLock);
+	return exists ? B_OK : B_ENTRY_NOT_FOUND;
 }
 
 int

@@ -149,6 +149,12 @@ shim_node_exists(const char* path)
 	return syscall_exit(devfs_node_exists(path)) != 0;
 }
 
+status_t
+shim_lookup(const char* path)
+{
+	return (status_t)syscall_exit(devfs_lookup(path));
+}
+
 int
 shim_count_nodes(const char* prefix)
 {

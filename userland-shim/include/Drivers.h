@@ -38,6 +38,15 @@ typedef struct {
 	device_writev_hook writev;
 } device_hooks;
 
+/* what a legacy driver exports: devfs loads it on demand (the shim: dev/legacy_drivers.c) */
+status_t init_hardware(void);
+const char** publish_devices(void);
+device_hooks* find_device(const char* name);
+status_t init_driver(void);
+void uninit_driver(void);
+
+extern int32 api_version;
+
 enum {
 	B_GET_DEVICE_SIZE = 1,
 	B_SET_DEVICE_SIZE,

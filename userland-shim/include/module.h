@@ -26,6 +26,9 @@ extern "C" {
 
 status_t get_module(const char* path, module_info** _info);
 status_t put_module(const char* path);
+void* open_module_list(const char* prefix);
+status_t close_module_list(void* cookie);
+status_t read_next_module_name(void* cookie, char* buffer, size_t* _bufferSize);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include "net/net_private.h"
 
 #define DEVICE_MODULE_PREFIX "network/devices/"
+#define MODULE_NAME_LENGTH 256 /* B_FILE_NAME_LENGTH, get_device_interface's buffer */
 #define READER_PRIORITY (B_REAL_TIME_DISPLAY_PRIORITY - 10)
 #define READER_ERROR_SNOOZE 10000 /* device_reader_thread: "give the other threads some time" */
 
@@ -119,10 +120,15 @@ shim_get_device_interface(const char* name, bool create)
 		return NULL;
 	}
 
-	/* offer the name to every device module in turn, under the device lock, as Haiku does */
-	for (int index = 0;; index++) {
-		const char* moduleName = shim_module_name_at(DEVICE_MODULE_PREFIX, index);
-		if (moduleName == NULL)
+	/* Offer the name to every device module in turn, in the module list's order, under the
+	 * device lock: the only place Haiku loads device modules (device_interfaces.cpp,
+	 * get_device_interface; stack.cpp's boot scans protocols and datalink protocols only). A
+	 * module that refuses is put again, and unloaded unless B_KEEP_LOADED or still held. */
+	void* list = open_module_list(DEVICE_MODULE_PREFIX);
+	while (list != NULL) {
+		char moduleName[MODULE_NAME_LENGTH];
+		size_t length = sizeof(moduleName);
+		if (read_next_module_name(list, moduleName, &length) != B_OK)
 			break;
 		struct net_device_module_info* module;
 		if (get_module(moduleName, (module_info**)&module) != B_OK)
@@ -136,6 +142,8 @@ shim_get_device_interface(const char* name, bool create)
 		}
 		put_module(moduleName);
 	}
+	if (list != NULL)
+		close_module_list(list);
 	mutex_unlock(&sDeviceLock);
 	return interface;
 }

@@ -1,6 +1,12 @@
-/* Tests of the shim's module loader: boot probing, dependencies before B_MODULE_INIT, undo on
- * failure, B_KEEP_LOADED, reentrant std_ops, concurrency, and the stack's built-in modules. */
+/* Tests of the shim's module loader: no device module at boot, module lists, the image's unload
+ * and poisoned hooks, dependencies first, undo, B_KEEP_LOADED, reentrancy, concurrency, stack. */
 #include "fake_net_device.h"
+
+#include <fcntl.h>
+
+#include <fs/devfs.h>
+
+#include "child_test.h"
 
 static struct fake_module_state sDep, sNeedy, sInner, sOuter;
 static status_t sSelfGet;
@@ -79,27 +85,156 @@ setup(void** state)
 }
 
 static void
-test_boot_probes_device_modules(void** state)
+test_boot_loads_no_device_module(void** state)
 {
-	/* every network/devices/ module was loaded once and put again */
-	assert_int_equal(sA.inits, 1);
-	assert_int_equal(sA.uninits, 1);
-	assert_int_equal(sB.inits, 1);
-	assert_int_equal(sB.uninits, 1);
-	/* B_KEEP_LOADED: still loaded */
-	assert_int_equal(sKeep.inits, 1);
-	assert_int_equal(sKeep.uninits, 0);
-	/* the add-on's other modules are registered but not loaded (fake_other_std_ops fails) */
+	/* Haiku's stack loads a device module only in get_device_interface: none at boot */
+	assert_int_equal(sA.inits + sB.inits + sKeep.inits, 0);
+	struct shim_image_state image;
+	shim_image_info(&image);
+	assert_int_equal(image.refs, 0);
+	assert_false(image.mapped);
+	/* registered all the same, in modules[] order */
 	module_info* info;
 	assert_int_equal(shim_module_register(&sFakeA.info, NULL), B_NAME_IN_USE);
 	assert_string_equal(shim_module_name_at("network/devices/", 0), "network/devices/fake_a/v1");
 	assert_string_equal(shim_module_name_at("network/devices/", 2), "network/devices/keep/v1");
 	assert_null(shim_module_name_at("network/devices/", 3));
+	/* B_KEEP_LOADED: loaded by its first get, and a put does not unload it nor its image */
 	assert_int_equal(get_module("network/devices/keep/v1", &info), B_OK);
 	assert_ptr_equal(info, &sFakeKeep.info);
 	assert_int_equal(put_module("network/devices/keep/v1"), B_OK);
 	assert_int_equal(sKeep.inits, 1);
 	assert_int_equal(sKeep.uninits, 0);
+	shim_image_info(&image);
+	assert_int_equal(image.refs, 1);
+	assert_true(image.mapped);
+	assert_int_equal(image.unloads, 0);
+}
+
+static void
+test_module_list_order_and_image_reference(void** state)
+{
+	/* module.cpp's iterator: built-in modules first (none of this prefix), then the image's, in
+	 * modules[] order; the image is held while its modules are read, and put at the end */
+	void* list = open_module_list("network/devices/");
+	assert_non_null(list);
+	const char* expected[] = {
+		"network/devices/fake_a/v1", "network/devices/fake_b/v1", "network/devices/keep/v1"};
+	struct shim_image_state image;
+	for (int i = 0; i < 3; i++) {
+		char name[256];
+		size_t length = sizeof(name);
+		assert_int_equal(read_next_module_name(list, name, &length), B_OK);
+		assert_string_equal(name, expected[i]);
+		assert_int_equal(length, strlen(expected[i]));
+		shim_image_info(&image);
+		assert_int_equal(image.refs, 1);
+	}
+	char name[256];
+	size_t length = sizeof(name);
+	assert_int_equal(read_next_module_name(list, name, &length), B_ENTRY_NOT_FOUND);
+	shim_image_info(&image);
+	assert_int_equal(image.refs, 0);
+	assert_int_equal(image.unloads, 1);
+	assert_int_equal(close_module_list(list), B_OK);
+
+	/* built-in ones come first; closing in the middle of the image puts it */
+	list = open_module_list("network/");
+	length = sizeof(name);
+	assert_int_equal(read_next_module_name(list, name, &length), B_OK);
+	assert_string_equal(name, NET_STACK_MODULE_NAME);
+	do {
+		length = sizeof(name);
+		assert_int_equal(read_next_module_name(list, name, &length), B_OK);
+	} while (strcmp(name, "network/devices/fake_a/v1") != 0);
+	shim_image_info(&image);
+	assert_int_equal(image.refs, 1);
+	assert_int_equal(close_module_list(list), B_OK);
+	shim_image_info(&image);
+	assert_int_equal(image.refs, 0);
+	assert_int_equal(image.unloads, 2);
+}
+
+/* a module of the image called after its last put: its hooks were poisoned at the unload */
+static void
+call_unloaded_std_ops(void)
+{
+	assert_int_equal(get_module("network/devices/fake_a/v1", NULL), B_OK);
+	assert_int_equal(put_module("network/devices/fake_a/v1"), B_OK);
+	sFakeA.info.std_ops(B_MODULE_INIT);
+}
+
+static void
+call_unloaded_device_hook(void)
+{
+	struct net_device_module_info* module;
+	assert_int_equal(get_module("network/devices/fake_b/v1", (module_info**)&module), B_OK);
+	assert_int_equal(put_module("network/devices/fake_b/v1"), B_OK);
+	net_device* device;
+	module->init_device("fb/0", &device);
+}
+
+static status_t
+stale_open(const char* name, uint32 flags, void** cookie)
+{
+	(void)name, (void)flags;
+	*cookie = NULL;
+	return B_OK;
+}
+
+static device_hooks sStaleHooks = {.open = stale_open};
+
+/* a node the image published outlives it: the next open calls into the unloaded image */
+static void
+open_node_of_unloaded_image(void)
+{
+	assert_int_equal(get_module("network/devices/fake_a/v1", NULL), B_OK);
+	assert_int_equal(devfs_publish_device("stale/0", &sStaleHooks), B_OK);
+	assert_int_equal(put_module("network/devices/fake_a/v1"), B_OK);
+	shim_open("/dev/stale/0", O_RDWR);
+}
+
+static void
+put_keep_loaded_to_zero(void)
+{
+	assert_int_equal(get_module("network/devices/keep/v1", NULL), B_OK);
+	assert_int_equal(put_module("network/devices/keep/v1"), B_OK);
+	put_module("network/devices/keep/v1");
+}
+
+static void
+test_image_unloaded_at_last_reference(void** state)
+{
+	/* the last put unloads the image: each hook it handed the kernel now panics */
+	expect_abort(call_unloaded_std_ops, "PANIC: ", "called into add-on image");
+	expect_abort(call_unloaded_device_hook, "PANIC: ", "after it was unloaded");
+	expect_abort(open_node_of_unloaded_image, "PANIC: ", "called into add-on image");
+	/* module.cpp: a B_KEEP_LOADED module's count never drops to 0 */
+	expect_abort(put_keep_loaded_to_zero, "PANIC: ", "B_KEEP_LOADED module");
+
+	/* here, as in the children: unloaded, then mapped afresh, the hooks work again */
+	struct shim_image_state image;
+	assert_int_equal(get_module("network/devices/fake_a/v1", NULL), B_OK);
+	assert_int_equal(put_module("network/devices/fake_a/v1"), B_OK);
+	shim_image_info(&image);
+	assert_false(image.mapped);
+	assert_int_equal(image.unloads, 1);
+	assert_int_equal(sA.inits, 1);
+	assert_int_equal(sA.uninits, 1);
+	assert_int_equal(get_module("network/devices/fake_a/v1", NULL), B_OK);
+	shim_image_info(&image);
+	assert_true(image.mapped);
+	assert_int_equal(sA.inits, 2);
+	assert_int_equal(put_module("network/devices/fake_a/v1"), B_OK);
+	shim_image_info(&image);
+	assert_int_equal(image.unloads, 2);
+	/* a failed B_MODULE_INIT puts the image it took */
+	sA.init_status = B_NO_MEMORY;
+	assert_int_equal(get_module("network/devices/fake_a/v1", NULL), B_NO_MEMORY);
+	sA.init_status = B_OK;
+	shim_image_info(&image);
+	assert_int_equal(image.refs, 0);
+	assert_int_equal(image.unloads, 3);
 }
 
 static void
@@ -110,7 +245,7 @@ test_dependencies_before_init(void** state)
 	struct net_device_module_info* module;
 	assert_int_equal(get_module("network/devices/fake_b/v1", (module_info**)&module), B_OK);
 	assert_ptr_equal(module, &sFakeB);
-	assert_int_equal(sB.inits, 2);
+	assert_int_equal(sB.inits, 1);
 	/* fake_std_ops refuses to init unless both were filled in before */
 	struct net_buffer_module_info* buffers;
 	assert_int_equal(get_module(NET_BUFFER_MODULE_NAME, (module_info**)&buffers), B_OK);
@@ -118,7 +253,7 @@ test_dependencies_before_init(void** state)
 	assert_string_equal(gStack->info.name, NET_STACK_MODULE_NAME);
 	assert_int_equal(put_module(NET_BUFFER_MODULE_NAME), B_OK);
 	assert_int_equal(put_module("network/devices/fake_b/v1"), B_OK);
-	assert_int_equal(sB.uninits, 2);
+	assert_int_equal(sB.uninits, 1);
 }
 
 static void
@@ -209,6 +344,8 @@ static void
 test_keep_loaded_unloaded_at_shutdown(void** state)
 {
 	/* shutdown unloads B_KEEP_LOADED modules too, and returns their UNINIT error */
+	assert_int_equal(get_module("network/devices/keep/v1", NULL), B_OK);
+	assert_int_equal(put_module("network/devices/keep/v1"), B_OK);
 	assert_int_equal(get_module("test/needy/v1", NULL), B_OK);
 	assert_int_equal(put_module("test/needy/v1"), B_OK);
 	sKeep.uninit_status = B_BUSY;
@@ -217,12 +354,12 @@ test_keep_loaded_unloaded_at_shutdown(void** state)
 	assert_int_equal(sKeep.uninits, 1);
 	assert_int_equal(sA.inits, sA.uninits);
 
-	/* everything resets: a second boot probes again */
+	/* everything resets: a second boot loads nothing either */
 	memset(&sKeep, 0, sizeof(sKeep));
 	assert_int_equal(shim_boot_with(sFakeModules, sDependencies), B_OK);
 	shim_objects_get(&sBaseline);
 	sUninitSem = create_sem(0, "fake uninit");
-	assert_int_equal(sKeep.inits, 1);
+	assert_int_equal(sKeep.inits, 0);
 	assert_int_equal(get_module("test/needy/v1", NULL), B_ENTRY_NOT_FOUND);
 }
 
@@ -270,7 +407,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_boot_probes_device_modules, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(test_boot_loads_no_device_module, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_module_list_order_and_image_reference, setup, fake_net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_image_unloaded_at_last_reference, setup, fake_net_teardown),
 		cmocka_unit_test_setup_teardown(test_dependencies_before_init, setup, fake_net_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_failed_init_undoes_dependencies, setup, fake_net_teardown),

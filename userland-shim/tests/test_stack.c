@@ -50,7 +50,9 @@ test_datalink_control(void** state)
 {
 	struct net_datalink_module_info* datalink;
 	assert_int_equal(get_module(NET_DATALINK_MODULE_NAME, (module_info**)&datalink), B_OK);
-	net_domain* domain = gStack->get_domain(AF_INET);
+	struct net_stack_module_info* stack;
+	assert_int_equal(get_module(NET_STACK_MODULE_NAME, (module_info**)&stack), B_OK);
+	net_domain* domain = stack->get_domain(AF_INET);
 	struct ifaliasreq request;
 	memset(&request, 0, sizeof(request));
 	strcpy(request.ifra_name, "fa/3");
@@ -77,6 +79,7 @@ test_datalink_control(void** state)
 	assert_int_equal(datalink->control(domain, SIOCDIFADDR, &remove, &length), B_OK);
 	assert_false(shim_if_exists("fa/3"));
 	assert_int_equal(datalink->control(domain, SIOCDIFADDR, &remove, &length), B_BAD_VALUE);
+	assert_int_equal(put_module(NET_STACK_MODULE_NAME), B_OK);
 	assert_int_equal(put_module(NET_DATALINK_MODULE_NAME), B_OK);
 }
 

@@ -11,6 +11,7 @@ extern "C" {
 
 status_t devfs_publish_device(const char* path, device_hooks* calls);
 status_t devfs_unpublish_device(const char* path, bool disconnect);
+status_t devfs_publish_directory(const char* path);
 
 #ifdef __cplusplus
 }
