@@ -163,6 +163,9 @@ struct shim_if_info {
 	uint64 changes;        /* interface-changed notifications the stack sent (an MTU change) */
 };
 status_t shim_if_info(const char* name, struct shim_if_info* info);
+/* system_time() when the last uninit_device call began (0: none yet this boot): the delete as
+ * the driver sees it, after the stack's down waited for its reader thread (bench_wakeup) */
+bigtime_t shim_uninit_device_time(void);
 
 /* stack side transmit: a net_buffer holding frame (type B_NET_FRAME_TYPE_* for TUN, 0 for TAP)
  * handed to send_data; returns send_data's status (the stack frees the buffer on error) */

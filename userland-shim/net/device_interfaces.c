@@ -157,6 +157,14 @@ shim_device_interface_acquire(struct shim_device_interface* interface)
 	mutex_unlock(&sDeviceLock);
 }
 
+static int64 sUninitTime; /* shim_uninit_device_time() */
+
+bigtime_t
+shim_uninit_device_time(void)
+{
+	return atomic_get64(&sUninitTime);
+}
+
 /* put_device_interface(): the last reference unlists it and runs uninit_device in this thread */
 void
 shim_put_device_interface(struct shim_device_interface* interface)
@@ -179,6 +187,7 @@ shim_put_device_interface(struct shim_device_interface* interface)
 	const char* moduleName = interface->module->info.name;
 	shim_capture_close(&interface->capture);
 	shim_capture_uninit(&interface->capture);
+	atomic_set64(&sUninitTime, system_time());
 	interface->module->uninit_device(interface->device); /* status ignored, as in Haiku */
 	put_module(moduleName);
 	mutex_destroy(&interface->op_lock);
@@ -305,6 +314,7 @@ void
 shim_device_interfaces_reset(void (*interfaceRemoved)(const char* name))
 {
 	sDeviceIndex = 0;
+	atomic_set64(&sUninitTime, 0);
 	sInterfaceRemoved = interfaceRemoved;
 }
 
