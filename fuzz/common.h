@@ -120,6 +120,13 @@ void fz_run_input(const uint8* data, size_t size);
 void fz_report_op_on_death(void);
 /* shut down after the last input (full leak check); returns B_OK or aborts */
 status_t fz_finish(void);
+/* Known findings set aside (fuzz/known.c): FZ_KNOWN names the list (DRIVER=upstream
+ * deterministic builds only; any other build refuses it), FZ_KNOWN_COUNTS the file the hits per
+ * entry go to. fz_known_set_aside runs the input in a forked child first and returns the name of
+ * the entry its failure matched (the input is then discarded), or NULL: run it as usual. */
+void fz_known_load(void);
+bool fz_known_enabled(void);
+const char* fz_known_set_aside(const uint8* data, size_t size);
 /* digest of every traced result of the last input (same digest = same run) */
 uint64 fz_digest(void);
 

@@ -475,6 +475,12 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 	}
 	if (fd < 0)
 		return fd;
+	if (unit == NULL) {
+		/* only with the contract unchecked (DRIVER=upstream): a unit the model has not got, such
+		 * as one whose delete the driver refused, opened; the model cannot follow it */
+		shim_close(fd);
+		return fd;
+	}
 	sDesc[sDescCount] = (struct description){
 		(int)(unit - sUnits), 1, (int)op->arg[2] & 3, (op->arg[2] & SHIM_O_NONBLOCK) != 0};
 	unit->owner = sSlotDesc[slot] = sDescCount++;
