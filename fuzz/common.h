@@ -277,4 +277,15 @@ extern const uint8 fz_app_mac[6], fz_app_ip[4], fz_peer_ip[4];
  * identification (byte 4) hold the length and seed where they fit; the rest is fz_pattern(seed). */
 size_t fz_frame(uint8* out, size_t length, bool tap, int kind, uint8 seed);
 
+/* ---- the frames an input made (frame_log.c) ------------------------------------------------ */
+
+/* universal tier, any driver: a frame read or received is one that went in, byte for byte (cut
+ * to the buffer), whatever the driver's order and acceptance. Cleared per input by the harness. */
+void fz_frame_log_clear(void);
+void fz_frame_log_add(int iface, int direction, const uint8* bytes, size_t length);
+/* `length` bytes read into `size` are a logged frame of that interface and direction, whole or
+ * cut to `size`; with `prefixed`, also after a 4-byte AF prefix; true too after an overflow */
+bool fz_frame_log_match(
+	int iface, int direction, const uint8* got, size_t length, size_t size, bool prefixed);
+
 #endif

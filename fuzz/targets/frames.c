@@ -265,6 +265,10 @@ do_write(const struct fz_op* op, int slot, int64 faults)
 		ifc->up
 		&& (ifc->to_stack.count >= (int)ifc->packets
 			|| queued_bytes(&ifc->to_stack) + ifc->mtu + (ifc->tap ? 14 : skip) > ifc->bytes);
+	/* universal: the stack may get it (after an AF prefix the driver strips) but nothing else */
+	fz_frame_log_add(sSlotIf[slot], 1, sBytes, length);
+	if (skip > 0)
+		fz_frame_log_add(sSlotIf[slot], 1, sBytes + skip, length - skip);
 	int64 status = shim_write(fz_slot[slot], sBytes, length);
 	fz_expect("write", status, want, want > 0 && mayBeFull ? B_WOULD_BLOCK : want, faults);
 	ifc->rejected += status == B_BAD_VALUE || status == B_BAD_DATA;
@@ -307,6 +311,11 @@ do_read(const struct fz_op* op, int slot, int64 faults)
 		total = as_read(ifc, &ifc->ghost_frame);
 		ghost = read_is(status, size, total);
 	}
+	FZ_CHECK(head || arp || ghost || is_arp_reply(ifc, sGot, status, size)
+				 || fz_frame_log_match(sSlotIf[slot], 0, sGot, (size_t)status, size, !ifc->tap),
+		"read returned %lld bytes that are no frame the stack sent to %s, whole or cut to the "
+		"%zu byte buffer: not intact",
+		(long long)status, fz_sym_name(kNames, sSlotIf[slot]), size);
 	FZ_CHECK_CONTRACT(head || arp || ghost,
 		"read returned %lld bytes that are neither the next frame sent (op [%d], %zu bytes) nor "
 		"the peer's ARP reply",
@@ -352,6 +361,7 @@ do_send(const struct fz_op* op, int64 faults)
 	bool mayBeFull =
 		ifc->to_app.count + ifc->arp_replies >= (int)ifc->packets
 		|| queued_bytes(&ifc->to_app) + 42 * (size_t)ifc->arp_replies + length > ifc->bytes;
+	fz_frame_log_add((int)op->arg[0], 0, sBytes, length);
 	int64 status = shim_stack_send(fz_sym_name(kNames, op->arg[0]), sBytes, length, 0);
 	if (want == B_OK && full)
 		want = B_WOULD_BLOCK;
@@ -377,9 +387,14 @@ do_receive(int index, size_t size, bigtime_t timeout)
 	struct iface* ifc = &sIf[index];
 	int64 faults = fz_faults_injected();
 	ssize_t status = shim_stack_receive(fz_sym_name(kNames, index), sGot, size, timeout);
-	if (status >= 0)
-		stack_got(ifc, (size_t)status, (size_t)status < size ? (size_t)status : size);
-	else if (status == B_BAD_ADDRESS && fz_faults_injected() > faults) {
+	if (status >= 0) {
+		size_t copied = (size_t)status < size ? (size_t)status : size;
+		FZ_CHECK(fz_frame_log_match(index, 1, sGot, copied, size, false),
+			"the stack received %zd bytes from %s that are no frame written to it, whole: not "
+			"intact",
+			status, fz_sym_name(kNames, index));
+		stack_got(ifc, (size_t)status, copied);
+	} else if (status == B_BAD_ADDRESS && fz_faults_injected() > faults) {
 		/* the copy out failed and the frame is gone: the next expected one may be it */
 		for (int i = 0; i < ifc->to_stack.count; i++) {
 			if (!at(&ifc->to_stack, i)->maybe) {
@@ -571,6 +586,7 @@ run(const struct fz_program* program)
 	for (int index = 0; index < IFACES; index++)
 		iface_clear(&sIf[index]);
 	memset(sSlotIf, 0, sizeof(sSlotIf));
+	fz_frame_log_clear();
 	for (int i = 0; i < program->count; i++) {
 		const struct fz_op* op = &program->ops[i];
 		int slot = (int)(op->arg[0] % FZ_SLOTS);
