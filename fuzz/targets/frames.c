@@ -35,6 +35,7 @@ struct iface {
 	bool ghost; /* the last read matched both ghost_frame and an ARP reply */
 	struct frame ghost_frame;
 	uint64 written, rejected, truncated, read;
+	bool offered; /* the stack sent it something in this input (or tried to) */
 };
 static struct iface sIf[IFACES];
 static int sSlotIf[FZ_SLOTS], sSlotGeneration[FZ_SLOTS];
@@ -362,6 +363,7 @@ do_send(const struct fz_op* op, int64 faults)
 		ifc->to_app.count + ifc->arp_replies >= (int)ifc->packets
 		|| queued_bytes(&ifc->to_app) + 42 * (size_t)ifc->arp_replies + length > ifc->bytes;
 	fz_frame_log_add((int)op->arg[0], 0, sBytes, length);
+	ifc->offered = true;
 	int64 status = shim_stack_send(fz_sym_name(kNames, op->arg[0]), sBytes, length, 0);
 	if (want == B_OK && full)
 		want = B_WOULD_BLOCK;
@@ -580,6 +582,30 @@ do_poll(const struct fz_op* op, int slot)
 	return status;
 }
 
+/* Universal: an idle poll loop wakes 0 times. A descriptor on an up interface the stack sent
+ * nothing to in this input (and no ARP request of its own that the peer answers) has nothing to
+ * read whatever the driver: a poll for POLLIN there must time out, with no select notification
+ * meanwhile. A driver that says readable or notifies anyway makes a VPN's idle poll loop spin
+ * (the 2023 report's 99% CPU). */
+#define IDLE_POLL_TIMEOUT 100000 /* virtual time in the deterministic build */
+static void
+idle_poll(int slot)
+{
+	int64 usable;
+	struct iface* ifc = slot_iface(slot, &usable);
+	if (usable != B_OK || !ifc->up || ifc->offered || ifc->arp_replies > 0)
+		return;
+	struct shim_pollfd pollfd = {fz_slot[slot], SHIM_POLLIN, 0};
+	int64 notifications = shim_select_notifications();
+	int64 status = shim_poll(&pollfd, 1, IDLE_POLL_TIMEOUT);
+	int64 woken = shim_select_notifications() - notifications;
+	FZ_CHECK(status == 0 && woken == 0,
+		"an idle poll for POLLIN on %s (the stack sent it nothing) returned %lld, revents %s, "
+		"after %lld select notification(s): an idle poll loop would spin",
+		fz_sym_name(kNames, sSlotIf[slot]), (long long)status, fz_poll_events(pollfd.revents),
+		(long long)woken);
+}
+
 static void
 run(const struct fz_program* program)
 {
@@ -656,8 +682,10 @@ run(const struct fz_program* program)
 			i = -1; /* the queue moved: look again from its head */
 		}
 	}
-	for (int slot = 0; slot < FZ_SLOTS; slot++)
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
 		check_stats(slot);
+		idle_poll(slot);
+	}
 }
 
 const struct fz_harness fz_harness = {
