@@ -496,8 +496,10 @@ fz_run_input(const uint8* data, size_t size)
 	else if (fz_harness.flags & FZ_TAPE)
 		shim_sched_restart(); /* decisions that read the tape: as after a boot */
 #endif
+	fz_growth_start();
 	fz_harness.run(&program);
 	tCurrentOp = NULL;
+	fz_growth_check(program.count);
 	reset();
 	if (fz_reboot)
 		fz_finish();

@@ -277,6 +277,13 @@ extern const uint8 fz_app_mac[6], fz_app_ip[4], fz_peer_ip[4];
  * identification (byte 4) hold the length and seed where they fit; the rest is fz_pattern(seed). */
 size_t fz_frame(uint8* out, size_t length, bool tap, int kind, uint8 seed);
 
+/* ---- memory growth (growth.c) ------------------------------------------------------------ */
+
+/* universal tier: the heap bytes and net_buffers an input's ops may make any driver hold; start
+ * after the boot, check after the program (fz_run_input) */
+void fz_growth_start(void);
+void fz_growth_check(int ops);
+
 /* ---- the frames an input made (frame_log.c) ------------------------------------------------ */
 
 /* universal tier, any driver: a frame read or received is one that went in, byte for byte (cut
