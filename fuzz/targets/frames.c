@@ -35,7 +35,8 @@ struct iface {
 	bool ghost; /* the last read matched both ghost_frame and an ARP reply */
 	struct frame ghost_frame;
 	uint64 written, rejected, truncated, read;
-	bool offered; /* the stack sent it something in this input (or tried to) */
+	bool offered; /* the stack sent it something, or the application wrote it something (the
+				   * stack may answer: an ARP request), in this input */
 };
 static struct iface sIf[IFACES];
 static int sSlotIf[FZ_SLOTS], sSlotGeneration[FZ_SLOTS];
@@ -268,6 +269,7 @@ do_write(const struct fz_op* op, int slot, int64 faults)
 			|| queued_bytes(&ifc->to_stack) + ifc->mtu + (ifc->tap ? 14 : skip) > ifc->bytes);
 	/* universal: the stack may get it (after an AF prefix the driver strips) but nothing else */
 	fz_frame_log_add(sSlotIf[slot], 1, sBytes, length);
+	ifc->offered = true;
 	if (skip > 0)
 		fz_frame_log_add(sSlotIf[slot], 1, sBytes + skip, length - skip);
 	int64 status = shim_write(fz_slot[slot], sBytes, length);
@@ -582,11 +584,11 @@ do_poll(const struct fz_op* op, int slot)
 	return status;
 }
 
-/* Universal: an idle poll loop wakes 0 times. A descriptor on an up interface the stack sent
- * nothing to in this input (and no ARP request of its own that the peer answers) has nothing to
- * read whatever the driver: a poll for POLLIN there must time out, with no select notification
- * meanwhile. A driver that says readable or notifies anyway makes a VPN's idle poll loop spin
- * (the 2023 report's 99% CPU). */
+/* Universal: an idle poll loop wakes 0 times. A descriptor on an up interface nothing was sent
+ * or written to in this input has nothing to read whatever the driver (a write may make the stack
+ * answer: Haiku's driver keeps an ARP request written while down, and the reply comes after up): a
+ * poll for POLLIN there must time out, with no select notification meanwhile. A driver that says
+ * readable or notifies anyway makes a VPN's idle poll loop spin (the 2023 report's 99% CPU). */
 #define IDLE_POLL_TIMEOUT 100000 /* virtual time in the deterministic build */
 static void
 idle_poll(int slot)
@@ -600,7 +602,7 @@ idle_poll(int slot)
 	int64 status = shim_poll(&pollfd, 1, IDLE_POLL_TIMEOUT);
 	int64 woken = shim_select_notifications() - notifications;
 	FZ_CHECK(status == 0 && woken == 0,
-		"an idle poll for POLLIN on %s (the stack sent it nothing) returned %lld, revents %s, "
+		"an idle poll for POLLIN on %s (nothing sent or written to it) returned %lld, revents %s, "
 		"after %lld select notification(s): an idle poll loop would spin",
 		fz_sym_name(kNames, sSlotIf[slot]), (long long)status, fz_poll_events(pollfd.revents),
 		(long long)woken);
