@@ -22,8 +22,9 @@ known_job() {
 	fi
 	rm -f "$FZ/logs/$t.known.$i".*
 	: >"$log"
-	local start=$SECONDS left run=0 rc=0 status=0
+	local start=$SECONDS left run=0 rc=0 status=0 began
 	while left=$((FUZZ_TIME - (SECONDS - start))) && [ $left -gt 0 ]; do
+		began=$SECONDS
 		echo "$KNOWN_MARK $run, ${left}s left" >>"$log"
 		# a fresh boot for every input: with one boot kept, an input that passes can leave a
 		# known bug armed (a failed tunnel_init's dangling device) and every later input then hits it
@@ -31,9 +32,10 @@ known_job() {
 			-max_total_time=$left >>"$log" 2>&1
 		rc=$?
 		[ $status -ne 0 ] || status=$rc
-		# 0: the time is up; 77: a new finding (saved); anything else (a refused list, a lost
-		# process) would only repeat
-		[ $rc -eq 77 ] || break
+		# 0: the time is up; 2: a refused list or argument, which would only repeat; any other:
+		# a new finding (saved; libFuzzer's 77, or a sanitizer's abort), unless the run did not
+		# even last 2 s
+		[ $rc -ne 0 ] && [ $rc -ne 2 ] && [ $((SECONDS - began)) -ge 2 ] || break
 		run=$((run + 1))
 	done
 	return $status
