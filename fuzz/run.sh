@@ -100,8 +100,8 @@ libfuzzer_one() {
 		cov=$(max "$cov" "$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")")
 		ft=$(max "$ft" "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")")
 	done
-	# a job of restarted runs: its rate over the whole time
-	known_on && rate=$((execs / (FUZZ_TIME > 0 ? FUZZ_TIME : 1)))
+	# a job of restarted runs: its rate over the time it ran
+	known_on && rate=$((execs / (SECONDS > start ? SECONDS - start : 1)))
 	cat "$log".* >"$log"
 	# the campaign's samples over time, appended to the report's history (report/README.md)
 	python3 report/collect.py libfuzzer "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
