@@ -35,7 +35,9 @@ known_job() {
 		# 0: the time is up; 2: a refused list or argument, which would only repeat; any other:
 		# a new finding (saved; libFuzzer's 77, or a sanitizer's abort), unless the run did not
 		# even last 2 s
-		[ $rc -ne 0 ] && [ $rc -ne 2 ] && [ $((SECONDS - began)) -ge 2 ] || break
+		if [ $rc -eq 0 ] || [ $rc -eq 2 ] || [ $((SECONDS - began)) -lt 2 ]; then
+			break
+		fi
 		run=$((run + 1))
 	done
 	return $status
