@@ -87,7 +87,8 @@ include upstream/upstream.mk
 ifeq ($(DRIVER),upstream)
 UPSTREAM_REFUSED := $(filter-out $(UPSTREAM_GOALS) build/%,$(MAKECMDGOALS))
 ifneq ($(UPSTREAM_REFUSED),)
-$(error DRIVER=upstream: '$(firstword $(UPSTREAM_REFUSED))' does not take it yet; use it with: \
+$(error DRIVER=upstream: '$(firstword $(UPSTREAM_REFUSED))' does not take it: $(or \
+	$(UPSTREAM_WHY_$(firstword $(UPSTREAM_REFUSED))),it builds our driver only); use it with: \
 	$(UPSTREAM_GOALS))
 endif
 endif

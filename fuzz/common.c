@@ -571,8 +571,10 @@ fz_run_input(const uint8* data, size_t size)
 		fz_print_header(fz_out, &program);
 	sPoint.armed = sPoint.reached = false;
 	sPoint.pending = program.fail_nth; /* armed by the first op (fz_begin_op) */
+	fz_growth_start();
 	fz_harness.run(&program);
 	tCurrentOp = NULL;
+	fz_growth_check(program.count);
 	reset();
 	if (fz_reboot)
 		fz_finish();
@@ -626,6 +628,7 @@ LLVMFuzzerInitialize(int* argc, char*** argv)
 	bool byDefault = false;
 #endif
 	fz_reboot = reboot != NULL ? strcmp(reboot, "1") == 0 : byDefault;
+	fz_known_load();
 	atexit(finish_at_exit);
 	return 0;
 }
@@ -633,6 +636,8 @@ LLVMFuzzerInitialize(int* argc, char*** argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
+	if (fz_known_set_aside(data, size) != NULL)
+		return -1; /* a known finding: the engine keeps nothing of this input */
 	fz_run_input(data, size);
 	return 0;
 }

@@ -126,6 +126,13 @@ void fz_run_input(const uint8* data, size_t size);
 void fz_report_op_on_death(void);
 /* shut down after the last input (full leak check); returns B_OK or aborts */
 status_t fz_finish(void);
+/* Known findings set aside (fuzz/known.c): FZ_KNOWN names the list (DRIVER=upstream
+ * deterministic builds only; any other build refuses it), FZ_KNOWN_COUNTS the file the hits per
+ * entry go to. fz_known_set_aside runs the input in a forked child first and returns the name of
+ * the entry its failure matched (the input is then discarded), or NULL: run it as usual. */
+void fz_known_load(void);
+bool fz_known_enabled(void);
+const char* fz_known_set_aside(const uint8* data, size_t size);
 /* digest of every traced result of the last input (same digest = same run) */
 uint64 fz_digest(void);
 
@@ -283,5 +290,23 @@ extern const uint8 fz_app_mac[6], fz_app_ip[4], fz_peer_ip[4];
  * FZ_BADAF), the IP version nibble (5 for FZ_BADVER). Then the IP header's length (bytes 2-3) and
  * identification (byte 4) hold the length and seed where they fit; the rest is fz_pattern(seed). */
 size_t fz_frame(uint8* out, size_t length, bool tap, int kind, uint8 seed);
+
+/* ---- memory growth (growth.c) ------------------------------------------------------------ */
+
+/* universal tier: the heap bytes and net_buffers an input's ops may make any driver hold; start
+ * after the boot, check after the program (fz_run_input) */
+void fz_growth_start(void);
+void fz_growth_check(int ops);
+
+/* ---- the frames an input made (frame_log.c) ------------------------------------------------ */
+
+/* universal tier, any driver: a frame read or received is one that went in, byte for byte (cut
+ * to the buffer), whatever the driver's order and acceptance. Cleared per input by the harness. */
+void fz_frame_log_clear(void);
+void fz_frame_log_add(int iface, int direction, const uint8* bytes, size_t length);
+/* `length` bytes read into `size` are a logged frame of that interface and direction, whole or
+ * cut to `size`; with `prefixed`, also after a 4-byte AF prefix; true too after an overflow */
+bool fz_frame_log_match(
+	int iface, int direction, const uint8* got, size_t length, size_t size, bool prefixed);
 
 #endif

@@ -29,7 +29,7 @@ finding_signature() {
 			cut -c1-160 | sed 's/^/check: /'
 		return
 	fi
-	line=$(grep -a -m1 -oE 'ERROR: [A-Za-z]+Sanitizer: [a-z-]+' <<<"$out")
+	line=$(grep -a -m1 -oE 'ERROR: [A-Za-z]+Sanitizer: [A-Za-z-]+' <<<"$out")
 	[ -n "$line" ] || line=$(grep -a -m1 -oE 'WARNING: ThreadSanitizer: [a-z -]+' <<<"$out")
 	if [ -n "$line" ]; then
 		# the two innermost frames in the driver, ours or upstream's tunnel.cpp (function names:

@@ -129,7 +129,7 @@ $(FZ)/shim-plain/%.o: $(SHIM)/%.c $(FZ_KHDRS) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) $(FZ_OPT) -c $< -o $@
 
-FZ_SHARED_NAMES := common format units driver_line
+FZ_SHARED_NAMES := common format units driver_line known frame_log growth
 fz_shared = $(patsubst %,$(FZ)/$(1)/fuzz/%.o,$(FZ_SHARED_NAMES))
 $(foreach f,$(FZ_FLAVORS),$(eval FZ_SHARED_$(f) := $(call fz_shared,$(f))))
 

@@ -34,6 +34,8 @@ findings=()
 
 # shellcheck source=fuzz/findings.sh
 source fuzz/findings.sh
+# shellcheck source=fuzz/known.sh
+source fuzz/known.sh
 new_signatures=() # "target<TAB>signature<TAB>file" of each signature this run saw first
 
 # findings/<target>/* newer than the marker file, one `make repro` line each, grouped by
@@ -70,10 +72,12 @@ libfuzzer_one() {
 	maxlen=$(fz_max_len "$t")
 	echo "== libFuzzer $t: ${FUZZ_TIME}s, $JOBS job(s), corpus $corpus + corpora/$t + seeds"
 	local pids=() i
+	rm -f "$FZ/logs/$t.known".*
+	known_on && echo "   setting aside the known findings in $KNOWN_LIST (fuzz/known.c)"
 	for ((i = 0; i < JOBS; i++)); do
-		"$bin" -max_total_time="$FUZZ_TIME" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+		known_job "$t" "$i" "$log.$i" "$bin" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
 			-max_len="$maxlen" -artifact_prefix="$FZ_FINDINGS/$t/" "${dict[@]}" \
-			"$corpus" "corpora/$t" "$FZ/seeds/$t" >"$log.$i" 2>&1 &
+			"$corpus" "corpora/$t" "$FZ/seeds/$t" &
 		pids+=($!)
 	done
 	local start=$SECONDS
@@ -82,21 +86,22 @@ libfuzzer_one() {
 		if (((SECONDS - start) % PROGRESS_EVERY == 0)); then
 			local line
 			line=$(grep -aE '^#[0-9]+' "$log.0" | tail -n 1)
+			known_on && line="${line:-starting}; set aside $(known_hits "$t" 0)"
 			printf '  [%s %3ds] %s\n' "$t" $((SECONDS - start)) "${line:-starting}"
 		fi
 	done
 	local rc=0 execs=0 rate=0 cov=0 ft=0 last n
 	for ((i = 0; i < JOBS; i++)); do
 		wait "${pids[$i]}" || rc=$?
-		# a job that crashed printed no final stats: it counts 0
-		n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log.$i" | tail -n 1)
-		execs=$((execs + ${n:-0}))
+		execs=$((execs + $(job_execs "$log.$i")))
 		n=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log.$i" | tail -n 1)
 		rate=$((rate + ${n:-0}))
 		last=$(grep -aE '^#[0-9]+.*cov: ' "$log.$i" | tail -n 1)
 		cov=$(max "$cov" "$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")")
 		ft=$(max "$ft" "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")")
 	done
+	# a job of restarted runs: its rate over the time it ran
+	known_on && rate=$((execs / (SECONDS > start ? SECONDS - start : 1)))
 	cat "$log".* >"$log"
 	# the campaign's samples over time, appended to the report's history (report/README.md)
 	python3 report/collect.py libfuzzer "$t" "$FZ" "$FUZZ_TIME" "$JOBS" "$marker"
@@ -481,6 +486,7 @@ libfuzzer)
 	for t in "$@"; do libfuzzer_one "$t"; done
 	status=0
 	print_summary libFuzzer libfuzzer cov ft || status=$?
+	known_table "$@"
 	minimize_new
 	exit $status
 	;;

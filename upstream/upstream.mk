@@ -21,6 +21,13 @@ UPSTREAM_MISSING := $(if $(filter upstream,$(DRIVER)),$(if $(UPSTREAM_SRC),,1))
 UPSTREAM_GOALS := fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
 	upstream-check help
 
+# why the others refuse it (../Makefile names the goal and this)
+UPSTREAM_WHY_stress := its checks are our contract (TUNTAP_GET_STATS accounting, exact error \
+	sets, clone nodes), not split into universal and contract tiers yet
+UPSTREAM_WHY_stress-smoke := $(UPSTREAM_WHY_stress)
+UPSTREAM_WHY_bench := its figures go through our TUNTAP_* ioctls and its goals are ours
+UPSTREAM_WHY_e2e := tuntapfs (fuse/) hosts our driver and its clone nodes only
+
 UPSTREAM_INC := $(BUILD)/upstream/include
 # Haiku's header-only utilities tunnel.cpp includes, each linked as <name> -> HAIKU_SRC/<path>
 UPSTREAM_HAIKU_HEADERS := util/AutoLock.h:headers/private/kernel/util/AutoLock.h \

@@ -217,6 +217,11 @@ struct shim_objects {
 	int64 mutex_names;    /* names mutex_init_etc cloned (MUTEX_FLAG_CLONE_NAME), not yet freed */
 };
 void shim_objects_get(struct shim_objects* objects);
+/* The high-water marks of the kernel heap's bytes and of live net_buffers since the last
+ * shim_objects_peak_reset() (which starts them at the live values): memory-growth checks. Only
+ * alloc_bytes and net_buffers are filled. */
+void shim_objects_peak(struct shim_objects* peak);
+void shim_objects_peak_reset(void);
 /* compare live objects with `baseline`; print each difference to stderr tagged with `where`;
  * returns the number of kinds that differ (0 = no leak) */
 int shim_leak_check(const struct shim_objects* baseline, const char* where);

@@ -90,6 +90,11 @@ replay_file(const char* path)
 	if (fz_verbose)
 		printf("# %s (%zd bytes)\n", path, size);
 	fflush(stdout);
+	const char* known = fz_known_set_aside(input, (size_t)size);
+	if (known != NULL) {
+		printf("%s: known finding set aside: %s\n", path, known);
+		return 0;
+	}
 	/* SQLite's loop, syzkaller's fail-nth: fail the 1st, 2nd, ... call at any fault site until a
 	 * run reaches none; each run is the whole input with its checks and the leak check. A crash
 	 * ends the process: the last "failnth" line names the run before it. */
@@ -159,6 +164,7 @@ main(int argc, char** argv)
 	fz_out = stdout;
 	fz_reboot = true;
 	fz_report_op_on_death();
+	fz_known_load();
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		if (strcmp(argv[first], "-v") == 0)
@@ -179,7 +185,9 @@ main(int argc, char** argv)
 				"  -p  persistent: one boot for all inputs, as the fuzzers run them\n"
 				"  -F N  fault sweep: run each input with failnth n=N, N+1, ... until a run\n"
 				"      reaches no Nth fault point (the input's own failnth is replaced)\n"
-				"Runs each input on a fresh shim boot; *.txt files are text programs.\n",
+				"Runs each input on a fresh shim boot; *.txt files are text programs.\n"
+				"FZ_KNOWN=LIST (DRIVER=upstream): an input failing as a LIST entry says so and\n"
+				"passes (fuzz/known.c).\n",
 				argv[0]);
 			return 2;
 		}

@@ -76,7 +76,7 @@ for source in "${shims[@]}"; do
 	objects+=("$WORK_DIR/obj/shim-$(basename "$source" .c).o") # basenames are unique in the shim
 	compile "${objects[-1]}" "${SHIM_FLAGS[@]}" "${plain_cflags[@]}" "$source"
 done
-for name in common format units driver_line; do
+for name in common format units driver_line known frame_log growth; do
 	objects+=("$WORK_DIR/obj/fuzz-$name.o")
 	compile "${objects[-1]}" "${FUZZ_FLAGS[@]}" "${plain_cflags[@]}" "fuzz/$name.c"
 done

@@ -35,6 +35,8 @@ struct iface {
 	bool ghost; /* the last read matched both ghost_frame and an ARP reply */
 	struct frame ghost_frame;
 	uint64 written, rejected, truncated, read;
+	bool offered; /* the stack sent it something, or the application wrote it something (the
+				   * stack may answer: an ARP request), in this input */
 };
 static struct iface sIf[IFACES];
 static int sSlotIf[FZ_SLOTS], sSlotGeneration[FZ_SLOTS];
@@ -265,6 +267,11 @@ do_write(const struct fz_op* op, int slot, int64 faults)
 		ifc->up
 		&& (ifc->to_stack.count >= (int)ifc->packets
 			|| queued_bytes(&ifc->to_stack) + ifc->mtu + (ifc->tap ? 14 : skip) > ifc->bytes);
+	/* universal: the stack may get it (after an AF prefix the driver strips) but nothing else */
+	fz_frame_log_add(sSlotIf[slot], 1, sBytes, length);
+	ifc->offered = true;
+	if (skip > 0)
+		fz_frame_log_add(sSlotIf[slot], 1, sBytes + skip, length - skip);
 	int64 status = shim_write(fz_slot[slot], sBytes, length);
 	fz_expect("write", status, want, want > 0 && mayBeFull ? B_WOULD_BLOCK : want, faults);
 	ifc->rejected += status == B_BAD_VALUE || status == B_BAD_DATA;
@@ -307,6 +314,11 @@ do_read(const struct fz_op* op, int slot, int64 faults)
 		total = as_read(ifc, &ifc->ghost_frame);
 		ghost = read_is(status, size, total);
 	}
+	FZ_CHECK(head || arp || ghost || is_arp_reply(ifc, sGot, status, size)
+				 || fz_frame_log_match(sSlotIf[slot], 0, sGot, (size_t)status, size, !ifc->tap),
+		"read returned %lld bytes that are no frame the stack sent to %s, whole or cut to the "
+		"%zu byte buffer: not intact",
+		(long long)status, fz_sym_name(kNames, sSlotIf[slot]), size);
 	FZ_CHECK_CONTRACT(head || arp || ghost,
 		"read returned %lld bytes that are neither the next frame sent (op [%d], %zu bytes) nor "
 		"the peer's ARP reply",
@@ -352,6 +364,8 @@ do_send(const struct fz_op* op, int64 faults)
 	bool mayBeFull =
 		ifc->to_app.count + ifc->arp_replies >= (int)ifc->packets
 		|| queued_bytes(&ifc->to_app) + 42 * (size_t)ifc->arp_replies + length > ifc->bytes;
+	fz_frame_log_add((int)op->arg[0], 0, sBytes, length);
+	ifc->offered = true;
 	int64 status = shim_stack_send(fz_sym_name(kNames, op->arg[0]), sBytes, length, 0);
 	if (want == B_OK && full)
 		want = B_WOULD_BLOCK;
@@ -377,9 +391,14 @@ do_receive(int index, size_t size, bigtime_t timeout)
 	struct iface* ifc = &sIf[index];
 	int64 faults = fz_faults_injected();
 	ssize_t status = shim_stack_receive(fz_sym_name(kNames, index), sGot, size, timeout);
-	if (status >= 0)
-		stack_got(ifc, (size_t)status, (size_t)status < size ? (size_t)status : size);
-	else if (status == B_BAD_ADDRESS && fz_faults_injected() > faults) {
+	if (status >= 0) {
+		size_t copied = (size_t)status < size ? (size_t)status : size;
+		FZ_CHECK(fz_frame_log_match(index, 1, sGot, copied, size, false),
+			"the stack received %zd bytes from %s that are no frame written to it, whole: not "
+			"intact",
+			status, fz_sym_name(kNames, index));
+		stack_got(ifc, (size_t)status, copied);
+	} else if (status == B_BAD_ADDRESS && fz_faults_injected() > faults) {
 		/* the copy out failed and the frame is gone: the next expected one may be it */
 		for (int i = 0; i < ifc->to_stack.count; i++) {
 			if (!at(&ifc->to_stack, i)->maybe) {
@@ -565,12 +584,37 @@ do_poll(const struct fz_op* op, int slot)
 	return status;
 }
 
+/* Universal: an idle poll loop wakes 0 times. A descriptor on an up interface nothing was sent
+ * or written to in this input has nothing to read whatever the driver (a write may make the stack
+ * answer: Haiku's driver keeps an ARP request written while down, and the reply comes after up): a
+ * poll for POLLIN there must time out, with no select notification meanwhile. A driver that says
+ * readable or notifies anyway makes a VPN's idle poll loop spin (the 2023 report's 99% CPU). */
+#define IDLE_POLL_TIMEOUT 100000 /* virtual time in the deterministic build */
+static void
+idle_poll(int slot)
+{
+	int64 usable;
+	struct iface* ifc = slot_iface(slot, &usable);
+	if (usable != B_OK || !ifc->up || ifc->offered || ifc->arp_replies > 0)
+		return;
+	struct shim_pollfd pollfd = {fz_slot[slot], SHIM_POLLIN, 0};
+	int64 notifications = shim_select_notifications();
+	int64 status = shim_poll(&pollfd, 1, IDLE_POLL_TIMEOUT);
+	int64 woken = shim_select_notifications() - notifications;
+	FZ_CHECK(status == 0 && woken == 0,
+		"an idle poll for POLLIN on %s (nothing sent or written to it) returned %lld, revents %s, "
+		"after %lld select notification(s): an idle poll loop would spin",
+		fz_sym_name(kNames, sSlotIf[slot]), (long long)status, fz_poll_events(pollfd.revents),
+		(long long)woken);
+}
+
 static void
 run(const struct fz_program* program)
 {
 	for (int index = 0; index < IFACES; index++)
 		iface_clear(&sIf[index]);
 	memset(sSlotIf, 0, sizeof(sSlotIf));
+	fz_frame_log_clear();
 	for (int i = 0; i < program->count; i++) {
 		const struct fz_op* op = &program->ops[i];
 		int slot = (int)(op->arg[0] % FZ_SLOTS);
@@ -640,8 +684,10 @@ run(const struct fz_program* program)
 			i = -1; /* the queue moved: look again from its head */
 		}
 	}
-	for (int slot = 0; slot < FZ_SLOTS; slot++)
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
 		check_stats(slot);
+		idle_poll(slot);
+	}
 }
 
 const struct fz_harness fz_harness = {

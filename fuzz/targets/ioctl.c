@@ -454,7 +454,10 @@ do_send(const struct fz_op* op, int64 faults)
 		/* counted by the driver iff send_data was called; the stack counts those calls */
 		unit->app_enq += after.sent + after.send_errors - before.sent - before.send_errors;
 	}
-	if (status == B_OK) {
+	/* unit NULL and B_OK: only with the contract unchecked (DRIVER=upstream), a unit the model has
+	 * not got (its create or delete went otherwise than ours would) took it; the model cannot
+	 * follow it */
+	if (status == B_OK && unit != NULL) {
 		unit->queue[(unit->head + unit->count++) % MAX_QUEUE].length = (uint16)length;
 		unit->queue[(unit->head + unit->count - 1) % MAX_QUEUE].seed = (uint8)op->index;
 		unit->queue[(unit->head + unit->count - 1) % MAX_QUEUE].v6 = op->arg[2] == FZ_IP6;
@@ -505,6 +508,12 @@ do_open(const struct fz_op* op, int slot, int64 faults)
 	}
 	if (fd < 0)
 		return fd;
+	if (unit == NULL) {
+		/* only with the contract unchecked (DRIVER=upstream): a unit the model has not got, such
+		 * as one whose delete the driver refused, opened; the model cannot follow it */
+		shim_close(fd);
+		return fd;
+	}
 	sDesc[sDescCount] = (struct description){
 		(int)(unit - sUnits), 1, (int)op->arg[2] & 3, (op->arg[2] & SHIM_O_NONBLOCK) != 0};
 	unit->owner = sSlotDesc[slot] = sDescCount++;

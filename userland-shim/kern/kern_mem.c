@@ -209,11 +209,44 @@ static const char* const kObjectNames[SHIM_OBJ_KIND_COUNT] = {
 	[SHIM_OBJ_THREAD] = "threads",
 };
 
+/* high-water marks of the two kinds memory grows by (shim_objects_peak) */
+static int64 sPeakBytes, sPeakBuffers;
+
+static void
+raise_peak(int64* peak, int64 value)
+{
+	int64 seen = __atomic_load_n(peak, __ATOMIC_RELAXED);
+	while (value > seen
+		   && !__atomic_compare_exchange_n(
+			   peak, &seen, value, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 void
 shim_account(enum shim_object_kind kind, int64 delta)
 {
-	if ((unsigned)kind < SHIM_OBJ_KIND_COUNT)
-		atomic_add64(&sObjects[kind], delta);
+	if ((unsigned)kind >= SHIM_OBJ_KIND_COUNT)
+		return;
+	int64 now = atomic_add64(&sObjects[kind], delta) + delta;
+	if (kind == SHIM_OBJ_ALLOC_BYTES && delta > 0)
+		raise_peak(&sPeakBytes, now);
+	else if (kind == SHIM_OBJ_NET_BUFFER && delta > 0)
+		raise_peak(&sPeakBuffers, now);
+}
+
+void
+shim_objects_peak(struct shim_objects* peak)
+{
+	memset(peak, 0, sizeof(*peak));
+	peak->alloc_bytes = __atomic_load_n(&sPeakBytes, __ATOMIC_RELAXED);
+	peak->net_buffers = __atomic_load_n(&sPeakBuffers, __ATOMIC_RELAXED);
+}
+
+void
+shim_objects_peak_reset(void)
+{
+	__atomic_store_n(&sPeakBytes, shim_account_get(SHIM_OBJ_ALLOC_BYTES), __ATOMIC_RELAXED);
+	__atomic_store_n(&sPeakBuffers, shim_account_get(SHIM_OBJ_NET_BUFFER), __ATOMIC_RELAXED);
 }
 
 int64
