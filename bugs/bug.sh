@@ -225,7 +225,7 @@ replay_n() {
 			input_error=${input_error:-"exit 2: $(tail -n 1 <<<"$out")"}
 			break
 		elif [ -z "$first_fail" ]; then
-			local what='CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error|FAIL'
+			local what='CHECK FAILED|^SUMMARY: |DEADLOCK: |PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error|FAIL'
 			first_fail=$(grep -aiE "$what" \
 				<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ on address.*//' | cut -c1-150)
 			[ -n "$first_fail" ] || first_fail=$(tail -n 1 <<<"$out" | cut -c1-150)

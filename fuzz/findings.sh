@@ -13,7 +13,7 @@ FINDINGS_INDEX=${FINDINGS_INDEX:-findings/INDEX}
 # (deterministic builds must repeat it exactly)
 result_of() {
 	local out=$1 rc=$2 what
-	what=$(grep -aiE 'CHECK FAILED|^SUMMARY: |deadlock|PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error' \
+	what=$(grep -aiE 'CHECK FAILED|^SUMMARY: |DEADLOCK: |PANIC|ERROR: [A-Za-z]*Sanitizer|runtime error' \
 		<<<"$out" | head -n 1 | sed 's/==[0-9]*==//; s/ (pid [0-9]*)//; s/0x[0-9a-f]\{6,\}//g')
 	[ -z "$what" ] && what=$(grep -aE ': ok, digest ' <<<"$out" | tail -n 1 | sed 's/.*: ok/ok/')
 	echo "rc=$rc ${what:-no result line}"
