@@ -51,6 +51,21 @@ scan_path(const char* path)
 	}
 }
 
+/* gDevfsLock held on return (B_OK), every directory on `path` scanned for drivers first: the fast
+ * path once they all were since boot (shim_lookup and open run it per call) */
+static status_t
+lock_scanned_path(const char* path)
+{
+	mutex_lock(&gDevfsLock);
+	if (devfs_path_scanned_locked(path))
+		return B_OK;
+	mutex_unlock(&gDevfsLock);
+	status_t status = scan_path(path);
+	if (status == B_OK)
+		mutex_lock(&gDevfsLock);
+	return status;
+}
+
 int
 devfs_open(const char* path, int openMode)
 {
@@ -58,15 +73,9 @@ devfs_open(const char* path, int openMode)
 		return B_BAD_VALUE;
 	}
 	path = devfs_strip_dev(path);
-	mutex_lock(&gDevfsLock);
-	if (!devfs_path_scanned_locked(path)) {
-		/* the first lookup through one of its directories since boot */
-		mutex_unlock(&gDevfsLock);
-		status_t status = scan_path(path);
-		if (status != B_OK)
-			return status;
-		mutex_lock(&gDevfsLock);
-	}
+	status_t status = lock_scanned_path(path);
+	if (status != B_OK)
+		return status;
 	struct devfs_node* node = devfs_find_node_locked(path);
 	if (node == NULL) {
 		mutex_unlock(&gDevfsLock);
@@ -76,7 +85,7 @@ devfs_open(const char* path, int openMode)
 	mutex_unlock(&gDevfsLock);
 
 	/* devfs_open: InitDevice, then the open hook, whose failure undoes it */
-	status_t status = node->ops != NULL ? node->ops->init(node->device) : B_OK;
+	status = node->ops != NULL ? node->ops->init(node->device) : B_OK;
 	void* cookie = NULL;
 	if (status == B_OK) {
 		status = node->hooks->open != NULL
@@ -276,14 +285,9 @@ devfs_lookup(const char* path)
 	if (path == NULL)
 		return B_BAD_VALUE;
 	path = shim_str_equal(path, "/dev") ? "" : devfs_strip_dev(path);
-	mutex_lock(&gDevfsLock);
-	if (!devfs_path_scanned_locked(path)) {
-		mutex_unlock(&gDevfsLock);
-		status_t status = scan_path(path);
-		if (status != B_OK)
-			return status;
-		mutex_lock(&gDevfsLock);
-	}
+	status_t status = lock_scanned_path(path);
+	if (status != B_OK)
+		return status;
 	/* the last name: a directory is scanned when a name is looked up in it, not before */
 	bool exists = devfs_find_node_locked(path) != NULL || devfs_dir_exists_locked(path);
 	mutex_unlock(&gDevfsLock);
