@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOP=$PWD
-OUT=build/mutate
+OUT=${MUTATE_OUT:-build/mutate} # make mutate-test has its own
 WORK=$OUT/work
 # the copies' own make must not see the outer make's variables
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
@@ -28,7 +28,7 @@ FUZZ_SECS=
 [ -z "${MUTATE_FUZZ:-}" ] || { knob_to_seconds MUTATE_FUZZ 1 && FUZZ_SECS=$MUTATE_FUZZ; }
 
 CFLAGS="-std=gnu11 -D_KERNEL_MODE -Iuserland-shim/include -Idriver"
-FILES=${MUTATE_FILES:-$(ls driver/*.c | xargs)}
+FILES=${MUTATE_FILES:-$(echo driver/*.c)}
 FILES=${FILES//,/ }
 
 mkdir -p "$OUT"
@@ -54,12 +54,14 @@ fi
 total=$(wc -l <"$OUT/selected.tsv")
 if [ -n "${MUTATE_MAX:-}" ] && [ "$total" -gt "$MUTATE_MAX" ]; then
 	# an even spread over the list (every file, every kind), the same sample on every run
-	awk -v n="$total" -v m="$MUTATE_MAX" 'BEGIN { for (i = 0; i < m; i++) pick[int(i * n / m) + 1] = 1 }
+	awk -v n="$total" -v m="$MUTATE_MAX" '
+		BEGIN { for (i = 0; i < m; i++) pick[int(i * n / m) + 1] = 1 }
 		pick[NR]' "$OUT/selected.tsv" >"$OUT/sample.tsv"
 	mv "$OUT/sample.tsv" "$OUT/selected.tsv"
 fi
 count=$(wc -l <"$OUT/selected.tsv")
-echo "== mutate: $count mutant(s) of $(wc -l <"$OUT/all.tsv") in $FILES${MUTATE_ONLY:+ (lines changed in $MUTATE_ONLY)}"
+echo "== mutate: $count mutant(s) of $(wc -l <"$OUT/all.tsv") in $FILES" \
+	"${MUTATE_ONLY:+(lines changed in $MUTATE_ONLY)}"
 
 # ---- the base copy: the tree's sources, built once (bugs/bug.sh's copy, with its exclusions) -
 copy_sources() {
@@ -69,9 +71,9 @@ copy_sources() {
 	tar -C "$TOP" --anchored --exclude='./build*' --exclude=./findings --exclude=./stress-logs \
 		--exclude=./.git -cf - . | tar -C "$dest" -xf -
 }
-REPLAYERS=$(printf 'build/fuzz/det/rp/%s ' $TARGETS)
+REPLAYERS=(build/fuzz/det/rp/ops build/fuzz/det/rp/ioctl build/fuzz/det/rp/frames)
 build_targets() { # TREE [JOBS]: the replayers and the ASan build's cmocka test binaries
-	make --no-print-directory -C "$1" -j"${2:-1}" tests-built SAN=asan $REPLAYERS
+	make --no-print-directory -C "$1" -j"${2:-1}" tests-built SAN=asan "${REPLAYERS[@]}"
 }
 
 base=$WORK/base/tree
@@ -91,12 +93,12 @@ build_targets "$base" 2 >"$WORK/base/build.log" 2>&1 ||
 # then the cmocka tests (25 binaries to link, about 13 s to run), then fuzz-ci if asked.
 killers() {
 	local tree=$1 bin rc t
-	make --no-print-directory -C "$tree" $REPLAYERS >"$tree/../build.log" 2>&1 ||
+	make --no-print-directory -C "$tree" "${REPLAYERS[@]}" >"$tree/../build.log" 2>&1 ||
 		{ echo CompileError; return; }
 	for t in $TARGETS; do
 		rc=0
-		(cd "$tree" && timeout -k 5 "$KILL_LIMIT" build/fuzz/det/rp/$t corpora/$t \
-			corpora/regressions/$t >/dev/null 2>&1) 2>/dev/null || rc=$?
+		(cd "$tree" && timeout -k 5 "$KILL_LIMIT" "build/fuzz/det/rp/$t" "corpora/$t" \
+			"corpora/regressions/$t" >/dev/null 2>&1) 2>/dev/null || rc=$?
 		[ $rc -eq 124 ] || [ $rc -eq 137 ] && { echo "Timeout replay:$t"; return; }
 		[ $rc -eq 0 ] || { echo "Killed replay:$t"; return; }
 	done
@@ -118,7 +120,8 @@ killers() {
 }
 
 baseline=$(killers "$base")
-[ "$baseline" = Survived ] || die "the unmutated driver fails its own killers ($baseline): fix that first"
+[ "$baseline" = Survived ] ||
+	die "the unmutated driver fails its own killers ($baseline): fix that first"
 echo "== mutate: base copy built and green in $((SECONDS - start)) s"
 
 # worker SLOT: runs every mutant of $WORK/slotN/list.tsv in its own copy of the base
@@ -126,8 +129,8 @@ worker() {
 	local slot=$WORK/slot$1 tree=$WORK/slot$1/tree
 	rm -rf "$tree"
 	cp -a "$base" "$tree"
-	local id file line col eline ecol kind orig repl t0 verdict f
-	while IFS=$'\t' read -r id file line col eline ecol kind orig repl; do
+	local id file line col eline ecol kind repl t0 verdict f
+	while IFS=$'\t' read -r id file line col eline ecol kind _ repl; do
 		t0=$(date +%s.%N)
 		touch "$slot/marker"
 		sleep 0.01 # the mutated file is strictly newer than everything built from the base
