@@ -40,9 +40,14 @@ else
 	python3 tools/mutate/gen.py list "$CFLAGS" $FILES >"$OUT/all.tsv"
 fi
 if [ -n "${MUTATE_ONLY:-}" ]; then
+	# the mutants come from the files as they are: the range must end at the checked-out commit,
+	# and its start is diffed against the work tree (uncommitted changes count as changed)
+	from=${MUTATE_ONLY%%..*} to=${MUTATE_ONLY##*..}
+	[ "$(git rev-parse "$to^{commit}")" = "$(git rev-parse HEAD)" ] ||
+		die "MUTATE_ONLY=$MUTATE_ONLY: the range must end at the checked-out commit (HEAD)"
 	# the new side's changed lines of each file (git diff -U0 hunks: +start,count)
 	# shellcheck disable=SC2086
-	git diff -U0 "$MUTATE_ONLY" -- $FILES | awk '
+	git diff -U0 "$from" -- $FILES | awk '
 		/^\+\+\+ b\// { file = substr($2, 3) }
 		/^@@/ { split($3, a, ","); n = (a[2] == "" ? 1 : a[2]); s = substr(a[1], 2)
 			for (i = 0; i < n; i++) print file "\t" s + i }' >"$OUT/changed.tsv"
