@@ -67,6 +67,10 @@ fi
 count=$(wc -l <"$OUT/selected.tsv")
 echo "== mutate: $count mutant(s) of $(wc -l <"$OUT/all.tsv") in $FILES" \
 	"${MUTATE_ONLY:+(lines changed in $MUTATE_ONLY)}"
+if [ "$count" -eq 0 ]; then
+	echo "mutate: nothing to mutate (no mutation point on the selected lines)"
+	exit 0
+fi
 
 # ---- the base copy: the tree's sources, built once (bugs/bug.sh's copy, with its exclusions) -
 copy_sources() {
