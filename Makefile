@@ -72,7 +72,7 @@ KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_
 	REPRO_RUNS \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
 	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD \
-	DRIVER FILE DIR
+	DRIVER FILE DIR MUTATE_FILES MUTATE_ONLY MUTATE_MAX MUTATE_FUZZ
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -182,6 +182,7 @@ include bench/bench.mk
 include fuse/fuse.mk
 include e2e/e2e.mk
 include report/report.mk
+include tools/mutate/mutate.mk
 
 # the tools' own test (a step of make test), here because it needs the fuzz build's replayer
 test-tools: $(BUILD)/asan/libshim.a $(FZ)/rp/ops ## bad knobs, inputs stop first; hangs dumped

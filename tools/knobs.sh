@@ -36,7 +36,10 @@ knob_kind() {
 		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS | \
 		TEST_TIMEOUT)
 		echo duration ;;
-	CI_RUNS | JOBS | REPRO_RUNS) echo count ;;
+	CI_RUNS | JOBS | REPRO_RUNS | MUTATE_MAX) echo count ;;
+	MUTATE_FUZZ) echo "duration or empty" ;;
+	MUTATE_ONLY) echo "revision range" ;;
+	MUTATE_FILES) echo "driver files" ;;
 	MAX_LEN) echo "count or empty" ;;
 	SEED) echo "seed or empty" ;;
 	ENGINE) echo "one of: libfuzzer afl" ;;
@@ -118,6 +121,28 @@ knob_problem() {
 		[[ $value != -* ]] &&
 			git -C "$knobs_root" rev-parse --verify --quiet "$value^{commit}" >/dev/null 2>&1 ||
 			echo "not a commit of this repository: use a hash, branch, tag or HEAD~N" ;;
+	"duration or empty")
+		[ -z "$value" ] || knob_seconds "$value" >/dev/null ||
+			echo "not a duration: use whole seconds above 0 (90), or 90s, 10m, 8h, or nothing" ;;
+	"revision range")
+		# A..B (git diff A..B: the changed lines of B), each side a commit
+		local side ok=1
+		for side in ${value/../ }; do
+			[[ $side != -* ]] &&
+				git -C "$knobs_root" rev-parse --verify --quiet "$side^{commit}" >/dev/null 2>&1 ||
+				ok=0
+		done
+		[[ $value == *..* ]] && [ $ok -eq 1 ] ||
+			echo "not a range of this repository: use A..B (commits, branches, HEAD~N)" ;;
+	"driver files")
+		local item
+		for item in $(tr ',' ' ' <<<"$value"); do
+			if ! [[ $item =~ ^driver/[a-z_]+\.c$ ]] || ! [ -f "$knobs_root/$item" ]; then
+				echo "'$item' is not a driver file: use driver/<name>.c (comma or space separated)"
+				return
+			fi
+		done
+		[ -n "$(xargs <<<"${value//,/ }")" ] || echo "empty: use driver/<name>.c files" ;;
 	"file, directory or empty")
 		[ -z "$value" ] || [ -r "$value" ] || echo "no such file or directory" ;;
 	"directory or empty")

@@ -194,6 +194,20 @@ script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops,ioctl README.md"
 script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops corpora" \
 	"fault-sweep: FILE=corpora: not a file (DIR= takes a directory)"
 
+# make mutate: its four knobs are checked before anything runs (tools/mutate/README.md)
+make_rejects "mutate MUTATE_MAX=0" "MUTATE_MAX=0: not a count: use a whole number above 0"
+make_rejects "mutate MUTATE_FUZZ=soon" \
+	"MUTATE_FUZZ=soon: not a duration: use whole seconds above 0 (90), or 90s, 10m, 8h, or nothing"
+make_rejects "mutate MUTATE_ONLY=HEAD" \
+	"MUTATE_ONLY=HEAD: not a range of this repository: use A..B (commits, branches, HEAD~N)"
+make_rejects "mutate MUTATE_ONLY=nonsense..HEAD" \
+	"MUTATE_ONLY=nonsense..HEAD: not a range of this repository: use A..B (commits, branches, HEAD~N)"
+make_rejects "mutate MUTATE_FILES=driver/none.c" \
+	"MUTATE_FILES=driver/none.c: 'driver/none.c' is not a driver file:\
+ use driver/<name>.c (comma or space separated)"
+make_takes "mutate MUTATE_FILES=driver/mtu.c MUTATE_MAX=3 MUTATE_ONLY=HEAD~1..HEAD MUTATE_FUZZ=5s" \
+	'MUTATE_FILES="driver/mtu.c"'
+
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
 	script_rejects "DURATION=$v" "bash stress/run.sh build/stress/none/stress none" \
