@@ -330,10 +330,21 @@ test_set_info_applies_limits_and_refuses_bad_values(void** state)
 	assert_int_equal(stats.to_app.dropped, 1);
 	TU_ASSERT_STATS_INVARIANT(stats);
 
+	/* the largest limits are taken (4096 packets, 16 MiB), one more of either is not */
+	struct tuntap_info largest = tu_info(fd);
+	largest.queue_packets = 4096;
+	largest.queue_bytes = 16 * 1024 * 1024;
+	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &largest, sizeof(largest), 0));
+	now = tu_info(fd);
+	assert_int_equal(now.queue_packets, 4096);
+	assert_int_equal(now.queue_bytes, 16 * 1024 * 1024);
+	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), 0));
+
 	struct unit_state before = unit_state(fd);
 	struct {
 		uint32 mtu, packets, bytes;
 	} bad[] = {
+		{1400, 2, 16 * 1024 * 1024 + 1},
 		{1400, 0, 4000},
 		{1400, 4097, 4000},
 		{1400, 2, 1399},
