@@ -41,13 +41,13 @@ FZ=build/fuzz/det
 
 # trial BUG TREE HARNESS SCHED SEED: one capped libFuzzer run from the seeds, a line of results
 trial() {
-	local bug=$1 tree=$2 h=$3 sched=$4 seed=$5 run=$OUT/run
+	local bug=$1 tree=$2 h=$3 sched=$4 seed=$5 run=$PWD/$OUT/run
 	rm -rf "$run"
 	mkdir -p "$run/corpus"
 	local start=$EPOCHREALTIME rc=0
 	(cd "$tree" && FUZZ_SCHED=$sched "$FZ/lf/$h" -seed="$seed" -max_total_time="$FUZZ_TIME" \
 		-timeout=10 -rss_limit_mb=4096 -max_len="$(fz_max_len "$h")" -dict="fuzz/targets/$h.dict" \
-		-artifact_prefix="$PWD/$run/" -print_final_stats=1 "$PWD/$run/corpus" "$FZ/seeds/$h") \
+		-artifact_prefix="$run/" -print_final_stats=1 "$run/corpus" "$FZ/seeds/$h") \
 		>"$run/log" 2>&1 || rc=$?
 	local seconds execs found=0
 	seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
@@ -76,6 +76,9 @@ for bug in $bugs; do
 	fi
 	h=$(sed -n '3s/.*\bharness=\([^ ]*\).*/\1/p' "bugs/$bug.patch")
 	tree=$(bash bugs/bug.sh prepare "$bug" | tail -n 1)
+	# a new copy starts from this tree's libFuzzer objects too (mtimes kept: only the patched file
+	# and what links it rebuild)
+	[ -d "$tree/$FZ/lf" ] || [ ! -d "$FZ/lf" ] || cp -a "$FZ/lf" "$tree/$FZ/"
 	echo "== $bug ($h): building $tree"
 	make -C "$tree" --no-print-directory -j"${BUGS_MAKE_JOBS:-2}" "$FZ/lf/$h" fuzz-seeds \
 		>"$OUT/$bug.build.log" 2>&1 || { tail -n 20 "$OUT/$bug.build.log"; exit 1; }
