@@ -7,8 +7,10 @@
 # out: build/time-to-find/results.tsv (a line per trial: bug, strategy, seed, found, seconds,
 #      executions) and table.md (per bug and strategy: found of N, median seconds and executions,
 #      a miss counting as the cap), the table bugs/time-to-find.md shows.
-# Each bug's tree (bugs/bug.sh prepare) is built once; its trials run one at a time, the harness's
-# libFuzzer binary started as make fuzz starts it (fuzz/run.sh), with only the seeds as corpus.
+# Each bug's tree (bugs/bug.sh prepare) is built once; its trials run one at a time, seed by seed
+# with the strategies in turn, the harness's libFuzzer binary started as make fuzz starts it
+# (fuzz/run.sh), with only the seeds as corpus. Seconds depend on the machine's load; executions
+# to find do not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=tools/knobs.sh
@@ -82,11 +84,13 @@ for bug in $bugs; do
 	echo "== $bug ($h): building $tree"
 	make -C "$tree" --no-print-directory -j"${BUGS_MAKE_JOBS:-2}" "$FZ/lf/$h" fuzz-seeds \
 		>"$OUT/$bug.build.log" 2>&1 || { tail -n 20 "$OUT/$bug.build.log"; exit 1; }
-	for sched in $scheds; do
-		# a rerun replaces the bug's earlier trials of this strategy
-		awk -F'\t' -v b="$bug" -v s="$sched" '!($1 == b && $2 == s)' "$results" >"$results.new"
-		mv "$results.new" "$results"
-		for ((seed = 1; seed <= TTF_TRIALS; seed++)); do
+	# a rerun replaces the bug's earlier trials of these strategies
+	awk -F'\t' -v b="$bug" -v s=" $scheds " '!($1 == b && index(s, " " $2 " "))' "$results" \
+		>"$results.new"
+	mv "$results.new" "$results"
+	# seed by seed, every strategy in turn: a change of the machine's load falls on all of them
+	for ((seed = 1; seed <= TTF_TRIALS; seed++)); do
+		for sched in $scheds; do
 			trial "$bug" "$tree" "$h" "$sched" "$seed"
 		done
 	done
