@@ -40,25 +40,13 @@ source fuzz/findings.sh
 source fuzz/known.sh
 new_signatures=() # "target<TAB>signature<TAB>file" of each signature this run saw first
 
-# SCHED=S: the fuzzer ran an input without a sched line with S, so its finding gets that header
-# line in front (depth 3: FZ_SCHED_DEPTH in fuzz/common.h) and replays as found with no knob. A
-# sched header the input had comes after it and wins, as it did in the fuzzer. The header is the
-# assembled line less the empty program's 2-byte length; a harness with no tape refuses the line.
-sched_mark() {
-	local t=$1 f=$2 text=$FZ/logs/$1.sched.txt bin=$FZ/logs/$1.sched.bin
-	[ -n "${SCHED:-}" ] && [ -x "$FZ/rp/$t-compile-seed" ] || return 0
-	echo "sched strategy=$SCHED depth=3" >"$text"
-	"$FZ/rp/$t-compile-seed" "$text" "$bin" 2>/dev/null || return 0
-	{ head -c -2 "$bin" && cat "$f"; } >"$f.sched" && touch -r "$f" "$f.sched" && mv "$f.sched" "$f"
-}
-
 # findings/<target>/* newer than the marker file, one `make repro` line each, grouped by
 # signature in findings/INDEX
 report_findings() {
 	local target=$1 marker=$2 f verdict
 	for f in $(find "$FZ_FINDINGS/$target" -maxdepth 1 -type f -newer "$marker" ! -name '*.log' \
 		! -name '*.min' 2>/dev/null | sort); do
-		sched_mark "$target" "$f"
+		fz_sched_mark "$FZ" "$target" "$f" "${SCHED:-}"
 		findings+=("$target: $f")
 		echo "  finding: $f"
 		echo "    make repro FILE=$f$FZ_AS"

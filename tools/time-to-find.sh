@@ -57,9 +57,12 @@ trial() {
 	if compgen -G "$run/crash-*" >/dev/null || compgen -G "$run/leak-*" >/dev/null ||
 		compgen -G "$run/timeout-*" >/dev/null || compgen -G "$run/oom-*" >/dev/null; then
 		found=1
-		mkdir -p "$OUT/found/$bug-$sched-$seed"
-		cp "$run"/crash-* "$run"/leak-* "$run"/timeout-* "$run"/oom-* "$run/log" \
-			"$OUT/found/$bug-$sched-$seed/" 2>/dev/null || true
+		local saved=$OUT/found/$bug-$sched-$seed f
+		mkdir -p "$saved"
+		cp "$run"/crash-* "$run"/leak-* "$run"/timeout-* "$run"/oom-* "$run/log" "$saved/" \
+			2>/dev/null || true
+		# as make fuzz SCHED= saves a finding: with its sched line, so it replays as found
+		for f in "$saved"/*-*; do fz_sched_mark "$tree/$FZ" "$h" "$f" "$sched"; done
 	elif [ $rc -ne 0 ]; then
 		tail -n 5 "$run/log" >&2
 		echo "time-to-find: $bug $sched seed $seed: libFuzzer failed (rc=$rc) with no finding" >&2
