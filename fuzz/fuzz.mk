@@ -161,8 +161,10 @@ $(foreach f,$(FZ_FLAVORS),$(eval $(call upstream_rule,$(FZ)/$(f)/upstream/tunnel
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates
+# (and the seed compilers: SCHED= findings get their sched line with them, fuzz/settings.sh)
 .SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) \
-	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
+	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o)) \
+	$(foreach t,$(FUZZ_TARGETS),$(FZ)/rp/$(t)-compile-seed)
 $(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/engine/compile_seed.o $(FZ)/rp/fuzz/targets/%.o \
 		$(FZ_SHARED_rp) $(call fz_driver_objs,rp) \
 		$(patsubst $(SHIM)/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))

@@ -13,7 +13,9 @@ fz_max_len() { echo "${MAX_LEN:-$([ "$1" = ops ] && echo 512 || echo 256)}"; }
 # program's 2-byte length; a harness with no tape refuses the line and FILE stays as it is.
 fz_sched_mark() {
 	local fz=$1 t=$2 f=$3 strategy=$4 tmp
-	[ -n "$strategy" ] && [ -x "$fz/rp/$t-compile-seed" ] || return 0
+	[ -n "$strategy" ] || return 0
+	[ -x "$fz/rp/$t-compile-seed" ] ||
+		{ echo "  $f: no $fz/rp/$t-compile-seed: not marked with its sched line" >&2 && return 0; }
 	tmp=$(mktemp -d)
 	echo "sched strategy=$strategy depth=3" >"$tmp/sched.txt"
 	if "$fz/rp/$t-compile-seed" "$tmp/sched.txt" "$tmp/sched.bin" 2>/dev/null; then
