@@ -54,7 +54,7 @@ shim_srcs = $(filter-out $(SHIM)/host/$(if $(filter det %-det,$(1)),host,host_de
 # $(call objs,variant,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-# test_sched needs the deterministic scheduler: built only there. The det run skips DET_SKIP_TESTS,
+# test_sched and test_sched_strategy need the deterministic scheduler: built only there. The det run skips DET_SKIP_TESTS,
 # which cannot run deterministically:
 #   test_kern: test_wait_until_blocked spins on plain variables (`while (atomic_get(&flag) == 0);`)
 #   with no shim call inside, so the spinner never reaches a scheduling point and keeps the baton.
@@ -62,7 +62,7 @@ DET_SKIP_TESTS := test_kern
 ifeq ($(SAN),det)
 TEST_NAMES := $(filter-out $(DET_SKIP_TESTS),$(TEST_NAMES))
 else
-TEST_NAMES := $(filter-out test_sched,$(TEST_NAMES))
+TEST_NAMES := $(filter-out test_sched test_sched_strategy,$(TEST_NAMES))
 endif
 
 # ---- knobs: every one the user set is checked before anything runs ---------------------------
@@ -72,7 +72,8 @@ KNOBS := SAN TARGET FUZZ_TIME SMOKE_TIME CI_TIME CI_RUNS OSS_FUZZ_TIME MINIMIZE_
 	REPRO_RUNS \
 	ENGINE FZ_DET DURATION SCENARIO SEED SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
 	PROGRESS INJECT_STALL STOP_ON_FAIL BUG BENCH_FUZZ_SECONDS TEST_TIMEOUT REPORT_AFTER GOOD BAD \
-	DRIVER FILE DIR MUTATE_FILES MUTATE_ONLY MUTATE_MAX MUTATE_FUZZ
+	DRIVER FILE DIR MUTATE_FILES MUTATE_ONLY MUTATE_MAX MUTATE_FUZZ SCHED TTF_BUGS TTF_SCHEDS \
+	TTF_TRIALS
 KNOBS_SET := $(foreach k,$(KNOBS),$(if $(filter command line environment,$(origin $(k))),$(k)))
 ifneq ($(KNOBS_SET),)
 KNOBS_PROBLEM := $(shell bash tools/knobs.sh check \
@@ -122,7 +123,7 @@ $(foreach v,asan tsan none det cov,$(eval $(call variant,$(v))))
 # each test binary also depends on its own source
 $(foreach v,asan tsan none det cov,$(foreach t,$(TEST_SRCS),\
 	$(eval $(BUILD)/$(v)/tests/$(basename $(notdir $(t))): $(t))))
-$(BUILD)/det/tests/test_sched: $(SHIM)/shim_sched.h
+$(BUILD)/det/tests/test_sched $(BUILD)/det/tests/test_sched_strategy: $(SHIM)/shim_sched.h
 
 # ---- make test ------------------------------------------------------------------------------
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1

@@ -4,7 +4,7 @@
 #
 # usage: bug.sh list | fuzz BUG | stress BUG | repro BUG FILE | minimize BUG FILE | prepare BUG
 #        bug.sh check
-# env:   TARGET FUZZ_TIME JOBS ENGINE MAX_LEN BUG_CORPUS=seeds (fuzz; TARGET for repro too)
+# env:   TARGET FUZZ_TIME JOBS ENGINE MAX_LEN SCHED BUG_CORPUS=seeds (fuzz; TARGET for repro too)
 #        SCENARIO DURATION SAN SEED (stress)  REPRO_RUNS (repro: runs that must agree, 20)
 #        BUGS_RUNS (check: runs per input, 20)  BUGS_MAKE_JOBS (parallel compiles, nproc)
 set -euo pipefail
@@ -97,7 +97,7 @@ fuzz_bug() {
 	# the copy's own repro lines name its findings/: they are copied to findings/bug-BUG/ below,
 	# where the bug's build replays them
 	inner_make -C "$dest" fuzz TARGET="$targets" FUZZ_TIME="${FUZZ_TIME:-600}" \
-		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" \
+		JOBS="${JOBS:-1}" ENGINE="${ENGINE:-libfuzzer}" MAX_LEN="${MAX_LEN:-}" SCHED="${SCHED:-}" \
 		REPORT_AFTER=0 2>&1 |
 		sed -u -e "s#\(^\|[ (=]\)findings/#\1findings/bug-$bug/#g" \
 			-e "s#make repro FILE=#make repro-bug BUG=$bug FILE=#" \

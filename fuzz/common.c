@@ -559,6 +559,7 @@ fz_run_input(const uint8* data, size_t size)
 	sDigest = 0xcbf29ce484222325ULL;
 #ifdef FZ_DET
 	shim_sched_set_tape(program.tape, program.tape_size);
+	shim_sched_set_strategy(SHIM_SCHED_TAPE, 0); /* a boot runs as it always did */
 	shim_sched_set_trace(fz_verbose ? fz_out : NULL);
 #endif
 	if (!sBooted)
@@ -566,6 +567,10 @@ fz_run_input(const uint8* data, size_t size)
 #ifdef FZ_DET
 	else if (fz_harness.flags & FZ_TAPE)
 		shim_sched_restart(); /* decisions that read the tape: as after a boot */
+	/* the input's strategy reads the tape from where the boot left it */
+	if (fz_harness.flags & FZ_TAPE)
+		shim_sched_set_strategy(program.sched >= 0 ? program.sched : fz_sched_default,
+			program.sched >= 0 ? program.sched_depth : FZ_SCHED_DEPTH);
 #endif
 	if (fz_verbose)
 		fz_print_header(fz_out, &program);
@@ -614,10 +619,24 @@ finish_at_exit(void)
 	fz_finish();
 }
 
+int fz_sched_default = SHIM_SCHED_TAPE;
+
 int
 LLVMFuzzerInitialize(int* argc, char*** argv)
 {
 	fz_out = stdout;
+	const char* sched = getenv("FUZZ_SCHED"); /* make fuzz SCHED=: checked by tools/knobs.sh */
+	if (sched != NULL && sched[0] != '\0') {
+		fz_sched_default = -1;
+		for (int i = 0; fz_sched_syms[i].name != NULL; i++) {
+			if (strcmp(fz_sched_syms[i].name, sched) == 0)
+				fz_sched_default = (int)fz_sched_syms[i].value;
+		}
+		if (fz_sched_default < 0) {
+			fprintf(stderr, "FUZZ_SCHED=%s: use tape, pct, chaos or mix\n", sched);
+			exit(2);
+		}
+	}
 	/* A tape harness's schedule restarts for every input either way (its decisions then read
 	 * the tape as after a fresh boot); ops (four threads, fault plans) boots afresh for every
 	 * input all the same (FZ_REBOOT), so that an input replays exactly as the replayer runs it. */

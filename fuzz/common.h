@@ -18,10 +18,13 @@
  * (decimal or 0x hex), a symbol name, tun/N or tap/N (FZ_UNIT), x:HEX or "text" for data; `name=`
  * prefixes are allowed and checked. A line `tape B B ...` or `tape x:HEX` appends to the choice
  * tape. `-v` traces print ops in this same form, so a trace can be edited into a seed.
- * A header op may stand before all of it: FZ_HEADER_MAGIC_LENGTH magic bytes (fuzz/format.c),
- * then fz_header_op's arguments; in text, a line `failnth n=N` anywhere: the Nth call at any
- * fault site (allocation, semaphore, publish, user copy, net_buffer) from the input's start
- * fails, harness-internal calls not counted (make fault-sweep).
+ * Header ops may stand before all of it: each FZ_HEADER_MAGIC_LENGTH magic bytes (fuzz/format.c),
+ * then its fz_header_ops arguments, a later one overriding an earlier one of its kind. In text,
+ * a line anywhere: `failnth n=N`: the Nth call at any fault site (allocation, semaphore, publish,
+ * user copy, net_buffer) from the input's start fails, harness-internal calls not counted (make
+ * fault-sweep); `sched strategy=S depth=D` (FZ_TAPE harnesses): the schedule strategy S (tape,
+ * pct, chaos, mix: shim_sched.h) reads the tape, D is PCT's depth (1..8, clamped). Without a
+ * sched line an input runs with fz_sched_default (tape unless the fuzzer was told otherwise).
  */
 
 #include <stdbool.h>
@@ -87,8 +90,11 @@ struct fz_program {
 	/* an FZ_UNIT argument was escaped: a unit beyond what the harness probes by number (the reset
 	 * and the harness's end checks then list the interfaces instead) */
 	bool any_unit;
-	/* the header op (fz_header_op), 0 without one: fail the Nth fault point the input reaches */
+	/* the failnth header, 0 without one: fail the Nth fault point the input reaches */
 	int64 fail_nth;
+	/* the sched header: enum shim_sched_strategy and PCT's depth; -1 without one */
+	int sched;
+	int sched_depth;
 };
 
 #define FZ_THREADS 0x1 /* every op starts with a thread byte */
@@ -149,7 +155,13 @@ void fz_print_op(FILE* out, const struct fz_op* op, bool full);
 /* the program's header op as a text line, nothing if it has none */
 void fz_print_header(FILE* out, const struct fz_program* program);
 #define FZ_HEADER_MAGIC_LENGTH 4
-extern const struct fz_op_spec fz_header_op;
+enum { FZ_HEADER_FAILNTH, FZ_HEADER_SCHED, FZ_HEADERS };
+extern const struct fz_op_spec fz_header_ops[FZ_HEADERS];
+extern const struct fz_sym fz_sched_syms[];
+/* the strategy of inputs without a sched header: FUZZ_SCHED=tape|pct|chaos|mix in a fuzzer's
+ * environment (make fuzz SCHED=), depth FZ_SCHED_DEPTH; the replayers keep SHIM_SCHED_TAPE */
+#define FZ_SCHED_DEPTH 3
+extern int fz_sched_default;
 /* Assemble a text program into bytes; returns the length, or -1 with "LINE:COLUMN: message" in
  * error (the token at fault and the valid choices). Strict, unlike the byte decoder: an unknown op,
  * symbol or thread, a missing or extra argument, a number out of its argument's range and a NUL

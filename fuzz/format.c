@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shim_sched.h"
+
 /* ---- the format ---------------------------------------------------------------------------- */
 
 struct reader {
@@ -39,9 +41,26 @@ sym_count(const struct fz_sym* syms)
 static void decode_args(
 	struct reader* reader, const struct fz_arg* args, struct fz_op* op, struct fz_program* program);
 
-/* the header op's spec (it has no code of its own: it stands before the program) */
-const struct fz_op_spec fz_header_op = {"failnth", {{"n", FZ_U32}}};
-static const uint8 kHeaderMagic[FZ_HEADER_MAGIC_LENGTH] = {0xf5, 0x1d, 0xfa, 0x17};
+/* the header ops' specs (no code of their own: they stand before the program), each after its
+ * magic; the sched magic starts no input of corpora/ (nor follows a failnth header in one) */
+const struct fz_sym fz_sched_syms[] = {{"tape", SHIM_SCHED_TAPE}, {"pct", SHIM_SCHED_PCT},
+	{"chaos", SHIM_SCHED_CHAOS}, {"mix", SHIM_SCHED_MIX}, {NULL, 0}};
+const struct fz_op_spec fz_header_ops[FZ_HEADERS] = {{"failnth", {{"n", FZ_U32}}},
+	{"sched", {{"strategy", FZ_ENUM, fz_sched_syms}, {"depth", FZ_U8}}}};
+static const uint8 kHeaderMagic[FZ_HEADERS][FZ_HEADER_MAGIC_LENGTH] = {
+	{0xf5, 0x1d, 0xfa, 0x17}, {0x5c, 0xed, 0x1e, 0x57}};
+
+/* the header op whose magic starts data[pos...], or -1 */
+static int
+header_at(const uint8* data, size_t size, size_t pos)
+{
+	for (int h = 0; h < FZ_HEADERS; h++) {
+		if (size - pos >= FZ_HEADER_MAGIC_LENGTH
+			&& memcmp(data + pos, kHeaderMagic[h], FZ_HEADER_MAGIC_LENGTH) == 0)
+			return h;
+	}
+	return -1;
+}
 
 void
 fz_decode(const uint8* data, size_t size, struct fz_program* program)
@@ -52,11 +71,19 @@ fz_decode(const uint8* data, size_t size, struct fz_program* program)
 	program->tape_size = 0;
 	program->any_unit = false;
 	program->fail_nth = 0;
-	if (size >= sizeof(kHeaderMagic) && memcmp(data, kHeaderMagic, sizeof(kHeaderMagic)) == 0) {
+	program->sched = -1;
+	program->sched_depth = 0;
+	/* header ops, any number, a later one overriding an earlier one of its kind */
+	for (int h; (h = header_at(data, size, reader.pos)) >= 0;) {
 		struct fz_op header = {0};
-		reader.pos = sizeof(kHeaderMagic);
-		decode_args(&reader, fz_header_op.args, &header, program);
-		program->fail_nth = header.arg[0];
+		reader.pos += FZ_HEADER_MAGIC_LENGTH;
+		decode_args(&reader, fz_header_ops[h].args, &header, program);
+		if (h == FZ_HEADER_FAILNTH)
+			program->fail_nth = header.arg[0];
+		else {
+			program->sched = (int)header.arg[0];
+			program->sched_depth = (int)header.arg[1];
+		}
 	}
 	if (fz_harness.flags & FZ_TAPE) {
 		size_t length = take(&reader, 2);
@@ -155,11 +182,16 @@ fz_print_op(FILE* out, const struct fz_op* op, bool full)
 void
 fz_print_header(FILE* out, const struct fz_program* program)
 {
-	if (program->fail_nth == 0)
-		return;
-	struct fz_op header = {.arg = {program->fail_nth}};
-	print_op_args(out, &fz_header_op, &header, true);
-	fputs("\n", out);
+	if (program->fail_nth != 0) {
+		struct fz_op header = {.arg = {program->fail_nth}};
+		print_op_args(out, &fz_header_ops[FZ_HEADER_FAILNTH], &header, true);
+		fputs("\n", out);
+	}
+	if (program->sched >= 0) {
+		struct fz_op header = {.arg = {program->sched, program->sched_depth}};
+		print_op_args(out, &fz_header_ops[FZ_HEADER_SCHED], &header, true);
+		fputs("\n", out);
+	}
 }
 
 static void
@@ -468,6 +500,8 @@ tokenize(char* line, char** tokens, int max)
 static const char* put_args(
 	struct writer* writer, const struct fz_op_spec* op, char** tokens, int given, char* at);
 
+static unsigned sHeadersSeen; /* bit h: a line of header op h was assembled */
+
 static const char*
 assemble_line(char* line, struct writer* program, struct writer* tape, struct writer* header)
 {
@@ -497,12 +531,17 @@ assemble_line(char* line, struct writer* program, struct writer* tape, struct wr
 		}
 		return NULL;
 	}
-	if (strcmp(tokens[0], fz_header_op.name) == 0) {
-		if (header->length > 0)
-			return problem_at(tokens[0], "a second %s line", fz_header_op.name);
-		for (size_t i = 0; i < sizeof(kHeaderMagic); i++)
-			put(header, kHeaderMagic[i], 1);
-		return put_args(header, &fz_header_op, tokens + 1, count - 1, tokens[0]);
+	for (int h = 0; h < FZ_HEADERS; h++) {
+		if (strcmp(tokens[0], fz_header_ops[h].name) != 0)
+			continue;
+		if (sHeadersSeen & (1u << h))
+			return problem_at(tokens[0], "a second %s line", fz_header_ops[h].name);
+		if (h == FZ_HEADER_SCHED && !(fz_harness.flags & FZ_TAPE))
+			return problem_at(tokens[0], "the %s harness has no choice tape", fz_harness.name);
+		sHeadersSeen |= 1u << h;
+		for (size_t i = 0; i < FZ_HEADER_MAGIC_LENGTH; i++)
+			put(header, kHeaderMagic[h][i], 1);
+		return put_args(header, &fz_header_ops[h], tokens + 1, count - 1, tokens[0]);
 	}
 	int first = 0;
 	if (fz_harness.flags & FZ_THREADS) {
@@ -558,8 +597,9 @@ fz_assemble(
 	const char* text, size_t textLength, uint8* out, size_t capacity, char* error, size_t errorSize)
 {
 	static uint8 tapeBuffer[65536];
-	static uint8 headerBuffer[FZ_HEADER_MAGIC_LENGTH + 4];
+	static uint8 headerBuffer[FZ_HEADERS * (FZ_HEADER_MAGIC_LENGTH + 4)];
 	struct writer header = {headerBuffer, sizeof(headerBuffer), 0};
+	sHeadersSeen = 0;
 	bool withTape = (fz_harness.flags & FZ_TAPE) != 0;
 	size_t offset = withTape ? 2 : 0;
 	if (capacity < offset)

@@ -20,6 +20,8 @@ fz_comma := ,
 FZ_TARGET := $(subst $(fz_comma), ,$(TARGET))
 ## FUZZ_TIME=<seconds>  make fuzz: time per harness (default 60)
 FUZZ_TIME ?= 60
+## SCHED=tape|pct|chaos|mix  make fuzz, fuzz-bug: schedule strategy of inputs with no sched line
+SCHED ?=
 ## SMOKE_TIME=<seconds>  make fuzz-smoke: time per harness (default 15)
 ## MINIMIZE_TIME=<seconds>  make fuzz: time to shrink each new finding's reproducer (default 30)
 SMOKE_TIME ?= 15
@@ -159,8 +161,10 @@ $(foreach f,$(FZ_FLAVORS),$(eval $(call upstream_rule,$(FZ)/$(f)/upstream/tunnel
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates
+# (and the seed compilers: SCHED= findings get their sched line with them, fuzz/settings.sh)
 .SECONDARY: $(foreach f,$(FZ_FLAVORS),$(foreach o,$(addprefix targets/,$(FUZZ_TARGETS)) \
-	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o))
+	$(FZ_SHARED_NAMES) $(addprefix engine/,$(FUZZ_ENGINE_MAINS)),$(FZ)/$(f)/fuzz/$(o).o)) \
+	$(foreach t,$(FUZZ_TARGETS),$(FZ)/rp/$(t)-compile-seed)
 $(FZ)/rp/%-compile-seed: $(FZ)/rp/fuzz/engine/compile_seed.o $(FZ)/rp/fuzz/targets/%.o \
 		$(FZ_SHARED_rp) $(call fz_driver_objs,rp) \
 		$(patsubst $(SHIM)/%.c,$(FZ)/shim-san/%.o,$(FZ_SHIM_SRCS))
@@ -194,7 +198,7 @@ fuzz-build: fuzz-deps
 
 FZ_RUN := bash fuzz/run.sh
 FZ_RUN_ENV := FZ="$(FZ)" FUZZ_TIME="$(FUZZ_TIME)" JOBS="$(JOBS)" FZ_DET="$(FZ_DET)" \
-	MAX_LEN="$(MAX_LEN)" REPRO_RUNS="$(REPRO_RUNS)" DRIVER="$(DRIVER)"
+	MAX_LEN="$(MAX_LEN)" REPRO_RUNS="$(REPRO_RUNS)" DRIVER="$(DRIVER)" SCHED="$(SCHED)"
 
 fuzz: fuzz-build ## the main job: every harness FUZZ_TIME s (libFuzzer or AFL++), a table, repro lines
 	@st=0; $(FZ_RUN_ENV) $(FZ_RUN) $(ENGINE) $(FZ_TARGET) || st=$$?; $(REPORT_UPDATE); exit $$st
@@ -243,7 +247,7 @@ findings: ## the findings grouped by signature: count, first and last seen, smal
 		bash fuzz/findings.sh index
 
 # the driver's tests count too: their binaries built with coverage ($(BUILD)/cov/tests/)
-FZ_COV_TESTS := $(addprefix $(BUILD)/cov/tests/,$(filter-out test_sched,$(basename $(notdir \
+FZ_COV_TESTS := $(addprefix $(BUILD)/cov/tests/,$(filter-out test_sched test_sched_strategy,$(basename $(notdir \
 	$(TEST_SRCS)))))
 coverage: fuzz-deps ## llvm-cov HTML of driver/: tests, corpora, seeds, regressions, working corpus
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FZ)/cov/$(t)) fuzz-seeds \

@@ -28,6 +28,8 @@ problem=$(knob_problem REPRO_RUNS "$REPRO_RUNS")
 [ -z "$problem" ] || { echo "REPRO_RUNS=$REPRO_RUNS: $problem" >&2; exit 2; }
 REPRO_RUNS=$((10#$REPRO_RUNS))
 fz_sanitizer_env
+# SCHED=: every input the fuzzers run without a sched line runs with that strategy (common.h)
+export FUZZ_SCHED=${SCHED:-}
 PROGRESS_EVERY=10
 summary=()
 findings=()
@@ -44,6 +46,7 @@ report_findings() {
 	local target=$1 marker=$2 f verdict
 	for f in $(find "$FZ_FINDINGS/$target" -maxdepth 1 -type f -newer "$marker" ! -name '*.log' \
 		! -name '*.min' 2>/dev/null | sort); do
+		fz_sched_mark "$FZ" "$target" "$f" "${SCHED:-}"
 		findings+=("$target: $f")
 		echo "  finding: $f"
 		echo "    make repro FILE=$f$FZ_AS"

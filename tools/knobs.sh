@@ -36,7 +36,7 @@ knob_kind() {
 		STALL_TIMEOUT | OP_BOUND | CALL_BOUND | PROMPT_BOUND | PROGRESS | BENCH_FUZZ_SECONDS | \
 		TEST_TIMEOUT)
 		echo duration ;;
-	CI_RUNS | JOBS | REPRO_RUNS | MUTATE_MAX) echo count ;;
+	CI_RUNS | JOBS | REPRO_RUNS | MUTATE_MAX | TTF_TRIALS) echo count ;;
 	MUTATE_FUZZ) echo "duration or empty" ;;
 	MUTATE_ONLY) echo "revision range" ;;
 	MUTATE_FILES) echo "driver files" ;;
@@ -48,6 +48,9 @@ knob_kind() {
 	INJECT_STALL) echo "one of: unit global (or empty)" ;;
 	STOP_ON_FAIL | REPORT_AFTER) echo "one of: 0 1" ;;
 	FZ_DET) echo "one of: 1 (or empty)" ;;
+	SCHED) echo "one of: tape pct chaos mix (or empty)" ;;
+	TTF_SCHEDS) echo "list of: tape pct chaos mix (or empty: all)" ;;
+	TTF_BUGS) echo "list of: $(knob_bugs) (or empty: all)" ;;
 	TARGET) echo "list of: $(knob_harnesses)" ;;
 	SCENARIO) echo "list of: $(knob_scenarios) (or empty: all)" ;;
 	BUG) echo "one of: $(knob_bugs) (or empty)" ;;

@@ -208,6 +208,16 @@ make_rejects "mutate MUTATE_FILES=driver/none.c" \
 make_takes "mutate MUTATE_FILES=driver/mtu.c MUTATE_MAX=3 MUTATE_ONLY=HEAD~1..HEAD MUTATE_FUZZ=5s" \
 	'MUTATE_FILES="driver/mtu.c"'
 
+# SCHED= (every fuzzed input's strategy) and make time-to-find's knobs are checked too
+make_rejects "fuzz SCHED=fast" "SCHED=fast: use one of: tape pct chaos mix (or empty)"
+make_rejects "time-to-find TTF_SCHEDS=pct,slow" \
+	"TTF_SCHEDS=pct,slow: 'slow' is not known: use a list of: tape pct chaos mix (or empty: all)"
+make_rejects "time-to-find TTF_TRIALS=0" "TTF_TRIALS=0: not a count: use a whole number above 0"
+make_rejects "time-to-find TTF_BUGS=nobug" "TTF_BUGS=nobug: 'nobug' is not known: use a list of:\
+ $(bash tools/knobs.sh check TTF_BUGS=nobug | sed 's/.*use a list of: //')"
+make_takes "fuzz-bug BUG=flush-uncounted SCHED=pct" 'SCHED="pct"'
+make_takes "time-to-find TTF_BUGS=flush-uncounted TTF_SCHEDS=pct,mix TTF_TRIALS=2" 'TTF_TRIALS="2"'
+
 # the stress runner called directly (not through make) checks its knobs the same way
 for v in abc -5 0; do
 	script_rejects "DURATION=$v" "bash stress/run.sh build/stress/none/stress none" \
@@ -298,6 +308,20 @@ if [ -x build/fuzz/det/rp/ops ]; then
 	if [ "$decoded" != "$(printf '%s\n' 'failnth n=0x3' 't0 create name=tap/2')" ] ||
 		[[ $out != *$'\nfailnth n=0x3\n'* ]]; then
 		fail "failnth: decoded '$decoded', traced: $out"
+	else
+		passed=$((passed + 1))
+	fi
+	# the sched header: one line, its strategy checked; -d and -v print it, -v notes each choice
+	program_rejects 'sched pct depth=3\nsched mix depth=1\n' "2:1: a second sched line"
+	program_rejects 'sched fast depth=3\n' \
+		"1:7: unknown strategy 'fast': use one of tape, pct, chaos, mix"
+	printf 'sched pct depth=1\nt0 create tap/2\nt1 create tun/3\nt2 delete tap/2\n' \
+		>"$inputs/sched.txt"
+	decoded=$(build/fuzz/det/rp/ops -d "$inputs/sched.txt" 2>&1 | sed -n 2p)
+	out=$(build/fuzz/det/rp/ops -v "$inputs/sched.txt" 2>&1)
+	if [ "$decoded" != 'sched strategy=pct depth=1' ] ||
+		[[ $out != *$'\nsched strategy=pct depth=1\n'* ]] || [[ $out != *"(pct: priority "* ]]; then
+		fail "sched: decoded '$decoded', traced: $out"
 	else
 		passed=$((passed + 1))
 	fi

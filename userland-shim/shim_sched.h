@@ -50,9 +50,29 @@ extern "C" {
 /* The choice tape (copied) for the next boot; every shim_boot() rewinds it, so the same tape gives
  * the same run again. Setting it after boot takes effect at the next decision. NULL/0: no tape. */
 void shim_sched_set_tape(const uint8* tape, size_t length);
+/* Schedule strategies: who runs at a decision among several runnable threads (host_strategy.c).
+ * SHIM_SCHED_TAPE: the next tape byte picks (above; the default). SHIM_SCHED_PCT: PCT, random
+ * priorities, the highest runnable one runs, depth-1 change points drop the runner's priority.
+ * SHIM_SCHED_CHAOS: starvation windows in virtual time keep one thread off the CPU, the default
+ * policy runs the rest. SHIM_SCHED_MIX: the first tape byte draws one of the three. Each reads its
+ * priorities, change points or windows from the tape, so the same tape gives the same run. */
+enum shim_sched_strategy {
+	SHIM_SCHED_TAPE,
+	SHIM_SCHED_PCT,
+	SHIM_SCHED_CHAOS,
+	SHIM_SCHED_MIX,
+	SHIM_SCHED_STRATEGY_COUNT
+};
+/* from the next decision on, starting afresh at the tape's current position (and again at every
+ * boot, restart or new tape); depth: PCT's d, 1..8 (clamped), the others ignore it. Boots keep
+ * the strategy: set SHIM_SCHED_TAPE before one that must run as before. */
+void shim_sched_set_strategy(int strategy, int depth);
+/* "tape", "pct", "chaos", "mix" ("?" for anything else) */
+const char* shim_sched_strategy_name(int strategy);
 /* NULL: off; else one line per scheduling decision: number, virtual time since boot, point kind,
  * the thread at the point (and why it cannot go on), the runnable set, the chosen thread and what
- * chose it: "(only)", "(tape[i]=0xNN)" or "(default)" */
+ * chose it: "(only)", "(tape[i]=0xNN)" or "(default)"; a strategy's note stands before that,
+ * "(pct: priority 7, step 3)" or "(chaos: 2 starved for 512 us; default)" */
 void shim_sched_set_trace(FILE* out);
 bool shim_sched_is_deterministic(void);
 /* scheduling decisions since boot (every point reached, with or without a choice) */

@@ -323,6 +323,13 @@ shim_sched_set_tape(const uint8* tape, size_t length)
 }
 
 void
+shim_sched_set_strategy(int strategy, int depth)
+{
+	(void)strategy;
+	(void)depth;
+}
+
+void
 shim_sched_set_trace(FILE* out)
 {
 	(void)out;

@@ -12,6 +12,7 @@
 
 #include "host/host.h"
 #include "host/host_asan.h"
+#include "host/host_strategy.h"
 #include "shim_sched.h"
 
 #if SHIM_ASAN
@@ -42,6 +43,10 @@
  * wait forever; when no thread is runnable the clock jumps to the earliest deadline. A blocked
  * thread whose deadline has come is runnable (timed out). Nobody runnable and no deadline pending
  * is a deadlock: print every thread and what it waits on (shim_dump_threads), then abort().
+ *
+ * A schedule strategy other than the tape (host_strategy.c) is asked first at every decision with
+ * a choice: it picks the runner (PCT), or leaves one thread out and the default policy picks
+ * among the rest (chaos), reading its parameters from the same tape.
  *
  * Default policy (no tape left): the current thread keeps running for up to DET_SLICE decisions in
  * a row while others are runnable, then (or when it blocks or yields) the next runnable id after
@@ -389,7 +394,7 @@ advance_clock(void)
 
 static void
 trace(struct vthread* self, int kind, int32 count, struct vthread* next, bigtime_t before,
-	long tapeIndex)
+	long tapeIndex, const char* note)
 {
 	FILE* out = sDet.trace;
 	fprintf(out, "#%" PRIu64 " t=+%" PRId64 " %s by %" PRId32, sDet.decisions, sDet.now - DET_EPOCH,
@@ -406,11 +411,33 @@ trace(struct vthread* self, int kind, int32 count, struct vthread* next, bigtime
 		fprintf(out, "%s%" PRId32, i > 0 ? "," : "", sDet.scratch[i]->id);
 	if (next == NULL)
 		fprintf(out, "} -> none\n");
+	else if (note[0] != '\0')
+		fprintf(out, "} -> %" PRId32 " (%s)\n", next->id, note);
 	else if (tapeIndex >= 0)
 		fprintf(out, "} -> %" PRId32 " (tape[%ld]=0x%02x)\n", next->id, tapeIndex,
 			sDet.tape[tapeIndex]);
 	else
 		fprintf(out, "} -> %" PRId32 " (%s)\n", next->id, count == 1 ? "only" : "default");
+}
+
+/* a strategy's answer for the runnable set in sDet.scratch (count > 1): an index, STRATEGY_TAPE,
+ * or STRATEGY_DEFAULT with the thread it starves taken out of the set (*count shrinks) */
+static int32
+strategize(struct vthread* self, int32* count, char* note)
+{
+	int32 ids[*count];
+	for (int32 i = 0; i < *count; i++)
+		ids[i] = sDet.scratch[i]->id;
+	int32 starved = -1;
+	int32 picked = strategy_choose(ids, *count, self->id, sDet.now, sDet.tape, sDet.tape_length,
+		&sDet.tape_position, &starved, note);
+	int32 kept = 0;
+	for (int32 i = 0; i < *count; i++) {
+		if (sDet.scratch[i]->id != starved)
+			sDet.scratch[kept++] = sDet.scratch[i];
+	}
+	*count = kept;
+	return picked;
 }
 
 /* the next runner; self's state says whether it can go on (RUNNABLE) or not */
@@ -426,12 +453,24 @@ choose(struct vthread* self, int kind)
 
 	struct vthread* next = NULL;
 	long tapeIndex = -1;
+	char note[STRATEGY_NOTE] = "";
+	int32 picked = count > 1 && strategy_active() ? strategize(self, &count, note) : STRATEGY_TAPE;
+	bool selfIn = self->state == V_RUNNABLE;
+	if (picked == STRATEGY_DEFAULT) { /* chaos may have left it out */
+		selfIn = false;
+		for (int32 i = 0; i < count; i++)
+			selfIn = selfIn || sDet.scratch[i] == self;
+		if (note[0] != '\0')
+			strncat(note, "; default", STRATEGY_NOTE - strlen(note) - 1);
+	}
 	if (count == 1) {
 		next = sDet.scratch[0];
-	} else if (count > 1 && sDet.tape_position < sDet.tape_length) {
+	} else if (picked >= 0) {
+		next = sDet.scratch[picked];
+	} else if (picked == STRATEGY_TAPE && sDet.tape_position < sDet.tape_length) {
 		tapeIndex = (long)sDet.tape_position++;
 		next = sDet.scratch[sDet.tape[tapeIndex] % count];
-	} else if (count > 1 && !yielding && self->state == V_RUNNABLE && sDet.slice < DET_SLICE) {
+	} else if (!yielding && selfIn && sDet.slice < DET_SLICE) {
 		next = self;
 	} else if (count > 1) {
 		next = sDet.scratch[0]; /* round robin: the next id after self, wrapping */
@@ -441,7 +480,7 @@ choose(struct vthread* self, int kind)
 	sDet.slice = next == self ? min_c(sDet.slice + 1, DET_SLICE) : 0;
 	sDet.decisions++;
 	if (sDet.trace != NULL)
-		trace(self, kind, count, next, before, tapeIndex);
+		trace(self, kind, count, next, before, tapeIndex, note);
 	return next;
 }
 
@@ -461,7 +500,7 @@ keeps_running(struct vthread* self, int kind)
 	bool alone = sDet.runnable == 1 && sDet.next_deadline > sDet.now + DET_QUANTUM;
 	if (!alone
 		&& (sDet.tape_position < sDet.tape_length || sDet.slice >= DET_SLICE || kind == POINT_YIELD
-			|| kind == HOST_POINT_BUSY_WAIT))
+			|| kind == HOST_POINT_BUSY_WAIT || strategy_active()))
 		return false;
 	sDet.now += DET_QUANTUM;
 	sDet.slice = min_c(sDet.slice + 1, DET_SLICE);
@@ -860,6 +899,7 @@ host_sched_boot(void)
 	sDet.tape_position = 0;
 	sDet.decisions = 0;
 	sDet.slice = 0;
+	strategy_rewind();
 }
 
 /* the schedule as shim_boot() left it: shim_sched_restart() starts every input there */
@@ -909,6 +949,13 @@ shim_sched_set_tape(const uint8* tape, size_t length)
 		memcpy(sDet.tape, tape, length);
 	sDet.tape_length = length;
 	sDet.tape_position = 0;
+	strategy_rewind();
+}
+
+void
+shim_sched_set_strategy(int strategy, int depth)
+{
+	strategy_set(strategy, depth);
 }
 
 void
