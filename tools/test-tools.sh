@@ -125,12 +125,13 @@ make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
 make_rejects "fuzz DRIVER=haiku" "DRIVER=haiku: use one of: ours upstream"
 make_takes "fuzz DRIVER=upstream" 'libfuzzer'
 upstream_goals="fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
-upstream-check stress stress-smoke help"
+upstream-check stress stress-smoke bench help"
 make_rejects "stress-build DRIVER=upstream" "DRIVER=upstream: 'stress-build' does not take it: it \
 builds our driver's stress binaries (make stress builds upstream's); use it with: $upstream_goals"
 if [ -n "${HAIKU_SRC:-}" ] || [ -d ../shared/haiku/src ]; then
 	make_takes "stress DRIVER=upstream" 'DRIVER="upstream" bash stress/run.sh'
 	make_takes "stress DRIVER=upstream" 'build/stress/asan-upstream/stress'
+	make_takes "bench DRIVER=upstream" 'bench/side_by_side.py'
 	# the watchdog demonstration needs our driver's locks: refused before anything is built
 	out=$(make --no-print-directory stress DRIVER=upstream INJECT_STALL=unit 2>&1)
 	status=$?
