@@ -18,6 +18,7 @@ import sys
 # the lines that start a failure's report, and what the report holds after them
 STARTS = re.compile(r"^(FAIL \[|WATCHDOG \[|PANIC: |==\d+==ERROR: AddressSanitizer|"
                     r"==\d+==ERROR: LeakSanitizer|.*runtime error: )")
+SANITIZER = re.compile(r"^==\d+==ERROR: ")
 # the shim's leak check prints its lines before the FAIL line of shim_shutdown: they belong to it
 LEAK_LINE = "leak check (shim_shutdown):"
 SHUTDOWN_FAIL = "shim_shutdown: B_ERROR"
@@ -68,11 +69,17 @@ def failures(log_lines):
             continue
         if LSAN in line and has_shim_leak:
             continue
+        # a report runs to the next failure's first line; a sanitizer's (on stderr, interleaved
+        # with stdout's FAIL lines) to its SUMMARY line or the next sanitizer report
+        sanitizer = SANITIZER.match(line) is not None
         end = index + 1
-        while end < len(log_lines) and end < index + CONTEXT_LINES and \
-                not STARTS.match(log_lines[end]):
+        while end < len(log_lines) and end < index + CONTEXT_LINES:
+            if SANITIZER.match(log_lines[end]) or (not sanitizer and STARTS.match(log_lines[end])):
+                break
             end += 1
-        report = log_lines[index:end]
+            if sanitizer and log_lines[end - 1].startswith("SUMMARY: "):
+                break
+        report = [line] + [other for other in log_lines[index + 1:end] if not STARTS.match(other)]
         if SHUTDOWN_FAIL in line:
             report = leak + [line]
         found.append((line, "\n".join(report)))
