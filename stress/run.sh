@@ -269,7 +269,7 @@ interrupted() {
 	case $variant in asan) san_name=address ;; tsan) san_name=thread ;; esac
 	echo
 	echo "stress: interrupted in slot $next_slot of $dir; it runs again when the run goes on:"
-	echo "  make stress RESUME=$dir SAN=$san_name"
+	echo "  make stress ${driver_arg}RESUME=$dir SAN=$san_name"
 	exit 130
 }
 
