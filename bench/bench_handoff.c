@@ -20,7 +20,15 @@
 
 #define ROUNDS 7
 #define RUN_US 250000
+#ifdef BENCH_UPSTREAM
+/* Haiku's tunnel.cpp: each queue a net_fifo of TUNNEL_QUEUE_MAX bytes (ETHER_MAX_FRAME_SIZE * 32),
+ * no packet bound; a full one refuses (ENOBUFS), so the window keeps below it */
 #define QUEUE_PACKETS TUNTAP_DEFAULT_QUEUE_PACKETS
+#define QUEUE_BYTES (1518 * 32)
+#else
+#define QUEUE_PACKETS TUNTAP_DEFAULT_QUEUE_PACKETS
+#define QUEUE_BYTES TUNTAP_DEFAULT_QUEUE_BYTES
+#endif
 #define END_MARK 0xee /* byte 14 of the last packet of a run */
 #define IDLE_US 5000000
 
@@ -246,8 +254,8 @@ one_run(enum method method, size_t size, int fd)
 	run->method = method;
 	run->size = size;
 	run->window = QUEUE_PACKETS;
-	if (TUNTAP_DEFAULT_QUEUE_BYTES / size < run->window)
-		run->window = TUNTAP_DEFAULT_QUEUE_BYTES / size;
+	if (QUEUE_BYTES / size < run->window)
+		run->window = QUEUE_BYTES / size;
 	run->fd = fd;
 	int pipeFds[2];
 	if (method == PIPE) {

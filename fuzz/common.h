@@ -320,5 +320,13 @@ void fz_frame_log_add(int iface, int direction, const uint8* bytes, size_t lengt
  * cut to `size`; with `prefixed`, also after a 4-byte AF prefix; true too after an overflow */
 bool fz_frame_log_match(
 	int iface, int direction, const uint8* got, size_t length, size_t size, bool prefixed);
+/* an iface a frame is logged under when the harness cannot tell its interface (a clone's): it
+ * matches any; and fz_frame_log_match's iface for "any interface" */
+#define FZ_FRAME_ANY (-1)
+/* a frame went to or from `iface` in the input, or to one the harness could not tell */
+bool fz_frame_log_offered(int iface);
+/* universal: a poll for POLLIN on `fd` (an up interface nothing went to or from) times out with
+ * no select notification meanwhile */
+void fz_idle_poll(int fd, const char* name);
 
 #endif

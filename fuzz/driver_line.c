@@ -63,7 +63,16 @@ fz_note_driver_pc(const void* pc)
 extern void __sanitizer_symbolize_pc(void* pc, const char* format, char* out, size_t size)
 	__attribute__((weak));
 
-/* "driver/x.c:LINE (function)" of a recorded location; its function alone in function[] */
+/* a frame in the driver: ours (driver/), or Haiku's tunnel.cpp in DRIVER=upstream builds */
+#define UPSTREAM_FILE "/devices/tunnel/tunnel.cpp:"
+static bool
+driver_frame(const char* frame)
+{
+	return strstr(frame, "driver/") != NULL || strstr(frame, UPSTREAM_FILE) != NULL;
+}
+
+/* "driver/x.c:LINE (function)" of a recorded location (upstream: "src/add-ons/.../tunnel.cpp:LINE
+ * (function)"); its function alone in function[] */
 static const char*
 symbolize(const void* pc, char* out, size_t size, char function[128])
 {
@@ -80,7 +89,7 @@ symbolize(const void* pc, char* out, size_t size, char function[128])
 	const char* chosen = NULL;
 	for (const char* frame = frames; *frame != '\0' && frame < frames + sizeof(frames);
 		 frame += strlen(frame) + 1) {
-		if (chosen == NULL || (strstr(chosen, "driver/") == NULL && strstr(frame, "driver/")))
+		if (chosen == NULL || (!driver_frame(chosen) && driver_frame(frame)))
 			chosen = frame;
 	}
 	const char* tab = chosen != NULL ? strchr(chosen, '\t') : NULL;
@@ -91,6 +100,10 @@ symbolize(const void* pc, char* out, size_t size, char function[128])
 	const char* file = tab + 1;
 	for (const char* c = strstr(tab, "/driver/"); c != NULL; c = strstr(c + 1, "/driver/"))
 		file = c + 1;
+	/* upstream: from Haiku's tree's src/ on, whichever HAIKU_SRC it was built from */
+	const char* haiku = strstr(tab, UPSTREAM_FILE) != NULL ? strstr(tab, "/src/add-ons/") : NULL;
+	if (haiku != NULL)
+		file = haiku + 1;
 	snprintf(out, size, "%s (%s)", file, function);
 	return out;
 }

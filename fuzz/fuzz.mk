@@ -157,7 +157,7 @@ $(addprefix $(FZ)/$(1)/,$(FUZZ_TARGETS)): $(FZ)/$(1)/%: $(FZ)/$(1)/fuzz/targets/
 endef
 $(foreach f,$(FZ_FLAVORS),$(eval $(call fz_flavor,$(f))))
 $(foreach f,$(FZ_FLAVORS),$(eval $(call upstream_rule,$(FZ)/$(f)/upstream/tunnel.o,\
-	$(FZ_CXX_$(f)),$(FZ_OPT_$(f)) $(FZ_CF_$(f)),fuzz/fuzz.mk)))
+	$(FZ_CXX_$(f)),$(FZ_OPT_$(f)) $(FZ_CF_$(f)) $(FZ_CF_DRIVER_$(f)),fuzz/fuzz.mk)))
 
 # the seed compiler links a harness for its op table (the replayer's objects)
 # objects reached only through pattern rules are kept, not deleted as intermediates

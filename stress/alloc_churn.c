@@ -72,7 +72,7 @@ do_create(struct churner* churner)
 	if (status == B_OK)
 		remember(churner, buffer);
 	else if (status != B_NAME_IN_USE && !create_fault(self, status) && !exhaustion(status))
-		stress_fail(self, "ifconfig %s: %s", buffer, shim_status_name(status));
+		stress_fail_contract(self, "ifconfig %s: %s", buffer, shim_status_name(status));
 }
 
 static void
@@ -89,7 +89,7 @@ do_delete(struct churner* churner)
 	if (status == B_OK)
 		atomic_add64(&gStress.deletes, 1);
 	else if (status != B_BAD_VALUE && !fault_error(self, status))
-		stress_fail(self, "ifconfig --delete %s: %s", name, shim_status_name(status));
+		stress_fail_contract(self, "ifconfig --delete %s: %s", name, shim_status_name(status));
 }
 
 static void
@@ -104,7 +104,7 @@ keep_or_close(struct churner* churner, int fd, bool tap)
 	status_t status = shim_close(fd);
 	op_end(self, OP_CLOSE);
 	if (status != B_OK)
-		stress_fail(self, "close: %s", shim_status_name(status));
+		stress_fail_contract(self, "close: %s", shim_status_name(status));
 }
 
 static void
@@ -119,7 +119,8 @@ do_clone(struct churner* churner)
 	gate_leave();
 	if (fd < 0) {
 		if (!create_fault(self, fd) && !exhaustion(fd))
-			stress_fail(self, "open %s clone: %s", tap ? "tap" : "tun", shim_status_name(fd));
+			stress_fail_contract(
+				self, "open %s clone: %s", tap ? "tap" : "tun", shim_status_name(fd));
 		return;
 	}
 	char name[TUNTAP_NAME_LENGTH] = "";
@@ -129,7 +130,7 @@ do_clone(struct churner* churner)
 	op_end(self, OP_IOCTL);
 	if (status == B_OK) {
 		if (strncmp(name, tap ? "tap/" : "tun/", 4) != 0)
-			stress_fail(self, "a %s clone got unit \"%s\"", tap ? "tap" : "tun", name);
+			stress_fail_contract(self, "a %s clone got unit \"%s\"", tap ? "tap" : "tun", name);
 		remember(churner, name);
 		/* the node existed when we looked if the unit was still not deleted afterwards */
 		snprintf(path, sizeof(path), "/dev/%s", name);
@@ -139,10 +140,11 @@ do_clone(struct churner* churner)
 		status = shim_ioctl_buf(fd, TUNTAP_GET_NAME, again, sizeof(again), sizeof(again));
 		op_end(self, OP_IOCTL);
 		if (!exists && status == B_OK)
-			stress_fail(self, "clone unit %s is live but %s is not published", name, path);
+			stress_fail_contract(self, "clone unit %s is live but %s is not published", name, path);
 	}
 	if (status != B_OK && status != B_DEVICE_NOT_FOUND && !fault_error(self, status))
-		stress_fail(self, "TUNTAP_GET_NAME on a clone descriptor: %s", shim_status_name(status));
+		stress_fail_contract(
+			self, "TUNTAP_GET_NAME on a clone descriptor: %s", shim_status_name(status));
 	keep_or_close(churner, fd, tap);
 }
 
@@ -160,7 +162,7 @@ do_open(struct churner* churner)
 		keep_or_close(churner, fd, strncmp(name, "tap/", 4) == 0);
 	else if (fd != B_ENTRY_NOT_FOUND && fd != B_BUSY && fd != B_DEVICE_NOT_FOUND
 			 && !fault_error(self, fd) && !table_exhausted(fd)) /* an open takes 2 semaphores */
-		stress_fail(self, "open %s: %s", path, shim_status_name(fd));
+		stress_fail_contract(self, "open %s: %s", path, shim_status_name(fd));
 }
 
 static void
@@ -176,7 +178,7 @@ do_close(struct churner* churner)
 	status_t status = shim_close(fd);
 	op_end(self, OP_CLOSE);
 	if (status != B_OK)
-		stress_fail(self, "close: %s", shim_status_name(status));
+		stress_fail_contract(self, "close: %s", shim_status_name(status));
 }
 
 /* the result of one call on a kept descriptor: ENODEV once its unit is deleted */
@@ -187,7 +189,7 @@ kept_result(struct worker* self, const char* what, int64 result)
 		saw_interrupt(self, what);
 	else if (result < 0 && result != B_WOULD_BLOCK && result != B_DEVICE_NOT_FOUND
 			 && !fault_error(self, result))
-		stress_fail(self, "%s on a kept descriptor: %s", what, shim_status_name(result));
+		stress_fail_contract(self, "%s on a kept descriptor: %s", what, shim_status_name(result));
 }
 
 /* one small write, a non-blocking read and the stats on a kept descriptor */
@@ -241,7 +243,8 @@ do_updown(struct churner* churner)
 		atomic_add(&sUpCount, -1);
 	else if (status != B_OK && status != B_BAD_VALUE && status != B_DEVICE_NOT_FOUND
 			 && !fault_error(self, status))
-		stress_fail(self, "ifconfig %s %s: %s", name, up ? "up" : "down", shim_status_name(status));
+		stress_fail_contract(
+			self, "ifconfig %s %s: %s", name, up ? "up" : "down", shim_status_name(status));
 }
 
 status_t

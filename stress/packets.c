@@ -167,15 +167,16 @@ check_app_packet(struct worker* self, struct unit* unit, uint32 life, const uint
 		return;
 	}
 	if (header.life != life) {
-		stress_fail(self, "%s: packet seq %llu of life %u read on life %u (crossed a delete)",
-			unit->name, (unsigned long long)header.seq, header.life, life);
+		stress_fail_contract(self,
+			"%s: packet seq %llu of life %u read on life %u (crossed a delete)", unit->name,
+			(unsigned long long)header.seq, header.life, life);
 	}
 	if (state->have && state->life == life && header.seq <= state->last) {
-		stress_fail(self, "%s: read seq %llu after seq %llu: duplicated or reordered", unit->name,
-			(unsigned long long)header.seq, (unsigned long long)state->last);
+		stress_fail_contract(self, "%s: read seq %llu after seq %llu: duplicated or reordered",
+			unit->name, (unsigned long long)header.seq, (unsigned long long)state->last);
 	}
 	if (mark_get(unit->to_app.dropped, header.seq) == MARK_YES) {
-		stress_fail(self,
+		stress_fail_contract(self,
 			"%s: seq %llu was counted as dropped (send_data B_WOULD_BLOCK) yet "
 			"delivered",
 			unit->name, (unsigned long long)header.seq);
@@ -194,7 +195,7 @@ check_app_packet(struct worker* self, struct unit* unit, uint32 life, const uint
 			if (mark == MARK_UNKNOWN)
 				break;
 			if (mark == MARK_NO) {
-				stress_fail(self,
+				stress_fail_contract(self,
 					"%s: seq %llu lost: sent (B_OK), never read, not dropped "
 					"(read seq %llu after %llu)",
 					unit->name, (unsigned long long)seq, (unsigned long long)header.seq,
@@ -222,14 +223,15 @@ check_stack_frame(struct worker* self, struct unit* unit, uint32 life, const uin
 		return;
 	}
 	if (header.life != life) {
-		stress_fail(self, "%s: frame seq %llu written on life %u reached the stack on life %u",
-			unit->name, (unsigned long long)header.seq, header.life, life);
+		stress_fail_contract(self,
+			"%s: frame seq %llu written on life %u reached the stack on life %u", unit->name,
+			(unsigned long long)header.seq, header.life, life);
 	}
 	if (state->have && header.seq <= state->last) {
-		stress_fail(self, "%s: stack got seq %llu after seq %llu: duplicated or reordered",
+		stress_fail_contract(self, "%s: stack got seq %llu after seq %llu: duplicated or reordered",
 			unit->name, (unsigned long long)header.seq, (unsigned long long)state->last);
 	} else if (consecutive && state->have && state->life == life && header.seq != state->last + 1) {
-		stress_fail(self,
+		stress_fail_contract(self,
 			"%s: stack got seq %llu after seq %llu: writes accepted while up "
 			"were lost",
 			unit->name, (unsigned long long)header.seq, (unsigned long long)state->last);
@@ -247,8 +249,9 @@ check_queue_identity(struct worker* self, const char* name, const char* which,
 	const struct tuntap_queue_stats* queue)
 {
 	if (queue->enqueued != queue->dequeued + queue->dropped + queue->queued) {
-		stress_fail(self, "%s: %s enqueued %llu != dequeued %llu + dropped %llu + queued %llu",
-			name, which, (unsigned long long)queue->enqueued, (unsigned long long)queue->dequeued,
+		stress_fail_contract(self,
+			"%s: %s enqueued %llu != dequeued %llu + dropped %llu + queued %llu", name, which,
+			(unsigned long long)queue->enqueued, (unsigned long long)queue->dequeued,
 			(unsigned long long)queue->dropped, (unsigned long long)queue->queued);
 	}
 }
@@ -277,16 +280,17 @@ get_stats(struct worker* self, struct unit* unit, struct tuntap_stats* stats)
 {
 	status_t status = unit_stats(self, unit, unit->fd, stats);
 	if (status != B_OK)
-		stress_fail(self, "%s: TUNTAP_GET_STATS: %s", unit->name, shim_status_name(status));
+		stress_fail_contract(
+			self, "%s: TUNTAP_GET_STATS: %s", unit->name, shim_status_name(status));
 	return status == B_OK;
 }
 
-#define EXPECT_COUNT(what, actual, expected)                                     \
-	do {                                                                         \
-		if ((int64)(actual) != (int64)(expected)) {                              \
-			stress_fail(self, "%s: %s is %lld, expected %lld", unit->name, what, \
-				(long long)(actual), (long long)(expected));                     \
-		}                                                                        \
+#define EXPECT_COUNT(what, actual, expected)                                              \
+	do {                                                                                  \
+		if ((int64)(actual) != (int64)(expected)) {                                       \
+			stress_fail_contract(self, "%s: %s is %lld, expected %lld", unit->name, what, \
+				(long long)(actual), (long long)(expected));                              \
+		}                                                                                 \
 	} while (0)
 
 void
@@ -304,7 +308,8 @@ unit_exact_end(struct worker* self, struct unit* unit)
 		if (length == B_WOULD_BLOCK)
 			break;
 		if (length <= 0) {
-			stress_fail(self, "%s: draining read: %s", unit->name, shim_status_name(length));
+			stress_fail_contract(
+				self, "%s: draining read: %s", unit->name, shim_status_name(length));
 			return;
 		}
 		check_app_packet(self, unit, unit->life, buffer, length, &drain, false);
@@ -327,7 +332,7 @@ unit_exact_end(struct worker* self, struct unit* unit)
 		if (length == B_WOULD_BLOCK)
 			break;
 		if (length <= 0) {
-			stress_fail(
+			stress_fail_contract(
 				self, "%s: draining the stack peer: %s", unit->name, shim_status_name(length));
 			return;
 		}

@@ -10,6 +10,8 @@
 #        STOP_ON_FAIL (1: end the run at the first failing slot)  STRESS_LOGS (stress-logs)
 #        OPS_REPLAY (1; 0: do not build or run the fuzz replayer on a failure's ops program)
 #        OPS_REPLAYS (3: replays of it)
+#        DRIVER (ours; upstream: Haiku's tunnel.cpp, the universal tier, known findings set aside
+#        per KNOWN_STRESS (corpora/upstream/known.stress) and each such slot restarted)
 set -u
 bin=$1
 variant=$2
@@ -25,11 +27,23 @@ source tools/knobs.sh
 # Every knob is checked here, before anything runs (make checked them already; this is for a
 # direct call): one line and status 2, never a run of zero slots.
 for knob in DURATION SLOT_MAX STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND PROGRESS SEED SCENARIO \
-	INJECT_STALL STOP_ON_FAIL; do
+	INJECT_STALL STOP_ON_FAIL DRIVER; do
 	[ -n "${!knob:-}" ] || continue
 	problem=$(knob_problem "$knob" "${!knob}")
 	[ -z "$problem" ] || die "$knob=${!knob}: $problem"
 done
+
+driver=${DRIVER:-ours}
+# what a reproduce line adds to make stress
+driver_arg=""
+known_list=""
+if [ "$driver" = upstream ]; then
+	driver_arg="DRIVER=upstream "
+	# the watchdog demonstration holds our driver's unit locks by name: upstream has none
+	[ -z "${INJECT_STALL:-}" ] || die "INJECT_STALL=$INJECT_STALL: needs our driver (DRIVER=ours)"
+	known_list=${KNOWN_STRESS:-corpora/upstream/known.stress}
+	[ -f "$known_list" ] || die "KNOWN_STRESS=$known_list: no such list"
+fi
 
 # seconds from a checked duration (90, 90s, 10m, 8h)
 seconds_of() { knob_seconds "$1"; }
@@ -67,14 +81,23 @@ shuffled() {
 replay_ops() {
 	local file=$1 build=${bin%/stress/*/stress} fz rp out rc i first="" log=${1%.txt}.replay.log
 	fz=$build/fuzz/det # make fuzz's default build: the deterministic shim
+	[ "$driver" = upstream ] && fz=$build/fuzz/det-upstream
 	rp=$fz/rp/ops
-	local repro="make repro TARGET=ops FILE=$file"
+	local repro="make repro ${driver_arg}TARGET=ops FILE=$file"
 	if [ "${OPS_REPLAY:-1}" != 1 ]; then
 		echo "FAIL: ops program: $file (not replayed: OPS_REPLAY=0); replay: $repro"
 		return 0
 	fi
 	# up to date with the driver the stress binary ran (make: a no-op when it is)
-	timeout 600 make --no-print-directory -j2 "$rp" "$rp-compile-seed" >"$log" 2>&1 </dev/null
+	# make stress exports every stress knob, empty ones too, and make refuses an empty duration:
+	# the replayer's make gets only those that are set
+	local knob unset=()
+	for knob in DURATION SCENARIO SEED RESUME STALL_TIMEOUT OP_BOUND CALL_BOUND PROMPT_BOUND \
+		PROGRESS STOP_ON_FAIL INJECT_STALL SLOT_MAX STRESS_LOGS; do
+		[ -n "${!knob:-}" ] || unset+=(-u "$knob")
+	done
+	env "${unset[@]}" timeout 600 make --no-print-directory -j2 DRIVER="$driver" FZ_DET=1 "$rp" \
+		"$rp-compile-seed" >"$log" 2>&1 </dev/null
 	if [ ! -x "$rp" ] || [ ! -x "$rp-compile-seed" ]; then
 		echo "FAIL: ops program: $file (not replayed: cannot build $rp, see $log); replay: $repro"
 		return 0
@@ -111,6 +134,109 @@ replay_ops() {
 	return 0
 }
 
+# one run of the current slot (main's variables): its process, its verdict, a failure's report
+run_slot() {
+	# one second of each slot is left for teardown, shim_shutdown and the leak check
+	run_len=$((slot_len > 2 ? slot_len - 1 : slot_len))
+	tag=$(printf 'slot-%04d-%s' "$next_slot" "$scenario")
+	[ "$restart" = 0 ] || tag=$tag.r$restart
+	log=$dir/$tag.log
+	result=$dir/$tag.json
+	ops=$dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.ops.txt
+	rm -f "$result" "$ops"
+	args=(--scenario "$scenario" --seed "$seed" --duration "$run_len" --elapsed-base "$used_s"
+		--result "$result" --ops-out "$ops" --stall-timeout "$stall_timeout" --op-bound "$op_bound"
+		--call-bound "$call_bound" --prompt-bound "$prompt_bound" --progress "$progress")
+	[ -n "$inject_stall" ] && args+=(--inject-stall "$inject_stall")
+	echo "== slot $next_slot: $scenario seed=$seed ${slot_len}s"
+	t0=$(now)
+	: >"$log"
+	"$bin" "${args[@]}" >>"$log" 2>&1 &
+	pid=$!
+	# the console gets the progress, failure and result lines while the log gets everything
+	tail -n +1 -f --pid=$pid "$log" 2>/dev/null |
+		grep --line-buffered -E '^(\[|FAIL|WATCHDOG|params:|RESULT|PANIC|stall:)' &
+	tailer=$!
+	wait $pid
+	rc=$?
+	wait $tailer 2>/dev/null
+	pid="" tailer="" # both gone: a later ctrl+c must not signal whoever has their ids now
+	if [ "$variant" = tsan ] && grep -q 'unexpected memory mapping' "$log"; then
+		# clang < 18 TSan and high mmap randomization: retry without ASLR
+		setarch "$(uname -m)" -R "$bin" "${args[@]}" >"$log" 2>&1
+		rc=$?
+		grep -E '^(\[|FAIL|WATCHDOG|RESULT)' "$log"
+	fi
+	used_s=$(awk -v u="$used_s" -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.1f", u + a - b }')
+
+	status=$(sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' "$result" 2>/dev/null)
+	[ -n "$status" ] || status=crash
+	reports='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer'
+	reports="$reports|runtime error:"
+	sanitizer=$(grep -c -E "$reports" "$log")
+	set_aside=0
+	if { [ $rc -ne 0 ] || [ "$status" != pass ] || [ "$sanitizer" -gt 0 ]; } &&
+		[ -n "$known_list" ] && known_aside; then
+		set_aside=1
+	elif [ $rc -ne 0 ] || [ "$status" != pass ] || [ "$sanitizer" -gt 0 ]; then
+		failures=$((failures + 1))
+		[ "$status" = pass ] && status=sanitizer
+		cp "$log" "$dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
+		[ -f "$result" ] || printf '{"scenario":"%s","seed":%s,"status":"crash","exit":%d}\n' \
+			"$scenario" "$seed" $rc >"$result"
+		san_name=$variant
+		case $variant in asan) san_name=address ;; tsan) san_name=thread ;; esac
+		repro="make stress ${driver_arg}SCENARIO=$scenario SEED=$seed DURATION=$slot_len"
+		repro="$repro SAN=$san_name"
+		first=$(sed -n 's/.*"first_failure":"\(.*\)"}.*/\1/p' "$result")
+		[ -n "$first" ] || first=$(grep -m1 -E 'ERROR|WARNING|PANIC|FAIL' "$log")
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$next_slot" "$scenario" "$seed" "$status" "$repro" \
+			"$first" >>"$dir/failures.tsv"
+		echo "FAIL: slot $next_slot scenario=$scenario seed=$seed status=$status" \
+			"exit=$rc: $first"
+		echo "FAIL: log $dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
+		echo "FAIL: reproduce: $repro"
+		[ -f "$ops" ] && replay_ops "$ops"
+	fi
+}
+
+# DRIVER=upstream, a failed slot: every failure in its log a known finding? Then each is counted
+# (known.tsv: slot, scenario, seed, entry) and one KNOWN line says so; status 1 when one is new.
+known_aside() {
+	local verdict
+	verdict=$(python3 stress/known.py "$known_list" "$log")
+	local rc=$?
+	[ $rc -eq 2 ] && die "stress/known.py refused $known_list"
+	[ $rc -eq 0 ] || return 1
+	local name names=""
+	while IFS=$'\t' read -r _ name; do
+		printf '%s\t%s\t%s\t%s\n' "$next_slot" "$scenario" "$seed" "$name" >>"$dir/known.tsv"
+		names="$names${names:+, }$name"
+	done <<<"$verdict"
+	cp "$log" "$dir/known-$(printf %04d "$next_slot")-$scenario-$seed.log"
+	rm -f "$ops" # its history is a known bug's
+	echo "KNOWN: slot $next_slot scenario=$scenario seed=$seed set aside: $names"
+	return 0
+}
+
+# the hits of every entry of the known list per scenario (never silent: every entry is a row,
+# zeros included), from known.tsv
+known_table() {
+	echo "known findings set aside ($known_list; stress/known.py): hits per scenario"
+	printf '  %-34s' entry
+	local s name
+	for s in $scenarios; do printf ' %13s' "$s"; done
+	echo
+	while read -r name; do
+		printf '  %-34s' "$name"
+		for s in $scenarios; do
+			awk -F'\t' -v n="$name" -v s="$s" '$2 == s && $4 == n { c++ } END { printf " %13d", c }' \
+				"$dir/known.tsv" 2>/dev/null || printf ' %13d' 0
+		done
+		echo
+	done < <(grep -v '^#' "$known_list" | cut -f1 | grep . | awk '!seen[$0]++')
+}
+
 save_state() {
 	cat >"$dir/state.tmp" <<EOF
 run_seed=$run_seed
@@ -130,6 +256,7 @@ call_bound="$call_bound"
 prompt_bound="$prompt_bound"
 progress="$progress"
 inject_stall="$inject_stall"
+driver="$driver"
 EOF
 	mv "$dir/state.tmp" "$dir/state"
 }
@@ -142,7 +269,7 @@ interrupted() {
 	case $variant in asan) san_name=address ;; tsan) san_name=thread ;; esac
 	echo
 	echo "stress: interrupted in slot $next_slot of $dir; it runs again when the run goes on:"
-	echo "  make stress RESUME=$dir SAN=$san_name"
+	echo "  make stress ${driver_arg}RESUME=$dir SAN=$san_name"
 	exit 130
 }
 
@@ -167,6 +294,7 @@ main() {
 		# shellcheck disable=SC1091
 		. "$dir/state" || die "RESUME: cannot read $dir/state"
 		[ "$variant" = "$2" ] || die "RESUME: that run used SAN variant $variant, not $2"
+		[ "$driver" = "${DRIVER:-ours}" ] || die "RESUME: that run used DRIVER=$driver"
 		echo "stress: resuming $dir at slot $next_slot (${used_s}s of ${duration_s}s used)"
 	else
 		duration_s=$(seconds_of "${DURATION:-60}")
@@ -222,62 +350,22 @@ main() {
 		else
 			seed=$(mix "$run_seed" "$next_slot")
 		fi
-		# one second of each slot is left for teardown, shim_shutdown and the leak check
-		run_len=$((slot_len > 2 ? slot_len - 1 : slot_len))
-		tag=$(printf 'slot-%04d-%s' "$next_slot" "$scenario")
-		log=$dir/$tag.log
-		result=$dir/$tag.json
-		ops=$dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.ops.txt
-		rm -f "$result" "$ops"
-		args=(--scenario "$scenario" --seed "$seed" --duration "$run_len" --elapsed-base "$used_s"
-			--result "$result" --ops-out "$ops" --stall-timeout "$stall_timeout" --op-bound "$op_bound"
-			--call-bound "$call_bound" --prompt-bound "$prompt_bound" --progress "$progress")
-		[ -n "$inject_stall" ] && args+=(--inject-stall "$inject_stall")
-		echo "== slot $next_slot: $scenario seed=$seed ${slot_len}s"
-		t0=$(now)
-		: >"$log"
-		"$bin" "${args[@]}" >>"$log" 2>&1 &
-		pid=$!
-		# the console gets the progress, failure and result lines while the log gets everything
-		tail -n +1 -f --pid=$pid "$log" 2>/dev/null |
-			grep --line-buffered -E '^(\[|FAIL|WATCHDOG|params:|RESULT|PANIC|stall:)' &
-		tailer=$!
-		wait $pid
-		rc=$?
-		wait $tailer 2>/dev/null
-		pid="" tailer="" # both gone: a later ctrl+c must not signal whoever has their ids now
-		if [ "$variant" = tsan ] && grep -q 'unexpected memory mapping' "$log"; then
-			# clang < 18 TSan and high mmap randomization: retry without ASLR
-			setarch "$(uname -m)" -R "$bin" "${args[@]}" >"$log" 2>&1
-			rc=$?
-			grep -E '^(\[|FAIL|WATCHDOG|RESULT)' "$log"
-		fi
-		used_s=$(awk -v u="$used_s" -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.1f", u + a - b }')
-
-		status=$(sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' "$result" 2>/dev/null)
-		[ -n "$status" ] || status=crash
-		reports='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer'
-		reports="$reports|runtime error:"
-		sanitizer=$(grep -c -E "$reports" "$log")
-		if [ $rc -ne 0 ] || [ "$status" != pass ] || [ "$sanitizer" -gt 0 ]; then
-			failures=$((failures + 1))
-			[ "$status" = pass ] && status=sanitizer
-			cp "$log" "$dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
-			[ -f "$result" ] || printf '{"scenario":"%s","seed":%s,"status":"crash","exit":%d}\n' \
-				"$scenario" "$seed" $rc >"$result"
-			san_name=$variant
-			case $variant in asan) san_name=address ;; tsan) san_name=thread ;; esac
-			repro="make stress SCENARIO=$scenario SEED=$seed DURATION=$slot_len SAN=$san_name"
-			first=$(sed -n 's/.*"first_failure":"\(.*\)"}.*/\1/p' "$result")
-			[ -n "$first" ] || first=$(grep -m1 -E 'ERROR|WARNING|PANIC|FAIL' "$log")
-			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$next_slot" "$scenario" "$seed" "$status" "$repro" \
-				"$first" >>"$dir/failures.tsv"
-			echo "FAIL: slot $next_slot scenario=$scenario seed=$seed status=$status" \
-				"exit=$rc: $first"
-			echo "FAIL: log $dir/fail-$(printf %04d "$next_slot")-$scenario-$seed.log"
-			echo "FAIL: reproduce: $repro"
-			[ -f "$ops" ] && replay_ops "$ops"
-		fi
+		# DRIVER=upstream: a slot whose every failure is a known finding (stress/known.py) is set
+		# aside, counted per entry, and restarts with a fresh boot and a seed of its own for the
+		# time it has left; anything else is a failure as for our driver
+		restart=0
+		slot_t0=$(now)
+		slot_seed=$seed
+		while :; do
+			run_slot
+			[ "$set_aside" = 1 ] || break
+			left=$(awk -v l="$slot_len" -v a="$(now)" -v b="$slot_t0" \
+				'BEGIN { printf "%d", l - (a - b) }')
+			[ "$left" -ge 3 ] || break
+			restart=$((restart + 1))
+			seed=$(mix "$slot_seed" "$restart")
+			slot_len=$left
+		done
 		next_slot=$((next_slot + 1))
 		save_state
 		# the run's own progress line after every slot: with slots shorter than PROGRESS the
@@ -305,6 +393,10 @@ main() {
 			if (v["max_live"] > ml[s]) ml[s] = v["max_live"]; fa[s] += v["failures"]
 		} END { for (s in n) printf "%-13s %5d %8.1f %12d %11d %10d %8d %8d %9d\n", s, n[s], sec[s],
 			ops[s], pk[s], it[s], de[s], ml[s], fa[s] }' | sort
+		if [ -n "$known_list" ]; then
+			echo
+			known_table
+		fi
 		if [ -f "$dir/failures.tsv" ]; then
 			echo
 			echo "failures (slot, scenario, seed, status, reproduce, first failure):"

@@ -31,11 +31,11 @@ observer_main(struct worker* self)
 		if (ready == B_INTERRUPTED)
 			saw_interrupt(self, "poll");
 		else if (ready < 0 && !fault_error(self, ready))
-			stress_fail(self, "poll of %d units: %s", count, shim_status_name(ready));
+			stress_fail_contract(self, "poll of %d units: %s", count, shim_status_name(ready));
 		bool writable = false;
 		for (int i = 0; ready > 0 && i < count; i++) {
 			if ((fds[i].revents & ~fds[i].events) != 0)
-				stress_fail(
+				stress_fail_contract(
 					self, "poll(0x%x) on a live unit reported 0x%x", fds[i].events, fds[i].revents);
 			writable = writable || (fds[i].revents & SHIM_POLLOUT) != 0;
 		}
@@ -60,7 +60,9 @@ idle_poller_main(struct worker* self)
 		op_result(self, ready > 0 ? poll.revents : ready);
 		if (ready == B_INTERRUPTED)
 			saw_interrupt(self, "idle poll");
-		else if (ready != 0 && !fault_error(self, ready))
+		else if (ready < 0 && !fault_error(self, ready))
+			stress_fail_contract(self, "%s: idle poll: %s", unit->name, shim_status_name(ready));
+		else if (ready > 0)
 			stress_fail(self, "%s: idle poll returned %d (revents 0x%x): a wake-up without data",
 				unit->name, ready, poll.revents);
 	}

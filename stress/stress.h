@@ -168,6 +168,21 @@ void saw_interrupt(struct worker* worker, const char* what);
 
 void stress_fail(struct worker* worker, const char* format, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The checks come in two tiers, as the fuzz harnesses' (fuzz/README.md; stress's rows are in
+ * stress/README.md). stress_fail is the universal tier: what any Haiku net_device driver owes its
+ * users (no crash, no leak, no thread left blocked after ctrl+c or delete, no lost wake-up, poll
+ * agreeing with read and write, packets intact or not at all). stress_fail_contract is our
+ * driver/README.md. DRIVER=upstream builds (-DSTRESS_UPSTREAM) never evaluate the contract tier. */
+#ifdef STRESS_UPSTREAM
+#define STRESS_CONTRACT 0
+#else
+#define STRESS_CONTRACT 1
+#endif
+#define stress_fail_contract(worker, ...)     \
+	do {                                      \
+		if (STRESS_CONTRACT)                  \
+			stress_fail(worker, __VA_ARGS__); \
+	} while (0)
 void stress_print(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /* hold stdout for several lines that must stay together (workers.c) */
 void stress_output_lock(void);
@@ -220,6 +235,7 @@ struct unit_config {
 	int life_min_ms, life_max_ms; /* managed: life time */
 	int blocked_permille;         /* managed: delete with the readers blocked */
 	int poll_timeout_max_ms;      /* pollers: 0 = also infinite polls */
+	int open_delete_permille;     /* upstream: lives deleted while open (units.c, life_end) */
 };
 
 struct unit {

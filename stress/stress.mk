@@ -21,7 +21,9 @@ STRESS_DEPS := $(STRESS_SRCS) $(wildcard stress/*.h) stress/stress.mk \
 stress_variant = $(or $(if $(filter address asan,$(1)),asan),$(if $(filter thread tsan,$(1)),tsan),\
 	$(if $(filter none,$(1)),none))
 STRESS_VARIANT := $(call stress_variant,$(SAN))
-STRESS_BIN = $(BUILD)/stress/$(STRESS_VARIANT)/stress
+# DRIVER=upstream: its own binaries (build/stress/<variant>-upstream/), the universal tier only
+STRESS_UPSTREAM := $(filter upstream,$(DRIVER))
+STRESS_BIN = $(BUILD)/stress/$(STRESS_VARIANT)$(if $(STRESS_UPSTREAM),-upstream)/stress
 
 define stress_binary
 $(BUILD)/stress/$(1)/stress: $(STRESS_DEPS) $(BUILD)/$(1)/libshim.a
@@ -31,16 +33,36 @@ $(BUILD)/stress/$(1)/stress: $(STRESS_DEPS) $(BUILD)/$(1)/libshim.a
 endef
 $(foreach v,asan tsan none,$(eval $(call stress_binary,$(v))))
 
+# Haiku's tunnel.cpp (upstream/upstream.mk) with the variant's sanitizer, linked with the
+# variant's shim objects instead of libshim.a (which holds our driver); -DSTRESS_UPSTREAM drops
+# the contract tier (stress/README.md)
+define stress_upstream_binary
+$(BUILD)/stress/$(1)-upstream/stress: $(STRESS_DEPS) $(BUILD)/stress/$(1)-upstream/tunnel.o \
+		$(call objs,$(1),$(call shim_srcs,$(1)))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(SHIM_CFLAGS) $$(SAN_$(1)) -DSTRESS_UPSTREAM -Istress $(STRESS_SRCS) \
+		$$(filter %.o,$$^) $$(LDLIBS) -o $$@
+endef
+ifneq ($(UPSTREAM_SRC),)
+$(foreach v,asan tsan none,$(eval $(call stress_upstream_binary,$(v))))
+# (the flags by name: the sanitizer list has a comma, which would split the call's arguments)
+$(foreach v,asan tsan none,$(eval STRESS_UPSTREAM_CXXFLAGS_$(v) = $$(OPT) $$(SAN_$(v))))
+$(foreach v,asan tsan none,$(eval $(call upstream_rule,$(BUILD)/stress/$(v)-upstream/tunnel.o,\
+	clang++,$$(STRESS_UPSTREAM_CXXFLAGS_$(v)),stress/stress.mk)))
+endif
+
 .PHONY: stress stress-smoke stress-build stress-help
 stress: check-deps ## overnight stress: DURATION, SCENARIO, SEED, SAN=address|thread|none, RESUME
 	@test -n "$(STRESS_VARIANT)" || \
 		{ echo "stress: SAN=$(SAN): use SAN=address, thread or none" >&2; exit 2; }
+	@test -z "$(STRESS_UPSTREAM)" -o -z "$(INJECT_STALL)" || { echo "stress: INJECT_STALL=$(INJECT_STALL):" \
+		"needs our driver (it holds our driver's unit locks by name), not DRIVER=upstream" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(STRESS_BIN)
 	@st=0; DURATION="$(DURATION)" SCENARIO="$(SCENARIO)" SEED="$(SEED)" RESUME="$(RESUME)" \
 		STALL_TIMEOUT="$(STALL_TIMEOUT)" OP_BOUND="$(OP_BOUND)" CALL_BOUND="$(CALL_BOUND)" \
 		PROMPT_BOUND="$(PROMPT_BOUND)" PROGRESS="$(PROGRESS)" STOP_ON_FAIL="$(STOP_ON_FAIL)" \
 		INJECT_STALL="$(INJECT_STALL)" SLOT_MAX="$(SLOT_MAX)" STRESS_LOGS="$(STRESS_LOGS)" \
-		bash stress/run.sh $(STRESS_BIN) $(STRESS_VARIANT) || st=$$?; $(REPORT_UPDATE); exit $$st
+		DRIVER="$(DRIVER)" bash stress/run.sh $(STRESS_BIN) $(STRESS_VARIANT) || st=$$?; $(REPORT_UPDATE); exit $$st
 
 # CI: 45 s of scenarios (7 s each) plus teardown, well under a minute once built
 stress-smoke: ## CI-sized: every scenario, 45 s in all, ASan+UBSan

@@ -125,10 +125,23 @@ make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
 make_rejects "fuzz DRIVER=haiku" "DRIVER=haiku: use one of: ours upstream"
 make_takes "fuzz DRIVER=upstream" 'libfuzzer'
 upstream_goals="fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
-upstream-check help"
-make_rejects "stress DRIVER=upstream" "DRIVER=upstream: 'stress' does not take it: its checks are \
-our contract (TUNTAP_GET_STATS accounting, exact error sets, clone nodes), not split into universal \
-and contract tiers yet; use it with: $upstream_goals"
+upstream-check stress stress-smoke bench help"
+make_rejects "stress-build DRIVER=upstream" "DRIVER=upstream: 'stress-build' does not take it: it \
+builds our driver's stress binaries (make stress builds upstream's); use it with: $upstream_goals"
+if [ -n "${HAIKU_SRC:-}" ] || [ -d ../shared/haiku/src ]; then
+	make_takes "stress DRIVER=upstream" 'DRIVER="upstream" bash stress/run.sh'
+	make_takes "stress DRIVER=upstream" 'build/stress/asan-upstream/stress'
+	make_takes "bench DRIVER=upstream" 'bench/side_by_side.py'
+	# the watchdog demonstration needs our driver's locks: refused before anything is built
+	out=$(make --no-print-directory stress DRIVER=upstream INJECT_STALL=unit 2>&1)
+	status=$?
+	if [ $status -ne 2 ] || [[ $out != "stress: INJECT_STALL=unit: needs our driver (it holds our \
+driver's unit locks by name), not DRIVER=upstream"* ]]; then
+		fail "make stress DRIVER=upstream INJECT_STALL=unit: status $status: $out"
+	else
+		passed=$((passed + 1))
+	fi
+fi
 make_rejects "e2e DRIVER=upstream" "DRIVER=upstream: 'e2e' does not take it: tuntapfs (fuse/) hosts \
 our driver and its clone nodes only; use it with: $upstream_goals"
 make_rejects "fuzz TARGET=foo" \
@@ -227,6 +240,41 @@ script_rejects "SEED=xyz" "bash stress/run.sh build/stress/none/stress none" \
 	"stress: SEED=xyz: $seed"
 script_rejects "PROGRESS=0" "bash stress/run.sh build/stress/none/stress none" \
 	"stress: PROGRESS=0: $duration"
+script_rejects "DRIVER=haiku" "bash stress/run.sh build/stress/none/stress none" \
+	"stress: DRIVER=haiku: use one of: ours upstream"
+script_rejects "DRIVER=upstream INJECT_STALL=unit" "bash stress/run.sh build/stress/none/stress none" \
+	"stress: INJECT_STALL=unit: needs our driver (DRIVER=ours)"
+script_rejects "DRIVER=upstream KNOWN_STRESS=/nonexistent" \
+	"bash stress/run.sh build/stress/none/stress none" \
+	"stress: KNOWN_STRESS=/nonexistent: no such list"
+# the stress list of known upstream findings: its names are the fuzz list's, or it is refused
+known_dir=$(mktemp -d)
+printf 'queued-packets-keep-deleted-unit\tx\n' >"$known_dir/known"
+printf 'no-such-bug\tFAIL [\n' >"$known_dir/known.stress"
+err=$(python3 stress/known.py "$known_dir/known.stress" /dev/null 2>&1)
+status=$?
+if [ $status -ne 2 ] || [ "$err" != "stress/known.py: $known_dir/known.stress:1: 'no-such-bug' is \
+not an entry of $known_dir/known" ]; then
+	fail "stress/known.py with an unknown name: status $status: $err"
+else
+	passed=$((passed + 1))
+fi
+# a slot's failures: a known leak is set aside, anything else besides it is new
+printf 'queued-packets-keep-deleted-unit\tleak check (shim_shutdown): net_buffers\tB_ERROR\n' \
+	>"$known_dir/known.stress"
+printf '%s\n' 'leak check (shim_shutdown): net_buffers: baseline 0, now 3' \
+	'FAIL [x seed=1] main: shim_shutdown: B_ERROR (leak check or module unload)' \
+	'==1==ERROR: LeakSanitizer: detected memory leaks' >"$known_dir/slot.log"
+out=$(python3 stress/known.py "$known_dir/known.stress" "$known_dir/slot.log")
+status=$?
+[ $status -eq 0 ] && [ "$out" = "$(printf 'known\tqueued-packets-keep-deleted-unit')" ] &&
+	passed=$((passed + 1)) || fail "stress/known.py, a known leak: status $status: $out"
+echo 'FAIL [x seed=1] reader-0.0: tun/60000: read 20 bytes: bad checksum' >>"$known_dir/slot.log"
+out=$(python3 stress/known.py "$known_dir/known.stress" "$known_dir/slot.log")
+status=$?
+[ $status -eq 1 ] && [[ $out == *"new	FAIL [x seed=1] reader-0.0"* ]] &&
+	passed=$((passed + 1)) || fail "stress/known.py, a new failure beside a known one: $status: $out"
+rm -rf "$known_dir"
 script_rejects "FZ=build/fuzz/det FUZZ_TIME=abc" "bash fuzz/run.sh libfuzzer ioctl" \
 	"FUZZ_TIME=abc: $duration"
 # the report's generator and the runs' history appender (report/selftest.py checks bad input files)

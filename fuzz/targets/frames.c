@@ -584,12 +584,7 @@ do_poll(const struct fz_op* op, int slot)
 	return status;
 }
 
-/* Universal: an idle poll loop wakes 0 times. A descriptor on an up interface nothing was sent
- * or written to in this input has nothing to read whatever the driver (a write may make the stack
- * answer: Haiku's driver keeps an ARP request written while down, and the reply comes after up): a
- * poll for POLLIN there must time out, with no select notification meanwhile. A driver that says
- * readable or notifies anyway makes a VPN's idle poll loop spin (the 2023 report's 99% CPU). */
-#define IDLE_POLL_TIMEOUT 100000 /* virtual time in the deterministic build */
+/* universal (frame_log.c): an up interface nothing went to or from in the input */
 static void
 idle_poll(int slot)
 {
@@ -597,15 +592,7 @@ idle_poll(int slot)
 	struct iface* ifc = slot_iface(slot, &usable);
 	if (usable != B_OK || !ifc->up || ifc->offered || ifc->arp_replies > 0)
 		return;
-	struct shim_pollfd pollfd = {fz_slot[slot], SHIM_POLLIN, 0};
-	int64 notifications = shim_select_notifications();
-	int64 status = shim_poll(&pollfd, 1, IDLE_POLL_TIMEOUT);
-	int64 woken = shim_select_notifications() - notifications;
-	FZ_CHECK(status == 0 && woken == 0,
-		"an idle poll for POLLIN on %s (nothing sent or written to it) returned %lld, revents %s, "
-		"after %lld select notification(s): an idle poll loop would spin",
-		fz_sym_name(kNames, sSlotIf[slot]), (long long)status, fz_poll_events(pollfd.revents),
-		(long long)woken);
+	fz_idle_poll(fz_slot[slot], fz_sym_name(kNames, sSlotIf[slot]));
 }
 
 static void

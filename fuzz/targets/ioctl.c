@@ -386,6 +386,9 @@ do_io(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 		size_t maximum = unit == NULL ? 0 : unit->mtu + (unit->tap ? 14 : af ? 4 : 0);
 		if (want == B_OK && length > 0)
 			want = length < minimum || length > maximum ? B_BAD_VALUE : (int64)length;
+		/* universal: an interface written to is not idle (frame_log.c) */
+		if (desc != NULL && length > 0)
+			fz_frame_log_add(desc->unit, 1, frame, length);
 		int64 status = shim_write(fd, frame, length);
 		/* up: queued for the stack's reader, which may not have drained a full queue yet */
 		fz_expect("write", status, want,
@@ -407,6 +410,13 @@ do_io(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 		want = total == 0 ? B_WOULD_BLOCK : (int64)(length < total ? length : total);
 	int64 status = shim_read(fd, got, length);
 	fz_expect1("read", status, want, faults);
+	/* universal, any driver: a frame the stack sent to this unit in the input, whole or cut to
+	 * the buffer (after an AF prefix in our header mode) */
+	FZ_CHECK(
+		status <= 0 || fz_frame_log_match(desc->unit, 0, got, (size_t)status, length, !unit->tap),
+		"read returned %lld bytes that are no frame the stack sent to %s, whole or cut to the %zu "
+		"byte buffer: not intact",
+		(long long)status, unit != NULL ? unit->name : "?", length);
 	if (status > 0) {
 		bool v6 = unit->queue[unit->head].v6;
 		fz_frame(frame + prefix, total - prefix, unit->tap, v6 ? FZ_IP6 : FZ_IP4,
@@ -441,6 +451,8 @@ do_send(const struct fz_op* op, int64 faults)
 		fz_frame(frame, length, link != 0, (int)op->arg[2], (uint8)op->index);
 	struct shim_if_info before, after;
 	shim_if_info(name, &before);
+	/* universal: what a read may return (a unit the model has not got: any unit's) */
+	fz_frame_log_add(unit != NULL ? (int)(unit - sUnits) : FZ_FRAME_ANY, 0, frame, length);
 	int64 status = shim_stack_send(name, frame, length, 0);
 	int64 want = unit == NULL || length == 0 || length > unit->mtu + link || length < link
 					 ? B_BAD_VALUE
@@ -558,12 +570,28 @@ do_create_delete(const struct fz_op* op, int64 faults)
 	return status;
 }
 
+/* universal (frame_log.c): an idle poll loop wakes 0 times, on every readable descriptor of a
+ * live unit (up unless a fault kept it down) nothing was sent to or written to in the input */
+static void
+idle_polls(void)
+{
+	fz_faults_off();
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
+		struct description* desc = slot_desc(slot);
+		if (desc == NULL || desc->access == SHIM_O_WRONLY || sUnits[desc->unit].gone
+			|| fz_frame_log_offered(desc->unit))
+			continue;
+		fz_idle_poll(fz_slot[slot], sUnits[desc->unit].name);
+	}
+}
+
 static void
 run(const struct fz_program* program)
 {
 	sUnitCount = sDescCount = 0;
 	for (int i = 0; i < FZ_SLOTS; i++)
 		sSlotDesc[i] = -1;
+	fz_frame_log_clear();
 	for (int i = 0; i < program->count; i++) {
 		const struct fz_op* op = &program->ops[i];
 		int slot = (int)(op->arg[0] % FZ_SLOTS), fd = fz_slot[slot];
@@ -626,6 +654,7 @@ run(const struct fz_program* program)
 	}
 	for (int slot = 0; slot < FZ_SLOTS; slot++)
 		check_stats(slot);
+	idle_polls();
 }
 
 const struct fz_harness fz_harness = {

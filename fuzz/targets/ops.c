@@ -2,6 +2,7 @@
  * ioctl, ctrl+c, stack side, fail-next) and a choice tape; invariants per step and at the end. */
 #include "common.h"
 
+#include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -31,6 +32,22 @@ static int32 sStop, sFaultsArmed;
 /* per slot: the kPaths index its descriptor was opened with (-1 none), and whether that unit has
  * been deleted since (atomic): a thread blocked on it then waits for nothing (check_blocked) */
 static int32 sSlotPath[FZ_SLOTS], sSlotDeleted[FZ_SLOTS];
+/* per slot: its unit was deleted since the open (atomic), a create after it notwithstanding */
+static int32 sSlotEverDeleted[FZ_SLOTS];
+
+/* frame_log.c's interface of an FZ_UNIT value: its kind and number; a clone's is not known */
+static int
+frame_iface(int64 value)
+{
+	return (value & FZ_UNIT_CLONE) != 0 ? FZ_FRAME_ANY : (int)(value & (FZ_UNIT_TAP | FZ_UNIT_MAX));
+}
+
+static int
+slot_iface(const struct fz_op* op)
+{
+	int32 path = __atomic_load_n(&sSlotPath[op->arg[0] % FZ_SLOTS], __ATOMIC_SEQ_CST);
+	return path < 0 ? FZ_FRAME_ANY : frame_iface(path);
+}
 
 /* names (FZ_UNIT: any tun/N or tap/N besides these, which the byte encoding reaches most often) */
 #define TUN(n) FZ_UNIT_NAME(false, n)
@@ -123,6 +140,7 @@ take_slot(int slot, int fd, int path)
 {
 	__atomic_store_n(&sSlotPath[slot], path, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sSlotDeleted[slot], 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sSlotEverDeleted[slot], 0, __ATOMIC_SEQ_CST);
 	int old = __atomic_exchange_n(&fz_slot[slot], fd, __ATOMIC_SEQ_CST);
 	if (old >= 0)
 		shim_close(old);
@@ -166,6 +184,9 @@ do_io(struct worker* self, const struct fz_op* op)
 		else
 			name[1] = fz_sym_name(kPaths, sSlotPath[op->arg[0] % FZ_SLOTS])[1];
 		size_t length = make_frame(buffer, size, name[1] == 'a', (uint8)op->index);
+		/* universal: what the stack may receive (our header mode strips a 4-byte prefix) */
+		fz_frame_log_add(slot_iface(op), 1, buffer, length);
+		fz_frame_log_add(slot_iface(op), 1, buffer + 4, length - 4);
 		int64 status = shim_write(fd, buffer, length);
 		EXPECT(status, (int64)length, B_WOULD_BLOCK, B_BAD_VALUE, B_BAD_DATA, STALE);
 		return status;
@@ -173,6 +194,10 @@ do_io(struct worker* self, const struct fz_op* op)
 	int64 status = shim_read(fd, buffer, size);
 	if (status > 0) {
 		FZ_CHECK((size_t)status <= size, "read returned %lld bytes for a %zu byte buffer",
+			(long long)status, size);
+		FZ_CHECK(fz_frame_log_match(slot_iface(op), 0, buffer, (size_t)status, size, true),
+			"read returned %lld bytes that are no frame the stack sent to that unit in the "
+			"program, whole or cut to the %zu byte buffer: not intact",
 			(long long)status, size);
 		/* TUN in header mode (our driver's): the AF prefix of an IPv4 packet first */
 		size_t skip = FZ_CONTRACT && buffer[0] == 0 ? 4 : 0, got = (size_t)status;
@@ -247,16 +272,23 @@ do_stack(struct worker* self, const struct fz_op* op)
 	if (op->code == SEND) {
 		size_t length = make_frame(
 			frame, (size_t)op->arg[1], (op->arg[0] & FZ_UNIT_TAP) != 0, (uint8)op->index);
+		fz_frame_log_add(frame_iface(op->arg[0]), 0, frame, length);
 		int64 status = shim_stack_send(name, frame, length, 0);
 		EXPECT(status, B_OK, B_WOULD_BLOCK, B_BAD_VALUE);
 		return status;
 	}
 	bigtime_t wait = WAIT(op->arg[1] == B_INFINITE_TIMEOUT ? 1000000 : (bigtime_t)op->arg[1]);
 	int64 status = shim_stack_receive(name, frame, sizeof(frame), wait);
-	if (status >= 0)
-		check_frame("receive", frame,
-			(size_t)status < sizeof(frame) ? (size_t)status : sizeof(frame), (size_t)status);
-	else
+	if (status >= 0) {
+		size_t copied = (size_t)status < sizeof(frame) ? (size_t)status : sizeof(frame);
+		/* byte for byte against what was written (frame_log.c), then what it says of itself */
+		FZ_CHECK(
+			fz_frame_log_match(frame_iface(op->arg[0]), 1, frame, copied, sizeof(frame), false),
+			"the stack received %lld bytes from %s that are no frame written to it in the program, "
+			"whole: not intact",
+			(long long)status, name);
+		check_frame("receive", frame, copied, (size_t)status);
+	} else
 		EXPECT(status, B_WOULD_BLOCK, B_TIMED_OUT, B_BAD_VALUE, B_DEVICE_NOT_FOUND);
 	return status;
 }
@@ -270,8 +302,11 @@ static void
 mark_slots(int name, int32 deleted)
 {
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {
-		if (__atomic_load_n(&sSlotPath[slot], __ATOMIC_SEQ_CST) == name)
+		if (__atomic_load_n(&sSlotPath[slot], __ATOMIC_SEQ_CST) == name) {
 			__atomic_store_n(&sSlotDeleted[slot], deleted, __ATOMIC_SEQ_CST);
+			if (deleted)
+				__atomic_store_n(&sSlotEverDeleted[slot], 1, __ATOMIC_SEQ_CST);
+		}
 	}
 }
 
@@ -498,6 +533,24 @@ count_listed(int interfaces[2])
 	}
 }
 
+/* universal (frame_log.c): an idle poll loop wakes 0 times, on every descriptor of an up unit
+ * (never deleted since the open) nothing was sent to or written to in the program */
+static void
+idle_polls(void)
+{
+	for (int slot = 0; slot < FZ_SLOTS; slot++) {
+		int32 path = sSlotPath[slot];
+		struct shim_if_info info;
+		char name[FZ_UNIT_TEXT];
+		if (fz_slot[slot] < 0 || path < 0 || frame_iface(path) == FZ_FRAME_ANY
+			|| sSlotEverDeleted[slot] != 0 || fz_frame_log_offered(frame_iface(path)))
+			continue;
+		fz_unit_text(name, "", kPaths, path);
+		if (shim_if_info(name, &info) == B_OK && (info.flags & IFF_UP) != 0)
+			fz_idle_poll(fz_slot[slot], name);
+	}
+}
+
 static void
 run(const struct fz_program* program)
 {
@@ -507,7 +560,9 @@ run(const struct fz_program* program)
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {
 		sSlotPath[slot] = -1;
 		sSlotDeleted[slot] = 0;
+		sSlotEverDeleted[slot] = 0;
 	}
+	fz_frame_log_clear();
 	for (int i = 0; i < program->count; i++) {
 		struct worker* worker = &sWorkers[program->ops[i].thread];
 		worker->ops[worker->count++] = &program->ops[i];
@@ -572,6 +627,7 @@ run(const struct fz_program* program)
 		if (fz_slot[slot] >= 0 && fz_get_stats(fz_slot[slot], &stats))
 			fz_check_stats(&stats, "after the program");
 	}
+	idle_polls();
 }
 
 const struct fz_harness fz_harness = {
