@@ -67,6 +67,9 @@ if [ -n "${MUTATE_MAX:-}" ] && [ "$total" -gt "$MUTATE_MAX" ]; then
 		pick[NR]' "$OUT/selected.tsv" >"$OUT/sample.tsv"
 	mv "$OUT/sample.tsv" "$OUT/selected.tsv"
 fi
+# run in the order of the ids (hashes): a run stopped part way has run a sample spread over every
+# file and kind, not the first files
+sort -t$'\t' -k1,1 -o "$OUT/selected.tsv" "$OUT/selected.tsv"
 count=$(wc -l <"$OUT/selected.tsv")
 echo "== mutate: $count mutant(s) of $(wc -l <"$OUT/all.tsv") in $FILES" \
 	"${MUTATE_ONLY:+(lines changed in $MUTATE_ONLY)}"
