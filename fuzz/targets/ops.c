@@ -270,7 +270,8 @@ do_ioctl(struct worker* self, const struct fz_op* op)
 	int64 status = which == IO_NONBLOCK || which == IO_BLOCK
 					   ? shim_ioctl(fd, kCodes[which], NULL, 0)
 					   : shim_ioctl_buf(fd, kCodes[which], &arg, size, size);
-	EXPECT(status, B_OK, B_NOT_SUPPORTED, STALE);
+	/* our driver refuses only the AF header on a TAP descriptor as unsupported */
+	EXPECT(status, B_OK, !FZ_CONTRACT || which == IO_HEADER ? B_NOT_SUPPORTED : B_OK, STALE);
 	if (status == B_OK && which == IO_STATS)
 		fz_check_stats(&arg.stats, "TUNTAP_GET_STATS");
 	if (status == B_OK && which == IO_NAME)
@@ -394,8 +395,9 @@ execute(struct worker* self, const struct fz_op* op)
 			return do_open(self, op);
 		case CLOSE: {
 			int fd = __atomic_exchange_n(&fz_slot[op->arg[0] % FZ_SLOTS], -1, __ATOMIC_SEQ_CST);
+			/* the exchange made the descriptor this thread's alone to close */
 			int64 status = close_fd(fd);
-			EXPECT(status, B_OK, B_FILE_ERROR);
+			EXPECT(status, fd >= 0 ? B_OK : B_FILE_ERROR);
 			return status;
 		}
 		case READ:
