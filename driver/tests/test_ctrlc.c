@@ -163,6 +163,16 @@ test_ctrlc_repeated_leaves_no_waiter_behind(void** state)
 		TU_OK(shim_interrupt(call->thread));
 		TU_EXPECT(tu_join(call), B_INTERRUPTED);
 	}
+	/* each interrupted reader unregistered itself: no waiter counted, no token banked (a phantom
+	 * waiter would make every wake-up release a token nobody takes) */
+	tuntap_unit* unit = tuntap_unit_get("tap/0");
+	assert_non_null(unit);
+	assert_non_null(unit->owner);
+	assert_int_equal(unit->owner->read_waiters.waiters, 0);
+	int32 tokens = -1;
+	TU_OK(get_sem_count(unit->owner->read_waiters.sem, &tokens));
+	assert_int_equal(tokens, 0);
+	tuntap_unit_put(unit);
 	/* a stale wake-up token would let this reader return early or not at all */
 	struct tu_call* reader = tu_start_read(fd, 2000);
 	tu_wait_blocked(reader);

@@ -404,7 +404,19 @@ test_header_mode_tun_only(void** state)
 	TU_OK(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0));
 	assert_int_equal(tu_info(tun).header_mode, TUNTAP_HEADER_NONE);
 
+	/* the prefix needs room in the byte limit beside a whole MTU: exactly enough is enough */
+	struct tuntap_info info = tu_info(tun);
+	tu_set_queue_limits(tun, info.queue_packets, info.mtu + 4);
 	mode = TUNTAP_HEADER_AF;
+	TU_OK(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0));
+	assert_int_equal(tu_info(tun).header_mode, TUNTAP_HEADER_AF);
+	mode = TUNTAP_HEADER_NONE;
+	TU_OK(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0));
+	tu_set_queue_limits(tun, info.queue_packets, info.mtu + 3);
+	mode = TUNTAP_HEADER_AF;
+	TU_EXPECT(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0), B_BAD_VALUE);
+	assert_int_equal(tu_info(tun).header_mode, TUNTAP_HEADER_NONE);
+
 	TU_EXPECT(shim_ioctl_buf(tap, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0), B_NOT_SUPPORTED);
 	uint32 got = 0xffff;
 	TU_OK(shim_ioctl_buf(tap, TUNTAP_GET_HEADER_MODE, &got, sizeof(got), 0));
