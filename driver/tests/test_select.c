@@ -46,15 +46,22 @@ test_idle_poll_loop_has_no_wakeups(void** state)
 	tu_finish();
 }
 
+/* tun/0, down, a non-blocking descriptor on it, and an IPv4 packet to write */
+static int
+open_tun_down(uint8* packet, size_t length)
+{
+	tu_if_create_ok("tun/0", false);
+	tu_ipv4_packet(packet, length, 1);
+	return tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
+}
+
 /* a selector waiting for room on a full to_stack queue is not woken by a packet for the
  * application (a transition to readable, not to writable), only by the room itself */
 static void
 test_full_queue_selector_woken_only_by_room(void** state)
 {
-	tu_if_create_ok("tun/0", false);
-	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
 	uint8 packet[100];
-	tu_ipv4_packet(packet, sizeof(packet), 1);
+	int fd = open_tun_down(packet, sizeof(packet));
 	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
 	tu_set_queue_limits(fd, 1, 64 * 1024);
 	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), sizeof(packet));
@@ -122,10 +129,8 @@ test_pollin_iff_read_would_not_block(void** state)
 static void
 test_pollout_iff_write_accepted(void** state)
 {
-	tu_if_create_ok("tun/0", false);
-	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
 	uint8 packet[100];
-	tu_ipv4_packet(packet, sizeof(packet), 1);
+	int fd = open_tun_down(packet, sizeof(packet));
 
 	/* down: writes are accepted (and dropped), so the descriptor is writable */
 	assert_int_equal(poll_now(fd, SHIM_POLLOUT), SHIM_POLLOUT);
