@@ -258,6 +258,13 @@ test_tun_header_mode_af_both_ways(void** state)
 	tu_put_be32(framed, 0x00000002);
 	tu_ipv4_packet(framed + 4, 100, 7);
 	TU_AT(expect_write_refused(fd, "tun/0", framed, 104, B_BAD_DATA));
+	/* every byte of the prefix counts: AF_INET with any one byte changed is no family */
+	for (int i = 0; i < 4; i++) {
+		tu_put_be32(framed, AF_INET);
+		framed[i] ^= 0x10;
+		tu_ipv4_packet(framed + 4, 100, 8);
+		TU_AT(expect_write_refused(fd, "tun/0", framed, 104, B_BAD_DATA));
+	}
 	uint8 big[1505];
 	tu_put_be32(big, AF_INET);
 	tu_ipv4_packet(big + 4, 1500, 8);

@@ -424,6 +424,22 @@ test_header_mode_tun_only(void** state)
 	tu_finish();
 }
 
+/* the stack's per-device control hook takes no request (the stack answers its own ioctls) */
+static void
+test_device_control_hook_refuses_every_op(void** state)
+{
+	tu_if_create_ok("tun/0", false);
+	tuntap_unit* unit = tuntap_unit_get("tun/0");
+	assert_non_null(unit);
+	static const int32 kOps[] = {0, 1, 0x6900, INT32_MAX, -1};
+	uint32 argument = 0;
+	for (size_t i = 0; i < sizeof(kOps) / sizeof(kOps[0]); i++)
+		TU_EXPECT(gTuntapModule.device.control(&unit->device, kOps[i], &argument, sizeof(argument)),
+			B_BAD_VALUE);
+	tuntap_unit_put(unit);
+	tu_finish();
+}
+
 static void
 test_blocking_mode_ioctls(void** state)
 {
@@ -569,6 +585,7 @@ main(void)
 		TU_TEST(test_get_info_defaults),
 		TU_TEST(test_set_info_applies_limits_and_refuses_bad_values),
 		TU_TEST(test_header_mode_tun_only),
+		TU_TEST(test_device_control_hook_refuses_every_op),
 		TU_TEST(test_blocking_mode_ioctls),
 		TU_TEST(test_user_copy_fault_changes_nothing),
 		TU_TEST(test_fionread_follows_the_head_packet),
