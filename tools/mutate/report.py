@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 # make mutate's report: the score per file and per kind, every survivor with its diff, and the
 # open mutation-testing report schema (Stryker's and Mull's JSON) in build/mutate/mutation.json.
-"""usage: report.py OUT-DIR TOP   (OUT-DIR holds selected.tsv and results/<id>.{result,diff})"""
+"""usage: report.py OUT-DIR TOP [RESULTS-DIR...]
+
+OUT-DIR holds selected.tsv and results/<id>.{result,diff}; RESULTS-DIRs given instead are read in
+order, a later one's verdict replacing an earlier one's (a whole run, then its survivors run again
+after new tests: the score after)."""
 import collections
 import json
 import os
@@ -22,14 +26,22 @@ def equivalents(top):
 	return known
 
 
-def main(out, top):
+def find(dirs, name):
+	"""the last of the results dirs that holds `name`, or None"""
+	for d in reversed(dirs):
+		if os.path.exists(os.path.join(d, name)):
+			return os.path.join(d, name)
+	return None
+
+
+def main(out, top, dirs):
 	known = equivalents(top)
 	refuted = []
 	rows = []
 	for raw in open(os.path.join(out, "selected.tsv"), encoding="utf-8"):
 		f = raw.rstrip("\n").split("\t")
-		res = os.path.join(out, "results", f[0] + ".result")
-		if not os.path.exists(res):
+		res = find(dirs, f[0] + ".result")
+		if res is None:
 			continue  # not run (an interrupted run)
 		_, verdict, secs = open(res, encoding="utf-8").read().strip().split("\t")
 		status, _, by = verdict.partition(" ")
@@ -71,7 +83,7 @@ def main(out, top):
 	lines.append(f"-- {len(survivors)} survivor(s), each with its diff")
 	for r in survivors:
 		lines.append(f"## {r['id']} {r['file']}:{r['line']}:{r['col']} {r['kind']}")
-		diff = os.path.join(out, "results", r["id"] + ".diff")
+		diff = find(dirs, r["id"] + ".diff")
 		lines.append(open(diff, encoding="utf-8").read().rstrip("\n"))
 	text = "\n".join(lines) + "\n"
 	open(os.path.join(out, "summary.txt"), "w", encoding="utf-8").write(text)
@@ -99,6 +111,6 @@ def main(out, top):
 
 
 if __name__ == "__main__":
-	if len(sys.argv) != 3:
+	if len(sys.argv) < 3:
 		sys.exit(__doc__)
-	main(sys.argv[1], sys.argv[2])
+	main(sys.argv[1], sys.argv[2], sys.argv[3:] or [os.path.join(sys.argv[1], "results")])

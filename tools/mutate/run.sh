@@ -204,6 +204,7 @@ worker() {
 		if [ -n "$COST" ]; then
 			echo "$res" >"$OUT/cost$1/$id.result"
 		else # whole files only: a run stopped here leaves nothing half written on file
+			cp "$slot/diff" "$CACHE/$id.$key.diff"
 			echo "$res" >"$CACHE/$id.$key.tmp"
 			mv "$CACHE/$id.$key.tmp" "$CACHE/$id.$key.result"
 			echo "$res" >"$OUT/results/$id.result"
