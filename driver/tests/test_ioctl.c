@@ -424,6 +424,24 @@ test_header_mode_tun_only(void** state)
 	tu_finish();
 }
 
+/* a smaller MTU and a byte limit below the old MTU + header but holding the new one, in one
+ * SET_INFO: the MTU goes first, so the limit is never below the MTU in force (TAP: header 14) */
+static void
+test_set_info_lowers_mtu_before_the_byte_limit(void** state)
+{
+	tu_if_create_ok("tap/0", false);
+	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
+	struct tuntap_info info = tu_info(fd);
+	assert_int_equal(info.mtu, 1500);
+	info.mtu = 1000;
+	info.queue_bytes = 1500 + 14 - 1;
+	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), 0));
+	struct tuntap_info now = tu_info(fd);
+	assert_int_equal(now.mtu, 1000);
+	assert_int_equal(now.queue_bytes, 1500 + 14 - 1);
+	tu_finish();
+}
+
 /* the stack's per-device control hook takes no request (the stack answers its own ioctls) */
 static void
 test_device_control_hook_refuses_every_op(void** state)
@@ -585,6 +603,7 @@ main(void)
 		TU_TEST(test_get_info_defaults),
 		TU_TEST(test_set_info_applies_limits_and_refuses_bad_values),
 		TU_TEST(test_header_mode_tun_only),
+		TU_TEST(test_set_info_lowers_mtu_before_the_byte_limit),
 		TU_TEST(test_device_control_hook_refuses_every_op),
 		TU_TEST(test_blocking_mode_ioctls),
 		TU_TEST(test_user_copy_fault_changes_nothing),
