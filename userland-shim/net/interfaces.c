@@ -332,9 +332,22 @@ datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
 
 /* ---- the stack's own modules ----------------------------------------------------------------- */
 
+/* a stack without IPv4 (no ipv4 add-on registered its domain): shim_stack_without_inet() */
+static int32 sInetMissing; /* atomic */
+
+void
+shim_stack_without_inet(bool missing)
+{
+	atomic_set(&sInetMissing, missing ? 1 : 0);
+}
+
+/* Haiku's get_domain() (network/stack/domains.cpp) looks the family up among the domains the
+ * protocol add-ons registered: NULL for one nobody registered */
 static net_domain*
 stack_get_domain(int family)
 {
+	if (family == AF_INET && atomic_get(&sInetMissing) != 0)
+		return NULL;
 	if (family == AF_INET)
 		return &sInetDomain;
 	if (family == AF_INET6)
@@ -361,6 +374,7 @@ static struct net_datalink_module_info sDatalinkModule = {
 void
 shim_stack_init(void)
 {
+	shim_stack_without_inet(false); /* every boot has its IPv4 domain */
 	shim_device_interfaces_reset(interface_removed_device);
 	shim_module_register(&sStackModule.info, NULL);
 	shim_module_register(&sDatalinkModule.info, NULL);
