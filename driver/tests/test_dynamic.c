@@ -60,21 +60,17 @@ test_thousand_units_and_lowest_free_clone(void** state)
 static void
 test_clone_open_without_ipv4_creates_nothing(void** state)
 {
-	struct shim_objects before, after;
-	tu_objects(&before);
 	shim_stack_without_inet(true);
 	TU_EXPECT(shim_open("/dev/tun/clone", SHIM_O_RDWR), B_NOT_SUPPORTED);
 	TU_EXPECT(shim_open("/dev/tap/clone", SHIM_O_RDWR), B_NOT_SUPPORTED);
 	shim_stack_without_inet(false);
 	assert_int_equal(shim_if_count(), 0);
-	tu_objects(&after);
-	assert_int_equal(after.allocations, before.allocations);
-	int fd = tu_open_ok("/dev/tun/clone", SHIM_O_RDWR);
-	char name[TUNTAP_NAME_LENGTH];
-	clone_name(fd, name);
-	assert_string_equal(name, "tun/0");
+	tu_assert_no_leak("after the refused clone opens");
+	/* with the domain back the same open creates tap/0 */
+	int fd = tu_open_ok("/dev/tap/clone", SHIM_O_RDWR);
+	assert_true(shim_if_exists("tap/0"));
 	TU_OK(tu_close(fd));
-	TU_OK(tu_if_delete("tun/0"));
+	TU_OK(tu_if_delete("tap/0"));
 	tu_finish();
 }
 
