@@ -439,6 +439,14 @@ test_set_info_lowers_mtu_before_the_byte_limit(void** state)
 	struct tuntap_info now = tu_info(fd);
 	assert_int_equal(now.mtu, 1000);
 	assert_int_equal(now.queue_bytes, 1500 + 14 - 1);
+
+	/* a byte limit one short of the new MTU + header: refused as a whole, the MTU unchanged */
+	info.mtu = 900;
+	info.queue_bytes = 900 + 14 - 1;
+	TU_EXPECT(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), 0), B_BAD_VALUE);
+	now = tu_info(fd);
+	assert_int_equal(now.mtu, 1000);
+	assert_int_equal(now.queue_bytes, 1500 + 14 - 1);
 	tu_finish();
 }
 
