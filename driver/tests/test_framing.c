@@ -258,10 +258,10 @@ test_tun_header_mode_af_both_ways(void** state)
 	tu_put_be32(framed, 0x00000002);
 	tu_ipv4_packet(framed + 4, 100, 7);
 	TU_AT(expect_write_refused(fd, "tun/0", framed, 104, B_BAD_DATA));
-	/* every byte of the prefix counts: AF_INET with any one byte changed is no family */
+	/* every bit of the prefix counts: AF_INET with the top bit of any one byte set is no family */
 	for (int i = 0; i < 4; i++) {
 		tu_put_be32(framed, AF_INET);
-		framed[i] ^= 0x10;
+		framed[i] ^= 0x80;
 		tu_ipv4_packet(framed + 4, 100, 8);
 		TU_AT(expect_write_refused(fd, "tun/0", framed, 104, B_BAD_DATA));
 	}
@@ -470,6 +470,30 @@ test_packet_boundaries_kept(void** state)
 	tu_finish();
 }
 
+/* a packet written to a TUN unit goes to the stack with unspecified addresses of its own
+ * family, each as long as that family's sockaddr (sockaddr_in 16, sockaddr_in6 28) */
+static void
+test_ip_metadata_addresses_fit_the_family(void** state)
+{
+	static const struct {
+		int32 type;
+		uint8 family, length;
+	} kCases[] = {{B_NET_FRAME_TYPE_IPV4, AF_INET, 16}, {B_NET_FRAME_TYPE_IPV6, AF_INET6, 28}};
+	for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
+		net_buffer* buffer = gBufferModule->create(0);
+		assert_non_null(buffer);
+		tuntap_set_ip_metadata(buffer, kCases[i].type);
+		assert_int_equal(buffer->type, kCases[i].type);
+		struct sockaddr* addresses[2] = {buffer->source, buffer->destination};
+		for (int a = 0; a < 2; a++) {
+			assert_int_equal(addresses[a]->sa_len, kCases[i].length);
+			assert_int_equal(addresses[a]->sa_family, kCases[i].family);
+		}
+		gBufferModule->free(buffer);
+	}
+	tu_finish();
+}
+
 /* send_data's caller still owns a buffer the driver refuses (Haiku's stack may look at it again
  * or send it elsewhere): a refusal leaves its type as the stack set it; an accepted one gets the
  * type its IP version names, which the AF prefix of header mode reads */
@@ -525,6 +549,7 @@ main(void)
 		TU_TEST(test_short_read_truncates_and_counts),
 		TU_TEST(test_default_queue_limits),
 		TU_TEST(test_packet_boundaries_kept),
+		TU_TEST(test_ip_metadata_addresses_fit_the_family),
 		TU_TEST(test_refused_send_leaves_the_buffer_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
