@@ -243,6 +243,19 @@ test_tun_header_mode_af_both_ways(void** state)
 	TU_OK(shim_stack_send("tun/0", framed + 4, length, B_NET_FRAME_TYPE_IPV4));
 	TU_EXPECT(tu_fionread(fd), length + 4); /* what the next read returns */
 	tu_expect_read(fd, framed, length + 4);
+	/* a buffer shorter than the prefix gets the prefix's first bytes, written over what was there
+	 */
+	void* user = shim_user_alloc(3);
+	for (size_t size = 1; size <= 3; size++) {
+		uint8 got[3] = {0xff, 0xff, 0xff};
+		shim_user_put(user, got, sizeof(got));
+		TU_OK(shim_stack_send("tun/0", framed + 4, length, B_NET_FRAME_TYPE_IPV4));
+		TU_EXPECT(shim_read_user(fd, user, size), size);
+		shim_user_get(got, user, sizeof(got));
+		assert_memory_equal(got, framed, size);
+		assert_int_equal(got[2], size < 3 ? 0xff : framed[2]);
+	}
+	shim_user_free(user);
 	length = tu_ipv6_packet(framed + 4, 100, 4);
 	tu_put_be32(framed, AF_INET6);
 	TU_OK(shim_stack_send("tun/0", framed + 4, length, B_NET_FRAME_TYPE_IPV6));
