@@ -111,7 +111,7 @@ build_targets "$base" 2 >"$WORK/base/build.log" 2>&1 ||
 test_order() {
 	local t
 	for t in "$base"/build/mutate-so/tests/*; do
-		printf '%s\t%s\n' "$(grep -l "Killed cmocka:${t##*/}\$" "$CACHE"/*.result 2>/dev/null |
+		printf '%s\t%s\n' "$(grep -l "	Killed cmocka:${t##*/}	" "$CACHE"/*.result 2>/dev/null |
 			wc -l)" "${t##*/}"
 	done | sort -k1,1nr -k2,2 | cut -f2 | xargs
 }
