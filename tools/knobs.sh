@@ -40,6 +40,7 @@ knob_kind() {
 	MUTATE_FUZZ) echo "duration or empty" ;;
 	MUTATE_ONLY) echo "revision range" ;;
 	MUTATE_FILES) echo "driver files" ;;
+	MUTATE_RERUN) echo "one of: survived all (or empty)" ;;
 	MAX_LEN) echo "count or empty" ;;
 	SEED) echo "seed or empty" ;;
 	ENGINE) echo "one of: libfuzzer afl" ;;

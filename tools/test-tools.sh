@@ -207,7 +207,7 @@ script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops,ioctl README.md"
 script_rejects "" "bash tools/fault-sweep.sh build/fuzz/det ops corpora" \
 	"fault-sweep: FILE=corpora: not a file (DIR= takes a directory)"
 
-# make mutate: its four knobs are checked before anything runs (tools/mutate/README.md)
+# make mutate: its five knobs are checked before anything runs (tools/mutate/README.md)
 make_rejects "mutate MUTATE_MAX=0" "MUTATE_MAX=0: not a count: use a whole number above 0"
 make_rejects "mutate MUTATE_FUZZ=soon" \
 	"MUTATE_FUZZ=soon: not a duration: use whole seconds above 0 (90), or 90s, 10m, 8h, or nothing"
@@ -220,6 +220,11 @@ make_rejects "mutate MUTATE_FILES=driver/none.c" \
  use driver/<name>.c (comma or space separated)"
 make_takes "mutate MUTATE_FILES=driver/mtu.c MUTATE_MAX=3 MUTATE_ONLY=HEAD~1..HEAD MUTATE_FUZZ=5s" \
 	'MUTATE_FILES="driver/mtu.c"'
+make_rejects "mutate MUTATE_RERUN=survivors" \
+	"MUTATE_RERUN=survivors: use one of: survived all (or empty)"
+make_rejects "mutate-cost MUTATE_RERUN=Killed" "MUTATE_RERUN=Killed: use one of: survived all (or empty)"
+make_takes "mutate MUTATE_RERUN=survived" 'MUTATE_RERUN="survived"'
+make_takes "mutate-cost MUTATE_MAX=4" 'MUTATE_MAX=4 MUTATE_COST=1'
 
 # SCHED= (every fuzzed input's strategy) and make time-to-find's knobs are checked too
 make_rejects "fuzz SCHED=fast" "SCHED=fast: use one of: tape pct chaos mix (or empty)"

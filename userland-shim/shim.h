@@ -174,6 +174,9 @@ status_t shim_stack_send(const char* name, const void* frame, size_t length, int
  * (copied up to `length`), B_TIMED_OUT after timeout microseconds, B_WOULD_BLOCK if timeout 0 */
 ssize_t shim_stack_receive(const char* name, void* buffer, size_t length, bigtime_t timeout);
 int shim_stack_pending(const char* name);
+/* the stack's get_domain(AF_INET) returns NULL while `missing` (no ipv4 add-on); each boot has it
+ */
+void shim_stack_without_inet(bool missing);
 
 /* ---- fault injection --------------------------------------------------------------------- */
 

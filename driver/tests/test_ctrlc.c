@@ -163,6 +163,16 @@ test_ctrlc_repeated_leaves_no_waiter_behind(void** state)
 		TU_OK(shim_interrupt(call->thread));
 		TU_EXPECT(tu_join(call), B_INTERRUPTED);
 	}
+	/* each interrupted reader unregistered itself: no waiter counted, no token banked (a phantom
+	 * waiter would make every wake-up release a token nobody takes) */
+	tuntap_unit* unit = tuntap_unit_get("tap/0");
+	assert_non_null(unit);
+	assert_non_null(unit->owner);
+	assert_int_equal(unit->owner->read_waiters.waiters, 0);
+	int32 tokens = -1;
+	TU_OK(get_sem_count(unit->owner->read_waiters.sem, &tokens));
+	assert_int_equal(tokens, 0);
+	tuntap_unit_put(unit);
 	/* a stale wake-up token would let this reader return early or not at all */
 	struct tu_call* reader = tu_start_read(fd, 2000);
 	tu_wait_blocked(reader);
@@ -172,6 +182,42 @@ test_ctrlc_repeated_leaves_no_waiter_behind(void** state)
 	TU_EXPECT(tu_join(reader), sizeof(frame));
 	assert_memory_equal(reader->buffer, frame, sizeof(frame));
 	TU_EXPECT(tu_fionread(fd), 0);
+	TU_OK(tu_close(fd));
+	TU_OK(tu_if_delete("tap/0"));
+	tu_finish();
+}
+
+/* ctrl+c and a wake-up at once: the waker counts the reader as woken and releases its token, but
+ * the reader has left interrupted; it must take that token back, or the next reader on the
+ * descriptor would wake for nothing */
+static void
+test_ctrlc_racing_a_wakeup_takes_the_token_back(void** state)
+{
+	int fd = open_tap_up();
+	tuntap_unit* unit = tuntap_unit_get("tap/0");
+	assert_non_null(unit);
+	assert_non_null(unit->owner);
+	tuntap_wait_queue* queue = &unit->owner->read_waiters;
+	struct tu_call* reader = tu_start_read(fd, 2000);
+	tu_wait_blocked(reader);
+
+	mutex_lock(&unit->lock); /* the interrupted reader cannot come back in before the wake-up */
+	TU_OK(shim_interrupt(reader->thread));
+	int32 tokens = -1;
+	bigtime_t deadline = system_time() + TU_BLOCK_TIMEOUT;
+	while (get_sem_count(queue->sem, &tokens) == B_OK && tokens < 0 && system_time() < deadline)
+		snooze(1000);
+	assert_int_equal(tokens, 0);         /* it left the semaphore, */
+	assert_int_equal(queue->waiters, 1); /* still counted */
+	tuntap_wait_queue_wake(queue, false);
+	assert_int_equal(queue->waiters, 0);
+	mutex_unlock(&unit->lock);
+
+	TU_EXPECT(tu_join(reader), B_INTERRUPTED);
+	TU_OK(get_sem_count(queue->sem, &tokens));
+	assert_int_equal(tokens, 0);
+	tuntap_unit_put(unit);
+	expect_descriptor_works(fd, "tap/0", 1);
 	TU_OK(tu_close(fd));
 	TU_OK(tu_if_delete("tap/0"));
 	tu_finish();
@@ -291,6 +337,7 @@ main(void)
 		TU_TEST(test_ctrlc_blocked_write),
 		TU_TEST(test_sa_restart_signal_resumes_read_and_write),
 		TU_TEST(test_ctrlc_repeated_leaves_no_waiter_behind),
+		TU_TEST(test_ctrlc_racing_a_wakeup_takes_the_token_back),
 		TU_TEST(test_ctrlc_racing_a_packet_loses_nothing),
 		TU_TEST(test_ctrlc_on_another_thread_does_not_disturb),
 	};

@@ -55,6 +55,25 @@ test_thousand_units_and_lowest_free_clone(void** state)
 	tu_finish();
 }
 
+/* a clone open creates its unit through the stack's IPv4 domain, as ifconfig does: a stack
+ * without one (no ipv4 add-on) refuses the open and nothing is created or left bound */
+static void
+test_clone_open_without_ipv4_creates_nothing(void** state)
+{
+	shim_stack_without_inet(true);
+	TU_EXPECT(shim_open("/dev/tun/clone", SHIM_O_RDWR), B_NOT_SUPPORTED);
+	TU_EXPECT(shim_open("/dev/tap/clone", SHIM_O_RDWR), B_NOT_SUPPORTED);
+	shim_stack_without_inet(false);
+	assert_int_equal(shim_if_count(), 0);
+	tu_assert_no_leak("after the refused clone opens");
+	/* with the domain back the same open creates tap/0 */
+	int fd = tu_open_ok("/dev/tap/clone", SHIM_O_RDWR);
+	assert_true(shim_if_exists("tap/0"));
+	TU_OK(tu_close(fd));
+	TU_OK(tu_if_delete("tap/0"));
+	tu_finish();
+}
+
 static void
 test_clone_units_stay_after_close(void** state)
 {
@@ -396,6 +415,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TU_TEST(test_thousand_units_and_lowest_free_clone),
+		TU_TEST(test_clone_open_without_ipv4_creates_nothing),
 		TU_TEST(test_clone_units_stay_after_close),
 		TU_TEST(test_concurrent_clone_opens_never_share),
 		TU_TEST(test_concurrent_create_and_clone_never_share),

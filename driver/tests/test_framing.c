@@ -243,6 +243,19 @@ test_tun_header_mode_af_both_ways(void** state)
 	TU_OK(shim_stack_send("tun/0", framed + 4, length, B_NET_FRAME_TYPE_IPV4));
 	TU_EXPECT(tu_fionread(fd), length + 4); /* what the next read returns */
 	tu_expect_read(fd, framed, length + 4);
+	/* a buffer shorter than the prefix gets the prefix's first bytes, written over what was there
+	 */
+	void* user = shim_user_alloc(3);
+	for (size_t size = 1; size <= 3; size++) {
+		uint8 got[3] = {0xff, 0xff, 0xff};
+		shim_user_put(user, got, sizeof(got));
+		TU_OK(shim_stack_send("tun/0", framed + 4, length, B_NET_FRAME_TYPE_IPV4));
+		TU_EXPECT(shim_read_user(fd, user, size), size);
+		shim_user_get(got, user, sizeof(got));
+		assert_memory_equal(got, framed, size);
+		assert_int_equal(got[2], size < 3 ? 0xff : framed[2]);
+	}
+	shim_user_free(user);
 	length = tu_ipv6_packet(framed + 4, 100, 4);
 	tu_put_be32(framed, AF_INET6);
 	TU_OK(shim_stack_send("tun/0", framed + 4, length, B_NET_FRAME_TYPE_IPV6));
@@ -258,6 +271,13 @@ test_tun_header_mode_af_both_ways(void** state)
 	tu_put_be32(framed, 0x00000002);
 	tu_ipv4_packet(framed + 4, 100, 7);
 	TU_AT(expect_write_refused(fd, "tun/0", framed, 104, B_BAD_DATA));
+	/* every bit of the prefix counts: AF_INET with the top bit of any one byte set is no family */
+	for (int i = 0; i < 4; i++) {
+		tu_put_be32(framed, AF_INET);
+		framed[i] ^= 0x80;
+		tu_ipv4_packet(framed + 4, 100, 8);
+		TU_AT(expect_write_refused(fd, "tun/0", framed, 104, B_BAD_DATA));
+	}
 	uint8 big[1505];
 	tu_put_be32(big, AF_INET);
 	tu_ipv4_packet(big + 4, 1500, 8);
@@ -463,6 +483,30 @@ test_packet_boundaries_kept(void** state)
 	tu_finish();
 }
 
+/* a packet written to a TUN unit goes to the stack with unspecified addresses of its own
+ * family, each as long as that family's sockaddr (sockaddr_in 16, sockaddr_in6 28) */
+static void
+test_ip_metadata_addresses_fit_the_family(void** state)
+{
+	static const struct {
+		int32 type;
+		uint8 family, length;
+	} kCases[] = {{B_NET_FRAME_TYPE_IPV4, AF_INET, 16}, {B_NET_FRAME_TYPE_IPV6, AF_INET6, 28}};
+	for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
+		net_buffer* buffer = gBufferModule->create(0);
+		assert_non_null(buffer);
+		tuntap_set_ip_metadata(buffer, kCases[i].type);
+		assert_int_equal(buffer->type, kCases[i].type);
+		struct sockaddr* addresses[2] = {buffer->source, buffer->destination};
+		for (int a = 0; a < 2; a++) {
+			assert_int_equal(addresses[a]->sa_len, kCases[i].length);
+			assert_int_equal(addresses[a]->sa_family, kCases[i].family);
+		}
+		gBufferModule->free(buffer);
+	}
+	tu_finish();
+}
+
 /* send_data's caller still owns a buffer the driver refuses (Haiku's stack may look at it again
  * or send it elsewhere): a refusal leaves its type as the stack set it; an accepted one gets the
  * type its IP version names, which the AF prefix of header mode reads */
@@ -518,6 +562,7 @@ main(void)
 		TU_TEST(test_short_read_truncates_and_counts),
 		TU_TEST(test_default_queue_limits),
 		TU_TEST(test_packet_boundaries_kept),
+		TU_TEST(test_ip_metadata_addresses_fit_the_family),
 		TU_TEST(test_refused_send_leaves_the_buffer_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -404,11 +404,65 @@ test_header_mode_tun_only(void** state)
 	TU_OK(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0));
 	assert_int_equal(tu_info(tun).header_mode, TUNTAP_HEADER_NONE);
 
+	/* the prefix needs room in the byte limit beside a whole MTU: exactly enough is enough */
+	struct tuntap_info info = tu_info(tun);
+	tu_set_queue_limits(tun, info.queue_packets, info.mtu + 4);
 	mode = TUNTAP_HEADER_AF;
+	TU_OK(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0));
+	assert_int_equal(tu_info(tun).header_mode, TUNTAP_HEADER_AF);
+	mode = TUNTAP_HEADER_NONE;
+	TU_OK(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0));
+	tu_set_queue_limits(tun, info.queue_packets, info.mtu + 3);
+	mode = TUNTAP_HEADER_AF;
+	TU_EXPECT(shim_ioctl_buf(tun, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0), B_BAD_VALUE);
+	assert_int_equal(tu_info(tun).header_mode, TUNTAP_HEADER_NONE);
+
 	TU_EXPECT(shim_ioctl_buf(tap, TUNTAP_SET_HEADER_MODE, &mode, sizeof(mode), 0), B_NOT_SUPPORTED);
 	uint32 got = 0xffff;
 	TU_OK(shim_ioctl_buf(tap, TUNTAP_GET_HEADER_MODE, &got, sizeof(got), 0));
 	assert_int_equal(got, TUNTAP_HEADER_NONE);
+	tu_finish();
+}
+
+/* a smaller MTU and a byte limit below the old MTU + header but holding the new one, in one
+ * SET_INFO: the MTU goes first, so the limit is never below the MTU in force (TAP: header 14) */
+static void
+test_set_info_lowers_mtu_before_the_byte_limit(void** state)
+{
+	tu_if_create_ok("tap/0", false);
+	int fd = tu_open_ok("/dev/tap/0", SHIM_O_RDWR);
+	struct tuntap_info info = tu_info(fd);
+	assert_int_equal(info.mtu, 1500);
+	info.mtu = 1000;
+	info.queue_bytes = 1500 + 14 - 1;
+	TU_OK(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), 0));
+	struct tuntap_info now = tu_info(fd);
+	assert_int_equal(now.mtu, 1000);
+	assert_int_equal(now.queue_bytes, 1500 + 14 - 1);
+
+	/* a byte limit one short of the new MTU + header: refused as a whole, the MTU unchanged */
+	info.mtu = 900;
+	info.queue_bytes = 900 + 14 - 1;
+	TU_EXPECT(shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), 0), B_BAD_VALUE);
+	now = tu_info(fd);
+	assert_int_equal(now.mtu, 1000);
+	assert_int_equal(now.queue_bytes, 1500 + 14 - 1);
+	tu_finish();
+}
+
+/* the stack's per-device control hook takes no request (the stack answers its own ioctls) */
+static void
+test_device_control_hook_refuses_every_op(void** state)
+{
+	tu_if_create_ok("tun/0", false);
+	tuntap_unit* unit = tuntap_unit_get("tun/0");
+	assert_non_null(unit);
+	static const int32 kOps[] = {0, 1, 0x6900, INT32_MAX, -1};
+	uint32 argument = 0;
+	for (size_t i = 0; i < sizeof(kOps) / sizeof(kOps[0]); i++)
+		TU_EXPECT(gTuntapModule.device.control(&unit->device, kOps[i], &argument, sizeof(argument)),
+			B_BAD_VALUE);
+	tuntap_unit_put(unit);
 	tu_finish();
 }
 
@@ -557,6 +611,8 @@ main(void)
 		TU_TEST(test_get_info_defaults),
 		TU_TEST(test_set_info_applies_limits_and_refuses_bad_values),
 		TU_TEST(test_header_mode_tun_only),
+		TU_TEST(test_set_info_lowers_mtu_before_the_byte_limit),
+		TU_TEST(test_device_control_hook_refuses_every_op),
 		TU_TEST(test_blocking_mode_ioctls),
 		TU_TEST(test_user_copy_fault_changes_nothing),
 		TU_TEST(test_fionread_follows_the_head_packet),

@@ -36,6 +36,12 @@ test_each_unit_gets_a_random_local_unicast_mac(void** state)
 		tu_if_create_ok(name, false);
 		mac_of(name, macs[i]);
 		expect_local_unicast(macs[i]);
+		/* drawing the MAC wrote its six bytes and nothing around them */
+		tuntap_unit* unit = tuntap_unit_get(name);
+		assert_non_null(unit);
+		assert_int_equal(unit->device.header_length, 14);
+		assert_int_equal(unit->device.address.length, 6);
+		tuntap_unit_put(unit);
 		for (int j = 0; j < i; j++)
 			assert_memory_not_equal(macs[i], macs[j], 6);
 	}

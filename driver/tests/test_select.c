@@ -46,6 +46,44 @@ test_idle_poll_loop_has_no_wakeups(void** state)
 	tu_finish();
 }
 
+/* tun/0, down, a non-blocking descriptor on it, and an IPv4 packet to write */
+static int
+open_tun_down(uint8* packet, size_t length)
+{
+	tu_if_create_ok("tun/0", false);
+	tu_ipv4_packet(packet, length, 1);
+	return tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
+}
+
+/* a selector waiting for room on a full to_stack queue is not woken by a packet for the
+ * application (a transition to readable, not to writable), only by the room itself */
+static void
+test_full_queue_selector_woken_only_by_room(void** state)
+{
+	uint8 packet[100];
+	int fd = open_tun_down(packet, sizeof(packet));
+	tuntap_unit* unit = tu_unit_up_undrained("tun/0");
+	tu_set_queue_limits(fd, 1, 64 * 1024);
+	TU_EXPECT(shim_write(fd, packet, sizeof(packet)), sizeof(packet));
+	assert_int_equal(poll_now(fd, SHIM_POLLOUT), 0);
+
+	struct tu_call* poller = tu_start_poll(fd, SHIM_POLLOUT, B_INFINITE_TIMEOUT);
+	tu_wait_blocked(poller);
+	int64 notifications = shim_select_notifications();
+	TU_OK(shim_stack_send("tun/0", packet, sizeof(packet), 0));
+	assert_int_equal(shim_select_notifications(), notifications);
+	assert_int_equal(poll_now(fd, SHIM_POLLOUT), 0);
+
+	tu_unit_take(unit, fd, packet, sizeof(packet));
+	TU_EXPECT(tu_join(poller), 1);
+	assert_int_equal(poller->pollfd.revents, SHIM_POLLOUT);
+	assert_int_equal(shim_select_notifications(), notifications + 1);
+	tu_expect_read(fd, packet, sizeof(packet));
+	TU_OK(tu_close(fd));
+	tu_unit_down_put(unit);
+	tu_finish();
+}
+
 static void
 test_one_packet_one_wakeup(void** state)
 {
@@ -91,10 +129,8 @@ test_pollin_iff_read_would_not_block(void** state)
 static void
 test_pollout_iff_write_accepted(void** state)
 {
-	tu_if_create_ok("tun/0", false);
-	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR | SHIM_O_NONBLOCK);
 	uint8 packet[100];
-	tu_ipv4_packet(packet, sizeof(packet), 1);
+	int fd = open_tun_down(packet, sizeof(packet));
 
 	/* down: writes are accepted (and dropped), so the descriptor is writable */
 	assert_int_equal(poll_now(fd, SHIM_POLLOUT), SHIM_POLLOUT);
@@ -307,6 +343,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		TU_TEST(test_idle_poll_loop_has_no_wakeups),
 		TU_TEST(test_one_packet_one_wakeup),
+		TU_TEST(test_full_queue_selector_woken_only_by_room),
 		TU_TEST(test_pollin_iff_read_would_not_block),
 		TU_TEST(test_pollout_iff_write_accepted),
 		TU_TEST(test_pollhup_after_delete),

@@ -407,7 +407,12 @@ do_receive(int index, size_t size, bigtime_t timeout)
 			}
 		}
 	} else
-		FZ_EXPECT_IN("receive", status, ifc->exists ? B_WOULD_BLOCK : B_BAD_VALUE, B_TIMED_OUT);
+		/* nothing came: a poll (no timeout) would block, a wait timed out (acquire_sem_etc) */
+		fz_expect1("receive", status,
+			!ifc->exists   ? B_BAD_VALUE
+			: timeout == 0 ? B_WOULD_BLOCK
+						   : B_TIMED_OUT,
+			faults);
 	return status;
 }
 

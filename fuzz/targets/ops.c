@@ -135,6 +135,52 @@ slot_fd(const struct fz_op* op)
 	return fd;
 }
 
+/* Non-blocking mode, per descriptor number (atomic): whether the descriptor now open there has
+ * ever been non-blocking (O_NONBLOCK at open, or B_SET_NONBLOCKING_IO since: sticky, a call under
+ * way may have seen it), and a generation bumped before each open that returns the number resets
+ * it; a close sets it first (the number is reused at once). A read or write that returns
+ * B_WOULD_BLOCK on a descriptor that was blocking throughout is a driver bug (the contract: a
+ * blocking descriptor waits), whatever the other threads did. */
+#define NB_FDS 256
+static int32 sNonblockEver[NB_FDS], sFdGeneration[NB_FDS];
+
+static void
+nonblock_opened(int fd, bool nonblocking)
+{
+	if (fd < 0 || fd >= NB_FDS)
+		return;
+	__atomic_fetch_add(&sFdGeneration[fd], 1, __ATOMIC_SEQ_CST); /* first: see blocked_wait() */
+	__atomic_store_n(&sNonblockEver[fd], nonblocking, __ATOMIC_SEQ_CST);
+}
+
+/* every close: from here until the number's next open resets it, anything goes */
+static int64
+close_fd(int fd)
+{
+	if (fd >= 0 && fd < NB_FDS)
+		__atomic_store_n(&sNonblockEver[fd], 1, __ATOMIC_SEQ_CST);
+	return shim_close(fd);
+}
+
+static int32
+fd_generation(int fd)
+{
+	return fd >= 0 && fd < NB_FDS ? __atomic_load_n(&sFdGeneration[fd], __ATOMIC_SEQ_CST) : -1;
+}
+
+/* a B_WOULD_BLOCK from a descriptor blocking since `generation` was read before the call */
+static void
+blocked_wait(const char* what, int fd, int32 generation, int64 status)
+{
+	if (status != B_WOULD_BLOCK || fd < 0 || fd >= NB_FDS
+		|| __atomic_load_n(&sFaultsArmed, __ATOMIC_SEQ_CST))
+		return;
+	/* the flag before the generation: an open resetting the flag has bumped it already */
+	int32 ever = __atomic_load_n(&sNonblockEver[fd], __ATOMIC_SEQ_CST);
+	FZ_CHECK_CONTRACT(ever != 0 || fd_generation(fd) != generation,
+		"%s returned B_WOULD_BLOCK on a blocking descriptor: it must wait", what);
+}
+
 static void
 take_slot(int slot, int fd, int path)
 {
@@ -143,7 +189,7 @@ take_slot(int slot, int fd, int path)
 	__atomic_store_n(&sSlotEverDeleted[slot], 0, __ATOMIC_SEQ_CST);
 	int old = __atomic_exchange_n(&fz_slot[slot], fd, __ATOMIC_SEQ_CST);
 	if (old >= 0)
-		shim_close(old);
+		close_fd(old);
 }
 
 /* a call on a descriptor: closed meanwhile (or never opened), or its unit deleted */
@@ -187,11 +233,18 @@ do_io(struct worker* self, const struct fz_op* op)
 		/* universal: what the stack may receive (our header mode strips a 4-byte prefix) */
 		fz_frame_log_add(slot_iface(op), 1, buffer, length);
 		fz_frame_log_add(slot_iface(op), 1, buffer + 4, length - 4);
+		int32 generation = fd_generation(fd);
 		int64 status = shim_write(fd, buffer, length);
 		EXPECT(status, (int64)length, B_WOULD_BLOCK, B_BAD_VALUE, B_BAD_DATA, STALE);
+		blocked_wait("write", fd, generation, status);
 		return status;
 	}
+	int32 generation = fd_generation(fd);
 	int64 status = shim_read(fd, buffer, size);
+	blocked_wait("read", fd, generation, status);
+	/* a packet is never empty and an empty queue never reads as 0 bytes: 0 only truncates */
+	FZ_CHECK_CONTRACT(
+		status != 0 || size == 0, "read returned 0 bytes into a %zu byte buffer", size);
 	if (status > 0) {
 		FZ_CHECK((size_t)status <= size, "read returned %lld bytes for a %zu byte buffer",
 			(long long)status, size);
@@ -237,10 +290,13 @@ do_ioctl(struct worker* self, const struct fz_op* op)
 		arg.value = TUNTAP_HEADER_AF;
 	else if (which == IO_QUEUE)
 		arg.info = (struct tuntap_info){.mtu = 1500, .queue_packets = 2, .queue_bytes = 4096};
+	if (which == IO_NONBLOCK && fd >= 0 && fd < NB_FDS) /* before: a read under way may see it */
+		__atomic_store_n(&sNonblockEver[fd], 1, __ATOMIC_SEQ_CST);
 	int64 status = which == IO_NONBLOCK || which == IO_BLOCK
 					   ? shim_ioctl(fd, kCodes[which], NULL, 0)
 					   : shim_ioctl_buf(fd, kCodes[which], &arg, size, size);
-	EXPECT(status, B_OK, B_NOT_SUPPORTED, STALE);
+	/* our driver refuses only the AF header on a TAP descriptor as unsupported */
+	EXPECT(status, B_OK, !FZ_CONTRACT || which == IO_HEADER ? B_NOT_SUPPORTED : B_OK, STALE);
 	if (status == B_OK && which == IO_STATS)
 		fz_check_stats(&arg.stats, "TUNTAP_GET_STATS");
 	if (status == B_OK && which == IO_NAME)
@@ -348,6 +404,7 @@ do_open(struct worker* self, const struct fz_op* op)
 {
 	const char* path = fz_unit_text(self->name, "/dev/", kPaths, op->arg[1]);
 	int fd = shim_open(path, SHIM_O_RDWR | (op->arg[2] != 0 ? SHIM_O_NONBLOCK : 0));
+	nonblock_opened(fd, op->arg[2] != 0);
 	if (fd >= 0) {
 		/* a clone open makes the lowest free unit of its kind: tun/0 or tun/1 (tap/...) perhaps */
 		for (int name = 0; op->arg[1] >= 4 && name < 4; name++) {
@@ -373,8 +430,9 @@ execute(struct worker* self, const struct fz_op* op)
 			return do_open(self, op);
 		case CLOSE: {
 			int fd = __atomic_exchange_n(&fz_slot[op->arg[0] % FZ_SLOTS], -1, __ATOMIC_SEQ_CST);
-			int64 status = shim_close(fd);
-			EXPECT(status, B_OK, B_FILE_ERROR);
+			/* the exchange made the descriptor this thread's alone to close */
+			int64 status = close_fd(fd);
+			EXPECT(status, fd >= 0 ? B_OK : B_FILE_ERROR);
 			return status;
 		}
 		case READ:
@@ -557,6 +615,8 @@ run(const struct fz_program* program)
 	memset(sWorkers, 0, sizeof(sWorkers));
 	sStop = 0;
 	sFaultsArmed = program->fail_nth > 0; /* a failnth header: a fault may come at any call */
+	for (int fd = 0; fd < NB_FDS; fd++)   /* a number not opened by do_open: no check */
+		__atomic_store_n(&sNonblockEver[fd], 1, __ATOMIC_SEQ_CST);
 	for (int slot = 0; slot < FZ_SLOTS; slot++) {
 		sSlotPath[slot] = -1;
 		sSlotDeleted[slot] = 0;

@@ -4,7 +4,10 @@
 #
 # env: MUTATE_FILES (driver files, default all)  MUTATE_ONLY (git range: changed lines only)
 #      MUTATE_MAX (at most N mutants, spread evenly)  MUTATE_FUZZ (fuzz-ci seconds per mutant, off)
+#      MUTATE_RERUN (survived|all: run again what is on file)
 #      MUTATE_LIST=<tsv> (run exactly these mutants: make mutate-test)
+#      MUTATE_COST=1 (make mutate-cost: both slots run every mutant, slot 0 relinking the 25 test
+#      binaries statically as before, slot 1 through the shared library; time and verdicts compared)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOP=$PWD
@@ -64,6 +67,9 @@ if [ -n "${MUTATE_MAX:-}" ] && [ "$total" -gt "$MUTATE_MAX" ]; then
 		pick[NR]' "$OUT/selected.tsv" >"$OUT/sample.tsv"
 	mv "$OUT/sample.tsv" "$OUT/selected.tsv"
 fi
+# run in the order of the ids (hashes): a run stopped part way has run a sample spread over every
+# file and kind, not the first files
+sort -t$'\t' -k1,1 -o "$OUT/selected.tsv" "$OUT/selected.tsv"
 count=$(wc -l <"$OUT/selected.tsv")
 echo "== mutate: $count mutant(s) of $(wc -l <"$OUT/all.tsv") in $FILES" \
 	"${MUTATE_ONLY:+(lines changed in $MUTATE_ONLY)}"
@@ -81,8 +87,10 @@ copy_sources() {
 		--exclude=./.git -cf - . | tar -C "$dest" -xf -
 }
 REPLAYERS=(build/fuzz/det/rp/ops build/fuzz/det/rp/ioctl build/fuzz/det/rp/frames)
-build_targets() { # TREE [JOBS]: the replayers and the ASan build's cmocka test binaries
-	make --no-print-directory -C "$1" -j"${2:-1}" tests-built SAN=asan "${REPLAYERS[@]}"
+COST=${MUTATE_COST:-}
+build_targets() { # TREE [JOBS]: the replayers and the cmocka test binaries on libshim.so
+	make --no-print-directory -C "$1" -j"${2:-1}" mutate-so-tests "${REPLAYERS[@]}" \
+		${COST:+tests-built SAN=asan}
 }
 
 base=$WORK/base/tree
@@ -92,16 +100,29 @@ if [ ! -d "$base/build/asan" ] && [ -d build/asan ] && [ -d build/fuzz/det/rp ];
 	mkdir -p "$base/build/fuzz/det" # the tree's own objects (mtimes kept): little to rebuild
 	cp -a build/asan "$base/build/"
 	cp -a build/fuzz/det/rp build/fuzz/det/shim-san "$base/build/fuzz/det/"
+	[ ! -d build/mutate-so ] || cp -a build/mutate-so "$base/build/"
 fi
 build_targets "$base" 2 >"$WORK/base/build.log" 2>&1 ||
 	{ tail -n 30 "$WORK/base/build.log"; die "building the unmutated copy failed"; }
 [ -z "$FUZZ_SECS" ] || make --no-print-directory -C "$base" -j2 fuzz-deps >/dev/null
 
-# killers TREE: "Killed <by>", "Timeout <by>", "CompileError" or "Survived", one line. The
+# the cmocka binaries, those that killed most mutants on file first (the rest by name): a mutant
+# one of them kills is usually killed by the first few
+test_order() {
+	local t
+	for t in "$base"/build/mutate-so/tests/*; do
+		printf '%s\t%s\n' "$(grep -l "	Killed cmocka:${t##*/}	" "$CACHE"/*.result 2>/dev/null |
+			wc -l)" "${t##*/}"
+	done | sort -k1,1nr -k2,2 | cut -f2 | xargs
+}
+
+# killers TREE [static]: "Killed <by>", "Timeout <by>", "CompileError" or "Survived", one line. The
 # cheapest first: the replayers (one driver object compiled, three links, about 2 s of replays),
-# then the cmocka tests (25 binaries to link, about 13 s to run), then fuzz-ci if asked.
+# then the cmocka tests (one object and libshim.so rebuilt, no test binary relinked; with static,
+# the 25 binaries of the ASan build relinked, as before), then fuzz-ci if asked.
 killers() {
-	local tree=$1 bin rc t
+	local tree=$1 how=${2:-} bin rc t dir=build/mutate-so/tests target=build/mutate-so/libshim.so
+	[ -z "$how" ] || { dir=build/asan/tests target="tests-built SAN=asan"; }
 	make --no-print-directory -C "$tree" "${REPLAYERS[@]}" >"$tree/../build.log" 2>&1 ||
 		{ echo CompileError; return; }
 	for t in $TARGETS; do
@@ -111,8 +132,11 @@ killers() {
 		[ $rc -eq 124 ] || [ $rc -eq 137 ] && { echo "Timeout replay:$t"; return; }
 		[ $rc -eq 0 ] || { echo "Killed replay:$t"; return; }
 	done
-	build_targets "$tree" >>"$tree/../build.log" 2>&1 || { echo CompileError; return; }
-	for bin in "$tree"/build/asan/tests/*; do
+	# shellcheck disable=SC2086 # target is one goal, or one goal and its variable
+	make --no-print-directory -C "$tree" $target >>"$tree/../build.log" 2>&1 ||
+		{ echo CompileError; return; }
+	for bin in $TESTS; do
+		bin=$tree/$dir/$bin
 		rc=0
 		{ timeout -k 5 "$KILL_LIMIT" "$bin" >/dev/null 2>&1; } 2>/dev/null || rc=$?
 		[ $rc -eq 124 ] || [ $rc -eq 137 ] && { echo "Timeout cmocka:$(basename "$bin")"; return; }
@@ -128,17 +152,30 @@ killers() {
 	echo Survived
 }
 
+CACHE=$OUT/cache # every verdict on file, by mutant id and its diff's hash: a run resumes
+mkdir -p "$CACHE"
+TESTS=$(test_order)
 baseline=$(killers "$base")
 [ "$baseline" = Survived ] ||
 	die "the unmutated driver fails its own killers ($baseline): fix that first"
-echo "== mutate: base copy built and green in $((SECONDS - start)) s"
+[ -z "$COST" ] || [ "$(killers "$base" static)" = Survived ] ||
+	die "the unmutated driver fails its statically linked tests: fix that first"
+echo "== mutate: base copy built and green in $((SECONDS - start)) s; cmocka order: $TESTS"
 
-# worker SLOT: runs every mutant of $WORK/slotN/list.tsv in its own copy of the base
+# on_file ID KEY: the verdict on file for this mutant and diff, unless MUTATE_RERUN asks again
+on_file() {
+	local f=$CACHE/$1.$2.result
+	[ -f "$f" ] && [ "${MUTATE_RERUN:-}" != all ] || return 1
+	[ "${MUTATE_RERUN:-}" != survived ] || [ "$(cut -f2 "$f")" != Survived ] || return 1
+	cat "$f"
+}
+
+# worker SLOT [static]: runs every mutant of $WORK/slotN/list.tsv in its own copy of the base
 worker() {
-	local slot=$WORK/slot$1 tree=$WORK/slot$1/tree
+	local slot=$WORK/slot$1 tree=$WORK/slot$1/tree how=${2:-}
 	rm -rf "$tree"
 	cp -a "$base" "$tree"
-	local id file line col eline ecol kind repl t0 verdict f
+	local id file line col eline ecol kind repl t0 verdict f key res
 	while IFS=$'\t' read -r id file line col eline ecol kind _ repl; do
 		t0=$(date +%s.%N)
 		touch "$slot/marker"
@@ -146,28 +183,49 @@ worker() {
 		python3 tools/mutate/gen.py apply "$base/$file" "$line" "$col" "$eline" "$ecol" "$repl" \
 			>"$tree/$file"
 		diff -u --label "a/$file" --label "b/$file" "$base/$file" "$tree/$file" \
-			>"$OUT/results/$id.diff" || true
-		verdict=$(killers "$tree")
+			>"$slot/diff" || true
+		key=$(sha1sum <"$slot/diff" | cut -c1-12)
+		cp "$slot/diff" "$OUT/results/$id.diff"
+		if [ -z "$COST" ] && res=$(on_file "$id" "$key"); then
+			cp -p "$base/$file" "$tree/$file"
+			echo "$res" >"$OUT/results/$id.result"
+			printf '%-10s %-22s %5s %-18s %s (on file)\n' "$id" "$file" "$line" "$kind" \
+				"$(cut -f2 <<<"$res")"
+			continue
+		fi
+		verdict=$(killers "$tree" "$how")
 		# back to the base: the source with its time, and every file the mutant's build rewrote
 		cp -p "$base/$file" "$tree/$file"
 		find "$tree/build" -newer "$slot/marker" -type f -printf '%P\n' | while read -r f; do
 			if [ -e "$base/build/$f" ]; then cp -p "$base/build/$f" "$tree/build/$f"; else
 				rm -f "$tree/build/$f"; fi
 		done
-		printf '%s\t%s\t%.1f\n' "$id" "$verdict" \
-			"$(echo "$(date +%s.%N) - $t0" | bc)" >"$OUT/results/$id.result"
+		res=$(printf '%s\t%s\t%.1f' "$id" "$verdict" "$(echo "$(date +%s.%N) - $t0" | bc)")
+		if [ -n "$COST" ]; then
+			echo "$res" >"$OUT/cost$1/$id.result"
+		else # whole files only: a run stopped here leaves nothing half written on file
+			cp "$slot/diff" "$CACHE/$id.$key.diff"
+			echo "$res" >"$CACHE/$id.$key.tmp"
+			mv "$CACHE/$id.$key.tmp" "$CACHE/$id.$key.result"
+			echo "$res" >"$OUT/results/$id.result"
+		fi
 		printf '%-10s %-22s %5s %-18s %s\n' "$id" "$file" "$line" "$kind" "$verdict"
 	done <"$slot/list.tsv"
 }
 
-rm -rf "$OUT/results"
+rm -rf "$OUT/results" "$OUT/cost0" "$OUT/cost1"
 mkdir -p "$OUT/results"
 for s in 0 1; do
 	mkdir -p "$WORK/slot$s"
-	awk -v s=$s 'NR % 2 == s' "$OUT/selected.tsv" >"$WORK/slot$s/list.tsv"
+	if [ -n "$COST" ]; then
+		cp "$OUT/selected.tsv" "$WORK/slot$s/list.tsv"
+		mkdir -p "$OUT/cost$s"
+	else
+		awk -v s=$s 'NR % 2 == s' "$OUT/selected.tsv" >"$WORK/slot$s/list.tsv"
+	fi
 done
 run_start=$SECONDS
-worker 0 &
+worker 0 ${COST:+static} &
 w0=$!
 worker 1 &
 w1=$!
@@ -176,4 +234,7 @@ wait $w0 || rc=1
 wait $w1 || rc=1
 [ $rc -eq 0 ] || die "a worker failed (see above)"
 echo "== mutate: $count mutant(s) run in $((SECONDS - run_start)) s (2 at a time)"
+if [ -n "$COST" ]; then
+	exec python3 tools/mutate/cost.py "$OUT/cost0" "$OUT/cost1"
+fi
 python3 tools/mutate/report.py "$OUT" "$TOP"

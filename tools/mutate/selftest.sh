@@ -29,7 +29,7 @@ for spec in "${SPECS[@]}"; do
 		'$2 == f && $7 == k && $8 == o && (r == "" || $9 == r)' "$OUT/all.tsv")
 	[ "$n" -eq 1 ] || { echo "mutate-test: '$spec' names $n mutants, not 1" >&2; exit 1; }
 done
-MUTATE_OUT=$OUT MUTATE_LIST=$OUT/list.tsv bash tools/mutate/run.sh >"$OUT/run.log" 2>&1 ||
+MUTATE_OUT=$OUT MUTATE_LIST=$OUT/list.tsv MUTATE_RERUN=all bash tools/mutate/run.sh >"$OUT/run.log" 2>&1 ||
 	{ tail -n 20 "$OUT/run.log"; echo "mutate-test: make mutate failed" >&2; exit 1; }
 bad=0
 i=0

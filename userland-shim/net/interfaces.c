@@ -235,22 +235,39 @@ add_interface(const struct ifaliasreq* request, struct shim_device_interface* de
 	return B_OK;
 }
 
+/* Haiku's add_interface_address() (network/stack/interfaces.cpp): each of the request's three
+ * addresses is of the domain's family or AF_UNSPEC, else B_BAD_VALUE (and a new interface goes) */
+static bool
+families_fit(const struct ifaliasreq* request, int family)
+{
+	const struct sockaddr_storage* addresses[3] = {
+		&request->ifra_addr, &request->ifra_mask, &request->ifra_broadaddr};
+	for (int i = 0; i < 3; i++) {
+		if (addresses[i]->ss_family != family && addresses[i]->ss_family != AF_UNSPEC)
+			return false;
+	}
+	return true;
+}
+
 /* SIOCAIFADDR: an address for a listed interface, else a new interface on the device
  * interface of that name (the old one while it is still listed) */
 static status_t
-add_interface_or_address(const struct ifaliasreq* request)
+add_interface_or_address(const struct ifaliasreq* request, int family)
 {
 	struct shim_interface* interface = shim_stack_get_interface(request->ifra_name);
 	if (interface != NULL) {
-		set_ipv4(interface, request);
+		bool fit = families_fit(request, family);
+		if (fit)
+			set_ipv4(interface, request);
 		shim_stack_put_interface(interface);
-		return B_OK;
+		return fit ? B_OK : B_BAD_VALUE;
 	}
 	struct shim_device_interface* deviceInterface =
 		shim_get_device_interface(request->ifra_name, true);
 	if (deviceInterface == NULL)
 		return B_DEVICE_NOT_FOUND;
-	status_t status = add_interface(request, deviceInterface);
+	status_t status =
+		families_fit(request, family) ? add_interface(request, deviceInterface) : B_BAD_VALUE;
 	shim_put_device_interface(deviceInterface);
 	return status;
 }
@@ -302,7 +319,7 @@ datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
 			if (value == NULL || user_memcpy(&request, value, sizeof(request)) != B_OK)
 				return B_BAD_ADDRESS;
 			request.ifra_name[IF_NAMESIZE - 1] = '\0';
-			return add_interface_or_address(&request);
+			return add_interface_or_address(&request, domain->family);
 		}
 		case SIOCDIFADDR: {
 			struct ifreq request;
@@ -332,9 +349,22 @@ datalink_control(net_domain* domain, int32 option, void* value, size_t* _length)
 
 /* ---- the stack's own modules ----------------------------------------------------------------- */
 
+/* a stack without IPv4 (no ipv4 add-on registered its domain): shim_stack_without_inet() */
+static int32 sInetMissing; /* atomic */
+
+void
+shim_stack_without_inet(bool missing)
+{
+	atomic_set(&sInetMissing, missing ? 1 : 0);
+}
+
+/* Haiku's get_domain() (network/stack/domains.cpp) looks the family up among the domains the
+ * protocol add-ons registered: NULL for one nobody registered */
 static net_domain*
 stack_get_domain(int family)
 {
+	if (family == AF_INET && atomic_get(&sInetMissing) != 0)
+		return NULL;
 	if (family == AF_INET)
 		return &sInetDomain;
 	if (family == AF_INET6)
@@ -361,6 +391,7 @@ static struct net_datalink_module_info sDatalinkModule = {
 void
 shim_stack_init(void)
 {
+	shim_stack_without_inet(false); /* every boot has its IPv4 domain */
 	shim_device_interfaces_reset(interface_removed_device);
 	shim_module_register(&sStackModule.info, NULL);
 	shim_module_register(&sDatalinkModule.info, NULL);
