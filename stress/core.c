@@ -266,7 +266,7 @@ gate_leave(void)
 }
 
 void
-check_nodes(struct worker* worker)
+check_nodes(struct worker* worker, void (*underGate)(struct worker* worker, int interfaces))
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -283,6 +283,8 @@ check_nodes(struct worker* worker)
 	op_begin(worker, OP_CHECK, -1, gStress.call_bound);
 	int interfaces = shim_if_count();
 	int nodes = shim_count_nodes("tun/") + shim_count_nodes("tap/");
+	if (underGate != NULL)
+		underGate(worker, interfaces);
 	op_end(worker, OP_CHECK);
 	pthread_rwlock_unlock(&sGate);
 	atomic_add64(&gStress.node_checks, 1);

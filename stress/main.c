@@ -48,7 +48,7 @@ static status_t
 checker_main(struct worker* self)
 {
 	while (!stopping()) {
-		check_nodes(self);
+		check_nodes(self, checkpoint_objects);
 		units_check_stats(self);
 		snooze(rng_range(&self->rng, 100000, 300000));
 	}
@@ -148,6 +148,7 @@ main(int argc, char** argv)
 	 * plan (a publish refused then would leave a clone node missing until a reload, as on Haiku) */
 	shim_lookup("/dev/tun/clone");
 	shim_lookup("/dev/tap/clone");
+	checkpoint_boot();
 	gStress.start = system_time();
 	gStress.deadline = gStress.start + gStress.duration;
 	struct worker* self = worker_spawn("main", NULL, NULL, false);

@@ -189,10 +189,11 @@ void stress_output_lock(void);
 void stress_output_unlock(void);
 
 /* the gate: every stack-side call that can create, delete or hold an interface runs inside it
- * (shared); the node check takes it alone, so "live units == published nodes" holds exactly */
+ * (shared); the node check takes it alone, so "live units == published nodes" holds exactly;
+ * `underGate` (or NULL) runs there too, with the interfaces counted (checkpoint_objects) */
 void gate_enter(struct worker* worker);
 void gate_leave(void);
-void check_nodes(struct worker* worker);
+void check_nodes(struct worker* worker, void (*underGate)(struct worker* worker, int interfaces));
 
 void monitor_start(void);
 void monitor_stop(void);
@@ -285,6 +286,20 @@ status_t unit_stats(struct worker* self, struct unit* unit, int fd, struct tunta
 void check_stats_identity(struct worker* self, const char* name, const struct tuntap_stats* stats);
 /* stable unit, workers gone: drain both ways, then every counter must match exactly */
 void unit_exact_end(struct worker* self, struct unit* unit);
+
+/* checkpoint.c: the checker's checks during a slot (stress/README.md, "During a slot") */
+struct unit_counts {
+	int64 sent, tail_dropped, reads, writes; /* what the suite counted of a unit so far */
+};
+void unit_counts_take(struct unit* unit, struct unit_counts* counts);
+/* the checker's TUNTAP_GET_STATS of a unit's `life`, with the suite's counts around it */
+void checkpoint_stats(struct worker* self, struct unit* unit, uint32 life,
+	const struct tuntap_stats* stats, const struct unit_counts* before,
+	const struct unit_counts* after);
+/* main, before the scenario: the boot's kernel objects and one interface's (a probe unit) */
+void checkpoint_boot(void);
+/* under the gate alone: kernel mutexes bounded by the interfaces and cookies live */
+void checkpoint_objects(struct worker* self, int interfaces);
 
 /* the engine's seams (units.c, unit_workers.c) */
 struct unit_view {

@@ -391,9 +391,13 @@ check_lost_wakeups(struct worker* self, struct unit* unit, const struct unit_rea
 /* Our driver: what TUNTAP_GET_STATS says is queued (the contract tier also checks its identity);
  * writes block only while up and full, and the stack's reader thread keeps draining. */
 static status_t
-ready_from_stats(struct worker* self, struct unit* unit, int fd, struct unit_ready* ready)
+ready_from_stats(
+	struct worker* self, struct unit* unit, const struct unit_view* view, struct unit_ready* ready)
 {
 	struct tuntap_stats stats;
+	struct unit_counts before, after;
+	int fd = view->fd;
+	unit_counts_take(unit, &before);
 	op_begin(self, OP_IOCTL, unit->index, gStress.call_bound);
 	op_args(self, fd, TUNTAP_GET_STATS, 0);
 	status_t status = shim_ioctl_buf(fd, TUNTAP_GET_STATS, &stats, sizeof(stats), sizeof(stats));
@@ -401,7 +405,9 @@ ready_from_stats(struct worker* self, struct unit* unit, int fd, struct unit_rea
 	op_result(self, status);
 	if (status != B_OK)
 		return status;
+	unit_counts_take(unit, &after);
 	check_stats_identity(self, unit->name, &stats);
+	checkpoint_stats(self, unit, view->life, &stats, &before, &after);
 	size_t room = TUNTAP_DEFAULT_QUEUE_BYTES - (size_t)stats.to_stack.queued_bytes;
 	ready->queued = stats.to_app.queued > 0;
 	ready->writable = unit->config.up && stats.to_stack.queued < TUNTAP_DEFAULT_QUEUE_PACKETS
@@ -441,7 +447,7 @@ units_check_stats(struct worker* self)
 		if (!usable)
 			continue;
 		struct unit_ready ready;
-		status_t status = STRESS_CONTRACT ? ready_from_stats(self, unit, view.fd, &ready)
+		status_t status = STRESS_CONTRACT ? ready_from_stats(self, unit, &view, &ready)
 										  : ready_from_poll(self, unit, view.fd, &ready);
 		if (status == B_OK)
 			check_lost_wakeups(self, unit, &ready);
