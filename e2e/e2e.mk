@@ -18,5 +18,6 @@ e2e-build: $(E2E_BINS) ## the two helper programs of the end-to-end run
 e2e: ## root: the driver behind FUSE, Linux's stack, socat/ping/iperf3/ctrl+c/delete
 	@st=0; bash $(E2E_DIR)/run.sh --preflight || st=$$?; \
 	if [ $$st = 3 ]; then exit 0; elif [ $$st != 0 ]; then exit $$st; fi; \
-	st=0; $(MAKE) --no-print-directory fuse-build e2e-build && bash $(E2E_DIR)/run.sh || st=$$?; \
+	st=0; $(MAKE) --no-print-directory fuse-build e2e-build && \
+		DRIVER=$(DRIVER) bash $(E2E_DIR)/run.sh || st=$$?; \
 	$(REPORT_UPDATE); exit $$st

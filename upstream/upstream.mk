@@ -16,14 +16,13 @@ UPSTREAM_CPP = $(UPSTREAM_SRC)/src/add-ons/kernel/network/devices/tunnel/tunnel.
 # DRIVER=upstream and no Haiku source: ../Makefile turns every goal into its "skipped" line
 UPSTREAM_MISSING := $(if $(filter upstream,$(DRIVER)),$(if $(UPSTREAM_SRC),,1))
 
-# the goals that take DRIVER=upstream; ../Makefile refuses any other before anything runs (e2e,
-# the tests and coverage still build our driver only)
+# the goals that take DRIVER=upstream; ../Makefile refuses any other before anything runs (the
+# tests and coverage still build our driver only; fuse-build builds both daemons)
 UPSTREAM_GOALS := fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
-	upstream-check stress stress-smoke bench help
+	upstream-check stress stress-smoke bench e2e e2e-build fuse-build help
 
 # why the others refuse it (../Makefile names the goal and this)
 UPSTREAM_WHY_stress-build := it builds our driver's stress binaries (make stress builds upstream's)
-UPSTREAM_WHY_e2e := tuntapfs (fuse/) hosts our driver and its clone nodes only
 
 UPSTREAM_INC := $(BUILD)/upstream/include
 # Haiku's header-only utilities tunnel.cpp includes, each linked as <name> -> HAIKU_SRC/<path>
