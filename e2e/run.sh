@@ -439,7 +439,8 @@ check_ctrlc() {
 	# Haiku's driver: blocked_read's non-blocking read after EINTR sleeps (tunnel_read ignores
 	# O_NONBLOCK), so it is still there after SIGINT, having seen EINTR
 	local known=
-	[ "$eintr_ms" -lt 0 ] || [ "$br_ms" -ge 0 ] || known=nonblocking-read-blocks
+	[ "$br_ms" -ge 0 ] || ! grep -q 'EINTR; a non-blocking read next' \
+		"$LOGDIR/ctrlc-blocked_read.log" || known=nonblocking-read-blocks
 	verdict "ctrl+c" $ok "$figures" "$known"
 }
 
