@@ -8,7 +8,7 @@
 # Haiku's is copied). Its object's C++ runtime references are renamed to the shim's kernel runtime
 # (userland-shim/kern/kern_cxx.c); anything else of the C++ runtime it needs fails the build.
 
-## DRIVER=ours|upstream  the driver the fuzz builds, repro and upstream-check link (default ours)
+## DRIVER=ours|upstream  the driver fuzz, repro, stress, bench and e2e use (default ours)
 DRIVER ?= ours
 HAIKU_DEFAULT ?= ../shared/haiku
 UPSTREAM_SRC = $(or $(HAIKU_SRC),$(if $(wildcard $(HAIKU_DEFAULT)/src),$(HAIKU_DEFAULT)))
