@@ -54,6 +54,9 @@ main(int argc, char** argv)
 			sGotSignal ? "received" : "not received");
 		return 1;
 	}
+	// seen now, should the non-blocking read below block (Haiku's tunnel.cpp ignores O_NONBLOCK)
+	printf("blocked_read: EINTR; a non-blocking read next\n");
+	fflush(stdout);
 	// the descriptor keeps working: a non-blocking read finds nothing queued, or a packet
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
 		printf("blocked_read: fcntl O_NONBLOCK: %s\n", strerror(errno));

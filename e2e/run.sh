@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 here=e2e
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+# shellcheck source=driver.sh
+. "$here/driver.sh"
 
-FS=${E2E_TUNTAPFS:-build/fuse/tuntapfs}
+FS=${E2E_TUNTAPFS:-$FS_DEFAULT}
 CTL=${E2E_TUNTAPCTL:-build/fuse/tuntapctl}
 OVPN=${E2E_BIN:-build/e2e}/openvpn_like
 BREAD=${E2E_BIN:-build/e2e}/blocked_read
@@ -192,8 +194,10 @@ start_daemon() {
 	bg_start tuntapfs "${IN_S[@]}" "$FS" "$MNT" --control "$SOCK" --foreground --bare bare=e2ebare0
 	DAEMON_PID=$BG_PID
 	start_watchdog
-	wait_until 5000 test -e "$MNT/tap/clone" -a -S "$SOCK" ||
-		{ note "tuntapfs did not mount $MNT (see $LOGDIR/tuntapfs.log)" && return 1; }
+	if ! wait_until 5000 mount_ready || ! wait_until 5000 test -S "$SOCK"; then
+		note "tuntapfs did not mount $MNT (see $LOGDIR/tuntapfs.log)"
+		return 1
+	fi
 }
 
 # the other live unit, tap/1 (up, not bridged, no descriptor): the ctrl+c check reads it; the
@@ -432,7 +436,12 @@ check_ctrlc() {
 	[ "$br_ms" -ge 0 ] && [ "$br_ms" -lt 1000 ] && [ "$br_st" = 0 ] || ok=0
 	[ "$eintr_ms" -ge 0 ] && [ "$eintr_ms" -lt 1000 ] || ok=0
 	[ "$PING_RX" = 3 ] || ok=0
-	if [ $ok = 1 ]; then pass "ctrl+c: $figures"; else fail "ctrl+c: $figures"; fi
+	# Haiku's driver: blocked_read's non-blocking read after EINTR sleeps (tunnel_read ignores
+	# O_NONBLOCK), so it is still there after SIGINT, having seen EINTR
+	local known=
+	[ "$br_ms" -ge 0 ] || ! grep -q 'EINTR; a non-blocking read next' \
+		"$LOGDIR/ctrlc-blocked_read.log" || known=nonblocking-read-blocks
+	verdict "ctrl+c" $ok "$figures" "$known"
 }
 
 # delete under load: delete tap/0 while iperf3 runs through it; socat must fail, not hang
@@ -485,7 +494,7 @@ check_delete() {
 	[ -n "$socat_st" ] && [ "$socat_st" != 0 ] || ok=0
 	[ "$again" = ok ] && [ "$PING_RX" = 3 ] || ok=0
 	[ -z "$diff" ] || ok=0
-	if [ $ok = 1 ]; then pass "delete: $figures"; else fail "delete: $figures"; fi
+	verdict "delete" $ok "$figures" "$(delete_known "$socat_st" "$diff")"
 }
 
 # dynamic units: an OpenVPN-like client scans MOUNT/tun/0..255 while units come and go
@@ -554,7 +563,7 @@ check_dynamic() {
 	local figures="openvpn_like (status $st): $out; churn: $created/$CHURN interfaces created"
 	figures+=" and deleted in $churn_ms ms, $failed failed calls"
 	[ "$st" = 0 ] && [ "$created" = "$CHURN" ] && [ "$failed" = 0 ] || ok=0
-	if [ $ok = 1 ]; then pass "dynamic: $figures"; else fail "dynamic: $figures"; fi
+	verdict "dynamic" $ok "$figures" "$(churn_known)"
 }
 
 # the end: SIGTERM to the daemon once its clients are gone; it must report no leak
@@ -580,8 +589,13 @@ check_shutdown() {
 		! mounted; then
 		pass "shutdown: SIGTERM: '$last', status 0, $MNT unmounted"
 	else
-		fail "shutdown: SIGTERM: status $st, last words '${last:-none}'" \
-			"$(mounted && echo ", still mounted")"
+		local known
+		known=$(leak_known)
+		! daemon_panicked || known=delete-while-open-leak
+		! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGDIR/tuntapfs.log" &&
+			! mounted || known=
+		verdict "shutdown" 0 "SIGTERM: status $st, last words '${last:-none}'$(mounted &&
+			echo ", still mounted")" "$known"
 	fi
 }
 
@@ -609,7 +623,7 @@ for f in "$FS" "$CTL" "$OVPN" "$BREAD"; do
 		have_daemon=0
 	}
 done
-note "logs in $LOGDIR; namespaces $NS_S (server) and $NS_C (client)"
+note "driver: $DRIVER_NAME in $FS; logs in $LOGDIR; namespaces $NS_S (server) and $NS_C (client)"
 setup_net
 start_client plain 1 1
 start_server plain "TUN:10.77.1.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=e2eplains" 1
@@ -636,8 +650,11 @@ note "summary:"
 for line in "${E2E_RESULTS[@]}"; do
 	echo "    $line"
 done
-note "$E2E_PASSED passed, $E2E_FAILED failed in $total s (logs: $LOGDIR)"
+# upstream: also the known findings met, and the driver (report/ reads "N passed, M failed in T s")
+tally="$E2E_PASSED passed, $E2E_FAILED failed in $total s"
+[ "$DRIVER" = ours ] || tally+=", $E2E_KNOWN known (DRIVER=$DRIVER)"
+note "$tally (logs: $LOGDIR)"
 # the same for make report (build/e2e/logs/<time>/summary.txt)
-printf '%s\n' "${E2E_RESULTS[@]}" "$E2E_PASSED passed, $E2E_FAILED failed in $total s" \
+printf '%s\n' "${E2E_RESULTS[@]}" "$tally" \
 	>"$LOGDIR/summary.txt"
 if [ "$E2E_FAILED" != 0 ]; then exit 1; fi

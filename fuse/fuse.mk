@@ -19,7 +19,7 @@ FUSE_CFLAGS = $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE $(FUSE_PKG_CFLAGS) \
 .PHONY: fuse-build fuse-deps
 fuse-build: fuse-deps ## the FUSE daemon tuntapfs and the CLI tuntapctl (fuse/README.md)
 	@$(MAKE) --no-print-directory $(BUILD)/fuse/tuntapfs $(BUILD)/fuse/tuntapctl \
-		$(BUILD)/fuse/asan/tuntapfs
+		$(BUILD)/fuse/asan/tuntapfs $(FUSE_UPSTREAM)
 
 fuse-deps:
 	@pkg-config --exists fuse3 && test -e /usr/include/fuse3/fuse_lowlevel.h || { \
@@ -41,3 +41,15 @@ $(BUILD)/fuse/asan/tuntapfs: $(FUSE_DAEMON_SRCS) $(FUSE_DEPS) $(BUILD)/asan/libs
 $(BUILD)/fuse/tuntapctl: $(FUSE_DIR)/tuntapctl.c $(FUSE_DIR)/fuse.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE $< -o $@
+
+# DRIVER=upstream: a second daemon hosting Haiku's tunnel.cpp (upstream/upstream.mk) instead of our
+# driver: the shim's objects without driver/, and the add-on's modules[] from tunnel.o
+FUSE_UPSTREAM := $(if $(filter upstream,$(DRIVER)),$(if $(UPSTREAM_SRC),\
+	$(BUILD)/fuse/upstream/tuntapfs))
+ifneq ($(UPSTREAM_SRC),)
+$(BUILD)/fuse/upstream/tuntapfs: $(FUSE_DAEMON_SRCS) $(FUSE_DEPS) $(BUILD)/fuse/upstream/tunnel.o \
+		$(call objs,none,$(call shim_srcs,none))
+	@mkdir -p $(dir $@)
+	$(CC) $(FUSE_CFLAGS) $(FUSE_DAEMON_SRCS) $(filter %.o,$^) $(FUSE_PKG_LIBS) $(LDLIBS) -o $@
+$(eval $(call upstream_rule,$(BUILD)/fuse/upstream/tunnel.o,clang++,-O2,$(FUSE_DIR)/fuse.mk))
+endif

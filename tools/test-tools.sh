@@ -125,13 +125,15 @@ make_rejects "fuzz ENGINE=afx" "ENGINE=afx: use one of: libfuzzer afl"
 make_rejects "fuzz DRIVER=haiku" "DRIVER=haiku: use one of: ours upstream"
 make_takes "fuzz DRIVER=upstream" 'libfuzzer'
 upstream_goals="fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
-upstream-check stress stress-smoke bench help"
+upstream-check stress stress-smoke bench e2e e2e-build fuse-build help"
 make_rejects "stress-build DRIVER=upstream" "DRIVER=upstream: 'stress-build' does not take it: it \
 builds our driver's stress binaries (make stress builds upstream's); use it with: $upstream_goals"
 if [ -n "${HAIKU_SRC:-}" ] || [ -d ../shared/haiku/src ]; then
 	make_takes "stress DRIVER=upstream" 'DRIVER="upstream" bash stress/run.sh'
 	make_takes "stress DRIVER=upstream" 'build/stress/asan-upstream/stress'
 	make_takes "bench DRIVER=upstream" 'bench/side_by_side.py'
+	# e2e's daemon for Haiku's driver: a second tuntapfs linked with tunnel.o
+	make_takes "-B fuse-build DRIVER=upstream" '-o build/fuse/upstream/tuntapfs'
 	# the watchdog demonstration needs our driver's locks: refused before anything is built
 	out=$(make --no-print-directory stress DRIVER=upstream INJECT_STALL=unit 2>&1)
 	status=$?
@@ -142,8 +144,17 @@ driver's unit locks by name), not DRIVER=upstream"* ]]; then
 		passed=$((passed + 1))
 	fi
 fi
-make_rejects "e2e DRIVER=upstream" "DRIVER=upstream: 'e2e' does not take it: tuntapfs (fuse/) hosts \
-our driver and its clone nodes only; use it with: $upstream_goals"
+# e2e takes DRIVER=upstream; without Haiku's source it is the one "skipped" line, before any build
+out=$(make --no-print-directory e2e DRIVER=upstream HAIKU_SRC= HAIKU_DEFAULT=/nonexistent 2>&1)
+status=$?
+if [ $status -ne 0 ] || [ "$out" != "make e2e DRIVER=upstream: skipped: no Haiku source (HAIKU_SRC \
+unset, no /nonexistent)" ]; then
+	fail "make e2e DRIVER=upstream without Haiku's source: status $status: $out"
+else
+	passed=$((passed + 1))
+fi
+script_rejects "DRIVER=haiku E2E_LOGS=/nonexistent/e2e" "bash e2e/run.sh" \
+	"e2e: DRIVER=haiku: use one of: ours upstream"
 make_rejects "fuzz TARGET=foo" \
 	"TARGET=foo: 'foo' is not known: use a list of: $(bash -c 'source tools/knobs.sh; knob_harnesses')"
 make_rejects "test SAN=adress" "SAN=adress: use one of: asan tsan det none address thread"

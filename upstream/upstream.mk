@@ -8,7 +8,7 @@
 # Haiku's is copied). Its object's C++ runtime references are renamed to the shim's kernel runtime
 # (userland-shim/kern/kern_cxx.c); anything else of the C++ runtime it needs fails the build.
 
-## DRIVER=ours|upstream  the driver the fuzz builds, repro and upstream-check link (default ours)
+## DRIVER=ours|upstream  the driver fuzz, repro, stress, bench and e2e use (default ours)
 DRIVER ?= ours
 HAIKU_DEFAULT ?= ../shared/haiku
 UPSTREAM_SRC = $(or $(HAIKU_SRC),$(if $(wildcard $(HAIKU_DEFAULT)/src),$(HAIKU_DEFAULT)))
@@ -16,14 +16,13 @@ UPSTREAM_CPP = $(UPSTREAM_SRC)/src/add-ons/kernel/network/devices/tunnel/tunnel.
 # DRIVER=upstream and no Haiku source: ../Makefile turns every goal into its "skipped" line
 UPSTREAM_MISSING := $(if $(filter upstream,$(DRIVER)),$(if $(UPSTREAM_SRC),,1))
 
-# the goals that take DRIVER=upstream; ../Makefile refuses any other before anything runs (e2e,
-# the tests and coverage still build our driver only)
+# the goals that take DRIVER=upstream; ../Makefile refuses any other before anything runs (the
+# tests and coverage still build our driver only; fuse-build builds both daemons)
 UPSTREAM_GOALS := fuzz fuzz-build fuzz-seeds repro minimize merge findings fuzz-smoke fuzz-ci \
-	upstream-check stress stress-smoke bench help
+	upstream-check stress stress-smoke bench e2e e2e-build fuse-build help
 
 # why the others refuse it (../Makefile names the goal and this)
 UPSTREAM_WHY_stress-build := it builds our driver's stress binaries (make stress builds upstream's)
-UPSTREAM_WHY_e2e := tuntapfs (fuse/) hosts our driver and its clone nodes only
 
 UPSTREAM_INC := $(BUILD)/upstream/include
 # Haiku's header-only utilities tunnel.cpp includes, each linked as <name> -> HAIKU_SRC/<path>
