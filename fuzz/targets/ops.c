@@ -34,6 +34,11 @@ static int32 sStop, sFaultsArmed;
 static int32 sSlotPath[FZ_SLOTS], sSlotDeleted[FZ_SLOTS];
 /* per slot: its unit was deleted since the open (atomic), a create after it notwithstanding */
 static int32 sSlotEverDeleted[FZ_SLOTS];
+/* per unit name (kNames index, = kPaths index for tun/0..tap/1): deletes begun, and under way
+ * (atomic). An open racing a delete of its unit gets a descriptor the delete's mark_slots() ran
+ * too early to see: do_open() compares these around its open instead */
+#define FZ_NAMES 4
+static int32 sDeletesBegun[FZ_NAMES], sDeletesRunning[FZ_NAMES];
 
 /* frame_log.c's interface of an FZ_UNIT value: its kind and number; a clone's is not known */
 static int
@@ -182,11 +187,11 @@ blocked_wait(const char* what, int fd, int32 generation, int64 status)
 }
 
 static void
-take_slot(int slot, int fd, int path)
+take_slot(int slot, int fd, int path, int32 everDeleted)
 {
 	__atomic_store_n(&sSlotPath[slot], path, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sSlotDeleted[slot], 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&sSlotEverDeleted[slot], 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sSlotEverDeleted[slot], everDeleted, __ATOMIC_SEQ_CST);
 	int old = __atomic_exchange_n(&fz_slot[slot], fd, __ATOMIC_SEQ_CST);
 	if (old >= 0)
 		close_fd(old);
@@ -383,10 +388,13 @@ do_iface(struct worker* self, const struct fz_op* op)
 		case DELETE:
 			/* marked before it runs: a create that revives the unit while the delete is under
 			 * way clears the mark after it (a refused delete clears it too) */
+			__atomic_add_fetch(&sDeletesRunning[op->arg[0] % FZ_NAMES], 1, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&sDeletesBegun[op->arg[0] % FZ_NAMES], 1, __ATOMIC_SEQ_CST);
 			mark_slots((int)op->arg[0], 1);
 			status = shim_if_delete(name);
 			if (status != B_OK)
 				mark_slots((int)op->arg[0], 0);
+			__atomic_sub_fetch(&sDeletesRunning[op->arg[0] % FZ_NAMES], 1, __ATOMIC_SEQ_CST);
 			break;
 		case UP:
 			status = shim_if_up(name);
@@ -403,15 +411,23 @@ static int64
 do_open(struct worker* self, const struct fz_op* op)
 {
 	const char* path = fz_unit_text(self->name, "/dev/", kPaths, op->arg[1]);
+	/* a delete of the unit under way or begun during the open: deleted since the open, perhaps */
+	int unit = op->arg[1] < FZ_NAMES ? (int)op->arg[1] : -1;
+	int32 begun = unit >= 0 ? __atomic_load_n(&sDeletesBegun[unit], __ATOMIC_SEQ_CST) : 0;
+	int32 racing = unit >= 0 ? __atomic_load_n(&sDeletesRunning[unit], __ATOMIC_SEQ_CST) : 0;
 	int fd = shim_open(path, SHIM_O_RDWR | (op->arg[2] != 0 ? SHIM_O_NONBLOCK : 0));
 	nonblock_opened(fd, op->arg[2] != 0);
+	if (unit >= 0) {
+		racing += __atomic_load_n(&sDeletesRunning[unit], __ATOMIC_SEQ_CST);
+		racing += __atomic_load_n(&sDeletesBegun[unit], __ATOMIC_SEQ_CST) != begun;
+	}
 	if (fd >= 0) {
 		/* a clone open makes the lowest free unit of its kind: tun/0 or tun/1 (tap/...) perhaps */
 		for (int name = 0; op->arg[1] >= 4 && name < 4; name++) {
 			if ((name >= 2) == (op->arg[1] == 5))
 				mark_slots(name, 0);
 		}
-		take_slot((int)(op->arg[0] % FZ_SLOTS), fd, (int)op->arg[1]);
+		take_slot((int)(op->arg[0] % FZ_SLOTS), fd, (int)op->arg[1], racing != 0);
 	} else
 		EXPECT(fd, B_ENTRY_NOT_FOUND, B_BUSY, B_DEVICE_NOT_FOUND);
 	return fd;
@@ -622,6 +638,8 @@ run(const struct fz_program* program)
 		sSlotDeleted[slot] = 0;
 		sSlotEverDeleted[slot] = 0;
 	}
+	memset(sDeletesBegun, 0, sizeof(sDeletesBegun));
+	memset(sDeletesRunning, 0, sizeof(sDeletesRunning));
 	fz_frame_log_clear();
 	for (int i = 0; i < program->count; i++) {
 		struct worker* worker = &sWorkers[program->ops[i].thread];
