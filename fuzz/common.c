@@ -190,6 +190,14 @@ fz_expect_in(const char* what, int64 status, const int64* set)
 }
 
 void
+fz_check_write_room(int64 status)
+{
+	FZ_CHECK(status != SHIM_ENOBUFS,
+		"write refused a frame with ENOBUFS (no room): a blocking write must wait for room, a "
+		"non-blocking one say B_WOULD_BLOCK, so poll's POLLOUT means something");
+}
+
+void
 fz_expect(const char* what, int64 got, int64 want, int64 alt, int64 faults)
 {
 	if (!FZ_CONTRACT || got == want || got == alt)

@@ -221,6 +221,11 @@ void fz_print_driver_line(const struct fz_op* op);
 			fz_fail(__VA_ARGS__);         \
 	} while (0)
 
+/* universal: a write that finds no room waits for it (blocking) or says B_WOULD_BLOCK
+ * (non-blocking); ENOBUFS ends the write of an application that trusted poll's POLLOUT (socat
+ * exits on it: corpora/upstream/write-enobufs-when-full.txt) */
+void fz_check_write_room(int64 status);
+
 /* contract tier: fail unless status is one of the listed values */
 #define FZ_EXPECT_IN(what, status, ...) \
 	fz_expect_in(what, status, (const int64[]){__VA_ARGS__, FZ_SET_END})

@@ -71,6 +71,9 @@ ssize_t shim_write_user(int fd, const void* userBuffer, size_t length);
 /* Haiku's ENOTTY (Errors.h: B_POSIX_ERROR_BASE + 10), what user space gets for an ioctl the driver
  * does not know: the fd layer turns the hook's B_DEV_INVALID_IOCTL into it (fd.cpp, fd_ioctl) */
 #define SHIM_ENOTTY (B_POSIX_ERROR_BASE + 10)
+/* Haiku's ENOBUFS (Errors.h: B_POSIX_ERROR_BASE + 35): the stack's fifo_enqueue_buffer refuses a
+ * buffer that would take a bounded fifo past its max_bytes (stack/utility.cpp) */
+#define SHIM_ENOBUFS (B_POSIX_ERROR_BASE + 35)
 
 /* control hook, `argument` passed through unchanged (user, kernel, NULL or bad pointer);
  * FIONBIO is the fd layer's own: NULL is B_BAD_VALUE, else the int it points to goes the

@@ -35,6 +35,7 @@ static const struct status_entry kStatusNames[] = {
 	{B_NOT_SUPPORTED, "B_NOT_SUPPORTED"},
 	{B_DEV_INVALID_IOCTL, "B_DEV_INVALID_IOCTL"},
 	{SHIM_ENOTTY, "ENOTTY"},
+	{SHIM_ENOBUFS, "ENOBUFS"},
 	{B_DEVICE_NOT_FOUND, "B_DEVICE_NOT_FOUND"},
 };
 

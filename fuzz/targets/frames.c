@@ -273,6 +273,7 @@ do_write(const struct fz_op* op, int slot, int64 faults)
 	if (skip > 0)
 		fz_frame_log_add(sSlotIf[slot], 1, sBytes + skip, length - skip);
 	int64 status = shim_write(fz_slot[slot], sBytes, length);
+	fz_check_write_room(status);
 	fz_expect("write", status, want, want > 0 && mayBeFull ? B_WOULD_BLOCK : want, faults);
 	ifc->rejected += status == B_BAD_VALUE || status == B_BAD_DATA;
 	if (status > 0) {

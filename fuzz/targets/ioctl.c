@@ -390,6 +390,7 @@ do_io(const struct fz_op* op, int fd, struct description* desc, int64 faults)
 		if (desc != NULL && length > 0)
 			fz_frame_log_add(desc->unit, 1, frame, length);
 		int64 status = shim_write(fd, frame, length);
+		fz_check_write_room(status);
 		/* up: queued for the stack's reader, which may not have drained a full queue yet */
 		fz_expect("write", status, want,
 			want > 0 && unit->up && desc->nonblocking ? B_WOULD_BLOCK : want, faults);

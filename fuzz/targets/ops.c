@@ -240,6 +240,7 @@ do_io(struct worker* self, const struct fz_op* op)
 		fz_frame_log_add(slot_iface(op), 1, buffer + 4, length - 4);
 		int32 generation = fd_generation(fd);
 		int64 status = shim_write(fd, buffer, length);
+		fz_check_write_room(status);
 		EXPECT(status, (int64)length, B_WOULD_BLOCK, B_BAD_VALUE, B_BAD_DATA, STALE);
 		blocked_wait("write", fd, generation, status);
 		return status;

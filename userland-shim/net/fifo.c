@@ -27,9 +27,8 @@
  * no clone, and duplicate gives the caller the same bytes.
  */
 
-#define FIFO_MSG_PEEK 0x0002                   /* Haiku's sys/socket.h */
-#define FIFO_MSG_DONTWAIT 0x0080               /* Haiku's sys/socket.h */
-#define FIFO_ENOBUFS (B_POSIX_ERROR_BASE + 35) /* Haiku's ENOBUFS (Errors.h) */
+#define FIFO_MSG_PEEK 0x0002     /* Haiku's sys/socket.h */
+#define FIFO_MSG_DONTWAIT 0x0080 /* Haiku's sys/socket.h */
 
 static void
 notify_one_reader(net_fifo* fifo)
@@ -82,7 +81,7 @@ shim_fifo_enqueue_buffer(net_fifo* fifo, net_buffer* buffer)
 	status_t status = B_OK;
 	mutex_lock(&fifo->lock);
 	if (fifo->max_bytes > 0 && fifo->current_bytes + buffer->size > fifo->max_bytes) {
-		status = FIFO_ENOBUFS;
+		status = SHIM_ENOBUFS;
 	} else {
 		list_add_item(&fifo->buffers, buffer);
 		fifo->current_bytes += buffer->size;
