@@ -101,3 +101,14 @@ delete_known() {
 		echo delete-while-open-leak
 	fi
 }
+
+# enobufs_known PID: the driver tunnel's server socat PID exited on a write tunnel.cpp refused with
+# ENOBUFS: tunnel_write's fifo_enqueue_buffer into a receive queue already holding its byte bound,
+# while select said writable (write-enobufs-when-full; our driver blocks such a write instead)
+enobufs_known() {
+	if grep -q "socat\[$1\] E write(.*): No buffer space available" \
+		"$LOGDIR/socat-server-drv.log" 2>/dev/null; then
+		echo write-enobufs-when-full
+	fi
+	return 0
+}

@@ -9,6 +9,8 @@ here=e2e
 . "$here/lib.sh"
 # shellcheck source=driver.sh
 . "$here/driver.sh"
+# shellcheck source=iperf.sh
+. "$here/iperf.sh"
 
 FS=${E2E_TUNTAPFS:-$FS_DEFAULT}
 CTL=${E2E_TUNTAPCTL:-build/fuse/tuntapctl}
@@ -16,6 +18,7 @@ OVPN=${E2E_BIN:-build/e2e}/openvpn_like
 BREAD=${E2E_BIN:-build/e2e}/blocked_read
 IPERF_SECS=${E2E_IPERF_SECS:-5} # each iperf3 run
 IPERF_ROUNDS=${E2E_ROUNDS:-2}   # interleaved rounds of the three runs: 10 s through each tunnel
+# shellcheck disable=SC2034 # GOAL is read by iperf.sh
 GOAL=${E2E_RATIO_GOAL:-0.8}    # iperf3: driver >= GOAL x bare FUSE, or a FAIL line (0: report only)
 IDLE_SECS=${E2E_IDLE_SECS:-10}
 CHURN=${E2E_CHURN:-50} # interfaces created and deleted during the dynamic-units check
@@ -161,13 +164,14 @@ has_open() {
 # 4 MiB UDP receive buffers: with the default 208 KiB a socat falling behind drops datagrams and
 # TCP's rate through the tunnel swings by 3x from run to run
 UDP_OPTS=rcvbuf=4194304
+# 10 s for a socat to be up: on a loaded machine one took 3.5 s from fork to its first log line
 declare -A SERVER_PID CLIENT_PID
 start_client() { # NAME SUBNET_INDEX PORT_INDEX
 	bg_start "socat-client-$1" "${IN_C[@]}" socat -d -d \
 		"TUN:10.77.$2.2/24,tun-type=tap,iff-no-pi,iff-up,tun-name=e2e$1c" \
 		"UDP-DATAGRAM:10.78.0.1:47${3}1,bind=10.78.0.2:47${3}2,$UDP_OPTS"
 	CLIENT_PID[$1]=$BG_PID
-	wait_until 3000 ip -n "$NS_C" link show dev "e2e$1c" up ||
+	wait_until 10000 ip -n "$NS_C" link show dev "e2e$1c" up ||
 		{ note "socat client $1: its TAP e2e$1c did not come up" && return 1; }
 }
 
@@ -176,15 +180,24 @@ start_server() { # NAME ADDRESS PORT_INDEX [OPENED_PATH]
 		"UDP-DATAGRAM:10.78.0.2:47${3}2,bind=10.78.0.1:47${3}1,$UDP_OPTS"
 	SERVER_PID[$1]=$BG_PID
 	if [ -n "${4:-}" ]; then
-		wait_until 3000 has_open "$BG_PID" "$4" ||
+		wait_until 10000 has_open "$BG_PID" "$4" ||
 			{ note "socat server $1 did not open $4 (see $LOGDIR/socat-server-$1.log)" && return 1; }
 	else
-		wait_until 3000 ip -n "$NS_S" link show dev "e2e$1s" up
+		wait_until 10000 ip -n "$NS_S" link show dev "e2e$1s" up
 	fi
 }
 
 start_drv_server() {
 	start_server drv "OPEN:$MNT/tap/0" 0 "$MNT/tap/0"
+}
+
+# start_tunnel_server NAME: the server side of tunnel NAME (drv, plain or bare)
+start_tunnel_server() {
+	case $1 in
+	drv) start_drv_server ;;
+	plain) start_server plain "TUN:10.77.1.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=e2eplains" 1 ;;
+	bare) start_server bare "OPEN:$MNT/bare/bare" 2 "$MNT/bare/bare" ;;
+	esac
 }
 
 # ---- the daemon --------------------------------------------------------------------------------
@@ -269,73 +282,6 @@ check_ping() {
 	else
 		fail "ping: ${PING_RX}/10 received (rtt ${PING_RTT:-none}); client neighbour entry:" \
 			"'${neigh:-none}', server TAP MAC $mac"
-	fi
-}
-
-# iperf_run NAME ADDR SECS: TCP from the client namespace; IPERF_MBPS (receiver), IPERF_RETR
-iperf_run() {
-	local out
-	out=$(timeout $(($3 + 15)) "${IN_C[@]}" iperf3 -c "$2" -p 5201 -t "$3" -f m \
-		--connect-timeout 3000 2>&1) || true
-	printf '== %s\n%s\n' "$1" "$out" >>"$LOGDIR/iperf3.log"
-	IPERF_MBPS=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }' \
-		<<<"$out" | tail -n 1)
-	IPERF_RETR=$(awk '/sender/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i + 1) }' \
-		<<<"$out" | tail -n 1)
-	IPERF_MBPS=${IPERF_MBPS:-0}
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
-}
-
-check_iperf() {
-	local round name addr server load order broken=
-	local -A sum=([drv]=0 [plain]=0 [bare]=0) retr=([drv]=0 [plain]=0 [bare]=0) rate
-	bg_start iperf3-server "${IN_S[@]}" iperf3 -s -p 5201
-	server=$BG_PID
-	wait_until 3000 s_listens 5201
-	load=$(cut -d' ' -f1-3 /proc/loadavg)
-	# per-packet cost first: RTT through each tunnel (20 pings, 50 ms apart)
-	local rtts=
-	for name in drv bare plain; do
-		[ "$name" = plain ] || [ -n "$DAEMON_PID" ] || continue
-		case $name in drv) addr=10.77.0.1 ;; plain) addr=10.77.1.1 ;; bare) addr=10.77.2.1 ;; esac
-		ping_run "$addr" 20 0.05
-		rtts+=" $name ${PING_RTT:-none} ($PING_RX/20),"
-	done
-	for ((round = 1; round <= IPERF_ROUNDS; round++)); do
-		# interleaved, every other round backwards (drv bare plain, plain bare drv, ...)
-		order="drv bare plain"
-		((round % 2)) || order="plain bare drv"
-		for name in $order; do
-			[ "$name" = plain ] || [ -n "$DAEMON_PID" ] || continue
-			case $name in drv) addr=10.77.0.1 ;; plain) addr=10.77.1.1 ;; bare) addr=10.77.2.1 ;; esac
-			iperf_run "$name" "$addr" "$IPERF_SECS"
-			note "iperf3 round $round $name: $IPERF_MBPS Mbit/s (retransmits ${IPERF_RETR:-?})"
-			awk -v r="$IPERF_MBPS" 'BEGIN { exit !(r > 0) }' || broken+=" $name(round $round)"
-			sum[$name]=$(awk -v a="${sum[$name]}" -v b="$IPERF_MBPS" 'BEGIN { print a + b }')
-			retr[$name]=$((retr[$name] + ${IPERF_RETR:-0}))
-		done
-	done
-	stop_pid "$server"
-	for name in drv plain bare; do
-		rate[$name]=$(awk -v s="${sum[$name]}" -v n="$IPERF_ROUNDS" 'BEGIN { printf "%.0f", s / n }')
-	done
-	local drv=${rate[drv]} plain=${rate[plain]} bare=${rate[bare]}
-	IPERF_SUMMARY="driver $drv Mbit/s, bare FUSE $bare Mbit/s, plain TAP $plain Mbit/s;"
-	IPERF_SUMMARY+=" driver/bare $(ratio "$drv" "$bare"), driver/plain $(ratio "$drv" "$plain"),"
-	IPERF_SUMMARY+=" bare/plain $(ratio "$bare" "$plain") (TCP, $IPERF_ROUNDS interleaved runs of"
-	IPERF_SUMMARY+=" $IPERF_SECS s each; retransmits drv ${retr[drv]} bare ${retr[bare]} plain"
-	IPERF_SUMMARY+=" ${retr[plain]}; load average before: $load; ping RTT min/avg/max ms:${rtts%,})"
-	if [ -n "$broken" ]; then
-		fail "iperf3: no transfer in:$broken (see $LOGDIR/iperf3.log): $IPERF_SUMMARY"
-	elif [ -z "$DAEMON_PID" ]; then
-		note "iperf3: plain TAP baseline only: $plain Mbit/s"
-	elif awk -v d="$drv" -v b="$bare" -v g="$GOAL" 'BEGIN { exit !(b > 0 && d >= g * b) }'; then
-		pass "iperf3: $IPERF_SUMMARY"
-	else
-		fail "iperf3: below the goal driver >= $GOAL x bare FUSE: $IPERF_SUMMARY"
 	fi
 }
 
@@ -453,6 +399,13 @@ check_delete() {
 	bg_start iperf3-delete "${IN_C[@]}" iperf3 -c 10.77.0.1 -p 5202 -t 8 -f m --connect-timeout 3000
 	client=$BG_PID
 	sleep 3
+	# socat gone before the delete (Haiku's driver: a write refused with ENOBUFS under the load):
+	# this run did not delete an open unit
+	local early=
+	if is_gone "$srv"; then
+		early="; socat had exited before the delete"
+		ok=0
+	fi
 	t0=$(now_ns)
 	del_out=$(ctl delete tap/0) || ok=0
 	del_ms=$(ms_since "$t0")
@@ -469,7 +422,8 @@ check_delete() {
 	stop_pid "$client"
 	stop_pid "$server"
 	local socat_err
-	socat_err=$(grep -m1 ' E ' "$LOGDIR/socat-server-drv.log" | sed 's/.* E //') || true
+	socat_err=$(grep -m1 "socat\[$srv\] E " "$LOGDIR/socat-server-drv.log" | sed 's/.* E //') ||
+		true
 	# the daemon's live objects: as with tap/1 alone before tap/0 existed (bounded wait: the
 	# bridge's and the stack's threads for tap/0 may still be on their way out)
 	local deadline=$(($(now_ns) + 2000000000)) diff
@@ -494,7 +448,10 @@ check_delete() {
 	[ -n "$socat_st" ] && [ "$socat_st" != 0 ] || ok=0
 	[ "$again" = ok ] && [ "$PING_RX" = 3 ] || ok=0
 	[ -z "$diff" ] || ok=0
-	verdict "delete" $ok "$figures" "$(delete_known "$socat_st" "$diff")"
+	local known
+	known=$(delete_known "$socat_st" "$diff")
+	[ -z "$early" ] || known=$(enobufs_known "$srv")
+	verdict "delete" $ok "$figures$early" "$known"
 }
 
 # dynamic units: an OpenVPN-like client scans MOUNT/tun/0..255 while units come and go
@@ -626,14 +583,14 @@ done
 note "driver: $DRIVER_NAME in $FS; logs in $LOGDIR; namespaces $NS_S (server) and $NS_C (client)"
 setup_net
 start_client plain 1 1
-start_server plain "TUN:10.77.1.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=e2eplains" 1
+start_tunnel_server plain
 if [ $have_daemon = 1 ]; then
 	start_daemon
 	other_unit
 	unit_tap0
 	start_drv_server
 	start_client drv 0 0
-	start_server bare "OPEN:$MNT/bare/bare" 2 "$MNT/bare/bare"
+	start_tunnel_server bare
 	start_client bare 2 2
 	for check in ping iperf idle ctrlc delete dynamic; do
 		[ -z "$ONLY" ] || [[ " $ONLY " == *" $check "* ]] || continue

@@ -30,50 +30,6 @@ _Static_assert(sizeof(struct tuntap_info) == TUNTAPFS_INFO_SIZE, "tuntap_info si
 _Static_assert(sizeof(struct tuntap_stats) == TUNTAPFS_STATS_SIZE, "tuntap_stats size");
 
 
-/* ---- errors ------------------------------------------------------------------------------ */
-
-int
-status_to_errno(status_t status)
-{
-	switch (status) {
-		case B_WOULD_BLOCK:
-			return EAGAIN;
-		case B_INTERRUPTED:
-			return EINTR;
-		case B_DEVICE_NOT_FOUND:
-			return ENODEV;
-		case B_FILE_ERROR:
-			return EBADF;
-		case B_BAD_ADDRESS:
-			return EFAULT;
-		case B_BAD_VALUE:
-		case B_BAD_DATA:
-			return EINVAL;
-		case B_BUSY:
-			return EBUSY;
-		case B_NO_MEMORY:
-			return ENOMEM;
-		case B_ENTRY_NOT_FOUND:
-			return ENOENT;
-		case B_NAME_IN_USE:
-			return EEXIST;
-		case B_NOT_SUPPORTED:
-			return EOPNOTSUPP;
-		case SHIM_ENOTTY:
-		case B_DEV_INVALID_IOCTL:
-			return ENOTTY;
-		case B_NOT_ALLOWED:
-			return EPERM;
-		case B_PERMISSION_DENIED:
-			return EACCES;
-		case B_TIMED_OUT:
-			return ETIMEDOUT;
-		default:
-			return EIO;
-	}
-}
-
-
 /* ---- names and inode numbers ------------------------------------------------------------- */
 
 static const char* const kKinds[] = {"tun", "tap"};

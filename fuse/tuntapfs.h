@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errno_map.h"
 #include "shim.h"
 
 /* ---- inode numbers (stateless: a node's number follows from its path) ---------------------- */
@@ -50,8 +51,6 @@ void handles_close_all(void);
 /* TUNTAP_GET_STATS for unit `name` through a descriptor the daemon holds or a short open */
 status_t handles_unit_stats(const char* name, void* stats, size_t size);
 
-/* B_* status -> errno */
-int status_to_errno(status_t status);
 
 /* ---- in-flight requests and FUSE interrupts (request.c) ----------------------------------- */
 struct request {

@@ -452,6 +452,45 @@ else
 fi
 rm -rf "$ctl"
 
+# tuntapfs's status -> errno table (fuse/errno_map.c): fixed cases (Haiku's ENOBUFS is ENOBUFS, not
+# EIO), and with Haiku's source every POSIX name its Errors.h defines, as Linux's errno or EIO
+work=$(mktemp -d)
+errors_h=${HAIKU_SRC:-../shared/haiku}/headers/os/support/Errors.h
+list=()
+if [ -f "$errors_h" ]; then
+	awk '
+	$1 != "#define" || $2 !~ /^E[A-Z0-9]+$/ { next }
+	$3 ~ /^B_TO_POSIX_ERROR\(B_POSIX_ERROR_BASE$/ && $4 == "+" && $5 ~ /^[0-9]+\)$/ {
+		n = $5; sub(/\)/, "", n)
+		printf "#ifdef %s\n{B_POSIX_ERROR_BASE + %d, %s, \"%s\"},\n", $2, n, $2, $2
+		printf "#else\n{B_POSIX_ERROR_BASE + %d, 0, \"%s\"},\n#endif\n", n, $2
+		next
+	}
+	$3 ~ /^B_TO_POSIX_ERROR\(B_[A-Z_]+\)$/ {
+		code = $3; sub(/^B_TO_POSIX_ERROR\(/, "", code); sub(/\)$/, "", code)
+		printf "#if defined(%s) && defined(%s)\n{%s, %s, \"%s\"},\n#endif\n", code, $2, code,
+			$2, $2
+	}' "$errors_h" >"$work/haiku_errno.h"
+	list=("-DHAIKU_ERRNO_LIST=\"$work/haiku_errno.h\"")
+fi
+if ${CC:-clang} -std=gnu11 -D_GNU_SOURCE -Wall -Werror -idirafter userland-shim/include \
+	-Iuserland-shim -Ifuse "${list[@]}" fuse/tests/errno_map_test.c fuse/errno_map.c \
+	-o "$work/errno_map" 2>"$work/cc.log"; then
+	out=$("$work/errno_map")
+	status=$?
+	if [ $status -ne 0 ]; then
+		fail "fuse/errno_map.c: $out"
+	elif [ -f "$errors_h" ] && ! [[ $out =~ \(([0-9]+)\ from\ Haiku ]] ||
+		{ [ -f "$errors_h" ] && [ "${BASH_REMATCH[1]}" -lt 60 ]; }; then
+		fail "fuse/errno_map.c: fewer than 60 codes read from $errors_h: $out"
+	else
+		passed=$((passed + 1))
+	fi
+else
+	fail "cannot build fuse/tests/errno_map_test.c: $(cat "$work/cc.log")"
+fi
+rm -rf "$work"
+
 # make bench's verdict (bench/goals.py): a figure below its goal is MISSED and fails the run, a
 # missing figure is NO DATA; every run is appended to the history
 judge=$(mktemp -d)
