@@ -85,13 +85,14 @@ reader_main(struct worker* self)
 			bool bad = system_time() >= nextBad;
 			if (bad)
 				nextBad = system_time() + rng_range(&self->rng, 1000, 5000) * 1000;
-			atomic_set64(&self->mark, atomic_get64(&unit->to_app.ok));
+			traffic_mark_take(self, unit);
 			op_begin(self, OP_READ, unit->index, bound);
 			op_args(self, view.fd, PACKET_MAX, bad);
 			ssize_t length = bad ? shim_read_user(view.fd, shim_user_bad_address(), PACKET_MAX)
 								 : shim_read(view.fd, buffer, sizeof(buffer));
 			op_done(self, OP_READ, length != B_WOULD_BLOCK);
 			op_result(self, length);
+			read_completed(self, unit, length, bad);
 			if (length > 0 && bad) {
 				stress_fail(self, "%s: a read into a bad buffer returned %zd", unit->name, length);
 				break;
@@ -205,7 +206,7 @@ poller_main(struct worker* self)
 			if (rng_chance(&self->rng, 200))
 				poll.events |= SHIM_POLLOUT;
 			bigtime_t timeout = poll_timeout(self, unit->config.poll_timeout_max_ms);
-			atomic_set64(&self->mark, atomic_get64(&unit->to_app.ok));
+			traffic_mark_take(self, unit);
 			op_begin(self, OP_POLL, unit->index,
 				timeout == B_INFINITE_TIMEOUT ? gStress.call_bound : timeout + gStress.call_bound);
 			op_args(self, view.fd, poll.events, timeout);
