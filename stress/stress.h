@@ -333,6 +333,9 @@ status_t consumer_main(struct worker* self);
 status_t ioctl_main(struct worker* self);
 status_t sender_main(struct worker* self);
 status_t receiver_main(struct worker* self);
+/* a write refused with ENOBUFS, no fault injected: a universal failure (true if so). Every driver
+ * owes it: a blocking write waits for room, a non-blocking one says EAGAIN (what POLLOUT means) */
+bool write_refused_full(struct worker* self, const char* unitName, ssize_t written);
 
 void units_init(void);
 struct unit* unit_add(const struct unit_config* config);
