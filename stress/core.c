@@ -483,13 +483,14 @@ write_result(const char* status)
 	fprintf(stdout,
 		"RESULT scenario=%s seed=%llu status=%s seconds=%.1f ops=%lld packets=%lld "
 		"interrupts=%lld deletes=%lld max_live=%lld max_alloc_bytes=%lld starved=%lld "
-		"max_starved_s=%.1f failures=%lld\n",
+		"longest_wait_s=%.1f failures=%lld\n",
 		gStress.scenario, (unsigned long long)gStress.seed, status, elapsed / 1e6, (long long)total,
 		(long long)atomic_get64(&gStress.packets), (long long)atomic_get64(&gStress.interrupts),
 		(long long)atomic_get64(&gStress.deletes), (long long)atomic_get64(&gStress.max_live_units),
 		(long long)atomic_get64(&gStress.max_alloc_bytes),
 		(long long)atomic_get64(&gStress.starved_reads),
-		atomic_get64(&gStress.max_starved_wait) / 1e6, (long long)atomic_get64(&gStress.failures));
+		atomic_get64(&gStress.longest_shared_wait) / 1e6,
+		(long long)atomic_get64(&gStress.failures));
 	fflush(stdout);
 	if (gStress.result_path == NULL)
 		return;
@@ -509,7 +510,7 @@ write_result(const char* status)
 		"},\"packets\":%lld,\"interrupts\":%lld,\"deletes\":%lld,\"exhausted\":%lld,"
 		"\"fault_windows\":%lld,\"node_checks\":%lld,\"max_live_units\":%lld,"
 		"\"max_alloc_bytes\":%lld,\"max_interrupt_latency_us\":%lld,\"starved_reads\":%lld,"
-		"\"max_starved_wait_us\":%lld,\"failures\":%lld,\"first_failure\":",
+		"\"longest_shared_wait_us\":%lld,\"failures\":%lld,\"first_failure\":",
 		(long long)atomic_get64(&gStress.packets), (long long)atomic_get64(&gStress.interrupts),
 		(long long)atomic_get64(&gStress.deletes), (long long)atomic_get64(&gStress.exhausted),
 		(long long)atomic_get64(&gStress.fault_windows),
@@ -518,7 +519,7 @@ write_result(const char* status)
 		(long long)atomic_get64(&gStress.max_alloc_bytes),
 		(long long)atomic_get64(&gStress.max_intr_latency),
 		(long long)atomic_get64(&gStress.starved_reads),
-		(long long)atomic_get64(&gStress.max_starved_wait),
+		(long long)atomic_get64(&gStress.longest_shared_wait),
 		(long long)atomic_get64(&gStress.failures));
 	json_string(out, gStress.first_failure);
 	fprintf(out, "}\n");

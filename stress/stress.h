@@ -122,9 +122,9 @@ struct stress {
 	int64 last_progress;
 	int64 packets, interrupts, deletes, failures, exhausted, fault_windows;
 	int64 live_units, max_live_units, alloc_bytes, max_alloc_bytes, node_checks;
-	int64 max_intr_latency; /* microseconds from ctrl+c to B_INTERRUPTED */
-	int64 starved_reads;    /* reads that waited past call_bound while others read (waits.c) */
-	int64 max_starved_wait; /* microseconds: the longest of them */
+	int64 max_intr_latency;    /* microseconds from ctrl+c to B_INTERRUPTED */
+	int64 starved_reads;       /* reads that waited past call_bound while others read (waits.c) */
+	int64 longest_shared_wait; /* microseconds: the longest read sharing its descriptor */
 	char first_failure[512];
 };
 

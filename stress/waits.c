@@ -42,13 +42,18 @@ read_completed(struct worker* self, struct unit* unit, ssize_t length, bool bad)
 		atomic_set64(&unit->read_done_at, now);
 	if (badFailed)
 		atomic_add64(&unit->bad_reads, 1);
-	/* the watchdog let it wait past its bound: the unit's other readers kept reading */
-	bigtime_t waited = now - __atomic_load_n(&self->op_start, __ATOMIC_RELAXED);
-	if (waited <= gStress.call_bound)
+	/* how long a reader sharing its descriptor went without a packet (or a ctrl+c); past the
+	 * bound, which the watchdog let pass while the unit's other readers kept reading: starved */
+	if (blocking_readers(unit) < 2)
 		return;
-	atomic_add64(&gStress.starved_reads, 1);
-	if (waited > atomic_get64(&gStress.max_starved_wait))
-		atomic_set64(&gStress.max_starved_wait, waited);
+	bigtime_t waited = now - __atomic_load_n(&self->op_start, __ATOMIC_RELAXED);
+	bigtime_t longest = atomic_get64(&gStress.longest_shared_wait);
+	while (waited > longest
+		   && !__atomic_compare_exchange_n(&gStress.longest_shared_wait, &longest, waited, false,
+			   __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+	}
+	if (waited > gStress.call_bound)
+		atomic_add64(&gStress.starved_reads, 1);
 }
 
 static struct unit*
