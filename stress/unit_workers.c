@@ -114,14 +114,10 @@ reader_main(struct worker* self)
 	return B_OK;
 }
 
-/* Haiku's ENOBUFS (Errors.h; the shim names it only for Haiku's own code, away from the host's
- * errno names the suite sees) */
-#define HAIKU_ENOBUFS (B_POSIX_ERROR_BASE + 35)
-
 bool
 write_refused_full(struct worker* self, const char* unitName, ssize_t written)
 {
-	if (written != HAIKU_ENOBUFS || fault_during(self))
+	if (written != SHIM_ENOBUFS || fault_during(self))
 		return false;
 	/* Haiku's tunnel_write: its receive fifo's ENOBUFS past TUNNEL_QUEUE_MAX bytes, while its
 	 * tunnel_select reports writable always (corpora/upstream/known.stress) */
