@@ -207,7 +207,8 @@ do_io(struct churner* churner)
 	op_begin(self, OP_WRITE, -1, gStress.call_bound);
 	ssize_t written = shim_write(kept->fd, packet, kept->tap ? 60 : 40);
 	op_done(self, OP_WRITE, written != B_WOULD_BLOCK);
-	kept_result(self, "write", written);
+	if (!write_refused_full(self, "a kept descriptor's unit", written))
+		kept_result(self, "write", written);
 	uint8 buffer[PACKET_MAX];
 	op_begin(self, OP_READ, -1, gStress.call_bound);
 	ssize_t length = shim_read(kept->fd, buffer, sizeof(buffer));

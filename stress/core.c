@@ -364,6 +364,8 @@ watchdog_fire(const char* reason, const struct worker* culprit)
 				(now - __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED)) / 1e6);
 		}
 	}
+	if (culprit != NULL)
+		traffic_report(stdout, culprit, now);
 	shim_dump_threads(stdout);
 	fflush(stdout);
 	stress_output_unlock();
@@ -394,7 +396,9 @@ watchdog_check(bigtime_t now)
 			continue;
 		bigtime_t start = __atomic_load_n(&worker->op_start, __ATOMIC_RELAXED);
 		bigtime_t bound = __atomic_load_n(&worker->op_bound, __ATOMIC_RELAXED);
-		if (__atomic_load_n(&worker->op, __ATOMIC_ACQUIRE) == op && now - start > bound) {
+		/* a starved reader's bound counts from its unit's latest read (waits.c) */
+		bigtime_t origin = wait_origin(worker, op, start, now);
+		if (__atomic_load_n(&worker->op, __ATOMIC_ACQUIRE) == op && now - origin > bound) {
 			snprintf(reason, sizeof(reason),
 				"%s blocked in %s on unit %d for %.1f s (bound %.1f s)", worker->name, op_name(op),
 				(int)__atomic_load_n(&worker->op_unit, __ATOMIC_RELAXED), (now - start) / 1e6,
@@ -478,11 +482,14 @@ write_result(const char* status)
 		total += atomic_get64(&gStress.ops[kind]);
 	fprintf(stdout,
 		"RESULT scenario=%s seed=%llu status=%s seconds=%.1f ops=%lld packets=%lld "
-		"interrupts=%lld deletes=%lld max_live=%lld max_alloc_bytes=%lld failures=%lld\n",
+		"interrupts=%lld deletes=%lld max_live=%lld max_alloc_bytes=%lld starved=%lld "
+		"longest_wait_s=%.1f failures=%lld\n",
 		gStress.scenario, (unsigned long long)gStress.seed, status, elapsed / 1e6, (long long)total,
 		(long long)atomic_get64(&gStress.packets), (long long)atomic_get64(&gStress.interrupts),
 		(long long)atomic_get64(&gStress.deletes), (long long)atomic_get64(&gStress.max_live_units),
 		(long long)atomic_get64(&gStress.max_alloc_bytes),
+		(long long)atomic_get64(&gStress.starved_reads),
+		atomic_get64(&gStress.longest_shared_wait) / 1e6,
 		(long long)atomic_get64(&gStress.failures));
 	fflush(stdout);
 	if (gStress.result_path == NULL)
@@ -502,8 +509,8 @@ write_result(const char* status)
 	fprintf(out,
 		"},\"packets\":%lld,\"interrupts\":%lld,\"deletes\":%lld,\"exhausted\":%lld,"
 		"\"fault_windows\":%lld,\"node_checks\":%lld,\"max_live_units\":%lld,"
-		"\"max_alloc_bytes\":%lld,\"max_interrupt_latency_us\":%lld,\"failures\":%lld,"
-		"\"first_failure\":",
+		"\"max_alloc_bytes\":%lld,\"max_interrupt_latency_us\":%lld,\"starved_reads\":%lld,"
+		"\"longest_shared_wait_us\":%lld,\"failures\":%lld,\"first_failure\":",
 		(long long)atomic_get64(&gStress.packets), (long long)atomic_get64(&gStress.interrupts),
 		(long long)atomic_get64(&gStress.deletes), (long long)atomic_get64(&gStress.exhausted),
 		(long long)atomic_get64(&gStress.fault_windows),
@@ -511,6 +518,8 @@ write_result(const char* status)
 		(long long)atomic_get64(&gStress.max_live_units),
 		(long long)atomic_get64(&gStress.max_alloc_bytes),
 		(long long)atomic_get64(&gStress.max_intr_latency),
+		(long long)atomic_get64(&gStress.starved_reads),
+		(long long)atomic_get64(&gStress.longest_shared_wait),
 		(long long)atomic_get64(&gStress.failures));
 	json_string(out, gStress.first_failure);
 	fprintf(out, "}\n");

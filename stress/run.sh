@@ -384,15 +384,19 @@ main() {
 		echo "seed $run_seed, SAN=$variant, budget ${duration_s}s, used ${used_s}s," \
 			"slots $next_slot, failures $failures, started $started"
 		echo
-		printf '%-13s %5s %8s %12s %11s %10s %8s %8s %9s\n' scenario slots seconds ops packets \
-			interrupts deletes max_live failures
+		# starved: blocking reads that waited past CALL_BOUND while their unit's other readers
+		# read (stress/README.md, "The watchdog"); longest: the longest wait (s) of a blocking read
+		# sharing its descriptor, starved or not
+		printf '%-13s %5s %8s %12s %11s %10s %8s %8s %7s %7s %9s\n' scenario slots seconds ops \
+			packets interrupts deletes max_live starved longest failures
 		cat "$dir"/slot-*.log 2>/dev/null | awk '/^RESULT /{
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			s = v["scenario"]; n[s]++; sec[s] += v["seconds"]; ops[s] += v["ops"]
 			pk[s] += v["packets"]; it[s] += v["interrupts"]; de[s] += v["deletes"]
 			if (v["max_live"] > ml[s]) ml[s] = v["max_live"]; fa[s] += v["failures"]
-		} END { for (s in n) printf "%-13s %5d %8.1f %12d %11d %10d %8d %8d %9d\n", s, n[s], sec[s],
-			ops[s], pk[s], it[s], de[s], ml[s], fa[s] }' | sort
+			st[s] += v["starved"]; if (v["longest_wait_s"] > ls[s]) ls[s] = v["longest_wait_s"]
+		} END { for (s in n) printf "%-13s %5d %8.1f %12d %11d %10d %8d %8d %7d %7.1f %9d\n", s,
+			n[s], sec[s], ops[s], pk[s], it[s], de[s], ml[s], st[s], ls[s], fa[s] }' | sort
 		if [ -n "$known_list" ]; then
 			echo
 			known_table

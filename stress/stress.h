@@ -68,6 +68,11 @@ struct op_record {
 	int16 kind, unit;
 };
 
+/* a unit's traffic counters, taken when a read or poll of one of its workers begins (waits.c) */
+struct traffic_mark {
+	int64 sent, refused, reads, bad_reads, looks, readable, intr; /* each atomic */
+};
+
 struct worker {
 	int index;
 	char name[32];
@@ -92,6 +97,8 @@ struct worker {
 	bool recording;      /* the call under way has a history record */
 	int64 history_count; /* atomic: records ever written; the newest at (count - 1) % size */
 	struct op_record history[HISTORY_SIZE];
+	/* the unit's traffic when the current read or poll began (waits.c: the watchdog's evidence) */
+	struct traffic_mark wait_mark;
 };
 
 struct stress {
@@ -115,7 +122,9 @@ struct stress {
 	int64 last_progress;
 	int64 packets, interrupts, deletes, failures, exhausted, fault_windows;
 	int64 live_units, max_live_units, alloc_bytes, max_alloc_bytes, node_checks;
-	int64 max_intr_latency; /* microseconds from ctrl+c to B_INTERRUPTED */
+	int64 max_intr_latency;    /* microseconds from ctrl+c to B_INTERRUPTED */
+	int64 starved_reads;       /* reads that waited past call_bound while others read (waits.c) */
+	int64 longest_shared_wait; /* microseconds: the longest read sharing its descriptor */
 	char first_failure[512];
 };
 
@@ -258,6 +267,10 @@ struct unit {
 
 	struct stream to_app, to_stack;
 	int64 reads_ok, writes_ok, stack_received; /* atomic */
+	int64 read_done_at; /* atomic: a read of any reader last completed on a packet (waits.c) */
+	int64 bad_reads;    /* atomic: reads into a bad buffer that failed */
+	int64 looks, readable_looks, last_look; /* atomic: the checker's lost wake-up looks */
+	int32 last_look_readable;               /* atomic: what the last one found */
 	int64 stack_lost;         /* frames the peer's capture lost to an injected copy fault */
 	struct rx_state stack_rx; /* the stack receiver's (one per unit) */
 	struct worker* readers[MAX_READERS];
@@ -320,6 +333,9 @@ status_t consumer_main(struct worker* self);
 status_t ioctl_main(struct worker* self);
 status_t sender_main(struct worker* self);
 status_t receiver_main(struct worker* self);
+/* a write refused with ENOBUFS, no fault injected: a universal failure (true if so). Every driver
+ * owes it: a blocking write waits for room, a non-blocking one says EAGAIN (what POLLOUT means) */
+bool write_refused_full(struct worker* self, const char* unitName, ssize_t written);
 
 void units_init(void);
 struct unit* unit_add(const struct unit_config* config);
@@ -371,6 +387,18 @@ struct scenario {
 
 extern const struct scenario kCtrlcStorm, kDeleteStorm, kAllocChurn, kSelectStorm, kFaultStorm,
 	kMixed;
+
+/* waits.c: calls that wait for traffic (stress/README.md, "The watchdog") */
+/* before a read or poll on `unit` begins: its traffic counters, for the watchdog's evidence */
+void traffic_mark_take(struct worker* self, struct unit* unit);
+/* after a read returned `length` (`bad`: into a bad buffer): the unit's read progress, the
+ * worker's starved read if it waited past call_bound */
+void read_completed(struct worker* self, struct unit* unit, ssize_t length, bool bad);
+/* from when the watchdog counts the bound of `worker`'s call under way (its start, unless it is
+ * a blocked read sharing its descriptor with readers that keep reading) */
+bigtime_t wait_origin(const struct worker* worker, int op, bigtime_t start, bigtime_t now);
+/* the watchdog's evidence for a call waiting for traffic: what the unit saw during it */
+void traffic_report(FILE* out, const struct worker* worker, bigtime_t now);
 
 /* the watchdog demonstration (stall.c): hold a lock forever in a path the scenario waits on */
 void stall_inject(struct worker* self, const char* kind);

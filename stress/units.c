@@ -364,6 +364,17 @@ struct unit_ready {
 	bool queued, writable;
 };
 
+/* the checker's look at a unit: was a packet readable (for the watchdog's evidence, waits.c) */
+static void
+note_look(struct unit* unit, bool readable)
+{
+	atomic_set(&unit->last_look_readable, readable ? 1 : 0);
+	atomic_set64(&unit->last_look, system_time());
+	if (readable)
+		atomic_add64(&unit->readable_looks, 1);
+	atomic_add64(&unit->looks, 1);
+}
+
 static void
 check_lost_wakeups(struct worker* self, struct unit* unit, const struct unit_ready* now)
 {
@@ -372,6 +383,7 @@ check_lost_wakeups(struct worker* self, struct unit* unit, const struct unit_rea
 	 * poller (always POLLIN): packets that arrived since its poll began (every poller hears of
 	 * the transition, or of a queue already non-empty when it began). */
 	int64 sent = atomic_get64(&unit->to_app.ok);
+	note_look(unit, now->queued);
 	for (int i = 0; i < unit->reader_count; i++) {
 		struct worker* reader = unit->readers[i];
 		bool ready =

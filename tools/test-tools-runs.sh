@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The part of make test-tools that runs things: make repro's reports and verdicts, a stress run
-# pressed with ctrl+c and resumed, the FUSE daemon's usage errors. Sourced by tools/test-tools.sh
-# (its fail and passed); each case replays a misuse a user met and checks the output.
+# pressed with ctrl+c and resumed, the stress watchdog's rule for shared readers, the FUSE daemon's
+# usage errors. Sourced by tools/test-tools.sh (its fail and passed); each case replays a misuse a
+# user met and checks the output.
 
 # check WHAT STATUS TEXT...: the last command's $status is STATUS (!0: any but 0) and its $out
 # holds every TEXT
@@ -129,6 +130,35 @@ else
 	else
 		passed=$((passed + 1))
 	fi
+fi
+rm -rf "$runs"
+
+# stress's watchdog and readers sharing a descriptor (stress/README.md, "The watchdog"): the rule
+# itself (a starved reader fired under the old rule, not under the new one; stalls still fire),
+# then a real stall of every reader of a unit (INJECT_STALL=unit, seed 1: unit 0 has three
+# blocking readers) still fires, with the unit's traffic during the stuck read
+runs=$(mktemp -d)
+if ! out=$(${CC:-clang} -std=gnu11 -Wall -Wextra -Werror -Istress tools/tests/wait_rule_test.c \
+	-o "$runs/wait_rule_test" 2>&1); then
+	fail "cannot build tools/tests/wait_rule_test.c: $out"
+else
+	out=$("$runs/wait_rule_test" 2>&1)
+	status=$?
+	check "the watchdog's rule for shared readers (wait_rule_test)" 0 \
+		"starved reader, old rule: fires (expected fires)" \
+		"starved reader, new rule: quiet (expected quiet)" \
+		"all readers stuck, no read ever: fires (expected fires)" "wait_rule_test: 0 failed"
+fi
+if ! out=$(make --no-print-directory build/stress/asan/stress 2>&1); then
+	fail "cannot build the stress binary: $(tail -n 5 <<<"$out")"
+else
+	out=$(timeout 120 build/stress/asan/stress --scenario ctrlc-storm --seed 1 --duration 20 \
+		--inject-stall unit 2>&1)
+	status=$?
+	check "stress INJECT_STALL=unit on three readers of one descriptor" 3 \
+		"u0=tun,r3,p0," "WATCHDOG [ctrlc-storm seed=1]: reader-0." " blocked in read on unit 0 for " \
+		"traffic of tun/60000 during reader-0." "3 blocking reader(s) share its descriptor" \
+		"the stack sent "
 fi
 rm -rf "$runs"
 
