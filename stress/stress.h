@@ -99,6 +99,7 @@ struct worker {
 	struct op_record history[HISTORY_SIZE];
 	/* the unit's traffic when the current read or poll began (waits.c: the watchdog's evidence) */
 	struct traffic_mark wait_mark;
+	int32 wait_open_ended; /* the call under way may wait for ever (atomic; waits.c) */
 };
 
 struct stress {
@@ -389,13 +390,15 @@ extern const struct scenario kCtrlcStorm, kDeleteStorm, kAllocChurn, kSelectStor
 	kMixed;
 
 /* waits.c: calls that wait for traffic (stress/README.md, "The watchdog") */
-/* before a read or poll on `unit` begins: its traffic counters, for the watchdog's evidence */
-void traffic_mark_take(struct worker* self, struct unit* unit);
+/* before a read or poll on `unit` begins: its traffic counters, for the watchdog's evidence and
+ * its idle rule (`openEnded`: the call may wait for ever, a blocking read or an untimed poll) */
+void traffic_mark_take(struct worker* self, struct unit* unit, bool openEnded);
 /* after a read returned `length` (`bad`: into a bad buffer): the unit's read progress, the
  * worker's starved read if it waited past call_bound */
 void read_completed(struct worker* self, struct unit* unit, ssize_t length, bool bad);
-/* from when the watchdog counts the bound of `worker`'s call under way (its start, unless it is
- * a blocked read sharing its descriptor with readers that keep reading) */
+/* from when the watchdog counts the bound of `worker`'s call under way: its start, unless it is
+ * a blocked read sharing its descriptor with readers that keep reading, or an open-ended read or
+ * poll nothing came for (idle: from now) */
 bigtime_t wait_origin(const struct worker* worker, int op, bigtime_t start, bigtime_t now);
 /* the watchdog's evidence for a call waiting for traffic: what the unit saw during it */
 void traffic_report(FILE* out, const struct worker* worker, bigtime_t now);

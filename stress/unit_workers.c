@@ -85,7 +85,8 @@ reader_main(struct worker* self)
 			bool bad = system_time() >= nextBad;
 			if (bad)
 				nextBad = system_time() + rng_range(&self->rng, 1000, 5000) * 1000;
-			traffic_mark_take(self, unit);
+			/* a blocking read may wait for ever: the watchdog's idle rule (wait_rule.h) */
+			traffic_mark_take(self, unit, !unit->config.nonblocking);
 			op_begin(self, OP_READ, unit->index, bound);
 			op_args(self, view.fd, PACKET_MAX, bad);
 			ssize_t length = bad ? shim_read_user(view.fd, shim_user_bad_address(), PACKET_MAX)
@@ -222,7 +223,7 @@ poller_main(struct worker* self)
 			if (rng_chance(&self->rng, 200))
 				poll.events |= SHIM_POLLOUT;
 			bigtime_t timeout = poll_timeout(self, unit->config.poll_timeout_max_ms);
-			traffic_mark_take(self, unit);
+			traffic_mark_take(self, unit, timeout == B_INFINITE_TIMEOUT);
 			op_begin(self, OP_POLL, unit->index,
 				timeout == B_INFINITE_TIMEOUT ? gStress.call_bound : timeout + gStress.call_bound);
 			op_args(self, view.fd, poll.events, timeout);

@@ -19,10 +19,11 @@ mark_take(struct traffic_mark* mark, const struct unit* unit, const struct worke
 }
 
 void
-traffic_mark_take(struct worker* self, struct unit* unit)
+traffic_mark_take(struct worker* self, struct unit* unit, bool openEnded)
 {
 	atomic_set64(&self->mark, atomic_get64(&unit->to_app.ok));
 	mark_take(&self->wait_mark, unit, self);
+	atomic_set(&self->wait_open_ended, openEnded ? 1 : 0);
 }
 
 /* readers that share the descriptor and block (a non-blocking read must not wait at all) */
@@ -74,19 +75,39 @@ reads_unit(const struct worker* worker, const struct unit* unit)
 	return false;
 }
 
+/* a poller that only watches `unit` (its unit engine's) */
+static bool
+polls_unit(const struct worker* worker, const struct unit* unit)
+{
+	for (int i = 0; i < unit->config.pollers && i < 2; i++) {
+		if (unit->pollers[i] == worker)
+			return true;
+	}
+	return false;
+}
+
 bigtime_t
 wait_origin(const struct worker* worker, int op, bigtime_t start, bigtime_t now)
 {
-	struct unit* unit = op == OP_READ ? unit_of(worker) : NULL;
-	if (unit == NULL || !reads_unit(worker, unit))
+	struct unit* unit = op == OP_READ || op == OP_POLL ? unit_of(worker) : NULL;
+	bool reader = unit != NULL && op == OP_READ && reads_unit(worker, unit);
+	if (!reader && !(unit != NULL && op == OP_POLL && polls_unit(worker, unit)))
 		return start;
+	struct traffic_mark at;
+	mark_take(&at, unit, worker);
+	const struct traffic_mark* then = &worker->wait_mark;
 	struct read_wait wait = {
 		.start = start,
 		.now = now,
-		.readers = blocking_readers(unit),
+		/* a poller is alone on its wait: the starvation rule is the readers' */
+		.readers = reader ? blocking_readers(unit) : 1,
 		.unit_read = atomic_get64(&unit->read_done_at),
 		.last_ctrlc = atomic_get64((int64*)&worker->intr_time),
 		.prompt_bound = gStress.prompt_bound,
+		.open_ended = atomic_get((int32*)&worker->wait_open_ended),
+		.accepted = at.sent - then->sent,
+		.ctrlcs = at.intr - then->intr,
+		.readable = at.readable - then->readable,
 	};
 	return read_wait_origin(&wait);
 }
