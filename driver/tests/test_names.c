@@ -283,8 +283,8 @@ test_highest_unit_number_works(void** state)
 
 /* Each unit's mutex carries the unit's name, "tuntap unit <name>": what a stall dump prints for
  * a thread waiting on it (shim_dump_threads, Haiku's KDL) and what the stress stall helper finds
- * the lock by (shim_mutex_hold, stress/stall.c). The longest name fits. Kills mutant 3c6c6fc5f7
- * (unit_table.c: the name not appended). */
+ * the lock by (shim_mutex_hold, stress/stall.c). The longest name fits. Kills mutants 3c6c6fc5f7
+ * and 7c34b2cfed (unit_table.c: the name not appended, the prefix not copied). */
 static void
 test_unit_lock_is_named_after_the_unit(void** state)
 {
