@@ -394,6 +394,23 @@ test_unreserve_frees_only_that_number(void** state)
 	tu_finish(); /* every reservation was freed */
 }
 
+/* A reservation whose allocation fails is B_NO_MEMORY (a clone open's ENOMEM) with no number
+ * handed out and nothing reserved: without it a clone open went on with an unset number and
+ * failed as B_DEVICE_NOT_FOUND. Kills mutant bf86059033 (unit_table.c: B_NO_MEMORY -> B_OK). */
+static void
+test_reservation_without_memory_reserves_nothing(void** state)
+{
+	uint32 number = 12345;
+	shim_fault_fail_nth(SHIM_FAULT_ALLOC, 1, false);
+	TU_EXPECT(tuntap_reserve_number(tu_flavor(TUNTAP_MODE_TAP), &number), B_NO_MEMORY);
+	assert_int_equal(shim_fault_injected(SHIM_FAULT_ALLOC), 1);
+	shim_fault_clear();
+	assert_int_equal(number, 12345);
+	reserve_expect(TUNTAP_MODE_TAP, 0);
+	tuntap_unreserve_number(tu_flavor(TUNTAP_MODE_TAP), 0);
+	tu_finish();
+}
+
 /* OpenVPN's open_tun_generic(): try /dev/tun/0 .. /dev/tun/255, keep the first that opens */
 static int
 openvpn_open(char name[TUNTAP_NAME_LENGTH])
@@ -459,6 +476,7 @@ main(void)
 		TU_TEST(test_exclusive_open),
 		TU_TEST(test_reserved_number_belongs_to_the_clone),
 		TU_TEST(test_unreserve_frees_only_that_number),
+		TU_TEST(test_reservation_without_memory_reserves_nothing),
 		TU_TEST(test_openvpn_probe_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
