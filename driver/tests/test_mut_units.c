@@ -119,12 +119,53 @@ test_set_info_holds_against_a_racing_mtu_change(void** state)
 	tu_finish();
 }
 
+/* SET_INFO accepts each end of its ranges: the MTU 68 and 16384, one packet and 4096, limits of
+ * exactly one packet of the MTU with its link header, and 16 MiB. Kills mutants bd90185a38 and
+ * cb01c2e802 (ioctl.c set_info: mtu < TUNTAP_MIN_MTU, queue_packets < 1 -> <=). */
+static void
+test_set_info_accepts_the_ends_of_its_ranges(void** state)
+{
+	static const struct {
+		const char* name;
+		uint32 mtu, packets, bytes;
+	} kGood[] = {
+		{"tun/0", TUNTAP_MIN_MTU, 1, TUNTAP_MIN_MTU},
+		{"tun/0", TUNTAP_MAX_MTU, 4096, TUNTAP_MAX_MTU},
+		{"tun/0", TUNTAP_MIN_MTU, 4096, 16 * 1024 * 1024},
+		{"tap/0", TUNTAP_MIN_MTU, 1, TUNTAP_MIN_MTU + 14},
+		{"tap/0", TUNTAP_MAX_MTU, 1, TUNTAP_MAX_MTU + 14},
+	};
+	char path[64];
+	for (size_t i = 0; i < sizeof(kGood) / sizeof(kGood[0]); i++) {
+		if (!shim_if_exists(kGood[i].name))
+			tu_if_create_ok(kGood[i].name, false);
+		snprintf(path, sizeof(path), "/dev/%s", kGood[i].name);
+		int fd = tu_open_ok(path, SHIM_O_RDWR);
+		struct tuntap_info info = tu_info(fd);
+		info.mtu = kGood[i].mtu;
+		info.queue_packets = kGood[i].packets;
+		info.queue_bytes = kGood[i].bytes;
+		status_t status = shim_ioctl_buf(fd, TUNTAP_SET_INFO, &info, sizeof(info), sizeof(info));
+		if (status != B_OK) {
+			fail_msg("SET_INFO %s mtu %u packets %u bytes %u: %s, expected B_OK", kGood[i].name,
+				kGood[i].mtu, kGood[i].packets, kGood[i].bytes, shim_status_name(status));
+		}
+		struct tuntap_info now = tu_info(fd);
+		assert_int_equal(now.mtu, kGood[i].mtu);
+		assert_int_equal(now.queue_packets, kGood[i].packets);
+		assert_int_equal(now.queue_bytes, kGood[i].bytes);
+		TU_OK(tu_close(fd));
+	}
+	tu_finish();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TU_TEST(test_media_is_fixed_multicast_and_promiscuous_accepted),
 		TU_TEST(test_set_info_holds_against_a_racing_mtu_change),
+		TU_TEST(test_set_info_accepts_the_ends_of_its_ranges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
