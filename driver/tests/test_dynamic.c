@@ -359,6 +359,58 @@ test_reserved_number_belongs_to_the_clone(void** state)
 	tu_finish();
 }
 
+/* reserve the next free number of `mode`, which must be `expected` */
+static void
+reserve_expect(uint32 mode, uint32 expected)
+{
+	uint32 number = UINT32_MAX;
+	TU_OK(tuntap_reserve_number(tu_flavor(mode), &number));
+	assert_int_equal(number, expected);
+}
+
+/* Clone reservations are per flavour and number: giving one back frees exactly that one, never
+ * another flavour's with the same number nor another number of the same flavour, so two clone
+ * opens in progress never get the same unit. Kills mutants a371995f96 and a1fbf18d4f
+ * (unit_table.c, tuntap_unreserve_number's match: && -> ||, == -> !=). */
+static void
+test_unreserve_frees_only_that_number(void** state)
+{
+	const tuntap_flavor* tun = tu_flavor(TUNTAP_MODE_TUN);
+	const tuntap_flavor* tap = tu_flavor(TUNTAP_MODE_TAP);
+	reserve_expect(TUNTAP_MODE_TUN, 0);
+	reserve_expect(TUNTAP_MODE_TAP, 0);
+	reserve_expect(TUNTAP_MODE_TUN, 1);
+	tuntap_unreserve_number(tap, 0);
+	reserve_expect(TUNTAP_MODE_TUN, 2); /* tun 0 and 1 are still reserved */
+	reserve_expect(TUNTAP_MODE_TAP, 0); /* tap 0 is free again */
+	tuntap_unreserve_number(tun, 1);
+	reserve_expect(TUNTAP_MODE_TUN, 1);
+	const struct {
+		const tuntap_flavor* flavor;
+		uint32 number;
+	} kHeld[] = {{tun, 0}, {tun, 1}, {tun, 2}, {tap, 0}};
+	for (size_t i = 0; i < sizeof(kHeld) / sizeof(kHeld[0]); i++)
+		tuntap_unreserve_number(kHeld[i].flavor, kHeld[i].number);
+	tu_finish(); /* every reservation was freed */
+}
+
+/* A reservation whose allocation fails is B_NO_MEMORY (a clone open's ENOMEM) with no number
+ * handed out and nothing reserved: without it a clone open went on with an unset number and
+ * failed as B_DEVICE_NOT_FOUND. Kills mutant bf86059033 (unit_table.c: B_NO_MEMORY -> B_OK). */
+static void
+test_reservation_without_memory_reserves_nothing(void** state)
+{
+	uint32 number = 12345;
+	shim_fault_fail_nth(SHIM_FAULT_ALLOC, 1, false);
+	TU_EXPECT(tuntap_reserve_number(tu_flavor(TUNTAP_MODE_TAP), &number), B_NO_MEMORY);
+	assert_int_equal(shim_fault_injected(SHIM_FAULT_ALLOC), 1);
+	shim_fault_clear();
+	assert_int_equal(number, 12345);
+	reserve_expect(TUNTAP_MODE_TAP, 0);
+	tuntap_unreserve_number(tu_flavor(TUNTAP_MODE_TAP), 0);
+	tu_finish();
+}
+
 /* OpenVPN's open_tun_generic(): try /dev/tun/0 .. /dev/tun/255, keep the first that opens */
 static int
 openvpn_open(char name[TUNTAP_NAME_LENGTH])
@@ -423,6 +475,8 @@ main(void)
 		TU_TEST(test_clone_open_unwinds_at_every_failure),
 		TU_TEST(test_exclusive_open),
 		TU_TEST(test_reserved_number_belongs_to_the_clone),
+		TU_TEST(test_unreserve_frees_only_that_number),
+		TU_TEST(test_reservation_without_memory_reserves_nothing),
 		TU_TEST(test_openvpn_probe_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -281,6 +281,28 @@ test_highest_unit_number_works(void** state)
 	tu_finish();
 }
 
+/* Each unit's mutex carries the unit's name, "tuntap unit <name>": what a stall dump prints for
+ * a thread waiting on it (shim_dump_threads, Haiku's KDL) and what the stress stall helper finds
+ * the lock by (shim_mutex_hold, stress/stall.c). The longest name fits. Kills mutants 3c6c6fc5f7
+ * and 7c34b2cfed (unit_table.c: the name not appended, the prefix not copied). */
+static void
+test_unit_lock_is_named_after_the_unit(void** state)
+{
+	static const char* const kNames[] = {"tun/0", "tap/65535"};
+	char expected[64];
+	for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); i++) {
+		tu_if_create_ok(kNames[i], false);
+		tuntap_unit* unit = tuntap_unit_get(kNames[i]);
+		assert_non_null(unit);
+		char name[64];
+		strlcpy(name, unit->lock.name, sizeof(name));
+		tuntap_unit_put(unit); /* before the check, so a failure leaves no reference behind */
+		snprintf(expected, sizeof(expected), "tuntap unit %s", kNames[i]);
+		assert_string_equal(name, expected);
+	}
+	tu_finish();
+}
+
 int
 main(void)
 {
@@ -295,6 +317,7 @@ main(void)
 		TU_TEST(test_clone_nodes_published_by_the_devfs_driver),
 		TU_TEST(test_create_and_delete_many_names),
 		TU_TEST(test_highest_unit_number_works),
+		TU_TEST(test_unit_lock_is_named_after_the_unit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
