@@ -100,6 +100,51 @@ test_tap_send_of_a_bare_ethernet_header(void** state)
 	tu_finish();
 }
 
+/* send_data takes any non-empty TUN packet whose first nibble is an IP version, a single byte
+ * too (TUN has no link header), and refuses an empty one with B_BAD_VALUE. Kills 7ab1223009
+ * (framing.c tuntap_check_send: `size == 0` -> `size == 1`). */
+static void
+test_tun_send_of_a_single_byte(void** state)
+{
+	tu_if_create_ok("tun/0", true);
+	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
+	const uint8 packet[1] = {0x45};
+	TU_EXPECT(shim_stack_send("tun/0", packet, 0, B_NET_FRAME_TYPE_IPV4), B_BAD_VALUE);
+	TU_EXPECT(tu_fionread(fd), 0);
+	TU_OK(shim_stack_send("tun/0", packet, sizeof(packet), B_NET_FRAME_TYPE_IPV4));
+	tu_expect_read(fd, packet, sizeof(packet));
+	struct tuntap_stats stats = tu_stats(fd);
+	assert_int_equal(stats.to_app.dropped, 1);
+	assert_int_equal(stats.to_app.dequeued, 1);
+	TU_OK(tu_close(fd));
+	tu_finish();
+}
+
+/* A write from an unmapped buffer is B_BAD_ADDRESS at every length, the shortest too (the head
+ * is copied before any check reads it): never B_BAD_VALUE, nothing counted rejected or queued.
+ * Kills e24ac3e941 (devfs_hooks.c tuntap_write: `headLength > 0` -> `> 1`). */
+static void
+test_write_from_unmapped_memory_is_bad_address_at_any_length(void** state)
+{
+	const char* names[] = {"tun/0", "tap/0"};
+	for (int n = 0; n < 2; n++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/dev/%s", names[n]);
+		tu_if_create_ok(names[n], true);
+		int fd = tu_open_ok(path, SHIM_O_RDWR);
+		for (size_t length = 1; length <= 24; length++) {
+			ssize_t result = shim_write_user(fd, shim_user_bad_address(), length);
+			if (result != B_BAD_ADDRESS)
+				fail_msg("%s, %zu bytes: %s", names[n], length, shim_status_name(result));
+		}
+		struct tuntap_stats stats = tu_stats(fd);
+		assert_int_equal(stats.rejected, 0);
+		assert_int_equal(stats.to_stack.enqueued, 0);
+		TU_OK(tu_close(fd));
+	}
+	tu_finish();
+}
+
 int
 main(void)
 {
@@ -107,6 +152,8 @@ main(void)
 		TU_TEST(test_reader_leaving_without_the_packet_hands_the_wakeup_on),
 		TU_TEST(test_clone_open_interface_has_no_address),
 		TU_TEST(test_tap_send_of_a_bare_ethernet_header),
+		TU_TEST(test_tun_send_of_a_single_byte),
+		TU_TEST(test_write_from_unmapped_memory_is_bad_address_at_any_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
