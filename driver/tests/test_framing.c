@@ -496,7 +496,8 @@ test_ip_metadata_addresses_fit_the_family(void** state)
 		net_buffer* buffer = gBufferModule->create(0);
 		assert_non_null(buffer);
 		/* whatever an earlier receive left there: every byte past the family must become 0
-		 * (the port, the address, IPv6's flow and scope); kills 71c726912f (memset deleted) */
+		 * (the port, the address, IPv6's flow and scope); kills 71c726912f (memset deleted) and
+		 * 8064de412f (memset with 1s) */
 		memset(buffer->source, 0xa5, kCases[i].length);
 		memset(buffer->destination, 0xa5, kCases[i].length);
 		tuntap_set_ip_metadata(buffer, kCases[i].type);
