@@ -41,6 +41,40 @@ test_reader_leaving_without_the_packet_hands_the_wakeup_on(void** state)
 	tu_finish();
 }
 
+/* A read that fails with nothing queued changes no state, so it wakes no other reader of the
+ * descriptor: one blocked before the descriptor went non-blocking stays blocked (still counted
+ * waiting) and gets the next packet, not B_WOULD_BLOCK. Kills aa3c35eed2 and d10dff64df
+ * (devfs_hooks.c tuntap_read's hand-on: `&&` -> `||`, `count > 0` -> `>= 0`). */
+static void
+test_failed_read_wakes_no_other_reader(void** state)
+{
+	tu_if_create_ok("tun/0", true);
+	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
+	tuntap_unit* unit = tuntap_unit_get("tun/0");
+	assert_non_null(unit);
+	struct tu_call* reader = tu_start_read(fd, 2000);
+	tu_wait_blocked(reader);
+	TU_OK(shim_ioctl(fd, B_SET_NONBLOCKING_IO, NULL, 0));
+	uint8 buffer[100];
+	TU_EXPECT(shim_read(fd, buffer, sizeof(buffer)), B_WOULD_BLOCK);
+	TU_EXPECT(shim_read_user(fd, shim_user_bad_address(), sizeof(buffer)), B_WOULD_BLOCK);
+	/* the wake-up a failed read would give is counted at once, in this thread */
+	mutex_lock(&unit->lock);
+	int32 waiters = unit->owner->read_waiters.waiters;
+	mutex_unlock(&unit->lock);
+	tuntap_unit_put(unit);
+	assert_int_equal(waiters, 1);
+
+	uint8 packet[200];
+	size_t length = tu_ipv4_packet(packet, sizeof(packet), 3);
+	TU_OK(shim_stack_send("tun/0", packet, length, B_NET_FRAME_TYPE_IPV4));
+	tu_wait_done(reader, TU_SECOND);
+	TU_EXPECT(tu_join(reader), length);
+	assert_memory_equal(reader->buffer, packet, length);
+	TU_OK(tu_close(fd));
+	tu_finish();
+}
+
 /* A clone open creates its interface as `ifconfig tap/N` without an address does: every address
  * of the SIOCAIFADDR request AF_UNSPEC, so the interface owns no IPv4 address and the stack
  * answers no ARP request, whatever address it asks for. Kills 6351264836 (the request filled
@@ -150,6 +184,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TU_TEST(test_reader_leaving_without_the_packet_hands_the_wakeup_on),
+		TU_TEST(test_failed_read_wakes_no_other_reader),
 		TU_TEST(test_clone_open_interface_has_no_address),
 		TU_TEST(test_tap_send_of_a_bare_ethernet_header),
 		TU_TEST(test_tun_send_of_a_single_byte),
