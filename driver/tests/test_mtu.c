@@ -98,6 +98,25 @@ test_set_mtu_of_an_interface_the_stack_dropped(void** state)
 	tu_finish();
 }
 
+/* A stack without an IPv4 domain (no ipv4 add-on: get_domain(AF_INET) is NULL) has nothing to
+ * send SIOCSIFMTU through: the descriptor's MTU change is B_NOT_SUPPORTED, as a clone open is,
+ * and nothing changes. Kills deb7dcfc18 (mtu.c tuntap_stack_set_mtu: B_NOT_SUPPORTED -> B_OK). */
+static void
+test_set_mtu_without_ipv4_is_not_supported(void** state)
+{
+	tu_if_create_ok("tun/0", false);
+	int fd = tu_open_ok("/dev/tun/0", SHIM_O_RDWR);
+	uint64 before = changes("tun/0");
+	shim_stack_without_inet(true);
+	uint32 mtu = 1400;
+	status_t setMtu = shim_ioctl_buf(fd, TUNTAP_SET_MTU, &mtu, sizeof(mtu), sizeof(mtu));
+	shim_stack_without_inet(false);
+	TU_EXPECT(setMtu, B_NOT_SUPPORTED);
+	assert_int_equal(tu_info(fd).mtu, TUNTAP_DEFAULT_MTU);
+	assert_int_equal(changes("tun/0"), before);
+	tu_finish();
+}
+
 int
 main(void)
 {
@@ -105,6 +124,7 @@ main(void)
 		TU_TEST(test_set_mtu_notifies_the_stack),
 		TU_TEST(test_stale_request_never_reaches_a_namesake),
 		TU_TEST(test_set_mtu_of_an_interface_the_stack_dropped),
+		TU_TEST(test_set_mtu_without_ipv4_is_not_supported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
