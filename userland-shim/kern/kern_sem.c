@@ -151,6 +151,13 @@ create_sem(int32 count, const char* name)
 status_t
 delete_sem(sem_id id)
 {
+	/* Haiku's ids start at 0 (sem.cpp, haiku_sem_init: slot i's first id is i), so on Haiku
+	 * delete_sem(0) deletes the first semaphore the kernel made, somebody else's; the shim never
+	 * hands out 0, so here 0 can only be an id field left zeroed (a cleanup path that deletes a
+	 * semaphore it never created): say so rather than return B_BAD_SEM_ID quietly */
+	if (id == 0)
+		panic("delete_sem(0): on Haiku this deletes the kernel's first semaphore (an id left 0 "
+			  "where -1 was due?)");
 	struct sem_slot* slot = sem_lock(id);
 	if (slot == NULL)
 		return B_BAD_SEM_ID;
